@@ -1,0 +1,513 @@
+import 'maplibre-gl/dist/maplibre-gl.css';
+import './style.css';
+
+import maplibregl, { type MapMouseEvent, type PointLike } from 'maplibre-gl';
+import { ApiError, api, type GridProperties, type Subdistrict, type TreeNode } from './api';
+import { gridGeometry, loadBasemap, loadGrids, type LoadedGrids } from './data';
+import { DetailsPanel } from './details';
+import { geometryBBox, labelPoint } from './geom';
+import { applyStaticTexts, kindName, lang, levelName, onLangChange, setLang, t } from './i18n';
+import {
+  GRID_FILL_LAYER,
+  KIND_COLORS,
+  KIND_FALLBACK,
+  LEVEL_COLORS,
+  createMap,
+  setFillMode,
+  setHoverGrid,
+  setLevelMode,
+  setSelectedGrid,
+  type FillMode,
+  type LevelMode,
+} from './map';
+import { GridTree } from './tree';
+
+// ---------------------------------------------------------------- elements
+
+function $(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el;
+}
+
+const els = {
+  map: $('map'),
+  tree: $('tree') as HTMLUListElement,
+  treeFilter: $('tree-filter') as HTMLInputElement,
+  treeEmpty: $('tree-empty'),
+  treeStatus: $('tree-status'),
+  treeCount: $('tree-count'),
+  details: $('details'),
+  status: $('status'),
+  statusText: $('status-text'),
+  error: $('error'),
+  errorTitle: $('error-title'),
+  errorDetail: $('error-detail'),
+  errorRetry: $('error-retry'),
+  legend: $('legend'),
+  tooltip: $('tooltip'),
+  levelSwitch: $('level-switch'),
+  fillSwitch: $('fill-switch'),
+  langSwitch: $('lang-switch'),
+  panelToggle: $('panel-toggle'),
+  subName: $('subdistrict-name'),
+  subPicker: $('subdistrict-picker'),
+  subSelect: $('subdistrict-select') as HTMLSelectElement,
+};
+
+// ------------------------------------------------------------------- state
+
+const state = {
+  subdistricts: [] as Subdistrict[],
+  current: null as Subdistrict | null,
+  loaded: null as LoadedGrids | null,
+  tree: [] as TreeNode[],
+  selected: null as number | null,
+  levelMode: 'all' as LevelMode,
+  fillMode: 'level' as FillMode,
+  abort: null as AbortController | null,
+  partialErrors: [] as string[],
+};
+
+applyStaticTexts();
+const map = createMap(els.map);
+const styleReady = new Promise<void>((resolve) => {
+  if (map.isStyleLoaded()) resolve();
+  else map.once('load', () => resolve());
+});
+
+const tree = new GridTree(els.tree, {
+  onSelectGrid: (id) => select(id, { fly: true }),
+  onSelectSubdistrict: (id) => {
+    const sub = state.subdistricts.find((s) => s.id === id);
+    if (sub && sub.id !== state.current?.id) void switchSubdistrict(sub);
+    else if (sub) fitSubdistrict(sub);
+  },
+});
+
+const details = new DetailsPanel(els.details, {
+  onClear: () => clearSelection(),
+  onZoom: (id) => void flyToGrid(id),
+  onSelectParent: (id) => select(id, { fly: true }),
+  parentOf: (p) => {
+    const pid = p.parent_id ?? tree.parentGridId(p.id);
+    if (pid === null || pid === undefined) return null;
+    const known = state.loaded?.byId.get(pid)?.properties ?? tree.gridName(pid);
+    return known ? { id: pid, name: known.name, code: known.code } : null;
+  },
+});
+
+// Test hook for the browser tests: the map and the selected grid id, nothing more.
+declare global {
+  interface Window {
+    __gridd?: { map: maplibregl.Map; selected: () => number | null };
+  }
+}
+window.__gridd = { map, selected: () => state.selected };
+
+// --------------------------------------------------------------- selection
+
+function gridProps(id: number): GridProperties | null {
+  return state.loaded?.byId.get(id)?.properties ?? null;
+}
+
+function select(id: number, opts: { fly?: boolean } = {}): void {
+  state.selected = id;
+  setSelectedGrid(map, id);
+  tree.select(id);
+  details.show(id, gridProps(id));
+  if (opts.fly) void flyToGrid(id);
+}
+
+function clearSelection(): void {
+  state.selected = null;
+  setSelectedGrid(map, null);
+  tree.select(null);
+  details.clear();
+}
+
+async function flyToGrid(id: number): Promise<void> {
+  try {
+    const g = await gridGeometry(state.loaded, id);
+    const bb = g && geometryBBox(g);
+    if (!bb) return;
+    map.fitBounds(
+      [
+        [bb[0], bb[1]],
+        [bb[2], bb[3]],
+      ],
+      { padding: fitPadding(), maxZoom: 18, duration: 700 },
+    );
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function fitPadding(): number {
+  const { clientWidth: w, clientHeight: h } = els.map;
+  return Math.max(16, Math.min(60, Math.floor(Math.min(w, h) / 8)));
+}
+
+function fitSubdistrict(sub: Subdistrict): void {
+  const [a, b, c, d] = sub.bbox;
+  map.fitBounds(
+    [
+      [a, b],
+      [c, d],
+    ],
+    { padding: fitPadding(), duration: 0 },
+  );
+}
+
+/** The grid under a point; where levels overlap, the deepest visible one. */
+function pickGrid(point: PointLike): GridProperties | null {
+  if (!map.getLayer(GRID_FILL_LAYER)) return null;
+  let best: GridProperties | null = null;
+  for (const f of map.queryRenderedFeatures(point, { layers: [GRID_FILL_LAYER] })) {
+    const id = Number(f.properties?.id ?? f.id);
+    const props = gridProps(id) ?? (f.properties as GridProperties);
+    if (!best || Number(props.level) > Number(best.level)) best = props;
+  }
+  return best;
+}
+
+map.on('click', (e: MapMouseEvent) => {
+  const g = pickGrid(e.point);
+  if (g) select(Number(g.id));
+  else clearSelection();
+});
+
+let hoverId: number | null = null;
+map.on('mousemove', (e: MapMouseEvent) => {
+  const g = pickGrid(e.point);
+  const id = g ? Number(g.id) : null;
+  if (id !== hoverId) {
+    hoverId = id;
+    setHoverGrid(map, id);
+    map.getCanvas().style.cursor = id === null ? '' : 'pointer';
+  }
+  if (!g) {
+    els.tooltip.hidden = true;
+    return;
+  }
+  els.tooltip.replaceChildren();
+  const name = document.createElement('strong');
+  name.textContent = g.name;
+  const meta = document.createElement('span');
+  meta.textContent = `${levelName(Number(g.level))} · ${g.code}`;
+  els.tooltip.append(name, meta);
+  els.tooltip.hidden = false;
+  const { x, y } = e.point;
+  const w = els.map.clientWidth;
+  els.tooltip.style.transform = `translate(${Math.min(x + 14, w - 240)}px, ${y + 14}px)`;
+});
+map.on('mouseout', () => {
+  els.tooltip.hidden = true;
+  hoverId = null;
+  setHoverGrid(map, null);
+});
+
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape') return;
+  const target = e.target as HTMLElement | null;
+  if (target === els.treeFilter && els.treeFilter.value) return; // Esc clears the search first.
+  if (state.selected !== null) {
+    clearSelection();
+    e.preventDefault();
+  }
+});
+
+// ----------------------------------------------------------- level / fill
+
+function syncSwitches(): void {
+  for (const b of els.levelSwitch.querySelectorAll<HTMLButtonElement>('button[data-level]')) {
+    const on = b.dataset.level === String(state.levelMode);
+    b.setAttribute('aria-checked', String(on));
+    b.classList.toggle('on', on);
+  }
+  for (const b of els.fillSwitch.querySelectorAll<HTMLButtonElement>('button[data-fill]')) {
+    const on = b.dataset.fill === state.fillMode;
+    b.setAttribute('aria-checked', String(on));
+    b.classList.toggle('on', on);
+  }
+}
+
+els.levelSwitch.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-level]');
+  if (!b) return;
+  const v = b.dataset.level;
+  state.levelMode = v === 'all' ? 'all' : (Number(v) as 1 | 2 | 3);
+  setLevelMode(map, state.levelMode);
+  syncSwitches();
+  renderLabels();
+  renderLegend();
+});
+
+els.fillSwitch.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-fill]');
+  if (!b) return;
+  state.fillMode = b.dataset.fill === 'kind' ? 'kind' : 'level';
+  setFillMode(map, state.fillMode);
+  syncSwitches();
+  renderLegend();
+});
+
+// ------------------------------------------------------------------ legend
+
+function renderLegend(): void {
+  const rows: HTMLElement[] = [];
+  const title = document.createElement('div');
+  title.className = 'legend-title';
+  title.textContent = t('legend.title');
+  rows.push(title);
+  const line = (color: string, width: number, label: string, dashed = false) => {
+    const r = document.createElement('div');
+    r.className = 'legend-row';
+    const s = document.createElement('span');
+    s.className = 'legend-line';
+    s.style.borderTop = `${width}px ${dashed ? 'dashed' : 'solid'} ${color}`;
+    const l = document.createElement('span');
+    l.textContent = label;
+    r.append(s, l);
+    rows.push(r);
+  };
+  const swatch = (color: string, label: string) => {
+    const r = document.createElement('div');
+    r.className = 'legend-row';
+    const s = document.createElement('span');
+    s.className = 'legend-swatch';
+    s.style.background = color;
+    const l = document.createElement('span');
+    l.textContent = label;
+    r.append(s, l);
+    rows.push(r);
+  };
+  line('#3b3a36', 2, t('legend.boundary'), true);
+  const widths: Record<number, number> = { 1: 3, 2: 2, 3: 1 };
+  for (const level of [1, 2, 3]) {
+    if (state.levelMode === 'all' || state.levelMode === level) {
+      if (state.fillMode === 'level') swatch(LEVEL_COLORS[level], levelName(level));
+      else line(LEVEL_COLORS[level], widths[level], levelName(level));
+    }
+  }
+  if (state.fillMode === 'kind') {
+    const kinds = new Set<string>();
+    for (const f of state.loaded?.grids.features ?? []) {
+      const lv = f.properties.level;
+      if (state.levelMode === 'all' || state.levelMode === lv) kinds.add(f.properties.kind ?? '');
+    }
+    for (const k of [...kinds].sort()) swatch(KIND_COLORS[k] ?? KIND_FALLBACK, kindName(k || null));
+  }
+  line('#e76f00', 3, t('legend.selected'));
+  els.legend.replaceChildren(...rows);
+}
+
+// ------------------------------------------------------------------ labels
+
+const labelMarkers: { level: number; marker: maplibregl.Marker; shown: boolean }[] = [];
+
+function buildLabels(): void {
+  for (const m of labelMarkers) m.marker.remove();
+  labelMarkers.length = 0;
+  for (const f of state.loaded?.grids.features ?? []) {
+    const level = f.properties.level;
+    if (level > 2) continue; // L3 grids are too many for DOM labels; hover shows them.
+    const p = labelPoint(f.geometry);
+    if (!p) continue;
+    const el = document.createElement('div');
+    el.className = `grid-label grid-label-l${level}`;
+    el.textContent = f.properties.name;
+    const marker = new maplibregl.Marker({ element: el }).setLngLat(p);
+    labelMarkers.push({ level, marker, shown: false });
+  }
+  renderLabels();
+}
+
+function renderLabels(): void {
+  const z = map.getZoom();
+  for (const m of labelMarkers) {
+    const { level, marker } = m;
+    const levelOn = state.levelMode === 'all' || state.levelMode === level;
+    // L1 names while the whole subdistrict is in view; L2 names once zoomed in.
+    const zoomOn = level === 1 ? z < 17.5 : z >= 15.5;
+    const show = levelOn && zoomOn && !(state.levelMode === 'all' && level === 1 && z >= 16);
+    if (show && !m.shown) marker.addTo(map);
+    else if (!show && m.shown) marker.remove();
+    m.shown = show;
+  }
+}
+map.on('zoomend', renderLabels);
+
+// ------------------------------------------------------------ status/error
+
+function showLoading(on: boolean): void {
+  els.status.hidden = !on;
+  els.statusText.textContent = t('status.loading');
+}
+
+let lastError: unknown = null;
+function showError(err: unknown): void {
+  lastError = err;
+  if (err === null) {
+    els.error.hidden = true;
+    return;
+  }
+  els.errorTitle.textContent = t('status.error');
+  let detail: string;
+  if (err instanceof ApiError) detail = err.unreachable ? t('status.unreachable') : err.message;
+  else if (typeof err === 'string') detail = err;
+  else detail = err instanceof Error ? err.message : String(err);
+  els.errorDetail.textContent = detail;
+  els.error.hidden = false;
+}
+els.errorRetry.addEventListener('click', () => void boot());
+
+function showWarning(): void {
+  if (!state.partialErrors.length || lastError) return;
+  els.errorTitle.textContent = t('status.error');
+  els.errorDetail.textContent = t('status.partial') + state.partialErrors.join('; ');
+  els.error.hidden = false;
+}
+
+// -------------------------------------------------------------------- tree
+
+function countGrids(nodes: TreeNode[]): number {
+  let n = 0;
+  const walk = (list: TreeNode[]) => {
+    for (const x of list) {
+      n++;
+      walk(x.children ?? []);
+    }
+  };
+  for (const root of nodes) walk(root.children ?? []);
+  return n;
+}
+
+els.treeFilter.addEventListener('input', () => {
+  const shown = tree.filter(els.treeFilter.value);
+  els.treeEmpty.hidden = shown > 0;
+});
+els.tree.addEventListener('filtercleared', () => {
+  els.treeFilter.value = '';
+  els.treeEmpty.hidden = true;
+});
+
+// ------------------------------------------------------------------- panel
+
+const narrow = window.matchMedia('(max-width: 900px)');
+function setPanel(open: boolean): void {
+  document.body.classList.toggle('panel-collapsed', !open);
+  els.panelToggle.setAttribute('aria-expanded', String(open));
+  // The map area changes size once the CSS transition ends.
+  window.setTimeout(() => map.resize(), 260);
+}
+setPanel(!narrow.matches);
+narrow.addEventListener('change', (e) => setPanel(!e.matches));
+els.panelToggle.addEventListener('click', () =>
+  setPanel(document.body.classList.contains('panel-collapsed')),
+);
+
+// --------------------------------------------------------------- language
+
+function syncLangButton(): void {
+  els.langSwitch.setAttribute('lang', lang() === 'zh' ? 'en' : 'zh-CN');
+}
+els.langSwitch.addEventListener('click', () => setLang(lang() === 'zh' ? 'en' : 'zh'));
+onLangChange(() => {
+  syncLangButton();
+  tree.relabel();
+  details.render();
+  renderLegend();
+  if (!els.status.hidden) showLoading(true);
+  if (lastError) showError(lastError);
+  else showWarning();
+  if (!state.tree.length) els.treeStatus.textContent = t('status.loading');
+});
+syncLangButton();
+
+// -------------------------------------------------------------------- boot
+
+function fillSubdistrictPicker(): void {
+  els.subPicker.hidden = state.subdistricts.length < 2;
+  els.subSelect.replaceChildren(
+    ...state.subdistricts.map((s) => {
+      const o = document.createElement('option');
+      o.value = String(s.id);
+      o.textContent = `${s.name} (${s.code})`;
+      return o;
+    }),
+  );
+  if (state.current) els.subSelect.value = String(state.current.id);
+}
+els.subSelect.addEventListener('change', () => {
+  const sub = state.subdistricts.find((s) => String(s.id) === els.subSelect.value);
+  if (sub) void switchSubdistrict(sub);
+});
+
+async function switchSubdistrict(sub: Subdistrict): Promise<void> {
+  state.abort?.abort();
+  const ctrl = new AbortController();
+  state.abort = ctrl;
+  state.current = sub;
+  state.partialErrors = [];
+  clearSelection();
+  els.subName.textContent = `${sub.name} · ${sub.code}`;
+  els.subSelect.value = String(sub.id);
+  showLoading(true);
+  await styleReady;
+  fitSubdistrict(sub);
+  try {
+    const basemap = loadBasemap(map, sub.bbox, ctrl.signal, (what, err) => {
+      if (ctrl.signal.aborted) return;
+      state.partialErrors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    state.loaded = await loadGrids(map, sub, ctrl.signal);
+    if (ctrl.signal.aborted) return;
+    buildLabels();
+    renderLegend();
+    await basemap;
+    if (ctrl.signal.aborted) return;
+    showWarning();
+  } catch (err) {
+    if (ctrl.signal.aborted) return;
+    showError(err);
+  } finally {
+    if (!ctrl.signal.aborted) showLoading(false);
+  }
+}
+
+async function boot(): Promise<void> {
+  showError(null);
+  showLoading(true);
+  els.treeStatus.hidden = false;
+  els.treeStatus.textContent = t('status.loading');
+  try {
+    const [subs, treeData] = await Promise.all([api.subdistricts(), api.tree()]);
+    state.subdistricts = subs;
+    state.tree = treeData;
+    tree.render(treeData);
+    els.treeCount.textContent = String(countGrids(treeData));
+    els.treeStatus.hidden = true;
+    if (!subs.length) {
+      showLoading(false);
+      showError(t('status.noSubdistrict'));
+      return;
+    }
+    const wanted = Number(new URLSearchParams(location.search).get('subdistrict'));
+    state.current = null;
+    fillSubdistrictPicker();
+    await switchSubdistrict(subs.find((s) => s.id === wanted) ?? subs[0]);
+  } catch (err) {
+    showLoading(false);
+    els.treeStatus.textContent = err instanceof ApiError && !err.unreachable ? err.message : t('status.unreachable');
+    showError(err);
+  }
+}
+
+syncSwitches();
+void styleReady.then(() => {
+  setLevelMode(map, state.levelMode);
+  setFillMode(map, state.fillMode);
+});
+renderLegend();
+void boot();
