@@ -1,0 +1,250 @@
+// Browser tests of the map page against a running gridd with the demo data.
+//   GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/
+// Screenshots go to artifacts/screenshots/ at the repository root.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { clickLngLat, getJson, griddUrl, interiorPoint, launch, mapIdle, screenshot } from './browser.mjs';
+
+/** Grids of the API tree, flattened with their ancestors' ids. */
+function flatten(tree) {
+  const out = [];
+  const walk = (nodes, ancestors) => {
+    for (const n of nodes) {
+      out.push({ ...n, ancestors });
+      walk(n.children ?? [], [...ancestors, n.id]);
+    }
+  };
+  for (const sub of tree) walk(sub.children ?? [], []);
+  return out;
+}
+
+const row = (page, id) => page.locator(`li[data-grid-id="${id}"] > .tree-row`);
+
+describe('map page', () => {
+  let url;
+  let browser;
+  let page;
+  let grids;
+
+  before(async () => {
+    url = griddUrl();
+    grids = flatten(await getJson('/api/v1/tree'));
+    browser = await launch();
+    page = browser.page;
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${url}/`);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('has the page title', async () => {
+    assert.equal(await page.title(), '网格地图 · gridd');
+  });
+
+  test('shows the map canvas with the grids loaded', async () => {
+    await page.locator('canvas.maplibregl-canvas').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => {
+      const m = window.__gridd?.map;
+      return !!m && m.isSourceLoaded('grids') && m.querySourceFeatures('grids').length > 0;
+    });
+    await mapIdle(page);
+    const levels = await page.evaluate(() => {
+      const seen = new Map();
+      for (const f of window.__gridd.map.querySourceFeatures('grids')) seen.set(f.properties.id, f.properties.level);
+      return [...new Set(seen.values())].sort();
+    });
+    assert.deepEqual(levels, [1, 2, 3]);
+    assert.match(await page.locator('.maplibregl-ctrl-attrib').innerText(), /© OpenStreetMap contributors/);
+    assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+    await screenshot(page, '01-map-1280x720');
+  });
+
+  test('the tree shows the six L1 communities', async () => {
+    const l1 = grids.filter((g) => g.level === 1);
+    assert.equal(l1.length, 6, 'the demo data has six communities');
+    const items = page.locator('li[role="treeitem"][aria-level="2"]');
+    await items.first().waitFor();
+    assert.equal(await items.count(), 6);
+    const codes = await items.evaluateAll((els) => els.map((e) => e.dataset.code));
+    assert.deepEqual(codes.sort(), l1.map((g) => g.code).sort());
+    const first = await items.first().locator('> .tree-row').innerText();
+    assert.match(first, new RegExp(l1.find((g) => g.code === codes[0]).name));
+  });
+
+  test('clicking a tree item selects the grid', async () => {
+    const l1 = grids.find((g) => g.level === 1);
+    await row(page, l1.id).click();
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l1.id);
+    await assert.doesNotReject(
+      page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 5000 }),
+    );
+    assert.equal(await page.locator('#details [data-field="name"]').innerText(), l1.name);
+    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line'));
+    assert.deepEqual(filter, ['==', ['get', 'id'], l1.id]);
+    assert.equal(await page.locator(`li[data-grid-id="${l1.id}"]`).getAttribute('aria-selected'), 'true');
+    await mapIdle(page);
+    await screenshot(page, '02-tree-selects-l1');
+  });
+
+  test('Esc clears the selection', async () => {
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.__gridd.selected() === null);
+    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line'));
+    assert.notEqual(filter[2], grids[0].id);
+    assert.equal(await page.locator('li[role="treeitem"][aria-selected="true"]').count(), 0);
+  });
+
+  test('clicking the map picks the deepest grid and selects it in the tree', async () => {
+    const l3 = grids.find((g) => g.level === 3);
+    assert.ok(l3, 'the demo data has L3 grids');
+    // Collapse everything first, so selecting from the map must expand the path.
+    await page.reload();
+    await mapIdle(page);
+    const feature = await getJson(`/api/v1/grids/${l3.id}`);
+    await clickLngLat(page, interiorPoint(feature.geometry));
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l3.id);
+    const item = page.locator(`li[data-grid-id="${l3.id}"]`);
+    assert.equal(await item.getAttribute('aria-selected'), 'true');
+    await assert.doesNotReject(row(page, l3.id).waitFor({ state: 'visible', timeout: 5000 }));
+    for (const id of l3.ancestors) {
+      assert.equal(await page.locator(`li[data-grid-id="${id}"]`).getAttribute('aria-expanded'), 'true');
+    }
+    const inView = await row(page, l3.id).evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const sc = el.closest('.tree-scroll').getBoundingClientRect();
+      return box.top >= sc.top - 1 && box.bottom <= sc.bottom + 1;
+    });
+    assert.ok(inView, 'the selected tree item is scrolled into view');
+    await assert.doesNotReject(
+      page.locator('#details [data-field="code"]', { hasText: l3.code }).waitFor({ timeout: 5000 }),
+    );
+    await screenshot(page, '03-map-selects-l3');
+  });
+
+  test('a tree click flies to the grid and a map click at its centre selects it again', async () => {
+    const l3 = grids.filter((g) => g.level === 3).at(-1);
+    await row(page, l3.ancestors[0]).click();
+    await row(page, l3.ancestors[1]).click();
+    await row(page, l3.id).click();
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l3.id);
+    await mapIdle(page);
+    const feature = await getJson(`/api/v1/grids/${l3.id}`);
+    const inBounds = await page.evaluate((g) => {
+      const b = window.__gridd.map.getBounds();
+      const ring = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];
+      return ring.every(([x, y]) => b.contains([x, y]));
+    }, feature.geometry);
+    assert.ok(inBounds, 'the map shows the whole selected grid');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.__gridd.selected() === null);
+    await clickLngLat(page, interiorPoint(feature.geometry));
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l3.id);
+    assert.equal(await page.locator(`li[data-grid-id="${l3.id}"]`).getAttribute('aria-selected'), 'true');
+    await screenshot(page, '04-tree-flies-to-l3');
+  });
+
+  test('with only L1 shown, a map click picks the community', async () => {
+    const l1 = grids.filter((g) => g.level === 1).at(-1);
+    await page.locator('#level-switch button[data-level="1"]').click();
+    await page.locator('#details button', { hasText: /取消选择|Clear/ }).click();
+    const [a, b, c, d] = (await getJson('/api/v1/subdistricts'))[0].bbox;
+    await page.evaluate((bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }), [[a, b], [c, d]]);
+    await mapIdle(page);
+    const feature = await getJson(`/api/v1/grids/${l1.id}`);
+    await clickLngLat(page, interiorPoint(feature.geometry));
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l1.id);
+    await page.locator('#level-switch button[data-level="all"]').click();
+  });
+
+  test('arrow keys move within the tree', async () => {
+    const l1s = grids.filter((g) => g.level === 1);
+    await page.reload(); // every community collapsed again
+    await row(page, l1s[0].id).click();
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l1s[0].id);
+    // The click expanded the first community: ↓ enters it, ← goes back up.
+    await page.keyboard.press('ArrowDown');
+    const child = l1s[0].children[0];
+    await page.waitForFunction((id) => window.__gridd.selected() === id, child.id);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l1s[0].id);
+    await page.keyboard.press('ArrowLeft'); // collapse
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((id) => window.__gridd.selected() === id, l1s[1].id);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.closest('li')?.dataset.gridId),
+      String(l1s[1].id),
+    );
+  });
+
+  test('the language switch turns the UI English and is remembered', async () => {
+    await page.locator('#lang-switch').click();
+    assert.equal(await page.title(), 'Grid map · gridd');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.locator('.tree-section h2').innerText(), 'Grid hierarchy');
+    assert.equal(await page.locator('#level-switch button[data-level="all"]').innerText(), 'All');
+    assert.match(await page.locator('#details').innerText(), /Grid code/);
+    await mapIdle(page);
+    await screenshot(page, '05-english');
+    await page.reload();
+    assert.equal(await page.title(), 'Grid map · gridd');
+    assert.equal(await page.locator('#lang-switch').innerText(), '中文');
+  });
+
+  test('an API error shows its detail to the user', async () => {
+    await page.route('**/api/v1/tree', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'the store is being migrated (test)',
+          errors: [],
+        }),
+      }),
+    );
+    await page.reload();
+    await assert.doesNotReject(
+      page.locator('#error', { hasText: 'the store is being migrated (test)' }).waitFor({ timeout: 5000 }),
+    );
+    await screenshot(page, '06-api-error');
+    await page.unroute('**/api/v1/tree');
+    await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+    await page.locator('#error-retry').click();
+    await assert.doesNotReject(page.locator('#error', { hasText: /cannot be reached/ }).waitFor({ timeout: 5000 }));
+    await page.unroute('**/api/v1/**');
+    await page.locator('#error-retry').click();
+    await page.locator('#error').waitFor({ state: 'hidden' });
+    assert.deepEqual(browser.errors, [], 'no uncaught page errors');
+  });
+});
+
+describe('tablet', () => {
+  test('the side panel collapses and opens on a narrow screen', async () => {
+    const url = griddUrl();
+    const b = await launch({ width: 768, height: 1024 });
+    try {
+      b.page.setDefaultTimeout(10_000);
+      await b.page.goto(`${url}/`);
+      await mapIdle(b.page);
+      const panel = b.page.locator('#side-panel');
+      const toggle = b.page.locator('#panel-toggle');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'starts collapsed on a narrow screen');
+      await screenshot(b.page, '07-tablet-collapsed');
+      await toggle.click();
+      await b.page.waitForFunction(() => document.getElementById('side-panel').getBoundingClientRect().left >= 0);
+      assert.ok(await panel.isVisible());
+      await b.page.locator('li[role="treeitem"][aria-level="2"] > .tree-row').first().click();
+      await b.page.waitForFunction(() => window.__gridd.selected() !== null);
+      await b.page.waitForTimeout(300);
+      await screenshot(b.page, '08-tablet-panel-open');
+    } finally {
+      await b.close();
+    }
+  });
+});
