@@ -9,6 +9,8 @@ export interface DetailsCallbacks {
   onZoom: (id: number) => void;
   onSelectParent: (id: number) => void;
   parentOf: (props: GridProperties) => { id: number; name: string; code: string } | null;
+  /** Called after every render (the panel's height may have changed). */
+  onRendered?: () => void;
 }
 
 export class DetailsPanel {
@@ -70,6 +72,7 @@ export class DetailsPanel {
       empty.className = 'details-empty';
       empty.textContent = t('details.none');
       this.el.replaceChildren(head, empty);
+      this.cb.onRendered?.();
       return;
     }
     if (p) {
@@ -140,6 +143,7 @@ export class DetailsPanel {
       body.push(err);
     }
     this.el.replaceChildren(head, ...body);
+    this.cb.onRendered?.();
   }
 }
 

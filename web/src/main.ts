@@ -57,6 +57,9 @@ const els = {
 
 // ------------------------------------------------------------------- state
 
+/** Below this width the side panel overlays the map instead of sitting beside it. */
+const narrow = window.matchMedia('(max-width: 900px)');
+
 const state = {
   subdistricts: [] as Subdistrict[],
   current: null as Subdistrict | null,
@@ -89,6 +92,7 @@ const details = new DetailsPanel(els.details, {
   onClear: () => clearSelection(),
   onZoom: (id) => void flyToGrid(id),
   onSelectParent: (id) => select(id, { fly: true }),
+  onRendered: () => tree.revealSelected(),
   parentOf: (p) => {
     const pid = p.parent_id ?? tree.parentGridId(p.id);
     if (pid === null || pid === undefined) return null;
@@ -114,8 +118,9 @@ function gridProps(id: number): GridProperties | null {
 function select(id: number, opts: { fly?: boolean } = {}): void {
   state.selected = id;
   setSelectedGrid(map, id);
-  tree.select(id);
+  // Details first: its height changes the tree's viewport, then the tree scrolls.
   details.show(id, gridProps(id));
+  tree.select(id);
   if (opts.fly) void flyToGrid(id);
 }
 
@@ -136,16 +141,24 @@ async function flyToGrid(id: number): Promise<void> {
         [bb[0], bb[1]],
         [bb[2], bb[3]],
       ],
-      { padding: fitPadding(), maxZoom: 18, duration: 700 },
+      { padding: fitPadding(true), maxZoom: 18, duration: 700 },
     );
   } catch (err) {
     showError(err);
   }
 }
 
-function fitPadding(): number {
+/** Padding for fitBounds; on narrow screens the open side panel covers the map's left. */
+function fitPadding(besidePanel = false): { top: number; bottom: number; left: number; right: number } {
   const { clientWidth: w, clientHeight: h } = els.map;
-  return Math.max(16, Math.min(60, Math.floor(Math.min(w, h) / 8)));
+  const p = Math.max(16, Math.min(60, Math.floor(Math.min(w, h) / 8)));
+  let left = p;
+  const panelOpen = !document.body.classList.contains('panel-collapsed');
+  if (besidePanel && narrow.matches && panelOpen) {
+    const panelW = document.getElementById('side-panel')?.offsetWidth ?? 0;
+    if (w - panelW > 200) left += panelW;
+  }
+  return { top: p, bottom: p, left, right: p };
 }
 
 function fitSubdistrict(sub: Subdistrict): void {
@@ -271,12 +284,13 @@ function renderLegend(): void {
     r.append(s, l);
     rows.push(r);
   };
-  const swatch = (color: string, label: string) => {
+  const swatch = (color: string, label: string, border = 0) => {
     const r = document.createElement('div');
     r.className = 'legend-row';
     const s = document.createElement('span');
     s.className = 'legend-swatch';
-    s.style.background = color;
+    s.style.background = `color-mix(in srgb, ${color} 40%, transparent)`;
+    if (border) s.style.border = `${border}px solid ${color}`;
     const l = document.createElement('span');
     l.textContent = label;
     r.append(s, l);
@@ -286,7 +300,7 @@ function renderLegend(): void {
   const widths: Record<number, number> = { 1: 3, 2: 2, 3: 1 };
   for (const level of [1, 2, 3]) {
     if (state.levelMode === 'all' || state.levelMode === level) {
-      if (state.fillMode === 'level') swatch(LEVEL_COLORS[level], levelName(level));
+      if (state.fillMode === 'level') swatch(LEVEL_COLORS[level], levelName(level), widths[level]);
       else line(LEVEL_COLORS[level], widths[level], levelName(level));
     }
   }
@@ -394,7 +408,6 @@ els.tree.addEventListener('filtercleared', () => {
 
 // ------------------------------------------------------------------- panel
 
-const narrow = window.matchMedia('(max-width: 900px)');
 function setPanel(open: boolean): void {
   document.body.classList.toggle('panel-collapsed', !open);
   els.panelToggle.setAttribute('aria-expanded', String(open));

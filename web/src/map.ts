@@ -33,6 +33,7 @@ export const KIND_COLORS: Record<string, string> = {
   park: '#5aa469',
   green: '#5aa469',
   village: '#b08968',
+  scattered: '#b08968',
   transport: '#8d99ae',
   water: '#48b5d8',
   other: '#adb5bd',
@@ -253,7 +254,11 @@ export function setLevelMode(map: MlMap, mode: LevelMode): void {
     const visible = mode === 'all' || mode === level;
     map.setLayoutProperty(GRID_LINE_LAYERS[level], 'visibility', visible ? 'visible' : 'none');
   }
-  map.setPaintProperty(GRID_FILL_LAYER, 'fill-opacity', mode === 'all' ? 0.12 : 0.28);
+  // All levels at once: tint mostly the deepest level, so nested fills do not
+  // stack into a muddy grey; outlines carry the hierarchy.
+  const opacity: ExpressionSpecification | number =
+    mode === 'all' ? ['match', ['get', 'level'], 3, 0.16, 2, 0.05, 0.03] : 0.28;
+  map.setPaintProperty(GRID_FILL_LAYER, 'fill-opacity', opacity);
 }
 
 export function setFillMode(map: MlMap, mode: FillMode): void {

@@ -96,6 +96,11 @@ export class GridTree {
     item.row.scrollIntoView({ block: 'nearest' });
   }
 
+  /** Scroll the selected item into view again (after the layout changed). */
+  revealSelected(): void {
+    this.selected?.row.scrollIntoView({ block: 'nearest' });
+  }
+
   /** Show only items whose name or code contains `text`, plus their ancestors. */
   filter(text: string): number {
     this.filterText = text.trim().toLowerCase();
