@@ -1,0 +1,192 @@
+//! The running application: the store (system of record) and the in-memory atlas
+//! kept in step with it. Every write goes store first, then atlas, under one write
+//! lock, so the atlas always shows exactly the committed state in commit order.
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::domain::geometry::Limits;
+use crate::domain::grid::{self, Grid, GridId, GridProps};
+use crate::error::{Error, Result};
+use crate::index::Atlas;
+use crate::store::{Actor, ImportBatch, Loaded, Store};
+
+/// What changed in one committed write, for caches to invalidate.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Bounding boxes (degrees) of every geometry before and after the write.
+    pub areas: Vec<geo::Rect>,
+}
+
+/// The application: store + atlas.
+pub struct App {
+    store: Box<dyn Store>,
+    atlas: RwLock<Atlas>,
+    write: tokio::sync::Mutex<()>,
+    limits: Limits,
+    changes: tokio::sync::broadcast::Sender<Change>,
+}
+
+impl App {
+    /// Loads everything from the store into a fresh atlas.
+    pub async fn start(store: Box<dyn Store>) -> Result<Arc<Self>> {
+        let Loaded { subdistricts, grids, buildings, roads } = store.load().await?;
+        tracing::info!(
+            backend = store.backend(),
+            subdistricts = subdistricts.len(),
+            grids = grids.len(),
+            buildings = buildings.len(),
+            roads = roads.len(),
+            "loaded store"
+        );
+        let atlas = Atlas::build(subdistricts, grids, buildings, roads);
+        let (changes, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Arc::new(Self {
+            store,
+            atlas: RwLock::new(atlas),
+            write: tokio::sync::Mutex::new(()),
+            limits: Limits::default(),
+            changes,
+        }))
+    }
+
+    /// The atlas, for reading.
+    pub fn atlas(&self) -> parking_lot::RwLockReadGuard<'_, Atlas> {
+        self.atlas.read()
+    }
+
+    /// The storage backend's name.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Input limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Subscribes to committed changes.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn publish(&self, areas: Vec<geo::Rect>) {
+        let _ = self.changes.send(Change { areas });
+    }
+
+    /// Creates a grid from API input.
+    pub async fn create_grid(&self, props: &GridProps, geometry: Option<&geojson::Geometry>, actor: &Actor) -> Result<Grid> {
+        let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
+        let _w = self.write.lock().await;
+        let (sid, draft) = grid::resolve(&checked, &*self.atlas.read(), None)?;
+        let g = self.store.create_grid(sid, &draft, actor).await?;
+        let b = bbox(&g);
+        self.atlas.write().put_grid(g.clone());
+        self.publish(vec![b]);
+        Ok(g)
+    }
+
+    /// Replaces a grid. `version` is the version the edit started from (If-Match or
+    /// the body's `version`); without one the edit is refused.
+    pub async fn update_grid(
+        &self,
+        id: GridId,
+        version: Option<i64>,
+        props: &GridProps,
+        geometry: Option<&geojson::Geometry>,
+        actor: &Actor,
+    ) -> Result<Grid> {
+        let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
+        let version = version.or(checked.version).ok_or_else(|| {
+            Error::PreconditionRequired(
+                "name the version the edit started from: an If-Match header (the grid's ETag) or properties.version".into(),
+            )
+        })?;
+        let _w = self.write.lock().await;
+        let (sid, draft) = {
+            let atlas = self.atlas.read();
+            let current = atlas.grid(id).ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+            if current.grid.version != version {
+                return Err(Error::Stale { given: version, current: current.grid.version });
+            }
+            let (sid, draft) = grid::resolve(&checked, &*atlas, Some(id))?;
+            if sid != current.grid.subdistrict_id {
+                return Err(Error::invalid("properties.subdistrict_id", "a grid cannot move to another subdistrict"));
+            }
+            if draft.level != current.grid.draft.level && atlas.has_children(id) {
+                return Err(Error::conflict("properties.level", "a grid with children cannot change level"));
+            }
+            (sid, draft)
+        };
+        let _ = sid;
+        let g = self.store.update_grid(id, version, &draft, actor).await?;
+        let new_box = bbox(&g);
+        let old_box = self.atlas.write().put_grid(g.clone());
+        self.publish(old_box.into_iter().chain([new_box]).collect());
+        Ok(g)
+    }
+
+    /// Deletes a grid without children.
+    pub async fn delete_grid(&self, id: GridId, version: Option<i64>, actor: &Actor) -> Result<Grid> {
+        let _w = self.write.lock().await;
+        {
+            let atlas = self.atlas.read();
+            let current = atlas.grid(id).ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+            if let Some(v) = version.filter(|v| *v != current.grid.version) {
+                return Err(Error::Stale { given: v, current: current.grid.version });
+            }
+            let n = atlas.children(id).len();
+            if n > 0 {
+                return Err(Error::Conflict {
+                    message: format!("grid {id} has {n} child grids; delete or move them first"),
+                    field: None,
+                });
+            }
+        }
+        let g = self.store.delete_grid(id, version, actor).await?;
+        self.atlas.write().remove_grid(id);
+        self.publish(vec![bbox(&g)]);
+        Ok(g)
+    }
+
+    /// Stores a checked import batch in one transaction and adds it to the atlas.
+    pub async fn import(&self, batch: ImportBatch, actor: &Actor) -> Result<Loaded> {
+        let _w = self.write.lock().await;
+        let stored = self.store.import(&batch, actor).await?;
+        let mut areas = Vec::new();
+        {
+            let mut atlas = self.atlas.write();
+            for s in &stored.subdistricts {
+                atlas.put_subdistrict(s.clone());
+            }
+            for g in &stored.grids {
+                areas.push(bbox(g));
+                atlas.put_grid(g.clone());
+            }
+            atlas.add_reference(stored.buildings.clone(), stored.roads.clone());
+        }
+        use geo::BoundingRect;
+        areas.extend(stored.buildings.iter().filter_map(|b| b.footprint.bounding_rect()));
+        areas.extend(stored.roads.iter().filter_map(|r| r.line.bounding_rect()));
+        areas.extend(stored.subdistricts.iter().filter_map(|s| s.boundary.bounding_rect()));
+        self.publish(areas);
+        Ok(stored)
+    }
+
+    /// Runs `f` with the write lock held and the atlas readable, for imports that
+    /// must validate against the current tree and then store atomically.
+    pub async fn with_write_lock<T>(&self, f: impl FnOnce(&Atlas) -> T) -> (tokio::sync::MutexGuard<'_, ()>, T) {
+        let guard = self.write.lock().await;
+        let t = f(&self.atlas.read());
+        (guard, t)
+    }
+}
+
+fn bbox(g: &Grid) -> geo::Rect {
+    use geo::BoundingRect;
+    g.draft
+        .geometry
+        .bounding_rect()
+        .unwrap_or_else(|| geo::Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 0.0, y: 0.0 }))
+}

@@ -1,0 +1,238 @@
+//! The command line: `gridd serve | import | export | migrate`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::App;
+use crate::domain::geometry::Limits;
+use crate::error::{Error, Result};
+use crate::http::{self, WebConfig};
+use crate::import::{self, Layer};
+use crate::index::Atlas;
+use crate::store::{self, Actor, Store};
+
+/// gridd: grid-based social services management for a subdistrict (DB32/T 2763-2015).
+#[derive(Debug, Parser)]
+#[command(name = "gridd", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// PostgreSQL + PostGIS connection URL (production store). When absent, the
+    /// embedded GeoPackage file is used.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The embedded store: a GeoPackage file, created when missing.
+    #[arg(long, env = "GRIDD_GPKG", default_value = "gridd.gpkg")]
+    pub gpkg: PathBuf,
+}
+
+impl StoreArgs {
+    /// Opens the store and applies migrations.
+    pub async fn open(&self) -> Result<Box<dyn Store>> {
+        store::open(self.database_url.as_deref(), &self.gpkg).await
+    }
+
+    fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => format!("PostGIS {}", store::postgis_redact(url)),
+            None => format!("GeoPackage {}", self.gpkg.display()),
+        }
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the web map.
+    Serve {
+        /// Address to listen on (port 0 picks a free port; the bound address is printed).
+        #[arg(long, env = "GRIDD_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo subdistrict (central Helsinki, OSM) when the store is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Folder of the demo data.
+        #[arg(long, env = "GRIDD_DEMO_DIR", default_value_os_t = crate::demo::default_dir())]
+        demo_dir: PathBuf,
+        /// Folder of the built web app (index.html).
+        #[arg(long, env = "GRIDD_WEB_DIR", default_value_os_t = default_web_dir())]
+        web_dir: PathBuf,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import a GeoJSON file (subdistrict, grids, buildings, roads) or an OSM PBF
+    /// extract (buildings and roads). All or nothing: every bad feature is listed.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        layer: Layer,
+        /// The file: GeoJSON, or .osm.pbf for `osm`.
+        file: PathBuf,
+        /// The subdistrict the features belong to (needed when there are several).
+        #[arg(long)]
+        subdistrict: Option<i64>,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Export grids (or another layer) as GeoJSON, or everything as a GeoPackage.
+    Export {
+        /// Output file: `.gpkg` writes every layer into a new GeoPackage; anything
+        /// else writes one layer as GeoJSON (`-` for standard output).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// The layer for GeoJSON output.
+        #[arg(long, value_enum, default_value = "grids")]
+        layer: Layer,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create or upgrade the store's schema, then exit.
+    Migrate {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn default_web_dir() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")
+}
+
+fn progress(stage: &str, done: usize, total: usize) {
+    if total > 0 {
+        eprintln!("{stage}: {done}/{total}");
+    } else if done > 0 {
+        eprintln!("{stage}: {done}");
+    } else {
+        eprintln!("{stage}…");
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { addr, demo, demo_dir, web_dir, store } => {
+            let backend = store.open().await?;
+            if demo && backend.is_empty().await? {
+                eprintln!("loading the demo subdistrict from {}", demo_dir.display());
+                let batch = crate::demo::batch(&demo_dir, &progress)?;
+                let n = backend.import(&batch, &Actor("gridd demo".into())).await?;
+                eprintln!("demo loaded: {} grids, {} buildings, {} roads", n.grids.len(), n.buildings.len(), n.roads.len());
+            }
+            let app = App::start(backend).await?;
+            serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
+        }
+        Command::Import { layer, file, subdistrict, store } => {
+            let backend = store.open().await?;
+            let app = App::start(backend).await?;
+            let batch = {
+                let (_guard, result) = app
+                    .with_write_lock(|atlas: &Atlas| -> Result<(store::ImportBatch, Option<import::OsmSkipped>)> {
+                        Ok(match layer {
+                            Layer::Osm => {
+                                let (b, s) = import::osm(&file, atlas, subdistrict, &progress)?;
+                                (b, Some(s))
+                            }
+                            _ => {
+                                eprintln!("reading {}", file.display());
+                                let features = import::read_features(&file)?;
+                                eprintln!("{} features; checking", features.len());
+                                let b = match layer {
+                                    Layer::Subdistrict => {
+                                        let codes = atlas.subdistricts().map(|s| s.code.clone()).collect();
+                                        import::subdistricts(&features, &codes)?
+                                    }
+                                    Layer::Grids => import::grids(&features, atlas, subdistrict, Limits::default(), &progress)?,
+                                    Layer::Buildings => import::buildings(&features, atlas, subdistrict)?,
+                                    Layer::Roads => import::roads(&features, atlas, subdistrict)?,
+                                    Layer::Osm => unreachable!("handled above"),
+                                };
+                                (b, None)
+                            }
+                        })
+                    })
+                    .await;
+                result?
+            };
+            let (batch, skipped) = batch;
+            eprintln!("storing in one transaction…");
+            let n = app.import(batch, &Actor("gridd import".into())).await?;
+            println!(
+                "imported {} subdistricts, {} grids, {} buildings, {} roads into {}",
+                n.subdistricts.len(),
+                n.grids.len(),
+                n.buildings.len(),
+                n.roads.len(),
+                store.describe()
+            );
+            if let Some(s) = skipped {
+                println!("skipped: {} clipped buildings, {} invalid buildings, {} multipolygon relations", s.clipped_buildings, s.invalid_buildings, s.relations);
+            }
+            Ok(())
+        }
+        Command::Export { out, layer, store } => {
+            let backend = store.open().await?;
+            let data = backend.load().await?;
+            if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg")) {
+                crate::export::gpkg(&data, &out).await?;
+                eprintln!("wrote {} ({} grids)", out.display(), data.grids.len());
+            } else {
+                let fc = crate::export::geojson(&data, layer)?;
+                let text = serde_json::to_string(&fc).map_err(|e| Error::Internal(e.into()))?;
+                if out.as_os_str() == "-" {
+                    println!("{text}");
+                } else {
+                    std::fs::write(&out, text).map_err(|e| Error::invalid("out", format!("cannot write {}: {e}", out.display())))?;
+                    eprintln!("wrote {} ({} features)", out.display(), fc.features.len());
+                }
+            }
+            Ok(())
+        }
+        Command::Migrate { store } => {
+            store.open().await?;
+            println!("schema is up to date in {}", store.describe());
+            Ok(())
+        }
+    }
+}
+
+/// Serves until Ctrl-C / SIGTERM. Prints the bound address on standard output.
+pub async fn serve(app: Arc<App>, addr: SocketAddr, web: &WebConfig, store: &str) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::invalid("addr", format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener.local_addr().map_err(|e| Error::Internal(e.into()))?;
+    println!("gridd listening on http://{bound}/ (store: {store})");
+    let router = http::router(app, web);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| Error::Internal(e.into()))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,119 @@
+//! Reference layers: buildings (with estimated households) and roads. They draw the
+//! offline basemap and tell how many households a grid holds.
+
+use geo::{Geometry, Polygon};
+
+use super::grid::SubdistrictId;
+
+/// A building footprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Building {
+    /// Database id (0 before it is stored).
+    pub id: i64,
+    /// The subdistrict it lies in.
+    pub subdistrict_id: SubdistrictId,
+    /// OpenStreetMap id, when it came from OSM.
+    pub osm_id: Option<i64>,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// Use: the OSM `building` value (`residential`, `apartments`, `yes`, `office`, …).
+    pub usage: String,
+    /// Storeys above ground.
+    pub levels: f64,
+    /// Estimated households ([`estimate_households`]) unless given.
+    pub households: i32,
+    /// Polygon or MultiPolygon, EPSG:4326 degrees.
+    pub footprint: Geometry<f64>,
+}
+
+/// A road centre line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Road {
+    /// Database id (0 before it is stored).
+    pub id: i64,
+    /// The subdistrict it lies in.
+    pub subdistrict_id: SubdistrictId,
+    /// OpenStreetMap id, when it came from OSM.
+    pub osm_id: Option<i64>,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// The OSM `highway` class.
+    pub highway: String,
+    /// LineString or MultiLineString, EPSG:4326 degrees.
+    pub line: Geometry<f64>,
+}
+
+/// Gross floor area per household, m².
+pub const FLOOR_AREA_PER_HOUSEHOLD_M2: f64 = 90.0;
+/// Storeys assumed when a building says nothing.
+pub const DEFAULT_LEVELS: f64 = 4.0;
+
+/// Share of a building's floor area that is homes, by its OSM `building` value.
+pub fn residential_share(usage: &str) -> f64 {
+    match usage {
+        "residential" | "apartments" | "house" | "detached" | "terrace" | "dormitory" => 1.0,
+        // Unknown use: central areas are mixed.
+        "yes" => 0.5,
+        _ => 0.0,
+    }
+}
+
+/// Storeys from a messy OSM `building:levels` value (`"2.5"`, `"4;5"`, missing):
+/// the first number found, at least 1, or [`DEFAULT_LEVELS`].
+pub fn parse_levels(v: Option<&serde_json::Value>) -> f64 {
+    let parsed = match v {
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .find(|t| !t.is_empty())
+            .and_then(|t| t.parse().ok()),
+        _ => None,
+    };
+    parsed
+        .filter(|f: &f64| f.is_finite() && *f > 0.0)
+        .map_or(DEFAULT_LEVELS, |f| f.max(1.0))
+}
+
+/// The household estimate documented in `gis-data/README.md`:
+/// `floor(footprint m² × levels × residential share / 90 m²)`, with the footprint
+/// measured in an equirectangular projection at the polygon's mean latitude.
+///
+/// # Examples
+/// ```
+/// use gridd::domain::reference::estimate_households;
+/// // a 30 m × 30 m apartment block of 5 storeys at 60°N: 900 m² × 5 / 90 = 50
+/// let d_lat = 30.0 / 111_320.0;
+/// let d_lon = 30.0 / (111_320.0 * 60f64.to_radians().cos());
+/// let sq = geo::polygon![(x: 24.0, y: 60.0), (x: 24.0 + d_lon, y: 60.0),
+///     (x: 24.0 + d_lon, y: 60.0 + d_lat), (x: 24.0, y: 60.0 + d_lat)];
+/// assert_eq!(estimate_households(&geo::Geometry::Polygon(sq), 5.0, "apartments"), 49);
+/// ```
+pub fn estimate_households(footprint: &Geometry<f64>, levels: f64, usage: &str) -> i32 {
+    let share = residential_share(usage);
+    if share == 0.0 {
+        return 0;
+    }
+    let area = local_area_m2(footprint);
+    (area * levels * share / FLOOR_AREA_PER_HOUSEHOLD_M2).floor() as i32
+}
+
+/// Metres per degree of latitude on the equirectangular approximation.
+const M_PER_DEG: f64 = 111_320.0;
+
+/// Planar area in m² of a small polygonal geometry, in an equirectangular
+/// projection at its mean latitude: accurate to well under 1 % for buildings.
+pub fn local_area_m2(g: &Geometry<f64>) -> f64 {
+    use geo::{Area, BoundingRect, MapCoords};
+    let Some(r) = g.bounding_rect() else { return 0.0 };
+    let lat0 = (r.min().y + r.max().y) / 2.0;
+    let kx = M_PER_DEG * lat0.to_radians().cos();
+    let polys: Vec<Polygon> = match g {
+        Geometry::Polygon(p) => vec![p.clone()],
+        Geometry::MultiPolygon(mp) => mp.0.clone(),
+        _ => return 0.0,
+    };
+    polys
+        .iter()
+        .map(|p| p.map_coords(|c| geo::coord! { x: c.x * kx, y: c.y * M_PER_DEG }).unsigned_area())
+        .sum()
+}

@@ -1,0 +1,101 @@
+//! Exports: GeoJSON (one layer per file) and GeoPackage (every layer in one file
+//! that QGIS and `ogrinfo` open).
+
+use std::path::Path;
+
+use geo::BoundingRect;
+
+use crate::error::{Error, Result};
+use crate::import::Layer;
+use crate::store::{Actor, GpkgStore, ImportBatch, ImportGrid, Loaded, Store};
+
+/// A layer of `data` as a GeoJSON FeatureCollection.
+pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection> {
+    let feature = |id: i64, g: &geo::Geometry, props: serde_json::Value| geojson::Feature {
+        bbox: None,
+        geometry: Some(geojson::Geometry::new(g.into())),
+        id: Some(geojson::feature::Id::Number(id.into())),
+        properties: props.as_object().cloned(),
+        foreign_members: None,
+    };
+    let features = match layer {
+        Layer::Subdistrict => data
+            .subdistricts
+            .iter()
+            .map(|s| feature(s.id, &s.boundary, serde_json::json!({ "id": s.id, "code": s.code, "name": s.name })))
+            .collect(),
+        Layer::Grids => {
+            let code_of: std::collections::HashMap<i64, &str> = data.grids.iter().map(|g| (g.id, g.draft.code.as_str())).collect();
+            data.grids
+                .iter()
+                .map(|g| {
+                    let mut f = g.to_feature();
+                    if let (Some(p), Some(pid)) = (f.properties.as_mut(), g.draft.parent_id) {
+                        p.insert("parent_code".into(), code_of.get(&pid).copied().into());
+                    }
+                    f
+                })
+                .collect()
+        }
+        Layer::Buildings => data
+            .buildings
+            .iter()
+            .map(|b| feature(b.id, &b.footprint, serde_json::json!({
+                "id": b.id, "osm_id": b.osm_id, "name": b.name, "building": b.usage,
+                "building:levels": b.levels, "households": b.households })))
+            .collect(),
+        Layer::Roads => data
+            .roads
+            .iter()
+            .map(|r| feature(r.id, &r.line, serde_json::json!({ "id": r.id, "osm_id": r.osm_id, "name": r.name, "highway": r.highway })))
+            .collect(),
+        Layer::Osm => return Err(Error::invalid("layer", "osm is an import format; export grids, buildings, roads or subdistrict")),
+    };
+    Ok(geojson::FeatureCollection { bbox: None, features, foreign_members: None })
+}
+
+/// Writes everything into a new GeoPackage file (refuses to overwrite one).
+pub async fn gpkg(data: &Loaded, path: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(Error::invalid("out", format!("{} exists; choose a new file", path.display())));
+    }
+    let local = |id: i64| -1 - id;
+    let batch = ImportBatch {
+        subdistricts: data.subdistricts.iter().map(|s| crate::domain::subdistrict::Subdistrict { id: local(s.id), ..s.clone() }).collect(),
+        grids: data
+            .grids
+            .iter()
+            .map(|g| {
+                let mut draft = g.draft.clone();
+                draft.parent_id = draft.parent_id.map(local);
+                ImportGrid { local_id: local(g.id), subdistrict_id: local(g.subdistrict_id), draft }
+            })
+            .collect(),
+        buildings: data.buildings.iter().map(|b| crate::domain::reference::Building { subdistrict_id: local(b.subdistrict_id), ..b.clone() }).collect(),
+        roads: data.roads.iter().map(|r| crate::domain::reference::Road { subdistrict_id: local(r.subdistrict_id), ..r.clone() }).collect(),
+    };
+    let store = GpkgStore::open(path).await?;
+    store.import(&batch, &Actor("gridd export".into())).await?;
+    let extent = |rects: Vec<geo::Rect>| {
+        rects.into_iter().reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+    };
+    for (table, rects) in [
+        ("subdistricts", data.subdistricts.iter().filter_map(|s| s.boundary.bounding_rect()).collect::<Vec<_>>()),
+        ("grids", data.grids.iter().filter_map(|g| g.draft.geometry.bounding_rect()).collect()),
+        ("buildings", data.buildings.iter().filter_map(|b| b.footprint.bounding_rect()).collect()),
+        ("roads", data.roads.iter().filter_map(|r| r.line.bounding_rect()).collect()),
+    ] {
+        if let Some(r) = extent(rects) {
+            store.set_extent(table, r).await?;
+        }
+    }
+    // Leave a single self-contained file (no -wal beside it).
+    sqlx::query("PRAGMA journal_mode = DELETE").execute(store.pool()).await?;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,417 @@
+//! Imports: GeoJSON files of subdistricts, grids, buildings and roads, and OSM PBF
+//! extracts (buildings and roads). Each import is checked whole first; every bad
+//! feature is reported (its index and reason), and nothing is stored unless all of
+//! it is good. Real data is messy: numbers arrive as strings, tags are unknown,
+//! features are clipped; the readers cope and say what they skipped.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use geo::{Geometry, LineString, MultiLineString};
+
+use crate::domain::code;
+use crate::domain::geometry::{self, Limits};
+use crate::domain::grid::{self, GridProps, SubdistrictId, TreeView};
+use crate::domain::reference::{self, Building, Road};
+use crate::domain::subdistrict::Subdistrict;
+use crate::error::{Error, FieldError, Result};
+use crate::store::{ImportBatch, ImportGrid};
+
+/// Reports progress of long work: `(stage, done, total)`.
+pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
+/// No progress output.
+pub fn quiet(_: &str, _: usize, _: usize) {}
+
+/// What kind of features a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layer {
+    /// An OpenStreetMap PBF extract: its buildings and roads.
+    Osm,
+    /// Subdistrict boundaries (`code`, `name`).
+    Subdistrict,
+    /// Grids (`code`, `name`, `level`, `parent_code`, `households`, `kind`).
+    Grids,
+    /// Building footprints (`building`, `building:levels`, `name`, `households`).
+    Buildings,
+    /// Road centre lines (`highway`, `name`).
+    Roads,
+}
+
+/// Reads a GeoJSON file's features (a FeatureCollection, a Feature, or a bare
+/// geometry).
+pub fn read_features(path: &Path) -> Result<Vec<geojson::Feature>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", path.display())))?;
+    parse_features(&text)
+}
+
+/// Parses GeoJSON text into features.
+pub fn parse_features(text: &str) -> Result<Vec<geojson::Feature>> {
+    let gj: geojson::GeoJson = text
+        .parse()
+        .map_err(|e| Error::invalid("file", format!("not GeoJSON: {e}")))?;
+    Ok(match gj {
+        geojson::GeoJson::FeatureCollection(fc) => fc.features,
+        geojson::GeoJson::Feature(f) => vec![f],
+        geojson::GeoJson::Geometry(g) => vec![geojson::Feature { geometry: Some(g), ..Default::default() }],
+    })
+}
+
+fn props_value(f: &geojson::Feature) -> serde_json::Value {
+    serde_json::Value::Object(f.properties.clone().unwrap_or_default())
+}
+
+fn prop_str(f: &geojson::Feature, k: &str) -> Option<String> {
+    f.property(k).and_then(|v| match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn fail_if(errors: Vec<FieldError>) -> Result<()> {
+    if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
+}
+
+/// Subdistricts from features with `code` (9 digits) and `name`.
+pub fn subdistricts(features: &[geojson::Feature], existing_codes: &HashSet<String>) -> Result<ImportBatch> {
+    let mut errors = Vec::new();
+    let mut batch = ImportBatch::default();
+    let mut seen = HashSet::new();
+    for (i, f) in features.iter().enumerate() {
+        let at = format!("features[{i}].");
+        let code = prop_str(f, "code").unwrap_or_default();
+        if let Err(e) = code::check_subdistrict_code("properties.code", &code) {
+            errors.push(e.under(&at));
+        } else if existing_codes.contains(&code) || !seen.insert(code.clone()) {
+            errors.push(FieldError::new(format!("{at}properties.code"), format!("subdistrict code {code} is already used")));
+        }
+        let name = prop_str(f, "name").unwrap_or_default();
+        if name.is_empty() {
+            errors.push(FieldError::new(format!("{at}properties.name"), "must not be empty"));
+        }
+        let geom = match &f.geometry {
+            Some(g) => geometry::parse_area("geometry", g, Limits { max_vertices: 1_000_000 })
+                .map_err(|e| errors.extend(e.into_iter().map(|x| x.under(&at))))
+                .ok(),
+            None => {
+                errors.push(FieldError::new(format!("{at}geometry"), "is required"));
+                None
+            }
+        };
+        if let Some(boundary) = geom {
+            batch.subdistricts.push(Subdistrict { id: -1 - i as i64, code, name, boundary });
+        }
+    }
+    fail_if(errors)?;
+    Ok(batch)
+}
+
+/// Grids from features; parents are named by `parent_code` (or `parent_id`) and may
+/// be in the same file or already stored. Levels, code prefixes and uniqueness are
+/// checked against both.
+pub fn grids(
+    features: &[geojson::Feature],
+    tree: &dyn TreeView,
+    subdistrict: Option<SubdistrictId>,
+    limits: Limits,
+    progress: Progress<'_>,
+) -> Result<ImportBatch> {
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(features.len());
+    for (i, f) in features.iter().enumerate() {
+        let at = format!("features[{i}].");
+        let props: GridProps = match serde_json::from_value(props_value(f)) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(FieldError::new(format!("{at}properties"), e.to_string()));
+                continue;
+            }
+        };
+        match grid::check_fields(&props, f.geometry.as_ref(), limits) {
+            Ok(c) => checked.push((i, c)),
+            Err(es) => errors.extend(es.into_iter().map(|e| e.under(&at))),
+        }
+        if i % 1000 == 999 {
+            progress("checking grids", i + 1, features.len());
+        }
+    }
+    // Codes in this file, for parents imported alongside their children.
+    let mut in_file: HashMap<(SubdistrictId, String), (i64, u8)> = HashMap::new();
+    let sid_of = |c: &grid::CheckedGrid| c.subdistrict_id.or(subdistrict).or_else(|| tree.sole_subdistrict());
+    for (i, c) in &checked {
+        let Some(sid) = sid_of(c) else { continue };
+        let key = (sid, c.draft.code.clone());
+        if in_file.insert(key, (-1 - *i as i64, c.draft.level)).is_some() {
+            errors.push(FieldError::new(format!("features[{i}].properties.code"), format!("code {} appears more than once in the file", c.draft.code)));
+        }
+    }
+    let mut batch = ImportBatch::default();
+    for (i, c) in &checked {
+        let at = format!("features[{i}].properties.");
+        let Some(sid) = sid_of(c) else {
+            errors.push(FieldError::new(format!("{at}subdistrict_id"), "is required when the store holds several subdistricts (or pass --subdistrict)"));
+            continue;
+        };
+        let Some(scode) = tree.subdistrict_code(sid) else {
+            errors.push(FieldError::new(format!("{at}subdistrict_id"), format!("no subdistrict has id {sid}")));
+            continue;
+        };
+        let d = &c.draft;
+        if tree.grid_by_code(sid, &d.code).is_some() {
+            errors.push(FieldError::new(format!("{at}code"), format!("code {} is already stored", d.code)));
+        }
+        // The parent: by id (stored), by code (stored or in this file), or by the code's prefix.
+        let parent_code = c.parent_code.clone().or_else(|| {
+            (d.level > 1 && c.parent_id.is_none()).then(|| d.code[..d.code.len().saturating_sub(code::SEGMENT_LEN)].to_owned())
+        });
+        let (parent, parent_level, expected_prefix) = if let Some(pid) = c.parent_id {
+            match tree.grid_facts(pid) {
+                Some((psid, pl, pc)) if psid == sid => (Some(pid), Some(pl), pc),
+                _ => {
+                    errors.push(FieldError::new(format!("{at}parent_id"), format!("no grid {pid} in subdistrict {sid}")));
+                    continue;
+                }
+            }
+        } else if let Some(pc) = parent_code.filter(|_| d.level > 1) {
+            if let Some(pid) = tree.grid_by_code(sid, &pc) {
+                let (_, pl, _) = tree.grid_facts(pid).unwrap_or((sid, 0, pc.clone()));
+                (Some(pid), Some(pl), pc)
+            } else if let Some((local, pl)) = in_file.get(&(sid, pc.clone())) {
+                (Some(*local), Some(*pl), pc)
+            } else {
+                errors.push(FieldError::new(format!("{at}parent_code"), format!("no grid has code {pc:?}, in the store or in the file")));
+                continue;
+            }
+        } else {
+            (None, None, scode)
+        };
+        match parent_level {
+            Some(pl) if d.level != pl + 1 => {
+                errors.push(FieldError::new(format!("{at}level"), format!("must be the parent's level + 1 = {}, got {}", pl + 1, d.level)));
+                continue;
+            }
+            None if d.level != 1 => {
+                errors.push(FieldError::new(format!("{at}parent_code"), format!("a level {} grid needs a parent", d.level)));
+                continue;
+            }
+            _ => {}
+        }
+        if let Err(e) = code::check_grid_code(&format!("{at}code"), &d.code, d.level, &expected_prefix) {
+            errors.push(e);
+            continue;
+        }
+        let mut draft = d.clone();
+        draft.parent_id = parent;
+        batch.grids.push(ImportGrid { local_id: -1 - *i as i64, subdistrict_id: sid, draft });
+    }
+    fail_if(errors)?;
+    Ok(batch)
+}
+
+fn sole(tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<SubdistrictId> {
+    match subdistrict {
+        Some(s) if tree.subdistrict_code(s).is_some() => Ok(s),
+        Some(s) => Err(Error::invalid("subdistrict", format!("no subdistrict has id {s}"))),
+        None => tree.sole_subdistrict().ok_or_else(|| {
+            Error::invalid("subdistrict", "import a subdistrict first, or name one with --subdistrict when there are several")
+        }),
+    }
+}
+
+/// Buildings from polygon features. Levels come from `building:levels` (or
+/// `levels`), households from `households` or the documented estimate.
+pub fn buildings(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<ImportBatch> {
+    let sid = sole(tree, subdistrict)?;
+    let mut errors = Vec::new();
+    let mut batch = ImportBatch::default();
+    for (i, f) in features.iter().enumerate() {
+        let at = format!("features[{i}].");
+        let Some(g) = &f.geometry else {
+            errors.push(FieldError::new(format!("{at}geometry"), "is required"));
+            continue;
+        };
+        let footprint = match geometry::parse_area("geometry", g, Limits::default()) {
+            Ok(fp) => fp,
+            Err(es) => {
+                errors.extend(es.into_iter().map(|e| e.under(&at)));
+                continue;
+            }
+        };
+        let usage = prop_str(f, "building").or_else(|| prop_str(f, "use")).unwrap_or_else(|| "yes".into());
+        let levels = reference::parse_levels(f.property("building:levels").or_else(|| f.property("levels")));
+        let households = f
+            .property("households")
+            .and_then(grid::lenient_f64)
+            .map(|h| h.max(0.0) as i32)
+            .unwrap_or_else(|| reference::estimate_households(&footprint, levels, &usage));
+        batch.buildings.push(Building {
+            id: 0,
+            subdistrict_id: sid,
+            osm_id: f.property("osm_id").and_then(grid::lenient_f64).map(|x| x as i64),
+            name: prop_str(f, "name"),
+            usage,
+            levels,
+            households,
+            footprint,
+        });
+    }
+    fail_if(errors)?;
+    Ok(batch)
+}
+
+/// Roads from line features (`highway`, `name`); other geometry types are refused.
+pub fn roads(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<ImportBatch> {
+    let sid = sole(tree, subdistrict)?;
+    let mut errors = Vec::new();
+    let mut batch = ImportBatch::default();
+    for (i, f) in features.iter().enumerate() {
+        let at = format!("features[{i}].geometry");
+        let line: Option<Geometry> = match f.geometry.as_ref().map(|g| &g.value) {
+            Some(geojson::GeometryValue::LineString { .. } | geojson::GeometryValue::MultiLineString { .. }) => f
+                .geometry
+                .as_ref()
+                .and_then(|g| Geometry::<f64>::try_from(g.value.clone()).ok()),
+            _ => None,
+        };
+        let Some(line) = line else {
+            errors.push(FieldError::new(at, "a road must be a LineString or MultiLineString"));
+            continue;
+        };
+        if let Some(bad) = line_coords(&line).find(|c| !(c.x.is_finite() && c.y.is_finite() && (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y))) {
+            errors.push(FieldError::at(at, "coordinate out of range", [bad.x, bad.y]));
+            continue;
+        }
+        batch.roads.push(Road {
+            id: 0,
+            subdistrict_id: sid,
+            osm_id: f.property("osm_id").and_then(grid::lenient_f64).map(|x| x as i64),
+            name: prop_str(f, "name"),
+            highway: prop_str(f, "highway").unwrap_or_else(|| "road".into()),
+            line,
+        });
+    }
+    fail_if(errors)?;
+    Ok(batch)
+}
+
+fn line_coords(g: &Geometry) -> Box<dyn Iterator<Item = geo::Coord> + '_> {
+    match g {
+        Geometry::LineString(l) => Box::new(l.0.iter().copied()),
+        Geometry::MultiLineString(m) => Box::new(m.0.iter().flat_map(|l| l.0.iter().copied())),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
+/// What an OSM import skipped.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct OsmSkipped {
+    /// Building ways whose ring was cut by the extract's edge.
+    pub clipped_buildings: usize,
+    /// Building ways that are not valid polygons.
+    pub invalid_buildings: usize,
+    /// Multipolygon relations (not assembled by this importer).
+    pub relations: usize,
+}
+
+/// Buildings (closed `building=*` ways) and roads (`highway=*` ways) from an OSM
+/// PBF extract. Ways cut by the extract's edge keep the nodes that exist; a building
+/// whose ring is no longer closed is skipped and counted.
+pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>, progress: Progress<'_>) -> Result<(ImportBatch, OsmSkipped)> {
+    use osmpbf::{Element, ElementReader};
+    let sid = sole(tree, subdistrict)?;
+    let reader = ElementReader::from_path(path)
+        .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
+    let mut nodes: HashMap<i64, geo::Coord> = HashMap::new();
+    struct Way { id: i64, refs: Vec<i64>, tags: HashMap<String, String> }
+    let mut ways: Vec<Way> = Vec::new();
+    let mut skipped = OsmSkipped::default();
+    let mut seen = 0usize;
+    reader
+        .for_each(|el| {
+            seen += 1;
+            if seen % 200_000 == 0 {
+                progress("reading OSM", seen, 0);
+            }
+            match el {
+                Element::Node(n) => {
+                    nodes.insert(n.id(), geo::coord! { x: n.lon(), y: n.lat() });
+                }
+                Element::DenseNode(n) => {
+                    nodes.insert(n.id(), geo::coord! { x: n.lon(), y: n.lat() });
+                }
+                Element::Way(w) => {
+                    let tags: HashMap<String, String> = w.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+                    if tags.contains_key("building") || tags.contains_key("highway") {
+                        ways.push(Way { id: w.id(), refs: w.refs().collect(), tags });
+                    }
+                }
+                Element::Relation(r) => {
+                    if r.tags().any(|(k, _)| k == "building") {
+                        skipped.relations += 1;
+                    }
+                }
+            }
+        })
+        .map_err(|e| Error::invalid("file", format!("not a readable OSM PBF file: {e}")))?;
+    let mut batch = ImportBatch::default();
+    for w in &ways {
+        let coords: Vec<geo::Coord> = w.refs.iter().filter_map(|r| nodes.get(r).copied()).collect();
+        if let Some(usage) = w.tags.get("building") {
+            let complete = coords.len() == w.refs.len();
+            if !complete || coords.len() < 4 || coords.first() != coords.last() {
+                skipped.clipped_buildings += 1;
+                continue;
+            }
+            let footprint = Geometry::Polygon(geo::Polygon::new(LineString(coords), vec![]));
+            if !geo::Validation::is_valid(&footprint) {
+                skipped.invalid_buildings += 1;
+                continue;
+            }
+            let levels = reference::parse_levels(w.tags.get("building:levels").map(|s| serde_json::Value::String(s.clone())).as_ref());
+            batch.buildings.push(Building {
+                id: 0,
+                subdistrict_id: sid,
+                osm_id: Some(w.id),
+                name: w.tags.get("name").cloned(),
+                usage: usage.clone(),
+                levels,
+                households: reference::estimate_households(&footprint, levels, usage),
+                footprint,
+            });
+        } else if let Some(highway) = w.tags.get("highway") {
+            // Split where nodes are missing so a clipped road does not jump across the gap.
+            let mut parts: Vec<LineString> = Vec::new();
+            let mut cur = Vec::new();
+            for r in &w.refs {
+                match nodes.get(r) {
+                    Some(c) => cur.push(*c),
+                    None => {
+                        if cur.len() >= 2 {
+                            parts.push(LineString(std::mem::take(&mut cur)));
+                        }
+                        cur.clear();
+                    }
+                }
+            }
+            if cur.len() >= 2 {
+                parts.push(LineString(cur));
+            }
+            let line = match parts.len() {
+                0 => continue,
+                1 => Geometry::LineString(parts.remove(0)),
+                _ => Geometry::MultiLineString(MultiLineString(parts)),
+            };
+            batch.roads.push(Road {
+                id: 0,
+                subdistrict_id: sid,
+                osm_id: Some(w.id),
+                name: w.tags.get("name").cloned(),
+                highway: highway.clone(),
+                line,
+            });
+        }
+    }
+    Ok((batch, skipped))
+}

@@ -1,0 +1,348 @@
+//! The in-memory picture of every subdistrict: grids by id, code and level, an
+//! R-tree per level, buildings and roads. Built at start from the store and updated
+//! in the same request as every committed write; all reads (API, tiles, lookup)
+//! come from here, never from a query per request.
+//!
+//! Boundary rule (documented in ARCHITECTURE.md): a point on the shared edge of
+//! several grids of one level belongs to the one with the smallest code.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use geo::{BoundingRect, Coord, Covers, Geometry, Intersects, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::domain::grid::{Grid, GridId, SubdistrictId, TreeView};
+use crate::domain::reference::{Building, Road};
+use crate::domain::subdistrict::Subdistrict;
+
+/// An R-tree entry: a bounding box carrying the id of what it bounds.
+pub type Entry = GeomWithData<Rectangle<[f64; 2]>, i64>;
+
+fn entry(id: i64, r: Rect) -> Entry {
+    GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), id)
+}
+
+fn bbox(g: &Geometry) -> Rect {
+    g.bounding_rect()
+        .unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }))
+}
+
+fn aabb(r: Rect) -> AABB<[f64; 2]> {
+    AABB::from_corners(r.min().into(), r.max().into())
+}
+
+/// A grid held in memory with its bounding box.
+#[derive(Debug)]
+pub struct IndexedGrid {
+    /// The grid.
+    pub grid: Grid,
+    /// Its bounding box, degrees.
+    pub bbox: Rect,
+}
+
+/// Everything the server knows, in memory.
+#[derive(Default)]
+pub struct Atlas {
+    subdistricts: BTreeMap<SubdistrictId, Arc<Subdistrict>>,
+    grids: HashMap<GridId, Arc<IndexedGrid>>,
+    by_code: HashMap<(SubdistrictId, String), GridId>,
+    children: HashMap<GridId, BTreeSet<GridId>>,
+    roots: HashMap<SubdistrictId, BTreeSet<GridId>>,
+    levels: [RTree<Entry>; 5],
+    buildings: HashMap<i64, Arc<Building>>,
+    building_tree: RTree<Entry>,
+    roads: HashMap<i64, Arc<Road>>,
+    road_tree: RTree<Entry>,
+}
+
+/// A node of the hierarchy, without geometry.
+#[derive(Debug, serde::Serialize)]
+pub struct TreeNode {
+    /// Grid (or subdistrict) id.
+    pub id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level (0 for the subdistrict).
+    pub level: u8,
+    /// Kind (grids only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    /// Households (grids only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub households: Option<i32>,
+    /// Children in code order.
+    pub children: Vec<TreeNode>,
+}
+
+impl Atlas {
+    /// Builds the atlas from everything loaded from the store.
+    pub fn build(
+        subdistricts: Vec<Subdistrict>,
+        grids: Vec<Grid>,
+        buildings: Vec<Building>,
+        roads: Vec<Road>,
+    ) -> Self {
+        let mut a = Self::default();
+        for s in subdistricts {
+            a.subdistricts.insert(s.id, Arc::new(s));
+        }
+        let mut per_level: [Vec<Entry>; 5] = Default::default();
+        for g in grids {
+            let b = bbox(&g.draft.geometry);
+            if let Some(v) = per_level.get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1) {
+                v.push(entry(g.id, b));
+            }
+            a.link(&g);
+            a.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+        }
+        a.levels = per_level.map(RTree::bulk_load);
+        let mut be = Vec::with_capacity(buildings.len());
+        for b in buildings {
+            be.push(entry(b.id, bbox(&b.footprint)));
+            a.buildings.insert(b.id, Arc::new(b));
+        }
+        a.building_tree = RTree::bulk_load(be);
+        let mut re = Vec::with_capacity(roads.len());
+        for r in roads {
+            re.push(entry(r.id, bbox(&r.line)));
+            a.roads.insert(r.id, Arc::new(r));
+        }
+        a.road_tree = RTree::bulk_load(re);
+        a
+    }
+
+    fn link(&mut self, g: &Grid) {
+        self.by_code.insert((g.subdistrict_id, g.draft.code.clone()), g.id);
+        match g.draft.parent_id {
+            Some(p) => self.children.entry(p).or_default().insert(g.id),
+            None => self.roots.entry(g.subdistrict_id).or_default().insert(g.id),
+        };
+    }
+
+    fn unlink(&mut self, g: &Grid) {
+        self.by_code.remove(&(g.subdistrict_id, g.draft.code.clone()));
+        let set = match g.draft.parent_id {
+            Some(p) => self.children.get_mut(&p),
+            None => self.roots.get_mut(&g.subdistrict_id),
+        };
+        if let Some(set) = set {
+            set.remove(&g.id);
+        }
+    }
+
+    /// Adds or replaces a subdistrict.
+    pub fn put_subdistrict(&mut self, s: Subdistrict) {
+        self.subdistricts.insert(s.id, Arc::new(s));
+    }
+
+    /// Adds or replaces a grid; returns the bounding box of the old version, if any.
+    pub fn put_grid(&mut self, g: Grid) -> Option<Rect> {
+        let old = self.remove_grid(g.id).map(|o| o.bbox);
+        let b = bbox(&g.draft.geometry);
+        if let Some(t) = self.levels.get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1) {
+            t.insert(entry(g.id, b));
+        }
+        self.link(&g);
+        self.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+        old
+    }
+
+    /// Removes a grid; returns it.
+    pub fn remove_grid(&mut self, id: GridId) -> Option<Arc<IndexedGrid>> {
+        let old = self.grids.remove(&id)?;
+        if let Some(t) = self.levels.get_mut(usize::from(old.grid.draft.level.clamp(1, 5)) - 1) {
+            t.remove(&entry(id, old.bbox));
+        }
+        self.unlink(&old.grid);
+        Some(old)
+    }
+
+    /// Adds buildings and roads (after an import).
+    pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
+        for b in buildings {
+            self.building_tree.insert(entry(b.id, bbox(&b.footprint)));
+            self.buildings.insert(b.id, Arc::new(b));
+        }
+        for r in roads {
+            self.road_tree.insert(entry(r.id, bbox(&r.line)));
+            self.roads.insert(r.id, Arc::new(r));
+        }
+    }
+
+    /// All subdistricts in id order.
+    pub fn subdistricts(&self) -> impl Iterator<Item = &Arc<Subdistrict>> {
+        self.subdistricts.values()
+    }
+
+    /// One subdistrict.
+    pub fn subdistrict(&self, id: SubdistrictId) -> Option<&Arc<Subdistrict>> {
+        self.subdistricts.get(&id)
+    }
+
+    /// One grid.
+    pub fn grid(&self, id: GridId) -> Option<&Arc<IndexedGrid>> {
+        self.grids.get(&id)
+    }
+
+    /// Number of grids.
+    pub fn grid_count(&self) -> usize {
+        self.grids.len()
+    }
+
+    /// Whether the grid has children.
+    pub fn has_children(&self, id: GridId) -> bool {
+        self.children.get(&id).is_some_and(|c| !c.is_empty())
+    }
+
+    /// The children of a grid, in code order.
+    pub fn children(&self, id: GridId) -> Vec<&Arc<IndexedGrid>> {
+        let mut v: Vec<_> = self
+            .children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.grids.get(c))
+            .collect();
+        v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));
+        v
+    }
+
+    /// Grids filtered by level, parent and a bounding box (degrees), in code order.
+    pub fn grids(
+        &self,
+        subdistrict: Option<SubdistrictId>,
+        level: Option<u8>,
+        parent: Option<GridId>,
+        within: Option<Rect>,
+    ) -> Vec<&Arc<IndexedGrid>> {
+        let mut v: Vec<&Arc<IndexedGrid>> = match (parent, within) {
+            (Some(p), _) => self.children(p),
+            (None, Some(r)) => {
+                let env = aabb(r);
+                let levels: Vec<usize> = match level {
+                    Some(l) => vec![usize::from(l.clamp(1, 5)) - 1],
+                    None => (0..5).collect(),
+                };
+                levels
+                    .into_iter()
+                    .flat_map(|l| self.levels[l].locate_in_envelope_intersecting(&env))
+                    .filter_map(|e| self.grids.get(&e.data))
+                    .filter(|g| g.grid.draft.geometry.intersects(&r))
+                    .collect()
+            }
+            (None, None) => self.grids.values().collect(),
+        };
+        v.retain(|g| {
+            level.is_none_or(|l| g.grid.draft.level == l)
+                && subdistrict.is_none_or(|s| g.grid.subdistrict_id == s)
+                && within.is_none_or(|r| g.bbox.intersects(&r))
+        });
+        v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));
+        v
+    }
+
+    /// Buildings whose bounding box meets `r` (degrees).
+    pub fn buildings_in(&self, r: Option<Rect>) -> Vec<&Arc<Building>> {
+        match r {
+            Some(r) => self
+                .building_tree
+                .locate_in_envelope_intersecting(&aabb(r))
+                .filter_map(|e| self.buildings.get(&e.data))
+                .collect(),
+            None => self.buildings.values().collect(),
+        }
+    }
+
+    /// Roads whose bounding box meets `r` (degrees).
+    pub fn roads_in(&self, r: Option<Rect>) -> Vec<&Arc<Road>> {
+        match r {
+            Some(r) => self
+                .road_tree
+                .locate_in_envelope_intersecting(&aabb(r))
+                .filter_map(|e| self.roads.get(&e.data))
+                .collect(),
+            None => self.roads.values().collect(),
+        }
+    }
+
+    /// The grids of one level that cover a point (lon, lat), smallest code first.
+    pub fn covering(&self, level: u8, p: Coord) -> Vec<&Arc<IndexedGrid>> {
+        let Some(t) = self.levels.get(usize::from(level.clamp(1, 5)) - 1) else {
+            return vec![];
+        };
+        let mut v: Vec<_> = t
+            .locate_all_at_point(&[p.x, p.y])
+            .filter_map(|e| self.grids.get(&e.data))
+            .filter(|g| g.grid.draft.geometry.covers(&p))
+            .collect();
+        v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));
+        v
+    }
+
+    /// The hierarchy of every subdistrict, without geometry.
+    pub fn tree(&self) -> Vec<TreeNode> {
+        self.subdistricts
+            .values()
+            .map(|s| {
+                let mut roots: Vec<GridId> = self.roots.get(&s.id).into_iter().flatten().copied().collect();
+                roots.sort_by(|a, b| self.code_of(*a).cmp(self.code_of(*b)));
+                TreeNode {
+                    id: s.id,
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    level: 0,
+                    kind: None,
+                    households: None,
+                    children: roots.into_iter().filter_map(|g| self.node(g)).collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn code_of(&self, id: GridId) -> &str {
+        self.grids.get(&id).map_or("", |g| g.grid.draft.code.as_str())
+    }
+
+    fn node(&self, id: GridId) -> Option<TreeNode> {
+        let g = &self.grids.get(&id)?.grid;
+        Some(TreeNode {
+            id,
+            code: g.draft.code.clone(),
+            name: g.draft.name.clone(),
+            level: g.draft.level,
+            kind: Some(g.draft.kind.as_str()),
+            households: g.draft.households,
+            children: self
+                .children(id)
+                .into_iter()
+                .filter_map(|c| self.node(c.grid.id))
+                .collect(),
+        })
+    }
+}
+
+impl TreeView for Atlas {
+    fn grid_facts(&self, id: GridId) -> Option<(SubdistrictId, u8, String)> {
+        self.grids
+            .get(&id)
+            .map(|g| (g.grid.subdistrict_id, g.grid.draft.level, g.grid.draft.code.clone()))
+    }
+
+    fn grid_by_code(&self, subdistrict: SubdistrictId, code: &str) -> Option<GridId> {
+        self.by_code.get(&(subdistrict, code.to_owned())).copied()
+    }
+
+    fn subdistrict_code(&self, id: SubdistrictId) -> Option<String> {
+        self.subdistricts.get(&id).map(|s| s.code.clone())
+    }
+
+    fn sole_subdistrict(&self) -> Option<SubdistrictId> {
+        (self.subdistricts.len() == 1)
+            .then(|| self.subdistricts.keys().next().copied())
+            .flatten()
+    }
+}

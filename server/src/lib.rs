@@ -1,0 +1,14 @@
+//! gridd: a map server for grid-based social services management of a subdistrict
+//! (DB32/T 2763-2015). See ARCHITECTURE.md for the map of this crate.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod http;
+pub mod import;
+pub mod index;
+pub mod store;

@@ -1,0 +1,145 @@
+//! Storage: one trait, two backends. PostGIS (through sqlx) is the production
+//! store; an OGC GeoPackage file (SQLite through sqlx) is the embedded default, so
+//! `gridd serve` with no database URL just works and the file opens in QGIS.
+//!
+//! Every method is one transaction: when it returns `Ok`, the change is committed.
+
+mod gpkg;
+mod postgis;
+
+use async_trait::async_trait;
+use geo::Geometry;
+use geozero::{CoordDimensions, ToGeo, ToWkb};
+
+pub use gpkg::GpkgStore;
+pub use postgis::{NOTIFY_CHANNEL, PostgisStore, redact as postgis_redact};
+
+use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
+use crate::domain::reference::{Building, Road};
+use crate::domain::subdistrict::Subdistrict;
+use crate::error::{Error, Result};
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return Error::Conflict {
+                message: format!("a unique value is already used ({})", db.message()),
+                field: db.constraint().map(str::to_owned),
+            };
+        }
+        Self::Storage(Box::new(e))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Storage(Box::new(e))
+    }
+}
+
+/// Everything in a store, for building the in-memory atlas.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// All subdistricts.
+    pub subdistricts: Vec<Subdistrict>,
+    /// All grids.
+    pub grids: Vec<Grid>,
+    /// All buildings.
+    pub buildings: Vec<Building>,
+    /// All roads.
+    pub roads: Vec<Road>,
+}
+
+/// A grid to import. Ids below zero are references to other rows of the same batch
+/// (a subdistrict or parent grid imported alongside); others are stored rows.
+#[derive(Debug, Clone)]
+pub struct ImportGrid {
+    /// Batch-local id (negative), for children to refer to.
+    pub local_id: i64,
+    /// Subdistrict: stored id, or a negative batch-local id.
+    pub subdistrict_id: SubdistrictId,
+    /// The grid; `parent_id` may be a negative batch-local id.
+    pub draft: GridDraft,
+}
+
+/// An all-or-nothing import. Negative ids refer to rows of the same batch.
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    /// New subdistricts; their `id` is a negative batch-local id.
+    pub subdistricts: Vec<Subdistrict>,
+    /// New grids, parents before children (sorted by level by the store anyway).
+    pub grids: Vec<ImportGrid>,
+    /// New buildings (`subdistrict_id` may be batch-local).
+    pub buildings: Vec<Building>,
+    /// New roads (`subdistrict_id` may be batch-local).
+    pub roads: Vec<Road>,
+}
+
+impl ImportBatch {
+    /// Whether there is nothing to import.
+    pub fn is_empty(&self) -> bool {
+        self.subdistricts.is_empty() && self.grids.is_empty() && self.buildings.is_empty() && self.roads.is_empty()
+    }
+}
+
+/// Who made a change, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// The storage backends' common interface.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `"postgis"` or `"gpkg"`.
+    fn backend(&self) -> &'static str;
+    /// Reads everything (at start).
+    async fn load(&self) -> Result<Loaded>;
+    /// Stores a new grid; the grid's relations have been checked by the caller.
+    async fn create_grid(&self, subdistrict: SubdistrictId, draft: &GridDraft, actor: &Actor) -> Result<Grid>;
+    /// Replaces a grid if it is still at `expected_version`; else [`Error::Stale`].
+    async fn update_grid(&self, id: GridId, expected_version: i64, draft: &GridDraft, actor: &Actor) -> Result<Grid>;
+    /// Deletes a childless grid if it is still at `expected_version` (when given).
+    async fn delete_grid(&self, id: GridId, expected_version: Option<i64>, actor: &Actor) -> Result<Grid>;
+    /// Stores a whole batch in one transaction and returns the stored rows.
+    async fn import(&self, batch: &ImportBatch, actor: &Actor) -> Result<Loaded>;
+    /// Whether the store holds no subdistrict yet.
+    async fn is_empty(&self) -> Result<bool>;
+}
+
+/// Opens the store the configuration names: PostGIS when a database URL is given,
+/// else the GeoPackage file. Applies migrations.
+pub async fn open(database_url: Option<&str>, gpkg_path: &std::path::Path) -> Result<Box<dyn Store>> {
+    match database_url {
+        Some(url) => Ok(Box::new(PostgisStore::connect(url).await?)),
+        None => Ok(Box::new(GpkgStore::open(gpkg_path).await?)),
+    }
+}
+
+fn geom_from_wkb(bytes: &[u8]) -> Result<Geometry> {
+    geozero::wkb::Wkb(bytes)
+        .to_geo()
+        .map_err(|e| Error::Storage(Box::new(e)))
+}
+
+fn ewkb(g: &Geometry) -> Result<Vec<u8>> {
+    g.to_ewkb(CoordDimensions::xy(), Some(4326))
+        .map_err(|e| Error::Storage(Box::new(e)))
+}
+
+/// Orders batch grids so that parents come before children.
+fn by_level(batch: &ImportBatch) -> Vec<&ImportGrid> {
+    let mut v: Vec<&ImportGrid> = batch.grids.iter().collect();
+    v.sort_by_key(|g| g.draft.level);
+    v
+}
+
+/// Maps a possibly batch-local id to a stored one.
+fn real_id(map: &std::collections::HashMap<i64, i64>, id: i64, what: &str) -> Result<i64> {
+    if id >= 0 {
+        return Ok(id);
+    }
+    map.get(&id)
+        .copied()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("import batch refers to unknown {what} {id}")))
+}

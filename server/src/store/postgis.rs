@@ -1,0 +1,342 @@
+//! The PostGIS backend. Geometries travel as (E)WKB: `ST_GeomFromEWKB` in,
+//! `ST_AsBinary` out, so a round trip keeps every coordinate bit for bit.
+//! Every write also sends `NOTIFY gridd` so other instances can follow.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+
+use super::{Actor, ImportBatch, Loaded, Store, by_level, ewkb, geom_from_wkb, real_id};
+use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
+use crate::domain::reference::{Building, Road};
+use crate::domain::subdistrict::Subdistrict;
+use crate::error::{Error, Result};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The channel other instances LISTEN on.
+pub const NOTIFY_CHANNEL: &str = "gridd";
+
+/// A PostGIS database.
+#[derive(Clone)]
+pub struct PostgisStore {
+    pool: PgPool,
+}
+
+const GRID_COLUMNS: &str = "subdistrict_id, id, code, name, level, parent_id, kind, households, population, ST_AsBinary(geom) AS wkb, version, created_at, updated_at";
+
+impl PostgisStore {
+    /// Connects and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for LISTEN and for benchmarks).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn grid_from_row(r: &PgRow) -> Result<Grid> {
+    let kind: String = r.try_get("kind")?;
+    let level: i16 = r.try_get("level")?;
+    let wkb: Vec<u8> = r.try_get("wkb")?;
+    Ok(Grid {
+        id: r.try_get("id")?,
+        subdistrict_id: r.try_get("subdistrict_id")?,
+        draft: GridDraft {
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            level: u8::try_from(level).unwrap_or(0),
+            parent_id: r.try_get("parent_id")?,
+            kind: GridKind::parse(&kind).unwrap_or_default(),
+            households: r.try_get("households")?,
+            population: r.try_get("population")?,
+            geometry: geom_from_wkb(&wkb)?,
+        },
+        version: r.try_get("version")?,
+        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+        updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
+    })
+}
+
+async fn audit(
+    tx: &mut Transaction<'_, Postgres>,
+    subdistrict: SubdistrictId,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+        .bind(subdistrict)
+        .bind(&actor.0)
+        .bind(action)
+        .bind(entity)
+        .bind(id)
+        .bind(before)
+        .bind(after)
+        .execute(&mut **tx)
+        .await?;
+    let payload = serde_json::json!({ "entity": entity, "action": action, "id": id, "subdistrict_id": subdistrict });
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(payload.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn feature_json(g: &Grid) -> serde_json::Value {
+    serde_json::to_value(g.to_feature()).unwrap_or_default()
+}
+
+async fn insert_grid(
+    tx: &mut Transaction<'_, Postgres>,
+    sid: SubdistrictId,
+    d: &GridDraft,
+) -> Result<Grid> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO grid (subdistrict_id, code, name, level, parent_id, kind, households, population, geom)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8, ST_GeomFromEWKB($9)) RETURNING {GRID_COLUMNS}"
+    ))
+    .bind(sid)
+    .bind(&d.code)
+    .bind(&d.name)
+    .bind(i16::from(d.level))
+    .bind(d.parent_id)
+    .bind(d.kind.as_str())
+    .bind(d.households)
+    .bind(d.population)
+    .bind(ewkb(&d.geometry)?)
+    .fetch_one(&mut **tx)
+    .await?;
+    grid_from_row(&row)
+}
+
+async fn lock_grid(tx: &mut Transaction<'_, Postgres>, id: GridId) -> Result<Grid> {
+    let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+    grid_from_row(&row)
+}
+
+#[async_trait]
+impl Store for PostgisStore {
+    fn backend(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn load(&self) -> Result<Loaded> {
+        let mut out = Loaded::default();
+        for r in sqlx::query("SELECT id, code, name, ST_AsBinary(boundary) AS wkb FROM subdistrict ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let wkb: Vec<u8> = r.try_get("wkb")?;
+            out.subdistricts.push(Subdistrict {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                boundary: geom_from_wkb(&wkb)?,
+            });
+        }
+        for r in sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid ORDER BY subdistrict_id, id"))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.grids.push(grid_from_row(&r)?);
+        }
+        for r in sqlx::query("SELECT subdistrict_id, id, osm_id, name, usage, levels, households, ST_AsBinary(geom) AS wkb FROM building ORDER BY subdistrict_id, id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let wkb: Vec<u8> = r.try_get("wkb")?;
+            out.buildings.push(Building {
+                id: r.try_get("id")?,
+                subdistrict_id: r.try_get("subdistrict_id")?,
+                osm_id: r.try_get("osm_id")?,
+                name: r.try_get("name")?,
+                usage: r.try_get("usage")?,
+                levels: r.try_get("levels")?,
+                households: r.try_get("households")?,
+                footprint: geom_from_wkb(&wkb)?,
+            });
+        }
+        for r in sqlx::query("SELECT subdistrict_id, id, osm_id, name, highway, ST_AsBinary(geom) AS wkb FROM road ORDER BY subdistrict_id, id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let wkb: Vec<u8> = r.try_get("wkb")?;
+            out.roads.push(Road {
+                id: r.try_get("id")?,
+                subdistrict_id: r.try_get("subdistrict_id")?,
+                osm_id: r.try_get("osm_id")?,
+                name: r.try_get("name")?,
+                highway: r.try_get("highway")?,
+                line: geom_from_wkb(&wkb)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn create_grid(&self, sid: SubdistrictId, draft: &GridDraft, actor: &Actor) -> Result<Grid> {
+        let mut tx = self.pool.begin().await?;
+        let g = insert_grid(&mut tx, sid, draft).await?;
+        audit(&mut tx, sid, actor, "create", "grid", Some(g.id), None, Some(feature_json(&g))).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    async fn update_grid(&self, id: GridId, expected: i64, d: &GridDraft, actor: &Actor) -> Result<Grid> {
+        let mut tx = self.pool.begin().await?;
+        let before = lock_grid(&mut tx, id).await?;
+        if before.version != expected {
+            return Err(Error::Stale { given: expected, current: before.version });
+        }
+        let row = sqlx::query(&format!(
+            "UPDATE grid SET code=$2, name=$3, level=$4, parent_id=$5, kind=$6, households=$7, population=$8,
+               geom=ST_GeomFromEWKB($9), version=version+1, updated_at=now()
+             WHERE id=$1 RETURNING {GRID_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(&d.code)
+        .bind(&d.name)
+        .bind(i16::from(d.level))
+        .bind(d.parent_id)
+        .bind(d.kind.as_str())
+        .bind(d.households)
+        .bind(d.population)
+        .bind(ewkb(&d.geometry)?)
+        .fetch_one(&mut *tx)
+        .await?;
+        let g = grid_from_row(&row)?;
+        audit(&mut tx, g.subdistrict_id, actor, "update", "grid", Some(id), Some(feature_json(&before)), Some(feature_json(&g))).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    async fn delete_grid(&self, id: GridId, expected: Option<i64>, actor: &Actor) -> Result<Grid> {
+        let mut tx = self.pool.begin().await?;
+        let before = lock_grid(&mut tx, id).await?;
+        if let Some(v) = expected.filter(|v| *v != before.version) {
+            return Err(Error::Stale { given: v, current: before.version });
+        }
+        let children: i64 = sqlx::query_scalar("SELECT count(*) FROM grid WHERE subdistrict_id=$1 AND parent_id=$2")
+            .bind(before.subdistrict_id)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if children > 0 {
+            return Err(Error::Conflict {
+                message: format!("grid {id} has {children} child grids; delete or move them first"),
+                field: None,
+            });
+        }
+        sqlx::query("DELETE FROM grid WHERE subdistrict_id=$1 AND id=$2")
+            .bind(before.subdistrict_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, before.subdistrict_id, actor, "delete", "grid", Some(id), Some(feature_json(&before)), None).await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    async fn import(&self, batch: &ImportBatch, actor: &Actor) -> Result<Loaded> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Loaded::default();
+        let mut sids = HashMap::new();
+        for s in &batch.subdistricts {
+            let id: i64 = sqlx::query_scalar("INSERT INTO subdistrict (code, name, boundary) VALUES ($1,$2,ST_GeomFromEWKB($3)) RETURNING id")
+                .bind(&s.code)
+                .bind(&s.name)
+                .bind(ewkb(&s.boundary)?)
+                .fetch_one(&mut *tx)
+                .await?;
+            sids.insert(s.id, id);
+            out.subdistricts.push(Subdistrict { id, ..s.clone() });
+        }
+        let mut gids = HashMap::new();
+        for g in by_level(batch) {
+            let sid = real_id(&sids, g.subdistrict_id, "subdistrict")?;
+            let mut d = g.draft.clone();
+            d.parent_id = d.parent_id.map(|p| real_id(&gids, p, "grid")).transpose()?;
+            let stored = insert_grid(&mut tx, sid, &d).await?;
+            gids.insert(g.local_id, stored.id);
+            out.grids.push(stored);
+        }
+        for b in &batch.buildings {
+            let sid = real_id(&sids, b.subdistrict_id, "subdistrict")?;
+            let id: i64 = sqlx::query_scalar("INSERT INTO building (subdistrict_id, osm_id, name, usage, levels, households, geom) VALUES ($1,$2,$3,$4,$5,$6,ST_GeomFromEWKB($7)) RETURNING id")
+                .bind(sid)
+                .bind(b.osm_id)
+                .bind(&b.name)
+                .bind(&b.usage)
+                .bind(b.levels)
+                .bind(b.households)
+                .bind(ewkb(&b.footprint)?)
+                .fetch_one(&mut *tx)
+                .await?;
+            out.buildings.push(Building { id, subdistrict_id: sid, ..b.clone() });
+        }
+        for r in &batch.roads {
+            let sid = real_id(&sids, r.subdistrict_id, "subdistrict")?;
+            let id: i64 = sqlx::query_scalar("INSERT INTO road (subdistrict_id, osm_id, name, highway, geom) VALUES ($1,$2,$3,$4,ST_GeomFromEWKB($5)) RETURNING id")
+                .bind(sid)
+                .bind(r.osm_id)
+                .bind(&r.name)
+                .bind(&r.highway)
+                .bind(ewkb(&r.line)?)
+                .fetch_one(&mut *tx)
+                .await?;
+            out.roads.push(Road { id, subdistrict_id: sid, ..r.clone() });
+        }
+        let sid = out
+            .subdistricts
+            .first()
+            .map(|s| s.id)
+            .or_else(|| out.grids.first().map(|g| g.subdistrict_id))
+            .or_else(|| out.buildings.first().map(|b| b.subdistrict_id))
+            .or_else(|| out.roads.first().map(|r| r.subdistrict_id))
+            .unwrap_or(0);
+        let summary = serde_json::json!({
+            "subdistricts": out.subdistricts.len(), "grids": out.grids.len(),
+            "buildings": out.buildings.len(), "roads": out.roads.len(),
+        });
+        audit(&mut tx, sid, actor, "import", "batch", None, None, Some(summary)).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistrict").fetch_one(&self.pool).await?;
+        Ok(n == 0)
+    }
+}
