@@ -19,24 +19,12 @@ export const LEVEL_COLORS: Record<number, string> = {
   3: '#1f8f7e',
 };
 
-/** Fill colours of grid kinds; a kind not listed falls back to KIND_FALLBACK. */
+/** Fill colours of the server's grid kinds; any other kind falls back to KIND_FALLBACK. */
 export const KIND_COLORS: Record<string, string> = {
   residential: '#e8a33d',
+  scattered: '#9c7a4f',
   commercial: '#d1495b',
-  mixed: '#8e6fbf',
-  industrial: '#6c757d',
-  public: '#2a9d8f',
-  institutional: '#3d6fb6',
-  education: '#4ea5d9',
-  school: '#4ea5d9',
-  office: '#577590',
-  park: '#5aa469',
-  green: '#5aa469',
-  village: '#b08968',
-  scattered: '#b08968',
-  transport: '#8d99ae',
-  water: '#48b5d8',
-  other: '#adb5bd',
+  other: '#8d99ae',
 };
 export const KIND_FALLBACK = '#b7b1a6';
 
