@@ -180,13 +180,42 @@ describe('map page', () => {
     );
   });
 
+  test('the search box filters the tree by code', async () => {
+    const l3 = grids.filter((g) => g.level === 3)[1];
+    await page.locator('#tree-filter').fill(l3.code);
+    const visible = page.locator('li[role="treeitem"]:visible');
+    const keys = await visible.evaluateAll((els) => els.map((e) => e.dataset.gridId ?? 'subdistrict'));
+    assert.deepEqual(keys, ['subdistrict', ...l3.ancestors.map(String), String(l3.id)]);
+    await page.locator('#tree-filter').fill('no such grid 123456789');
+    assert.ok(await page.locator('#tree-empty').isVisible());
+    await page.locator('#tree-filter').fill('');
+    assert.equal(await page.locator('li[role="treeitem"][aria-level="2"]:visible').count(), 6);
+  });
+
+  test('a #grid= link selects the grid on load', async () => {
+    const l2 = grids.find((g) => g.level === 2);
+    await page.goto('about:blank');
+    await page.goto(`${url}/#grid=${l2.id}`);
+    await page.waitForFunction((id) => window.__gridd?.selected() === id, l2.id);
+    await assert.doesNotReject(
+      page.locator('#details [data-field="code"]', { hasText: l2.code }).waitFor({ timeout: 5000 }),
+    );
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.__gridd.selected() === null);
+    assert.equal(new URL(page.url()).hash, '');
+  });
+
   test('the language switch turns the UI English and is remembered', async () => {
     await page.locator('#lang-switch').click();
     assert.equal(await page.title(), 'Grid map · gridd');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.equal(await page.locator('.tree-section h2').innerText(), 'Grid hierarchy');
     assert.equal(await page.locator('#level-switch button[data-level="all"]').innerText(), 'All');
-    assert.match(await page.locator('#details').innerText(), /Grid code/);
+    assert.match(await page.locator('#details').innerText(), /Pick a grid on the map/);
+    const l1 = grids.find((g) => g.level === 1);
+    await row(page, l1.id).click();
+    await page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor();
+    assert.match(await page.locator('#details').innerText(), /Grid code[\s\S]*Households[\s\S]*Parent/);
     await mapIdle(page);
     await screenshot(page, '05-english');
     await page.reload();

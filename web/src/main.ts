@@ -121,14 +121,30 @@ function select(id: number, opts: { fly?: boolean } = {}): void {
   // Details first: its height changes the tree's viewport, then the tree scrolls.
   details.show(id, gridProps(id));
   tree.select(id);
+  setHash(id);
   if (opts.fly) void flyToGrid(id);
 }
+
+/** The selected grid is kept in the URL (#grid=ID) so a view can be shared or reloaded. */
+function setHash(id: number | null): void {
+  const url = id === null ? location.pathname + location.search : `#grid=${id}`;
+  history.replaceState(null, '', url);
+}
+
+function hashGrid(): number | null {
+  const m = /^#grid=(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+/** A grid named in the URL at page load, selected once its subdistrict has loaded. */
+let pendingLink = hashGrid();
 
 function clearSelection(): void {
   state.selected = null;
   setSelectedGrid(map, null);
   tree.select(null);
   details.clear();
+  setHash(null);
 }
 
 async function flyToGrid(id: number): Promise<void> {
@@ -478,6 +494,9 @@ async function switchSubdistrict(sub: Subdistrict): Promise<void> {
     if (ctrl.signal.aborted) return;
     buildLabels();
     renderLegend();
+    const linked = pendingLink;
+    pendingLink = null;
+    if (linked !== null && state.loaded.byId.has(linked)) select(linked, { fly: true });
     await basemap;
     if (ctrl.signal.aborted) return;
     showWarning();
