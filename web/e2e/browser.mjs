@@ -112,16 +112,28 @@ export function interiorPoint(geometry) {
   return [best.lng, best.lat];
 }
 
-/** Click the map canvas at a longitude/latitude. */
+/**
+ * Click the map canvas at a longitude/latitude. If an overlay (legend,
+ * controls, the open panel) covers that spot, the map is first centred on it.
+ */
 export async function clickLngLat(page, lngLat) {
-  const p = await page.evaluate((ll) => {
-    const pt = window.__gridd.map.project(ll);
-    return { x: pt.x, y: pt.y };
-  }, lngLat);
-  const box = await page.locator('canvas.maplibregl-canvas').boundingBox();
-  if (!box) throw new Error('map canvas has no box');
-  if (p.x < 0 || p.y < 0 || p.x > box.width || p.y > box.height) {
-    throw new Error(`point ${JSON.stringify(lngLat)} projects outside the map (${p.x}, ${p.y})`);
+  const locate = () =>
+    page.evaluate((ll) => {
+      const map = window.__gridd.map;
+      const pt = map.project(ll);
+      const r = map.getCanvas().getBoundingClientRect();
+      const x = r.left + pt.x;
+      const y = r.top + pt.y;
+      const inside = pt.x >= 0 && pt.y >= 0 && pt.x <= r.width && pt.y <= r.height;
+      const hit = inside && document.elementFromPoint(x, y) === map.getCanvas();
+      return { x, y, hit };
+    }, lngLat);
+  let p = await locate();
+  if (!p.hit) {
+    await page.evaluate((ll) => window.__gridd.map.jumpTo({ center: ll }), lngLat);
+    await mapIdle(page);
+    p = await locate();
+    if (!p.hit) throw new Error(`the map canvas is covered at ${JSON.stringify(lngLat)}`);
   }
-  await page.mouse.click(box.x + p.x, box.y + p.y);
+  await page.mouse.click(p.x, p.y);
 }
