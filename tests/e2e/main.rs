@@ -1,1 +1,6 @@
-//! End-to-end tests.
+//! End-to-end tests: the real gridd server over real HTTP, against a real PostGIS
+//! database and a real GeoPackage file. One test binary (one link step).
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod grids;

@@ -1,1 +1,309 @@
-//! Test support.
+//! Test support: start the real gridd HTTP server on a free port against a real
+//! store — a fresh PostGIS database or a fresh GeoPackage file — and talk to it
+//! over real HTTP.
+//!
+//! PostGIS tests need `GRIDD_TEST_DATABASE_URL` (an account that may create
+//! databases); `scripts/test.sh` starts PostgreSQL + PostGIS and sets it. Without
+//! it PostGIS tests fail with that message: they never silently skip.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gridd::app::App;
+use gridd::http::WebConfig;
+use gridd::store::{Actor, GpkgStore, PostgisStore, Store};
+
+/// Which store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh GeoPackage file.
+    Gpkg,
+    /// A fresh PostGIS database.
+    Postgis,
+}
+
+/// A fresh, empty store location.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    /// GeoPackage file path.
+    Gpkg(PathBuf),
+    /// PostgreSQL URL of a fresh database.
+    Postgis(String),
+}
+
+impl StoreLocation {
+    /// A fresh location for the backend.
+    pub async fn fresh(backend: Backend) -> Self {
+        match backend {
+            Backend::Gpkg => Self::Gpkg(temp_dir().join("store.gpkg")),
+            Backend::Postgis => Self::Postgis(fresh_database().await),
+        }
+    }
+
+    /// Opens (migrating) the store.
+    pub async fn open(&self) -> Box<dyn Store> {
+        match self {
+            Self::Gpkg(p) => Box::new(GpkgStore::open(p).await.expect("open GeoPackage")),
+            Self::Postgis(url) => Box::new(PostgisStore::connect(url).await.expect("connect PostGIS")),
+        }
+    }
+
+    /// The PostgreSQL URL, for PostGIS locations.
+    pub fn database_url(&self) -> Option<&str> {
+        match self {
+            Self::Postgis(u) => Some(u),
+            Self::Gpkg(_) => None,
+        }
+    }
+
+    /// Command-line arguments selecting this store for the `gridd` binary.
+    pub fn cli_args(&self) -> Vec<String> {
+        match self {
+            Self::Gpkg(p) => vec!["--gpkg".into(), p.display().to_string()],
+            Self::Postgis(u) => vec!["--database-url".into(), u.clone()],
+        }
+    }
+}
+
+/// A unique temporary folder (kept under target/ for inspection after failures).
+pub fn temp_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/e2e-tmp")
+        .join(format!("{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), nanos()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// The admin URL of the test PostgreSQL server.
+pub fn admin_url() -> String {
+    std::env::var("GRIDD_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!("GRIDD_TEST_DATABASE_URL is not set: PostGIS tests need a PostgreSQL + PostGIS server. Run scripts/test.sh (it starts one), or scripts/pg.sh start and export the URL it prints.")
+    })
+}
+
+/// Creates a new empty database with PostGIS, from a template made once.
+pub async fn fresh_database() -> String {
+    use sqlx::Connection;
+    let admin = admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostgreSQL");
+    // One template per server; creating it is serialised across test processes.
+    sqlx::query("SELECT pg_advisory_lock(727001)").execute(&mut conn).await.expect("lock");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'gridd_test_template')")
+        .fetch_one(&mut conn)
+        .await
+        .expect("query");
+    if !exists {
+        sqlx::query("CREATE DATABASE gridd_test_template").execute(&mut conn).await.expect("create template");
+        let url = with_database(&admin, "gridd_test_template");
+        let mut t = sqlx::PgConnection::connect(&url).await.expect("connect template");
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis").execute(&mut t).await.expect("postgis");
+        t.close().await.ok();
+    }
+    let name = format!("gridd_t_{}_{}", std::process::id(), nanos() % 1_000_000_000_000);
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE gridd_test_template"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    sqlx::query("SELECT pg_advisory_unlock(727001)").execute(&mut conn).await.expect("unlock");
+    conn.close().await.ok();
+    with_database(&admin, &name)
+}
+
+/// The same server URL with another database name.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let cut = base.rfind('/').expect("a database URL has a path");
+    let mut out = format!("{}/{db}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A running server.
+pub struct Server {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// Where its data lives.
+    pub store: StoreLocation,
+    /// The application (for tests that look inside).
+    pub app: Arc<App>,
+    handle: tokio::task::JoinHandle<()>,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl Server {
+    /// Starts a server on an empty store.
+    pub async fn empty(backend: Backend) -> Self {
+        Self::on(StoreLocation::fresh(backend).await, false).await
+    }
+
+    /// Starts a server on a fresh store loaded with the demo subdistrict.
+    pub async fn demo(backend: Backend) -> Self {
+        Self::on(StoreLocation::fresh(backend).await, true).await
+    }
+
+    /// Starts a server on the given store, loading the demo first when asked.
+    pub async fn on(store: StoreLocation, demo: bool) -> Self {
+        let backend = store.open().await;
+        if demo {
+            let batch = gridd::demo::batch(&gridd::demo::default_dir(), &gridd::import::quiet).expect("demo data");
+            backend.import(&batch, &Actor("test".into())).await.expect("load demo");
+        }
+        let app = App::start(backend).await.expect("start app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let router = gridd::http::router(app.clone(), &WebConfig { dir: PathBuf::from("/nonexistent") });
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, router).await.ok();
+        });
+        Self {
+            url: format!("http://{addr}"),
+            store,
+            app,
+            handle,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `GET` a path, answering status and JSON body (Null when not JSON).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.http.get(format!("{}{path}", self.url)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Sends a request with a JSON body and optional extra headers; answers the
+    /// status, the content type and the JSON body (Null when not JSON).
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&serde_json::Value>, headers: &[(&str, &str)]) -> Response {
+        let mut rb = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        Response::from(rb.send().await.expect("request")).await
+    }
+
+    /// Sends raw bytes as the body of a POST.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        Response::from(r).await
+    }
+
+    /// Everything in the store, read straight from it (not from the server's memory).
+    pub async fn stored(&self) -> gridd::store::Loaded {
+        self.store.open().await.load().await.expect("load store")
+    }
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Content-Type header.
+    pub content_type: String,
+    /// ETag header.
+    pub etag: Option<String>,
+    /// Body as JSON (Null when it is not JSON).
+    pub json: serde_json::Value,
+}
+
+impl Response {
+    async fn from(r: reqwest::Response) -> Self {
+        let status = r.status().as_u16();
+        let header = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = header("content-type").unwrap_or_default();
+        let etag = header("etag");
+        let bytes = r.bytes().await.unwrap_or_default();
+        Self {
+            status,
+            content_type,
+            etag,
+            json: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    /// Asserts this is an RFC 9457 problem with a 4xx status and returns its errors' fields.
+    pub fn assert_problem(&self, status: u16) -> Vec<String> {
+        assert_eq!(self.status, status, "status; body: {}", self.json);
+        assert_eq!(self.content_type, "application/problem+json", "content type; body: {}", self.json);
+        assert_eq!(self.json["status"], status, "problem status member");
+        assert!(self.json["title"].is_string() && self.json["detail"].is_string(), "problem title/detail: {}", self.json);
+        self.json["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the same async test body against both stores: `both_backends!(name);`
+/// expands to `mod name { gpkg(), postgis() }` calling `super::name(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn gpkg() {
+                    super::$name($crate::Backend::Gpkg).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgis() {
+                    super::$name($crate::Backend::Postgis).await;
+                }
+            }
+        )*
+    };
+}
+
+/// The path of the built `gridd` binary (built by `cargo build -p gridd` or by the
+/// test run of the workspace); `GRIDD_BIN` overrides.
+pub fn gridd_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("GRIDD_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let p = target.join("debug/gridd");
+    assert!(p.exists(), "{} is missing: build it first with `cargo build -p gridd` (scripts/test.sh does)", p.display());
+    p
+}
+
+/// Runs the `gridd` binary with arguments; answers (exit code, stdout, stderr).
+pub fn run_gridd(args: &[String]) -> (i32, String, String) {
+    let out = std::process::Command::new(gridd_bin()).args(args).output().expect("run gridd");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

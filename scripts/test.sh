@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test: installs and starts what they need (PostgreSQL 15 + PostGIS,
+# GDAL, Chromium, the web app), checks format and lints, runs the Rust suite against
+# both stores (PostGIS and GeoPackage), then the browser tests against a real gridd.
+#   scripts/test.sh            – everything
+#   scripts/test.sh --no-lint  – skip rustfmt/clippy (quicker while developing)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+lint=1
+[ "${1:-}" = "--no-lint" ] && lint=0
+
+scripts/setup.sh --test
+GRIDD_TEST_DATABASE_URL=$(scripts/pg.sh start)
+export GRIDD_TEST_DATABASE_URL
+echo "PostgreSQL + PostGIS at ${GRIDD_TEST_DATABASE_URL%%@*}@…" >&2
+
+if [ $lint = 1 ]; then
+  echo "== cargo fmt --check" >&2
+  cargo fmt --all -- --check
+  echo "== cargo clippy" >&2
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
+fi
+
+echo "== Rust tests (both stores)" >&2
+cargo build -p gridd --quiet
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+  cargo test --workspace --doc --quiet
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+echo "== browser tests" >&2
+tmp=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+target/debug/gridd serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 1 120); do
+  url=$(grep -o 'http://[0-9.:]*' "$tmp/out" | head -1 || true)
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; echo "gridd did not start" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$url" ] || { cat "$tmp/err" >&2; echo "gridd did not print its address" >&2; exit 1; }
+GRIDD_URL=$url node --test web/e2e/
