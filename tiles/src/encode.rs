@@ -843,9 +843,26 @@ mod tests {
 
     #[test]
     fn intersection_does_not_depend_on_direction() {
-        let side = sides(SQUARE)[0];
-        let (p, q) = (coord! { x: -0.3, y: 1.0 / 3.0 }, coord! { x: 7.1, y: 9.7 });
-        assert_eq!(side.intersect(p, q), side.intersect(q, p));
+        // Many pseudo-random segments across each side: a->b and b->a must agree bit for
+        // bit, or two neighbours would clip their shared edge to different points.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1_u64 << 53) as f64 * 30.0 - 10.0
+        };
+        for side in sides(SQUARE) {
+            for _ in 0..2000 {
+                let (p, q) = (
+                    coord! { x: next(), y: next() },
+                    coord! { x: next(), y: next() },
+                );
+                if side.inside(p) != side.inside(q) {
+                    assert_eq!(side.intersect(p, q), side.intersect(q, p));
+                }
+            }
+        }
     }
 
     #[test]
