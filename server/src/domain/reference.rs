@@ -82,8 +82,9 @@ pub fn parse_levels(v: Option<&serde_json::Value>) -> f64 {
 /// ```
 /// use gridd::domain::reference::estimate_households;
 /// // a 30 m × 30 m apartment block of 5 storeys at 60°N: 900 m² × 5 / 90 = 50
-/// let d_lat = 30.0 / 111_320.0;
-/// let d_lon = 30.0 / (111_320.0 * 60f64.to_radians().cos());
+/// let m = 6_371_008.8 * std::f64::consts::PI / 180.0;
+/// let d_lat = 30.0 / m;
+/// let d_lon = 30.0 / (m * 60f64.to_radians().cos());
 /// let sq = geo::polygon![(x: 24.0, y: 60.0), (x: 24.0 + d_lon, y: 60.0),
 ///     (x: 24.0 + d_lon, y: 60.0 + d_lat), (x: 24.0, y: 60.0 + d_lat)];
 /// assert_eq!(estimate_households(&geo::Geometry::Polygon(sq), 5.0, "apartments"), 49);
@@ -97,8 +98,8 @@ pub fn estimate_households(footprint: &Geometry<f64>, levels: f64, usage: &str) 
     (area * levels * share / FLOOR_AREA_PER_HOUSEHOLD_M2).floor() as i32
 }
 
-/// Metres per degree of latitude on the equirectangular approximation.
-const M_PER_DEG: f64 = 111_320.0;
+/// Metres per degree on a sphere of the mean Earth radius (6,371,008.8 m).
+const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
 /// Planar area in m² of a small polygonal geometry, in an equirectangular
 /// projection at its mean latitude: accurate to well under 1 % for buildings.
