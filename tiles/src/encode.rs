@@ -590,35 +590,38 @@ fn dot(a: MvtCoord, b: MvtCoord, c: MvtCoord) -> i64 {
 /// Removes repeated points, spikes and collinear middle points from an open ring,
 /// treating it as cyclic; leaves fewer than 3 points when the ring collapses.
 fn clean_ring(ring: &mut Vec<MvtCoord>) {
-    let mut out: Vec<MvtCoord> = Vec::with_capacity(ring.len());
-    for &p in ring.iter() {
-        out.push(p);
+    // In place: the write index `w` never passes the read index.
+    let mut w = 0;
+    for i in 0..ring.len() {
+        ring[w] = ring[i];
+        w += 1;
         loop {
-            let n = out.len();
-            if n >= 2 && out[n - 1] == out[n - 2] {
-                out.pop();
-            } else if n >= 3 && orient(out[n - 3], out[n - 2], out[n - 1]) == 0 {
-                out.remove(n - 2);
+            if w >= 2 && ring[w - 1] == ring[w - 2] {
+                w -= 1;
+            } else if w >= 3 && orient(ring[w - 3], ring[w - 2], ring[w - 1]) == 0 {
+                ring[w - 2] = ring[w - 1];
+                w -= 1;
             } else {
                 break;
             }
         }
     }
+    ring.truncate(w);
+
     // The same rules across the seam between the last and the first point.
     loop {
-        let n = out.len();
+        let n = ring.len();
         if n < 3 {
             break;
         }
-        if out[n - 1] == out[0] || orient(out[n - 2], out[n - 1], out[0]) == 0 {
-            out.pop();
-        } else if orient(out[n - 1], out[0], out[1]) == 0 {
-            out.remove(0);
+        if ring[n - 1] == ring[0] || orient(ring[n - 2], ring[n - 1], ring[0]) == 0 {
+            ring.pop();
+        } else if orient(ring[n - 1], ring[0], ring[1]) == 0 {
+            ring.remove(0);
         } else {
             break;
         }
     }
-    *ring = out;
 }
 
 /// Twice the signed area of an open ring by the surveyor's formula, as MVT spec
