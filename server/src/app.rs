@@ -26,11 +26,39 @@ pub struct App {
     write: tokio::sync::Mutex<()>,
     limits: Limits,
     changes: tokio::sync::broadcast::Sender<Change>,
+    tiles: crate::vector_tiles::TileCache,
+    options: Options,
+}
+
+/// Tunables of a running application.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Bytes of rendered tiles to keep; 0 turns the tile cache off.
+    pub tile_cache_bytes: u64,
+    /// Public base URL for absolute links in TileJSON and styles (default: from Host).
+    pub public_url: Option<String>,
+    /// An XYZ raster basemap URL template to draw under the data (e.g. Tianditu).
+    pub raster_basemap: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            tile_cache_bytes: 256 * 1024 * 1024,
+            public_url: None,
+            raster_basemap: None,
+        }
+    }
 }
 
 impl App {
     /// Loads everything from the store into a fresh atlas.
     pub async fn start(store: Box<dyn Store>) -> Result<Arc<Self>> {
+        Self::start_with(store, Options::default()).await
+    }
+
+    /// Like [`App::start`], with options.
+    pub async fn start_with(store: Box<dyn Store>, options: Options) -> Result<Arc<Self>> {
         let Loaded { subdistricts, grids, buildings, roads } = store.load().await?;
         tracing::info!(
             backend = store.backend(),
@@ -48,6 +76,8 @@ impl App {
             write: tokio::sync::Mutex::new(()),
             limits: Limits::default(),
             changes,
+            tiles: crate::vector_tiles::TileCache::new(options.tile_cache_bytes),
+            options,
         }))
     }
 
@@ -71,7 +101,20 @@ impl App {
         self.changes.subscribe()
     }
 
+    /// Map-serving options.
+    pub fn map_options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The vector tile cache.
+    pub fn tiles(&self) -> &crate::vector_tiles::TileCache {
+        &self.tiles
+    }
+
+    /// Tells caches and subscribers what a committed write touched. Tile caches are
+    /// invalidated here, synchronously, before the write's answer is sent.
     fn publish(&self, areas: Vec<geo::Rect>) {
+        self.tiles.invalidate(&areas);
         let _ = self.changes.send(Change { areas });
     }
 

@@ -66,6 +66,16 @@ pub enum Command {
         /// Folder of the built web app (index.html).
         #[arg(long, env = "GRIDD_WEB_DIR", default_value_os_t = default_web_dir())]
         web_dir: PathBuf,
+        /// Megabytes of rendered vector tiles to keep in memory; 0 turns the cache off.
+        #[arg(long, env = "GRIDD_TILE_CACHE_MB", default_value_t = 256)]
+        tile_cache_mb: u64,
+        /// Public base URL written into TileJSON and the style (default: from the Host header).
+        #[arg(long, env = "GRIDD_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// An XYZ raster basemap URL template drawn under the data, e.g. a Tianditu
+        /// layer with your key (the default basemap is drawn from our own data).
+        #[arg(long, env = "GRIDD_RASTER_BASEMAP")]
+        raster_basemap: Option<String>,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
@@ -123,7 +133,7 @@ fn progress(stage: &str, done: usize, total: usize) {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { addr, demo, demo_dir, web_dir, store } => {
+        Command::Serve { addr, demo, demo_dir, web_dir, tile_cache_mb, public_url, raster_basemap, store } => {
             let backend = store.open().await?;
             if demo && backend.is_empty().await? {
                 eprintln!("loading the demo subdistrict from {}", demo_dir.display());
@@ -131,7 +141,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let n = backend.import(&batch, &Actor("gridd demo".into())).await?;
                 eprintln!("demo loaded: {} grids, {} buildings, {} roads", n.grids.len(), n.buildings.len(), n.roads.len());
             }
-            let app = App::start(backend).await?;
+            let options = crate::app::Options { tile_cache_bytes: tile_cache_mb * 1024 * 1024, public_url, raster_basemap };
+            let app = App::start_with(backend, options).await?;
             serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
         }
         Command::Import { layer, file, subdistrict, store } => {

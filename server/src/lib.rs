@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod coverage;
 pub mod demo;
 pub mod domain;
 pub mod error;
@@ -11,4 +12,6 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod lookup;
 pub mod store;
+pub mod vector_tiles;

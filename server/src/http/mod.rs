@@ -3,9 +3,11 @@
 
 mod docs;
 mod grids;
+mod lookup;
 pub mod problem;
 mod reference;
 mod subdistricts;
+pub mod tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub fn router(app: State, web: &WebConfig) -> Router {
     let api = Router::new()
         .merge(subdistricts::router())
         .merge(grids::router())
+        .merge(lookup::router())
         .merge(reference::router())
         .merge(docs::router());
     let index = web.dir.join("index.html");
@@ -51,6 +54,7 @@ pub fn router(app: State, web: &WebConfig) -> Router {
     Router::new()
         .route("/health", get(health))
         .nest("/api/v1", api)
+        .merge(tiles::router())
         .with_state(app)
         .merge(site)
         .layer(DefaultBodyLimit::max(MAX_BODY))

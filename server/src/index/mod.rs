@@ -55,6 +55,8 @@ pub struct Atlas {
     building_tree: RTree<Entry>,
     roads: HashMap<i64, Arc<Road>>,
     road_tree: RTree<Entry>,
+    points: crate::lookup::PointIndex,
+    projected: crate::vector_tiles::ProjectedLayers,
 }
 
 /// A node of the hierarchy, without geometry.
@@ -88,6 +90,7 @@ impl Atlas {
     ) -> Self {
         let mut a = Self::default();
         for s in subdistricts {
+            a.projected.put_subdistrict(s.id, &s.boundary);
             a.subdistricts.insert(s.id, Arc::new(s));
         }
         let mut per_level: [Vec<Entry>; 5] = Default::default();
@@ -97,18 +100,28 @@ impl Atlas {
                 v.push(entry(g.id, b));
             }
             a.link(&g);
+            a.projected.put_grid(g.id, &g.draft.geometry);
             a.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
         }
         a.levels = per_level.map(RTree::bulk_load);
+        a.points = crate::lookup::PointIndex::build(a.grids.values().map(|g| {
+            let g = &g.grid;
+            (g.id, g.subdistrict_id, g.draft.level, g.draft.code.as_str(), &g.draft.geometry)
+        }));
+        for s in a.subdistricts.values() {
+            a.points.put_subdistrict(s.id, &s.boundary);
+        }
         let mut be = Vec::with_capacity(buildings.len());
         for b in buildings {
             be.push(entry(b.id, bbox(&b.footprint)));
+            a.projected.put_building(b.id, &b.footprint);
             a.buildings.insert(b.id, Arc::new(b));
         }
         a.building_tree = RTree::bulk_load(be);
         let mut re = Vec::with_capacity(roads.len());
         for r in roads {
             re.push(entry(r.id, bbox(&r.line)));
+            a.projected.put_road(r.id, &r.line);
             a.roads.insert(r.id, Arc::new(r));
         }
         a.road_tree = RTree::bulk_load(re);
@@ -136,6 +149,8 @@ impl Atlas {
 
     /// Adds or replaces a subdistrict.
     pub fn put_subdistrict(&mut self, s: Subdistrict) {
+        self.points.put_subdistrict(s.id, &s.boundary);
+        self.projected.put_subdistrict(s.id, &s.boundary);
         self.subdistricts.insert(s.id, Arc::new(s));
     }
 
@@ -147,6 +162,8 @@ impl Atlas {
             t.insert(entry(g.id, b));
         }
         self.link(&g);
+        self.points.put_grid(g.id, g.subdistrict_id, g.draft.level, &g.draft.code, &g.draft.geometry);
+        self.projected.put_grid(g.id, &g.draft.geometry);
         self.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
         old
     }
@@ -158,6 +175,8 @@ impl Atlas {
             t.remove(&entry(id, old.bbox));
         }
         self.unlink(&old.grid);
+        self.points.remove_grid(id);
+        self.projected.remove_grid(id);
         Some(old)
     }
 
@@ -165,12 +184,19 @@ impl Atlas {
     pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
         for b in buildings {
             self.building_tree.insert(entry(b.id, bbox(&b.footprint)));
+            self.projected.put_building(b.id, &b.footprint);
             self.buildings.insert(b.id, Arc::new(b));
         }
         for r in roads {
             self.road_tree.insert(entry(r.id, bbox(&r.line)));
+            self.projected.put_road(r.id, &r.line);
             self.roads.insert(r.id, Arc::new(r));
         }
+    }
+
+    /// Web Mercator copies of every geometry, for tiles.
+    pub fn projected(&self) -> &crate::vector_tiles::ProjectedLayers {
+        &self.projected
     }
 
     /// All subdistricts in id order.
@@ -281,6 +307,21 @@ impl Atlas {
             .collect();
         v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));
         v
+    }
+
+    /// The point-in-grid index (see [`crate::lookup`]).
+    pub fn point_index(&self) -> &crate::lookup::PointIndex {
+        &self.points
+    }
+
+    /// One building.
+    pub fn building(&self, id: i64) -> Option<&Arc<Building>> {
+        self.buildings.get(&id)
+    }
+
+    /// Number of buildings.
+    pub fn building_count(&self) -> usize {
+        self.buildings.len()
     }
 
     /// The hierarchy of every subdistrict, without geometry.

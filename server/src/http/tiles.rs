@@ -1,0 +1,263 @@
+//! `/tiles`, `/styles`: vector tiles from the atlas, TileJSON 3.0.0, the catalogue
+//! and the default MapLibre style (an offline basemap drawn from our own roads and
+//! buildings, plus the grids).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use geo::BoundingRect;
+use gridd_tiles::TileCoord;
+use serde_json::{Value, json};
+
+use super::problem::ApiError;
+use crate::error::Error;
+use crate::vector_tiles::{LAYERS, MAX_ZOOM, Tileset};
+
+/// Media type of Mapbox Vector Tiles.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+pub(super) fn router() -> Router<super::State> {
+    Router::new()
+        .route("/tiles", get(catalogue))
+        .route("/tiles/{name}", get(tilejson))
+        .route("/tiles/{tileset}/{z}/{x}/{y}", get(tile))
+        .route("/styles/default.json", get(style))
+}
+
+/// The public base URL: configured, else from the request's Host (and
+/// X-Forwarded-Proto), so TileJSON holds absolute tile URLs.
+fn base_url(app: &super::State, headers: &HeaderMap) -> String {
+    if let Some(u) = &app.map_options().public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+fn tileset(name: &str) -> Result<Tileset, Error> {
+    Tileset::parse(name).ok_or_else(|| {
+        Error::NotFound(format!(
+            "tileset {name:?} (there are {})",
+            Tileset::ALL.map(Tileset::name).join(", ")
+        ))
+    })
+}
+
+fn json_response(v: &Value, cache: &'static str) -> Response {
+    let mut res = axum::Json(v).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+async fn catalogue(State(app): State<super::State>, headers: HeaderMap) -> Response {
+    let base = base_url(&app, &headers);
+    let sets: Vec<Value> = Tileset::ALL
+        .iter()
+        .map(|t| {
+            let (minzoom, maxzoom) = t.zooms();
+            json!({
+                "id": t.name(),
+                "tilejson": format!("{base}/tiles/{}.json", t.name()),
+                "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", t.name()),
+                "minzoom": minzoom,
+                "maxzoom": maxzoom,
+                "layers": LAYERS.iter().filter(|l| l.tileset == *t).map(|l| l.id).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json_response(&json!({ "tilesets": sets, "style": format!("{base}/styles/default.json") }), "no-cache")
+}
+
+fn bounds_and_center(app: &super::State) -> (Vec<f64>, Vec<f64>) {
+    let atlas = app.atlas();
+    let rect = atlas
+        .subdistricts()
+        .filter_map(|s| s.boundary.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+    match rect {
+        Some(r) => (
+            vec![r.min().x, r.min().y, r.max().x, r.max().y],
+            vec![r.center().x, r.center().y, 14.0],
+        ),
+        None => (vec![-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59], vec![0.0, 0.0, 2.0]),
+    }
+}
+
+const ATTRIBUTION: &str = "© OpenStreetMap contributors";
+
+async fn tilejson(State(app): State<super::State>, Path(name): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let Some(stem) = name.strip_suffix(".json") else {
+        return Err(Error::NotFound(format!("{name:?}: TileJSON is at /tiles/{{tileset}}.json")).into());
+    };
+    let set = tileset(stem)?;
+    let base = base_url(&app, &headers);
+    let (minzoom, maxzoom) = set.zooms();
+    let (bounds, center) = bounds_and_center(&app);
+    let layers: Vec<Value> = LAYERS
+        .iter()
+        .filter(|l| l.tileset == set)
+        .map(|l| {
+            let fields: serde_json::Map<String, Value> = l.fields.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+            json!({ "id": l.id, "fields": fields, "minzoom": l.minzoom, "maxzoom": l.maxzoom, "description": l.description })
+        })
+        .collect();
+    let doc = json!({
+        "tilejson": "3.0.0",
+        "name": set.name(),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", set.name())],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": bounds,
+        "center": center,
+        "attribution": ATTRIBUTION,
+        "vector_layers": layers,
+    });
+    Ok(json_response(&doc, "no-cache"))
+}
+
+fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, Error> {
+    let num = |field: &str, v: &str| -> Result<u32, Error> {
+        v.parse::<u32>()
+            .map_err(|_| Error::invalid(field, format!("must be a whole number, got {v:?}")))
+    };
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| Error::invalid("y", "tiles are at /tiles/{tileset}/{z}/{x}/{y}.mvt"))?;
+    let (z, x, y) = (num("z", z)?, num("x", x)?, num("y", y)?);
+    if z > u32::from(MAX_ZOOM) {
+        return Err(Error::invalid("z", format!("zoom {z} is out of range 0–{MAX_ZOOM}")));
+    }
+    TileCoord::new(z as u8, x, y).map_err(|e| {
+        let field = match e {
+            gridd_tiles::TileError::ZoomTooDeep { .. } => "z",
+            gridd_tiles::TileError::ColumnOutOfRange { .. } => "x",
+            gridd_tiles::TileError::RowOutOfRange { .. } => "y",
+        };
+        Error::invalid(field, e.to_string())
+    })
+}
+
+/// Bad tile coordinates are 400 (the URL is wrong), not 422.
+fn bad_request(e: Error) -> Response {
+    let errors = match &e {
+        Error::Invalid(v) => v.clone(),
+        _ => vec![],
+    };
+    super::problem::problem(StatusCode::BAD_REQUEST, "Bad tile address", &e.to_string(), &errors, json!({}))
+}
+
+#[tracing::instrument(skip_all, fields(tileset = %set_name, z = %z, x = %x, y = %y))]
+async fn tile(
+    State(app): State<super::State>,
+    Path((set_name, z, x, y)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let set = match tileset(&set_name) {
+        Ok(s) => s,
+        Err(e) => return ApiError(e).into_response(),
+    };
+    let coord = match parse_tile(&z, &x, &y) {
+        Ok(c) => c,
+        Err(e) => return bad_request(e),
+    };
+    let t = {
+        let atlas = app.atlas();
+        app.tiles().get(&atlas, set, coord)
+    };
+    let etag = HeaderValue::from_str(&t.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim() == t.etag || e.trim() == "*"));
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if t.raw.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let gz = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        if gz {
+            let body = if t.gzip.is_empty() { crate::vector_tiles::gzip(&t.raw) } else { t.gzip.clone() };
+            let mut r = body.into_response();
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        } else {
+            t.raw.clone().into_response()
+        }
+    };
+    let h = res.headers_mut();
+    h.insert(header::ETAG, etag);
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    // Clients and CDNs revalidate every time: an edit must show on the next request.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response {
+    let base = base_url(&app, &headers);
+    json_response(&default_style(&base, app.map_options().raster_basemap.as_deref(), &bounds_and_center(&app).1), "no-cache")
+}
+
+/// The default MapLibre style: a light offline basemap from our own data, the
+/// subdistrict, and grids outlined by level. No glyphs are needed (no text layers);
+/// the web app draws labels itself.
+pub fn default_style(base: &str, raster: Option<&str>, center: &[f64]) -> Value {
+    let src = |t: &str| json!({ "type": "vector", "url": format!("{base}/tiles/{t}.json"), "attribution": ATTRIBUTION });
+    let mut sources = json!({
+        "grids": src("grids"),
+        "buildings": src("buildings"),
+        "roads": src("roads"),
+        "subdistrict": src("subdistrict"),
+    });
+    let mut layers = vec![json!({ "id": "background", "type": "background", "paint": { "background-color": "#f4f2ee" } })];
+    if let Some(url) = raster {
+        sources["raster-basemap"] = json!({ "type": "raster", "tiles": [url], "tileSize": 256 });
+        layers.push(json!({ "id": "raster-basemap", "type": "raster", "source": "raster-basemap" }));
+    }
+    let level_color = ["#c0392b", "#d35400", "#2471a3", "#7d3c98", "#117a65"];
+    let level_width = [3.0, 2.0, 1.0, 0.8, 0.6];
+    layers.extend([
+        json!({ "id": "subdistrict-fill", "type": "fill", "source": "subdistrict", "source-layer": "subdistrict",
+                "paint": { "fill-color": "#ffffff", "fill-opacity": 0.6 } }),
+        json!({ "id": "buildings", "type": "fill", "source": "buildings", "source-layer": "buildings", "minzoom": 13,
+                "paint": { "fill-color": "#d9d4cc", "fill-outline-color": "#b9b2a7" } }),
+        json!({ "id": "roads-path", "type": "line", "source": "roads", "source-layer": "roads", "filter": ["==", ["get", "class"], "path"],
+                "paint": { "line-color": "#ffffff", "line-width": 1, "line-dasharray": [2, 1] } }),
+        json!({ "id": "roads-minor", "type": "line", "source": "roads", "source-layer": "roads", "filter": ["==", ["get", "class"], "minor"],
+                "layout": { "line-cap": "round", "line-join": "round" },
+                "paint": { "line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 12, 1, 18, 8] } }),
+        json!({ "id": "roads-major", "type": "line", "source": "roads", "source-layer": "roads", "filter": ["==", ["get", "class"], "major"],
+                "layout": { "line-cap": "round", "line-join": "round" },
+                "paint": { "line-color": "#fbe3b0", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1, 18, 14] } }),
+    ]);
+    for level in (1..=5usize).rev() {
+        let id = format!("grids_l{level}");
+        layers.push(json!({ "id": format!("{id}-fill"), "type": "fill", "source": "grids", "source-layer": id,
+            "paint": { "fill-color": level_color[level - 1], "fill-opacity": 0.06 } }));
+        layers.push(json!({ "id": format!("{id}-line"), "type": "line", "source": "grids", "source-layer": id,
+            "paint": { "line-color": level_color[level - 1], "line-width": level_width[level - 1] } }));
+    }
+    layers.push(json!({ "id": "subdistrict-line", "type": "line", "source": "subdistrict", "source-layer": "subdistrict",
+        "paint": { "line-color": "#222222", "line-width": 3, "line-dasharray": [3, 2] } }));
+    json!({
+        "version": 8,
+        "name": "gridd default",
+        "center": [center.first().copied().unwrap_or(0.0), center.get(1).copied().unwrap_or(0.0)],
+        "zoom": center.get(2).copied().unwrap_or(14.0),
+        "sources": sources,
+        "layers": layers,
+    })
+}
