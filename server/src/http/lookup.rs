@@ -27,7 +27,12 @@ const CHUNK: usize = 16_384;
 
 pub(super) fn router() -> Router<super::State> {
     Router::new()
-        .route("/lookup", get(one).post(many).layer(DefaultBodyLimit::max(LOOKUP_MAX_BODY)))
+        .route(
+            "/lookup",
+            get(one)
+                .post(many)
+                .layer(DefaultBodyLimit::max(LOOKUP_MAX_BODY)),
+        )
         .route("/grids/{id}/buildings", get(grid_buildings))
 }
 
@@ -51,19 +56,31 @@ pub(super) struct ManyQuery {
 
 fn datum(crs: Option<&str>) -> Result<Datum, Error> {
     let s = crs.unwrap_or("");
-    Datum::parse(s).ok_or_else(|| Error::invalid("crs", format!("must be wgs84, gcj02 or bd09, got {s:?}")))
+    Datum::parse(s)
+        .ok_or_else(|| Error::invalid("crs", format!("must be wgs84, gcj02 or bd09, got {s:?}")))
 }
 
 fn degrees(name: &str, v: Option<&str>, max: f64) -> Result<f64, Error> {
-    let s = v.filter(|s| !s.trim().is_empty()).ok_or_else(|| Error::invalid(name, "is required (degrees)"))?;
-    let x: f64 = s.trim().parse().map_err(|_| Error::invalid(name, format!("must be a number of degrees, got {s:?}")))?;
+    let s = v
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Error::invalid(name, "is required (degrees)"))?;
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid(name, format!("must be a number of degrees, got {s:?}")))?;
     if !x.is_finite() || x.abs() > max {
-        return Err(Error::invalid(name, format!("must be within [-{max}, {max}] degrees, got {x}")));
+        return Err(Error::invalid(
+            name,
+            format!("must be within [-{max}, {max}] degrees, got {x}"),
+        ));
     }
     Ok(x)
 }
 
-async fn one(State(app): State<super::State>, Query(q): Query<OneQuery>) -> Result<Response, ApiError> {
+async fn one(
+    State(app): State<super::State>,
+    Query(q): Query<OneQuery>,
+) -> Result<Response, ApiError> {
     let lon = degrees("lon", q.lon.as_deref(), 180.0);
     let lat = degrees("lat", q.lat.as_deref(), 90.0);
     let d = datum(q.crs.as_deref());
@@ -87,8 +104,18 @@ async fn one(State(app): State<super::State>, Query(q): Query<OneQuery>) -> Resu
 
 fn bytes_rejection(r: &BytesRejection) -> Response {
     let status = r.status();
-    let title = if status == StatusCode::PAYLOAD_TOO_LARGE { "Request too large" } else { "Unreadable body" };
-    problem(status, title, &r.body_text(), &[FieldError::new("body", r.body_text())], json!({}))
+    let title = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "Request too large"
+    } else {
+        "Unreadable body"
+    };
+    problem(
+        status,
+        title,
+        &r.body_text(),
+        &[FieldError::new("body", r.body_text())],
+        json!({}),
+    )
 }
 
 async fn many(
@@ -105,22 +132,39 @@ async fn many(
     let full = match q.detail.as_deref().unwrap_or("ids") {
         "ids" => false,
         "full" => true,
-        other => return Err(Error::invalid("detail", format!("must be ids or full, got {other:?}")).into()),
+        other => {
+            return Err(
+                Error::invalid("detail", format!("must be ids or full, got {other:?}")).into(),
+            );
+        }
     };
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let ndjson = match q.format.as_deref() {
         Some("ndjson" | "jsonl") => true,
         Some("json") => false,
         None => accept.contains("ndjson") || accept.contains("jsonl"),
-        Some(other) => return Err(Error::invalid("format", format!("must be json or ndjson, got {other:?}")).into()),
+        Some(other) => {
+            return Err(
+                Error::invalid("format", format!("must be json or ndjson, got {other:?}")).into(),
+            );
+        }
     };
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let Some(format) = Format::from_content_type(ct) else {
         return Ok(problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported media type",
             "send application/json, application/geo+json or text/csv",
-            &[FieldError::new("Content-Type", format!("unsupported: {ct:?}"))],
+            &[FieldError::new(
+                "Content-Type",
+                format!("unsupported: {ct:?}"),
+            )],
             json!({}),
         ));
     };
@@ -145,7 +189,8 @@ async fn many(
                     first = false;
                     let placed = atlas.place(d.to_wgs84(*c));
                     if full {
-                        let _ = serde_json::to_writer(&mut out, &LookupAnswer::new(&atlas, &placed));
+                        let _ =
+                            serde_json::to_writer(&mut out, &LookupAnswer::new(&atlas, &placed));
                     } else {
                         write_ids(&mut out, &placed);
                     }
@@ -160,10 +205,18 @@ async fn many(
             let _ = tx.blocking_send(Bytes::from_static(b"]"));
         }
     });
-    let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|o| o.map(Ok::<_, std::convert::Infallible>)));
+    let stream = futures::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|o| o.map(Ok::<_, std::convert::Infallible>))
+    });
     let mut res = Response::new(Body::from_stream(stream));
-    let ct = if ndjson { "application/x-ndjson" } else { "application/json" };
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    let ct = if ndjson {
+        "application/x-ndjson"
+    } else {
+        "application/json"
+    };
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
         res.headers_mut().insert("x-gridd-points", v);
     }
@@ -190,8 +243,13 @@ fn write_ids(out: &mut Vec<u8>, p: &Placement) {
     out.extend_from_slice(b"]}");
 }
 
-async fn grid_buildings(State(app): State<super::State>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: i64 = id.parse().map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))?;
+async fn grid_buildings(
+    State(app): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))?;
     let body = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, Error> {
         let atlas = app.atlas();
         if atlas.grid(id).is_none() {

@@ -27,7 +27,12 @@ pub enum Format {
 impl Format {
     /// From a Content-Type: JSON, GeoJSON (`application/geo+json`) or CSV (`text/csv`).
     pub fn from_content_type(ct: &str) -> Option<Self> {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match mime.as_str() {
             "application/json" | "application/geo+json" | "" => Some(Self::Json),
             "text/csv" | "application/csv" => Some(Self::Csv),
@@ -43,7 +48,11 @@ pub fn parse(body: &[u8], format: Format) -> Result<Vec<Coord>, Error> {
         Format::Csv => parse_csv(body)?,
     };
     for (i, p) in points.iter().enumerate() {
-        if !(p.x.is_finite() && p.y.is_finite() && (-180.0..=180.0).contains(&p.x) && (-90.0..=90.0).contains(&p.y)) {
+        if !(p.x.is_finite()
+            && p.y.is_finite()
+            && (-180.0..=180.0).contains(&p.x)
+            && (-90.0..=90.0).contains(&p.y))
+        {
             return Err(Error::Invalid(vec![FieldError::at(
                 format!("points[{i}]"),
                 "longitude must be within [-180, 180] and latitude within [-90, 90] (degrees)",
@@ -61,7 +70,9 @@ fn too_many() -> Error {
 fn parse_json(body: &[u8]) -> Result<Vec<Coord>, Error> {
     let failed: Cell<Option<(&'static str, usize)>> = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(body);
-    let result = TopLevel { failed: &failed }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    let result = TopLevel { failed: &failed }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
     result.map_err(|e| {
         if e.to_string().starts_with(TOO_MANY) {
             return too_many();
@@ -104,10 +115,16 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                 FcKey::Type => {
                     let t: std::borrow::Cow<'de, str> = map.next_value()?;
                     if t != "FeatureCollection" {
-                        return Err(de::Error::custom(format!("type must be \"FeatureCollection\", got {t:?}")));
+                        return Err(de::Error::custom(format!(
+                            "type must be \"FeatureCollection\", got {t:?}"
+                        )));
                     }
                 }
-                FcKey::Features => out = Some(map.next_value_seed(FeaturesSeed { failed: self.failed })?),
+                FcKey::Features => {
+                    out = Some(map.next_value_seed(FeaturesSeed {
+                        failed: self.failed,
+                    })?)
+                }
                 FcKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -245,7 +262,9 @@ impl<'de> Visitor<'de> for GeometrySeed {
                 GeometryKey::Type => {
                     let t: std::borrow::Cow<'de, str> = map.next_value()?;
                     if t != "Point" {
-                        return Err(de::Error::custom(format!("geometry type must be \"Point\", got {t:?}")));
+                        return Err(de::Error::custom(format!(
+                            "geometry type must be \"Point\", got {t:?}"
+                        )));
                     }
                 }
                 GeometryKey::Coordinates => c = Some(map.next_value_seed(PointSeed)?),
@@ -274,8 +293,12 @@ impl<'de> Visitor<'de> for PointSeed {
         f.write_str("a point: [lon, lat] or {\"lon\": …, \"lat\": …}")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Coord, A::Error> {
-        let x: f64 = seq.next_element()?.ok_or_else(|| de::Error::custom("a point is [lon, lat]"))?;
-        let y: f64 = seq.next_element()?.ok_or_else(|| de::Error::custom("a point is [lon, lat]"))?;
+        let x: f64 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::custom("a point is [lon, lat]"))?;
+        let y: f64 = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::custom("a point is [lon, lat]"))?;
         // An elevation may follow; anything after it is refused by serde_json's
         // length check only if we stop reading, so skip the rest.
         while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -294,24 +317,38 @@ impl<'de> Visitor<'de> for PointSeed {
         }
         match (x, y) {
             (Some(x), Some(y)) => Ok(Coord { x, y }),
-            _ => Err(de::Error::custom("a point object needs \"lon\" and \"lat\"")),
+            _ => Err(de::Error::custom(
+                "a point object needs \"lon\" and \"lat\"",
+            )),
         }
     }
 }
 
 fn parse_csv(body: &[u8]) -> Result<Vec<Coord>, Error> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(body);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
     let headers = rdr
         .byte_headers()
         .map_err(|e| Error::invalid("header", format!("cannot read the CSV header: {e}")))?
         .clone();
     let find = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| std::str::from_utf8(h).is_ok_and(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n))))
+        headers.iter().position(|h| {
+            names.iter().any(|n| {
+                std::str::from_utf8(h)
+                    .is_ok_and(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n))
+            })
+        })
     };
-    let (Some(ix), Some(iy)) = (find(&["lon", "lng", "longitude", "x"]), find(&["lat", "latitude", "y"])) else {
-        return Err(Error::invalid("header", "the CSV header must name a lon (lng, longitude, x) and a lat (latitude, y) column"));
+    let (Some(ix), Some(iy)) = (
+        find(&["lon", "lng", "longitude", "x"]),
+        find(&["lat", "latitude", "y"]),
+    ) else {
+        return Err(Error::invalid(
+            "header",
+            "the CSV header must name a lon (lng, longitude, x) and a lat (latitude, y) column",
+        ));
     };
     let mut out = Vec::new();
     let mut rec = csv::ByteRecord::new();
@@ -331,7 +368,10 @@ fn parse_csv(body: &[u8]) -> Result<Vec<Coord>, Error> {
             (Some(x), Some(y)) => out.push(Coord { x, y }),
             _ => {
                 let line = rec.position().map_or(0, csv::Position::line);
-                return Err(Error::invalid(field(), format!("line {line}: lon and lat must be numbers")));
+                return Err(Error::invalid(
+                    field(),
+                    format!("line {line}: lon and lat must be numbers"),
+                ));
             }
         }
     }

@@ -29,7 +29,9 @@ pub fn assign(atlas: &Atlas, b: &Building) -> Option<GridId> {
     let leaves: Vec<&Arc<IndexedGrid>> = atlas
         .grids(None, None, None, Some(r))
         .into_iter()
-        .filter(|g| !atlas.has_children(g.grid.id) && g.grid.draft.geometry.intersects(&b.footprint))
+        .filter(|g| {
+            !atlas.has_children(g.grid.id) && g.grid.draft.geometry.intersects(&b.footprint)
+        })
         .collect();
     match leaves.as_slice() {
         [] => None,
@@ -39,7 +41,9 @@ pub fn assign(atlas: &Atlas, b: &Building) -> Option<GridId> {
             let mut best: Option<(f64, GridId)> = None;
             // `grids` answers in code order, so `>` keeps the smallest code on a tie.
             for g in many {
-                let Some(gm) = multi(&g.grid.draft.geometry) else { continue };
+                let Some(gm) = multi(&g.grid.draft.geometry) else {
+                    continue;
+                };
                 let a = gm.intersection(&fp).unsigned_area();
                 if best.is_none_or(|(b, _)| a > b) {
                     best = Some((a, g.grid.id));
@@ -66,7 +70,9 @@ fn holds(atlas: &Atlas, grid: GridId, leaf: GridId) -> bool {
 /// The buildings a grid holds (through its leaves), each with the leaf it belongs
 /// to, in building id order.
 pub fn of_grid(atlas: &Atlas, grid: GridId) -> Vec<(Arc<Building>, GridId)> {
-    let Some(g) = atlas.grid(grid) else { return vec![] };
+    let Some(g) = atlas.grid(grid) else {
+        return vec![];
+    };
     let mut v: Vec<(Arc<Building>, GridId)> = atlas
         .buildings_in(Some(g.bbox))
         .into_iter()

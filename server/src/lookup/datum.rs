@@ -4,7 +4,7 @@
 //! to WGS 84 before a lookup.
 //!
 //! The forward formula is the standard published one (Krasovsky ellipsoid,
-//! a = 6 378 245 m, e² = 0.006 693 421 622 965 943 23). GCJ-02 → WGS 84 inverts it by
+//! a = 6 378 245 m, e² = 0.006 693 421 622 965 943 23, which rounds to the same f64). GCJ-02 → WGS 84 inverts it by
 //! fixed-point iteration to 1e-9° (≈ 0.1 mm), not by the one-step approximation that
 //! many libraries use (which is off by up to a few metres). Outside China's bounding
 //! box (lon 72.004–137.8347, lat 0.8293–55.8271) GCJ-02 is WGS 84 unchanged; BD-09's
@@ -30,9 +30,15 @@ impl Datum {
     /// Parses a `crs` parameter: `wgs84` (also `epsg:4326`, `cgcs2000`, `epsg:4490`),
     /// `gcj02`, `bd09`; case-insensitive, `-`/`_` ignored.
     pub fn parse(s: &str) -> Option<Self> {
-        let k: String = s.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).collect::<String>().to_ascii_lowercase();
+        let k: String = s
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect::<String>()
+            .to_ascii_lowercase();
         match k.as_str() {
-            "" | "wgs84" | "epsg:4326" | "4326" | "cgcs2000" | "epsg:4490" | "4490" => Some(Self::Wgs84),
+            "" | "wgs84" | "epsg:4326" | "4326" | "cgcs2000" | "epsg:4490" | "4490" => {
+                Some(Self::Wgs84)
+            }
             "gcj02" | "gcj" | "mars" => Some(Self::Gcj02),
             "bd09" | "bd09ll" | "baidu" => Some(Self::Bd09),
             _ => None,
@@ -50,7 +56,7 @@ impl Datum {
 }
 
 const A: f64 = 6_378_245.0;
-const EE: f64 = 0.006_693_421_622_965_943_23;
+const EE: f64 = 0.006_693_421_622_965_943;
 const X_PI: f64 = PI * 3000.0 / 180.0;
 
 /// Whether GCJ-02's offset applies: inside the rough bounding box of China.
@@ -93,7 +99,10 @@ pub fn wgs84_to_gcj02(c: Coord) -> Coord {
     let sqrt_magic = magic.sqrt();
     let d_lat = (shift_lat(x, y) * 180.0) / ((A * (1.0 - EE)) / (magic * sqrt_magic) * PI);
     let d_lon = (shift_lon(x, y) * 180.0) / (A / sqrt_magic * rad_lat.cos() * PI);
-    Coord { x: c.x + d_lon, y: c.y + d_lat }
+    Coord {
+        x: c.x + d_lon,
+        y: c.y + d_lat,
+    }
 }
 
 /// GCJ-02 → WGS 84 by fixed-point iteration of the forward formula, to 1e-9°.
@@ -105,7 +114,10 @@ pub fn gcj02_to_wgs84(g: Coord) -> Coord {
     for _ in 0..30 {
         let f = wgs84_to_gcj02(w);
         let (dx, dy) = (f.x - g.x, f.y - g.y);
-        w = Coord { x: w.x - dx, y: w.y - dy };
+        w = Coord {
+            x: w.x - dx,
+            y: w.y - dy,
+        };
         if dx.abs() < 1e-10 && dy.abs() < 1e-10 {
             break;
         }
@@ -118,7 +130,10 @@ pub fn bd09_to_gcj02(b: Coord) -> Coord {
     let (x, y) = (b.x - 0.0065, b.y - 0.006);
     let z = (x * x + y * y).sqrt() - 0.000_02 * (y * X_PI).sin();
     let theta = y.atan2(x) - 0.000_003 * (x * X_PI).cos();
-    Coord { x: z * theta.cos(), y: z * theta.sin() }
+    Coord {
+        x: z * theta.cos(),
+        y: z * theta.sin(),
+    }
 }
 
 /// BD-09 → GCJ-02, refined: the published inverse is off by up to ~1e-6° (0.1 m);
@@ -128,7 +143,10 @@ pub fn bd09_to_gcj02_exact(b: Coord) -> Coord {
     for _ in 0..10 {
         let f = gcj02_to_bd09(g);
         let (dx, dy) = (f.x - b.x, f.y - b.y);
-        g = Coord { x: g.x - dx, y: g.y - dy };
+        g = Coord {
+            x: g.x - dx,
+            y: g.y - dy,
+        };
         if dx.abs() < 1e-11 && dy.abs() < 1e-11 {
             break;
         }
@@ -140,7 +158,10 @@ pub fn bd09_to_gcj02_exact(b: Coord) -> Coord {
 pub fn gcj02_to_bd09(g: Coord) -> Coord {
     let z = (g.x * g.x + g.y * g.y).sqrt() + 0.000_02 * (g.y * X_PI).sin();
     let theta = g.y.atan2(g.x) + 0.000_003 * (g.x * X_PI).cos();
-    Coord { x: z * theta.cos() + 0.0065, y: z * theta.sin() + 0.006 }
+    Coord {
+        x: z * theta.cos() + 0.0065,
+        y: z * theta.sin() + 0.006,
+    }
 }
 
 #[cfg(test)]
@@ -159,11 +180,27 @@ mod tests {
     // implementations for the input (116.404, 39.915).
     #[test]
     fn forward_reference_pairs() {
-        assert!(near(wgs84_to_gcj02(c(116.404, 39.915)), c(116.410_244_499_169_38, 39.916_404_281_501_64), 1e-12));
-        assert!(near(gcj02_to_bd09(c(116.404, 39.915)), c(116.410_369_493_710_29, 39.921_336_993_510_21), 1e-12));
-        assert!(near(bd09_to_gcj02(c(116.404, 39.915)), c(116.397_627_291_193_15, 39.908_656_739_576_31), 1e-12));
+        assert!(near(
+            wgs84_to_gcj02(c(116.404, 39.915)),
+            c(116.410_244_499_169_38, 39.916_404_281_501_64),
+            1e-12
+        ));
+        assert!(near(
+            gcj02_to_bd09(c(116.404, 39.915)),
+            c(116.410_369_493_710_29, 39.921_336_993_510_21),
+            1e-12
+        ));
+        assert!(near(
+            bd09_to_gcj02(c(116.404, 39.915)),
+            c(116.397_627_291_193_15, 39.908_656_739_576_31),
+            1e-12
+        ));
         let bd = gcj02_to_bd09(wgs84_to_gcj02(c(116.404, 39.915)));
-        assert!(near(bd, c(116.416_627_243_787_33, 39.922_699_552_216_216), 1e-12));
+        assert!(near(
+            bd,
+            c(116.416_627_243_787_33, 39.922_699_552_216_216),
+            1e-12
+        ));
     }
 
     #[test]
@@ -172,12 +209,29 @@ mod tests {
         // 39.91359571849836); the iteration lands within a few metres of it and
         // round-trips exactly.
         let w = gcj02_to_wgs84(c(116.404, 39.915));
-        assert!(near(w, c(116.397_755_500_830_61, 39.913_595_718_498_36), 1e-4));
+        assert!(near(
+            w,
+            c(116.397_755_500_830_61, 39.913_595_718_498_36),
+            1e-4
+        ));
         assert!(near(wgs84_to_gcj02(w), c(116.404, 39.915), 1e-9));
-        for &(x, y) in &[(120.585, 31.299), (121.4998, 31.2397), (113.26, 23.13), (87.6, 43.8), (126.6, 45.75)] {
+        for &(x, y) in &[
+            (120.585, 31.299),
+            (121.4998, 31.2397),
+            (113.26, 23.13),
+            (87.6, 43.8),
+            (126.6, 45.75),
+        ] {
             let p = c(x, y);
             assert!(near(gcj02_to_wgs84(wgs84_to_gcj02(p)), p, 1e-9), "{x},{y}");
-            assert!(near(Datum::Bd09.to_wgs84(gcj02_to_bd09(wgs84_to_gcj02(p))), p, 1e-9), "{x},{y}");
+            assert!(
+                near(
+                    Datum::Bd09.to_wgs84(gcj02_to_bd09(wgs84_to_gcj02(p))),
+                    p,
+                    1e-9
+                ),
+                "{x},{y}"
+            );
         }
     }
 

@@ -66,16 +66,30 @@ impl LevelIndex {
     }
 
     /// Adds many grids, then builds the bucket grid once.
-    pub fn put_many<'a>(&mut self, grids: impl IntoIterator<Item = (GridId, SubdistrictId, &'a str, &'a Geometry)>) {
+    pub fn put_many<'a>(
+        &mut self,
+        grids: impl IntoIterator<Item = (GridId, SubdistrictId, &'a str, &'a Geometry)>,
+    ) {
         for (id, sid, code, g) in grids {
             self.store(id, sid, code, g);
         }
         self.rebuild();
     }
 
-    fn store(&mut self, id: GridId, subdistrict: SubdistrictId, code: &str, geometry: &Geometry) -> (u32, Rect) {
+    fn store(
+        &mut self,
+        id: GridId,
+        subdistrict: SubdistrictId,
+        code: &str,
+        geometry: &Geometry,
+    ) -> (u32, Rect) {
         self.remove(id);
-        let slot = Slot { id, subdistrict, code: code.into(), area: PreparedArea::new(geometry) };
+        let slot = Slot {
+            id,
+            subdistrict,
+            code: code.into(),
+            area: PreparedArea::new(geometry),
+        };
         let bbox = slot.area.bbox();
         let i = match self.free.pop() {
             Some(i) => {
@@ -93,13 +107,15 @@ impl LevelIndex {
 
     /// Removes a grid (no-op when absent).
     pub fn remove(&mut self, id: GridId) {
-        let Some(i) = self.by_id.remove(&id) else { return };
-        if let Some(slot) = self.slots[i as usize].take() {
-            if let Some((c0, c1, r0, r1)) = self.cells(slot.area.bbox()) {
-                for r in r0..=r1 {
-                    for c in c0..=c1 {
-                        self.buckets[r * self.nx + c].retain(|&s| s != i);
-                    }
+        let Some(i) = self.by_id.remove(&id) else {
+            return;
+        };
+        if let Some(slot) = self.slots[i as usize].take()
+            && let Some((c0, c1, r0, r1)) = self.cells(slot.area.bbox())
+        {
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    self.buckets[r * self.nx + c].retain(|&s| s != i);
                 }
             }
         }
@@ -111,12 +127,18 @@ impl LevelIndex {
     }
 
     fn bucket(&mut self, i: u32, bbox: Rect) {
-        let Some((c0, c1, r0, r1)) = self.cells(bbox) else { return };
+        let Some((c0, c1, r0, r1)) = self.cells(bbox) else {
+            return;
+        };
         let code: Box<str> = self.code(i).into();
         for r in r0..=r1 {
             for c in c0..=c1 {
                 let b = r * self.nx + c;
-                let at = self.buckets[b].partition_point(|&s| self.slots[s as usize].as_ref().is_some_and(|x| *x.code < *code));
+                let at = self.buckets[b].partition_point(|&s| {
+                    self.slots[s as usize]
+                        .as_ref()
+                        .is_some_and(|x| *x.code < *code)
+                });
                 self.buckets[b].insert(at, i);
             }
         }
@@ -135,20 +157,34 @@ impl LevelIndex {
         self.built_for = boxes.len();
         self.buckets.clear();
         self.extent = None;
-        let Some(first) = boxes.first().map(|b| b.1) else { return };
+        let Some(first) = boxes.first().map(|b| b.1) else {
+            return;
+        };
         let (mut lo, mut hi) = (first.min(), first.max());
         let mut area_sum = 0.0;
         for (_, b) in &boxes {
-            lo = Coord { x: lo.x.min(b.min().x), y: lo.y.min(b.min().y) };
-            hi = Coord { x: hi.x.max(b.max().x), y: hi.y.max(b.max().y) };
+            lo = Coord {
+                x: lo.x.min(b.min().x),
+                y: lo.y.min(b.min().y),
+            };
+            hi = Coord {
+                x: hi.x.max(b.max().x),
+                y: hi.y.max(b.max().y),
+            };
             area_sum += b.width() * b.height();
         }
         let (w, h) = ((hi.x - lo.x).max(1e-9), (hi.y - lo.y).max(1e-9));
         // A wide margin: grids added later nearby still fit, and a level that keeps
         // growing outwards is rebuilt only a logarithmic number of times.
         let (mx, my) = (w * 0.25, h * 0.25);
-        lo = Coord { x: lo.x - mx, y: lo.y - my };
-        hi = Coord { x: hi.x + mx, y: hi.y + my };
+        lo = Coord {
+            x: lo.x - mx,
+            y: lo.y - my,
+        };
+        hi = Coord {
+            x: hi.x + mx,
+            y: hi.y + my,
+        };
         // Bucket size from the mean grid box, so a grid spans about
         // 1/BUCKETS_PER_GRID … a few buckets whatever the extent.
         let mean = (area_sum / boxes.len() as f64).max(1e-18);
@@ -185,7 +221,12 @@ impl LevelIndex {
         }
         let col = |x: f64| (((x - self.x0) * self.inv_w) as usize).min(self.nx - 1);
         let row = |y: f64| (((y - self.y0) * self.inv_h) as usize).min(self.ny - 1);
-        Some((col(b.min().x), col(b.max().x), row(b.min().y), row(b.max().y)))
+        Some((
+            col(b.min().x),
+            col(b.max().x),
+            row(b.min().y),
+            row(b.max().y),
+        ))
     }
 
     /// The grid of this level that covers `p` and has the smallest code.
@@ -214,8 +255,13 @@ impl LevelIndex {
 
     /// Every grid of this level that covers `p`, smallest code first.
     pub fn all_covering(&self, p: Coord) -> Vec<GridId> {
-        let Some((c0, _, r0, _)) = self.cells(Rect::new(p, p)) else { return vec![] };
-        if !self.extent.is_some_and(|e| contains_rect(e, Rect::new(p, p))) {
+        let Some((c0, _, r0, _)) = self.cells(Rect::new(p, p)) else {
+            return vec![];
+        };
+        if !self
+            .extent
+            .is_some_and(|e| contains_rect(e, Rect::new(p, p)))
+        {
             return vec![];
         }
         self.buckets[r0 * self.nx + c0]
@@ -229,14 +275,26 @@ impl LevelIndex {
     /// Heap bytes held, roughly (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Option<Slot>>()
-            + self.slots.iter().flatten().map(|s| s.code.len() + s.area.heap_bytes()).sum::<usize>()
-            + self.buckets.iter().map(|b| 24 + b.capacity() * 4).sum::<usize>()
+            + self
+                .slots
+                .iter()
+                .flatten()
+                .map(|s| s.code.len() + s.area.heap_bytes())
+                .sum::<usize>()
+            + self
+                .buckets
+                .iter()
+                .map(|b| 24 + b.capacity() * 4)
+                .sum::<usize>()
             + self.by_id.capacity() * 24
     }
 }
 
 fn contains_rect(outer: Rect, inner: Rect) -> bool {
-    inner.min().x >= outer.min().x && inner.min().y >= outer.min().y && inner.max().x <= outer.max().x && inner.max().y <= outer.max().y
+    inner.min().x >= outer.min().x
+        && inner.min().y >= outer.min().y
+        && inner.max().x <= outer.max().x
+        && inner.max().y <= outer.max().y
 }
 
 /// Every level's index plus the subdistrict boundaries.
@@ -276,7 +334,14 @@ impl Placement {
 
 impl PointIndex {
     /// Adds or replaces a grid of level `level` (1 to 5; others are ignored).
-    pub fn put_grid(&mut self, id: GridId, subdistrict: SubdistrictId, level: u8, code: &str, geometry: &Geometry) {
+    pub fn put_grid(
+        &mut self,
+        id: GridId,
+        subdistrict: SubdistrictId,
+        level: u8,
+        code: &str,
+        geometry: &Geometry,
+    ) {
         self.remove_grid(id);
         if let Some(l) = self.level_mut(level) {
             l.put(id, subdistrict, code, geometry);
@@ -284,10 +349,16 @@ impl PointIndex {
     }
 
     /// Builds from many grids `(id, subdistrict, level, code, geometry)` at once.
-    pub fn build<'a>(grids: impl IntoIterator<Item = (GridId, SubdistrictId, u8, &'a str, &'a Geometry)>) -> Self {
-        let mut per_level: [Vec<(GridId, SubdistrictId, &'a str, &'a Geometry)>; LEVELS] = Default::default();
+    pub fn build<'a>(
+        grids: impl IntoIterator<Item = (GridId, SubdistrictId, u8, &'a str, &'a Geometry)>,
+    ) -> Self {
+        let mut per_level: [Vec<(GridId, SubdistrictId, &'a str, &'a Geometry)>; LEVELS] =
+            Default::default();
         for (id, sid, level, code, g) in grids {
-            if let Some(v) = usize::from(level).checked_sub(1).and_then(|l| per_level.get_mut(l)) {
+            if let Some(v) = usize::from(level)
+                .checked_sub(1)
+                .and_then(|l| per_level.get_mut(l))
+            {
                 v.push((id, sid, code, g));
             }
         }
@@ -335,14 +406,25 @@ impl PointIndex {
             }
         }
         if out.subdistrict.is_none() {
-            out.subdistrict = self.subdistricts.iter().find(|(_, a)| a.covers(p)).map(|(s, _)| *s);
+            out.subdistrict = self
+                .subdistricts
+                .iter()
+                .find(|(_, a)| a.covers(p))
+                .map(|(s, _)| *s);
         }
         out
     }
 
     /// Heap bytes held, roughly.
     pub fn heap_bytes(&self) -> usize {
-        self.levels.iter().map(LevelIndex::heap_bytes).sum::<usize>()
-            + self.subdistricts.iter().map(|(_, a)| a.heap_bytes()).sum::<usize>()
+        self.levels
+            .iter()
+            .map(LevelIndex::heap_bytes)
+            .sum::<usize>()
+            + self
+                .subdistricts
+                .iter()
+                .map(|(_, a)| a.heap_bytes())
+                .sum::<usize>()
     }
 }

@@ -85,12 +85,19 @@ impl LookupAnswer {
                 level: g.grid.draft.level,
             })
             .collect();
-        let subdistrict = p.subdistrict.and_then(|s| atlas.subdistrict(s)).map(|s| SubdistrictRef {
-            id: s.id,
-            code: s.code.clone(),
-            name: s.name.clone(),
-        });
-        Self { inside: !path.is_empty(), subdistrict, path }
+        let subdistrict =
+            p.subdistrict
+                .and_then(|s| atlas.subdistrict(s))
+                .map(|s| SubdistrictRef {
+                    id: s.id,
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                });
+        Self {
+            inside: !path.is_empty(),
+            subdistrict,
+            path,
+        }
     }
 }
 

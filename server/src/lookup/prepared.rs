@@ -44,17 +44,28 @@ impl PreparedArea {
         let mut segs: Vec<[f64; 4]> = Vec::new();
         for p in polys {
             for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-                segs.extend(ring.lines().filter(|l| l.start != l.end).map(|l| [l.start.x, l.start.y, l.end.x, l.end.y]));
+                segs.extend(
+                    ring.lines()
+                        .filter(|l| l.start != l.end)
+                        .map(|l| [l.start.x, l.start.y, l.end.x, l.end.y]),
+                );
             }
         }
-        let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let (mut x0, mut y0, mut x1, mut y1) = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
         for s in &segs {
             x0 = x0.min(s[0]).min(s[2]);
             x1 = x1.max(s[0]).max(s[2]);
             y0 = y0.min(s[1]).min(s[3]);
             y1 = y1.max(s[1]).max(s[3]);
         }
-        if segs.is_empty() || !(x0.is_finite() && y0.is_finite() && x1.is_finite() && y1.is_finite()) {
+        if segs.is_empty()
+            || !(x0.is_finite() && y0.is_finite() && x1.is_finite() && y1.is_finite())
+        {
             return Self::empty();
         }
         let bands = (segs.len() / 2).clamp(1, MAX_BANDS);
@@ -97,7 +108,16 @@ impl PreparedArea {
 
     fn empty() -> Self {
         Self {
-            bbox: Rect::new(Coord { x: f64::NAN, y: f64::NAN }, Coord { x: f64::NAN, y: f64::NAN }),
+            bbox: Rect::new(
+                Coord {
+                    x: f64::NAN,
+                    y: f64::NAN,
+                },
+                Coord {
+                    x: f64::NAN,
+                    y: f64::NAN,
+                },
+            ),
             y0: 0.0,
             inv_h: 0.0,
             band_start: vec![0, 0],
@@ -160,7 +180,11 @@ impl PreparedArea {
                 }
             }
         }
-        if inside { Position::Inside } else { Position::Outside }
+        if inside {
+            Position::Inside
+        } else {
+            Position::Outside
+        }
     }
 
     /// Whether the area covers `p` (inside or on the boundary), as PostGIS `ST_Covers`.
@@ -177,5 +201,9 @@ impl PreparedArea {
 
 #[inline]
 fn between(x: f64, a: f64, b: f64) -> bool {
-    if a <= b { a <= x && x <= b } else { b <= x && x <= a }
+    if a <= b {
+        a <= x && x <= b
+    } else {
+        b <= x && x <= a
+    }
 }

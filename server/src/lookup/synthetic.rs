@@ -39,7 +39,10 @@ impl Default for Tessellation {
     /// grids of 120 m (3,276 grids in all), 8 extra vertices per edge.
     fn default() -> Self {
         Self {
-            origin: Coord { x: 120.58, y: 31.28 },
+            origin: Coord {
+                x: 120.58,
+                y: 31.28,
+            },
             cell_m: 120.0,
             l1: (6, 6),
             l2: (3, 3),
@@ -53,7 +56,14 @@ impl Default for Tessellation {
 impl Tessellation {
     /// A city-scale set: one lattice of 100,800 L3 grids (102,500 grids in all).
     pub fn city_scale() -> Self {
-        Self { l1: (10, 10), l2: (4, 4), l3: (7, 9), cell_m: 100.0, wiggle: 6, ..Self::default() }
+        Self {
+            l1: (10, 10),
+            l2: (4, 4),
+            l3: (7, 9),
+            cell_m: 100.0,
+            wiggle: 6,
+            ..Self::default()
+        }
     }
 
     fn nx(&self) -> usize {
@@ -66,7 +76,10 @@ impl Tessellation {
 
     fn deg(&self) -> (f64, f64) {
         let m = 6_371_008.8 * std::f64::consts::PI / 180.0;
-        (self.cell_m / (m * self.origin.y.to_radians().cos()), self.cell_m / m)
+        (
+            self.cell_m / (m * self.origin.y.to_radians().cos()),
+            self.cell_m / m,
+        )
     }
 
     /// The lattice's bounding box before jitter (degrees).
@@ -74,7 +87,10 @@ impl Tessellation {
         let (dx, dy) = self.deg();
         Rect::new(
             self.origin,
-            Coord { x: self.origin.x + dx * self.nx() as f64, y: self.origin.y + dy * self.ny() as f64 },
+            Coord {
+                x: self.origin.x + dx * self.nx() as f64,
+                y: self.origin.y + dy * self.ny() as f64,
+            },
         )
     }
 
@@ -92,20 +108,30 @@ impl Tessellation {
         } else {
             (0.0, 0.0)
         };
-        Coord { x: self.origin.x + dx * (i as f64 + jx), y: self.origin.y + dy * (j as f64 + jy) }
+        Coord {
+            x: self.origin.x + dx * (i as f64 + jx),
+            y: self.origin.y + dy * (j as f64 + jy),
+        }
     }
 
     /// Interior points of the lattice edge from vertex (i, j) east (`east`) or north.
     fn edge(&self, i: usize, j: usize, east: bool) -> Vec<Coord> {
         let a = self.vertex(i, j);
-        let b = if east { self.vertex(i + 1, j) } else { self.vertex(i, j + 1) };
+        let b = if east {
+            self.vertex(i + 1, j)
+        } else {
+            self.vertex(i, j + 1)
+        };
         let (dx, dy) = self.deg();
         let n = self.wiggle + 1;
         (1..n)
             .map(|k| {
                 let t = k as f64 / n as f64;
                 let w = unit(mix(i as u64, j as u64, 1 + k as u64 * 2 + u64::from(east))) * 0.08;
-                let mut c = Coord { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+                let mut c = Coord {
+                    x: a.x + (b.x - a.x) * t,
+                    y: a.y + (b.y - a.y) * t,
+                };
                 if east {
                     c.y += w * dy;
                 } else {
@@ -160,7 +186,13 @@ impl Tessellation {
                 let id1 = next;
                 next -= 1;
                 let (i0, j0) = (a1 * w2, b1 * h2);
-                grids.push(grid(id1, None, &code1, 1, self.block(i0, i0 + w2, j0, j0 + h2)));
+                grids.push(grid(
+                    id1,
+                    None,
+                    &code1,
+                    1,
+                    self.block(i0, i0 + w2, j0, j0 + h2),
+                ));
                 let mut seq2 = 0;
                 for b2 in 0..self.l2.1 {
                     for a2 in 0..self.l2.0 {
@@ -169,14 +201,26 @@ impl Tessellation {
                         let id2 = next;
                         next -= 1;
                         let (i0, j0) = (i0 + a2 * w3, j0 + b2 * h3);
-                        grids.push(grid(id2, Some(id1), &code2, 2, self.block(i0, i0 + w3, j0, j0 + h3)));
+                        grids.push(grid(
+                            id2,
+                            Some(id1),
+                            &code2,
+                            2,
+                            self.block(i0, i0 + w3, j0, j0 + h3),
+                        ));
                         let mut seq3 = 0;
                         for b3 in 0..h3 {
                             for a3 in 0..w3 {
                                 seq3 += 1;
                                 let code3 = format!("{code2}{seq3:03}");
                                 let (i, j) = (i0 + a3, j0 + b3);
-                                grids.push(grid(next, Some(id2), &code3, 3, self.block(i, i + 1, j, j + 1)));
+                                grids.push(grid(
+                                    next,
+                                    Some(id2),
+                                    &code3,
+                                    3,
+                                    self.block(i, i + 1, j, j + 1),
+                                ));
                                 next -= 1;
                             }
                         }
@@ -184,7 +228,12 @@ impl Tessellation {
                 }
             }
         }
-        ImportBatch { subdistricts: vec![sub], grids, buildings: vec![], roads: vec![] }
+        ImportBatch {
+            subdistricts: vec![sub],
+            grids,
+            buildings: vec![],
+            roads: vec![],
+        }
     }
 
     /// `n` small square buildings (6–20 m a side, 1–12 storeys) at deterministic
@@ -236,14 +285,21 @@ fn grid(local_id: i64, parent: Option<i64>, code: &str, level: u8, p: Polygon) -
 pub fn city(t: &Tessellation) -> (Vec<Subdistrict>, Vec<Grid>) {
     let b = t.batch();
     let epoch: DateTime<Utc> = DateTime::UNIX_EPOCH;
-    let subs = b.subdistricts.into_iter().map(|s| Subdistrict { id: -s.id, ..s }).collect();
+    let subs = b
+        .subdistricts
+        .into_iter()
+        .map(|s| Subdistrict { id: -s.id, ..s })
+        .collect();
     let grids = b
         .grids
         .into_iter()
         .map(|g| Grid {
             id: -g.local_id,
             subdistrict_id: -g.subdistrict_id,
-            draft: GridDraft { parent_id: g.draft.parent_id.map(|p| -p), ..g.draft },
+            draft: GridDraft {
+                parent_id: g.draft.parent_id.map(|p| -p),
+                ..g.draft
+            },
             version: 1,
             created_at: epoch,
             updated_at: epoch,

@@ -7,7 +7,12 @@ use crate::error::Error;
 use crate::index::Atlas;
 
 fn small() -> Tessellation {
-    Tessellation { l1: (3, 2), l2: (2, 3), l3: (3, 2), ..Tessellation::default() }
+    Tessellation {
+        l1: (3, 2),
+        l2: (2, 3),
+        l3: (3, 2),
+        ..Tessellation::default()
+    }
 }
 
 #[test]
@@ -17,30 +22,56 @@ fn prepared_agrees_with_geo_covers() {
     for g in grids.iter().take(40) {
         let a = PreparedArea::new(&g.draft.geometry);
         for p in &pts {
-            assert_eq!(a.covers(*p), g.draft.geometry.covers(p), "grid {} at {p:?}", g.draft.code);
+            assert_eq!(
+                a.covers(*p),
+                g.draft.geometry.covers(p),
+                "grid {} at {p:?}",
+                g.draft.code
+            );
         }
     }
 }
 
 #[test]
 fn boundary_vertices_and_holes() {
-    let sq = Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)]);
+    let sq = Geometry::Polygon(
+        polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)],
+    );
     let a = PreparedArea::new(&sq);
     assert_eq!(a.position(coord! { x: 1.0, y: 1.0 }), Position::Inside);
     assert_eq!(a.position(coord! { x: 0.0, y: 0.0 }), Position::OnBoundary);
     assert_eq!(a.position(coord! { x: 1.0, y: 2.0 }), Position::OnBoundary);
     assert_eq!(a.position(coord! { x: 2.0, y: 1.5 }), Position::OnBoundary);
-    assert_eq!(a.position(coord! { x: 2.0000001, y: 1.0 }), Position::Outside);
+    assert_eq!(
+        a.position(coord! { x: 2.0000001, y: 1.0 }),
+        Position::Outside
+    );
     // A hole oriented like its exterior still is a hole (even–odd).
     let holed = Geometry::Polygon(geo::Polygon::new(
-        geo::LineString::from(vec![(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0)]),
-        vec![geo::LineString::from(vec![(1.0, 1.0), (3.0, 1.0), (3.0, 3.0), (1.0, 3.0), (1.0, 1.0)])],
+        geo::LineString::from(vec![
+            (0.0, 0.0),
+            (4.0, 0.0),
+            (4.0, 4.0),
+            (0.0, 4.0),
+            (0.0, 0.0),
+        ]),
+        vec![geo::LineString::from(vec![
+            (1.0, 1.0),
+            (3.0, 1.0),
+            (3.0, 3.0),
+            (1.0, 3.0),
+            (1.0, 1.0),
+        ])],
     ));
     let h = PreparedArea::new(&holed);
     assert_eq!(h.position(coord! { x: 2.0, y: 2.0 }), Position::Outside);
     assert_eq!(h.position(coord! { x: 1.0, y: 2.0 }), Position::OnBoundary);
     assert_eq!(h.position(coord! { x: 0.5, y: 2.0 }), Position::Inside);
-    assert_eq!(PreparedArea::new(&Geometry::Point(geo::Point::new(0.0, 0.0))).position(coord! { x: 0.0, y: 0.0 }), Position::Outside);
+    assert_eq!(
+        PreparedArea::new(&Geometry::Point(geo::Point::new(0.0, 0.0)))
+            .position(coord! { x: 0.0, y: 0.0 }),
+        Position::Outside
+    );
 }
 
 /// The reference: per level, every grid that covers the point (geo), smallest code.
@@ -75,7 +106,10 @@ fn placement_agrees_with_brute_force_including_shared_edges() {
             assert_eq!(got.subdistrict, Some(1));
         }
     }
-    assert!(on_edges > 100, "the test must hit shared edges ({on_edges})");
+    assert!(
+        on_edges > 100,
+        "the test must hit shared edges ({on_edges})"
+    );
 }
 
 #[test]
@@ -85,9 +119,17 @@ fn answer_has_the_full_path_in_level_order_and_outside_is_explicit() {
     let atlas = Atlas::build(subs, grids, vec![], vec![]);
     let a = atlas.lookup(t.centre());
     assert!(a.inside);
-    assert_eq!(a.path.iter().map(|g| g.level).collect::<Vec<_>>(), vec![1, 2, 3]);
-    assert!(a.path[1].code.starts_with(&a.path[0].code) && a.path[2].code.starts_with(&a.path[1].code));
-    assert_eq!(a.subdistrict.as_ref().map(|s| s.code.as_str()), Some(t.code));
+    assert_eq!(
+        a.path.iter().map(|g| g.level).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(
+        a.path[1].code.starts_with(&a.path[0].code) && a.path[2].code.starts_with(&a.path[1].code)
+    );
+    assert_eq!(
+        a.subdistrict.as_ref().map(|s| s.code.as_str()),
+        Some(t.code)
+    );
     let far = atlas.lookup(coord! { x: 0.0, y: 0.0 });
     assert!(!far.inside && far.path.is_empty() && far.subdistrict.is_none());
 }
@@ -106,11 +148,16 @@ fn edits_move_answers_at_once() {
     assert_eq!(atlas.place(p).path[2], Some(l3));
     // Move the grid far away: the point loses it, the new place gains it.
     let mut moved = old.grid.clone();
-    moved.draft.geometry = Geometry::Polygon(polygon![(x: 10.0, y: 10.0), (x: 11.0, y: 10.0), (x: 11.0, y: 11.0), (x: 10.0, y: 11.0)]);
+    moved.draft.geometry = Geometry::Polygon(
+        polygon![(x: 10.0, y: 10.0), (x: 11.0, y: 10.0), (x: 11.0, y: 11.0), (x: 10.0, y: 11.0)],
+    );
     atlas.put_grid(moved);
     assert_eq!(atlas.place(p).path[2], None);
     assert_eq!(atlas.place(coord! { x: 10.5, y: 10.5 }).path[2], Some(l3));
-    assert_eq!(atlas.place(coord! { x: 10.5, y: 10.5 }).subdistrict, Some(1));
+    assert_eq!(
+        atlas.place(coord! { x: 10.5, y: 10.5 }).subdistrict,
+        Some(1)
+    );
 }
 
 #[test]
@@ -137,28 +184,49 @@ fn batch_formats() {
     assert_eq!(v.len(), 4);
     assert_eq!(v[1], coord! { x: 24.8, y: 60.2 });
     let fc = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":[1,2]},"geometry":{"type":"Point","coordinates":[3.5,4.5]}}]}"#;
-    assert_eq!(batch::parse(fc, Format::Json).expect("geojson"), vec![coord! { x: 3.5, y: 4.5 }]);
+    assert_eq!(
+        batch::parse(fc, Format::Json).expect("geojson"),
+        vec![coord! { x: 3.5, y: 4.5 }]
+    );
     let csv = b"id,Lat,Lon\n1,60.1,24.9\n2,60.2,24.8\n";
-    assert_eq!(batch::parse(csv, Format::Csv).expect("csv"), vec![coord! { x: 24.9, y: 60.1 }, coord! { x: 24.8, y: 60.2 }]);
+    assert_eq!(
+        batch::parse(csv, Format::Csv).expect("csv"),
+        vec![coord! { x: 24.9, y: 60.1 }, coord! { x: 24.8, y: 60.2 }]
+    );
 }
 
-fn field_of(e: Error) -> String {
-    match e {
-        Error::Invalid(v) => v[0].field.clone(),
-        other => panic!("not invalid: {other}"),
+fn field_of<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
+    match r {
+        Err(Error::Invalid(v)) => v[0].field.clone(),
+        other => panic!("not invalid: {other:?}"),
     }
 }
 
 #[test]
 fn bad_points_name_their_index() {
-    assert_eq!(field_of(batch::parse(br#"[[1,2],[3,4],[5]]"#, Format::Json).unwrap_err()), "points[2]");
-    assert_eq!(field_of(batch::parse(br#"[[1,2],{"lon":1}]"#, Format::Json).unwrap_err()), "points[1]");
-    assert_eq!(field_of(batch::parse(br#"[[1,2],[300,4]]"#, Format::Json).unwrap_err()), "points[1]");
-    assert_eq!(field_of(batch::parse(br#"[[1,2],"x"]"#, Format::Json).unwrap_err()), "points[1]");
+    assert_eq!(
+        field_of(batch::parse(br#"[[1,2],[3,4],[5]]"#, Format::Json)),
+        "points[2]"
+    );
+    assert_eq!(
+        field_of(batch::parse(br#"[[1,2],{"lon":1}]"#, Format::Json)),
+        "points[1]"
+    );
+    assert_eq!(
+        field_of(batch::parse(br#"[[1,2],[300,4]]"#, Format::Json)),
+        "points[1]"
+    );
+    assert_eq!(
+        field_of(batch::parse(br#"[[1,2],"x"]"#, Format::Json)),
+        "points[1]"
+    );
     let fc = br#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Point","coordinates":[1,2]}},{"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}]}"#;
-    assert_eq!(field_of(batch::parse(fc, Format::Json).unwrap_err()), "features[1]");
-    assert_eq!(field_of(batch::parse(b"lon,lat\n1,2\n3,x\n", Format::Csv).unwrap_err()), "points[1]");
-    assert_eq!(field_of(batch::parse(b"a,b\n1,2\n", Format::Csv).unwrap_err()), "header");
-    assert_eq!(field_of(batch::parse(b"[[1,2]", Format::Json).unwrap_err()), "points[1]"); // cut short there
-    assert_eq!(field_of(batch::parse(b"\"hello\"", Format::Json).unwrap_err()), "body");
+    assert_eq!(field_of(batch::parse(fc, Format::Json)), "features[1]");
+    assert_eq!(
+        field_of(batch::parse(b"lon,lat\n1,2\n3,x\n", Format::Csv)),
+        "points[1]"
+    );
+    assert_eq!(field_of(batch::parse(b"a,b\n1,2\n", Format::Csv)), "header");
+    assert_eq!(field_of(batch::parse(b"[[1,2]", Format::Json)), "points[1]"); // cut short there
+    assert_eq!(field_of(batch::parse(b"\"hello\"", Format::Json)), "body");
 }
