@@ -45,7 +45,11 @@ impl LocalFrame {
         let n = A / w;
         let m = A * (1.0 - E2) / (w * w * w);
         let rad = std::f64::consts::PI / 180.0;
-        Self { centre, kx: n * phi.cos() * rad, ky: m * rad }
+        Self {
+            centre,
+            kx: n * phi.cos() * rad,
+            ky: m * rad,
+        }
     }
 
     /// The frame at the centre of a bounding box (degrees).
@@ -55,12 +59,18 @@ impl LocalFrame {
 
     /// Degrees → metres.
     pub fn to_metres(&self, c: Coord) -> Coord {
-        Coord { x: (c.x - self.centre.x) * self.kx, y: (c.y - self.centre.y) * self.ky }
+        Coord {
+            x: (c.x - self.centre.x) * self.kx,
+            y: (c.y - self.centre.y) * self.ky,
+        }
     }
 
     /// Metres → degrees.
     pub fn to_degrees(&self, c: Coord) -> Coord {
-        Coord { x: c.x / self.kx + self.centre.x, y: c.y / self.ky + self.centre.y }
+        Coord {
+            x: c.x / self.kx + self.centre.x,
+            y: c.y / self.ky + self.centre.y,
+        }
     }
 
     /// A polygonal geometry in degrees as a MultiPolygon in metres (other geometry
@@ -79,7 +89,10 @@ impl LocalFrame {
         let r = |v: f64| (v * 1e7).round() / 1e7;
         mp.map_coords(|c| {
             let d = self.to_degrees(c);
-            Coord { x: r(d.x), y: r(d.y) }
+            Coord {
+                x: r(d.x),
+                y: r(d.y),
+            }
         })
     }
 }

@@ -32,7 +32,9 @@ pub use audit::{Input, audit};
 pub use frame::LocalFrame;
 pub use pieces::width_m;
 pub use preview::{Edit, PreviewReport, preview};
-pub use report::{GridRef, LevelReport, Noise, Problem, ProblemKind, Report, Severity, SubdistrictRef};
+pub use report::{
+    GridRef, LevelReport, Noise, Problem, ProblemKind, Report, Severity, SubdistrictRef,
+};
 
 /// Audit settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -63,8 +65,13 @@ impl Config {
     /// The settings with another tolerance; `Err` names what is wrong with it.
     pub fn with_tolerance(self, tolerance_m: f64) -> Result<Self, String> {
         if !tolerance_m.is_finite() || !(0.0..=100.0).contains(&tolerance_m) {
-            return Err(format!("must be a width in metres between 0 and 100, got {tolerance_m}"));
+            return Err(format!(
+                "must be a width in metres between 0 and 100, got {tolerance_m}"
+            ));
         }
-        Ok(Self { tolerance_m, ..self })
+        Ok(Self {
+            tolerance_m,
+            ..self
+        })
     }
 }

@@ -57,11 +57,18 @@ pub fn width_m(p: &Polygon) -> f64 {
     let a = p.unsigned_area();
     let per = perimeter(p);
     let disc = per * per - 16.0 * a;
-    if disc > 0.0 { (per - disc.sqrt()) / 4.0 } else { per / 4.0 }
+    if disc > 0.0 {
+        (per - disc.sqrt()) / 4.0
+    } else {
+        per / 4.0
+    }
 }
 
 fn perimeter(p: &Polygon) -> f64 {
-    std::iter::once(p.exterior()).chain(p.interiors()).map(|r| Euclidean.length(r)).sum()
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| Euclidean.length(r))
+        .sum()
 }
 
 /// Splits the polygons of an overlay result into pieces wider than `tol` metres
@@ -86,7 +93,11 @@ pub fn split(mp: MultiPolygon, tol: f64) -> (Vec<Piece>, Slivers) {
             noise.area += a;
             continue;
         }
-        let cleaned = if r > 0.0 { poly.intersection(&core.buffer(r * 1.5)) } else { MultiPolygon(vec![poly]) };
+        let cleaned = if r > 0.0 {
+            poly.intersection(&core.buffer(r * 1.5))
+        } else {
+            MultiPolygon(vec![poly])
+        };
         let mut kept = 0.0;
         for part in cleaned.0 {
             let pa = part.unsigned_area();
@@ -96,7 +107,11 @@ pub fn split(mp: MultiPolygon, tol: f64) -> (Vec<Piece>, Slivers) {
             }
             kept += pa;
             let width = width_m(&part);
-            pieces.push(Piece { shape: MultiPolygon(vec![part]), area: pa, width });
+            pieces.push(Piece {
+                shape: MultiPolygon(vec![part]),
+                area: pa,
+                width,
+            });
         }
         if kept == 0.0 {
             noise.count += 1;
@@ -121,7 +136,9 @@ mod tests {
     use geo::polygon;
 
     fn rect(w: f64, h: f64) -> MultiPolygon {
-        MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: w, y: 0.0), (x: w, y: h), (x: 0.0, y: h)]])
+        MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: w, y: 0.0), (x: w, y: h), (x: 0.0, y: h)],
+        ])
     }
 
     #[test]
@@ -135,7 +152,9 @@ mod tests {
         assert!((d[0].area - 200.0).abs() / 200.0 < 0.01, "{}", d[0].area);
         assert!((d[0].width - 2.0).abs() < 0.05, "{}", d[0].width);
         // 0.4 m wide but not convex (an L): the buffer decides
-        let l = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 50.0, y: 0.0), (x: 50.0, y: 0.4), (x: 0.4, y: 0.4), (x: 0.4, y: 50.0), (x: 0.0, y: 50.0)]]);
+        let l = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 50.0, y: 0.0), (x: 50.0, y: 0.4), (x: 0.4, y: 0.4), (x: 0.4, y: 50.0), (x: 0.0, y: 50.0)],
+        ]);
         let (d, _) = split(l, 0.5);
         assert!(d.is_empty());
     }

@@ -53,9 +53,16 @@ pub struct PreviewReport {
 /// Runs the checks an edit can change, before and after it.
 pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewReport, String> {
     let t0 = Instant::now();
-    let s = atlas.subdistrict(edit.subdistrict_id).ok_or_else(|| format!("no subdistrict has id {}", edit.subdistrict_id))?;
+    let s = atlas
+        .subdistrict(edit.subdistrict_id)
+        .ok_or_else(|| format!("no subdistrict has id {}", edit.subdistrict_id))?;
     let old = match edit.id {
-        Some(id) => Some(&atlas.grid(id).ok_or_else(|| format!("no grid has id {id}"))?.grid),
+        Some(id) => Some(
+            &atlas
+                .grid(id)
+                .ok_or_else(|| format!("no grid has id {id}"))?
+                .grid,
+        ),
         None => None,
     };
     let level = edit.draft.level;
@@ -71,7 +78,7 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
         .into_iter()
         .flatten()
         .filter_map(|g| g.draft.geometry.bounding_rect())
-        .reduce(|a, b| union_rect(a, b))
+        .reduce(union_rect)
         .ok_or("the edit has no geometry")?;
     // The neighbourhood: same-level grids in the window, the parents (old and new)
     // with all their children, the edited grid's children.
@@ -80,14 +87,23 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
         .into_iter()
         .map(|g| g.grid.id)
         .collect();
-    let parents: HashSet<Option<GridId>> = [Some(edit.draft.parent_id), old.map(|g| g.draft.parent_id)].into_iter().flatten().collect();
+    let parents: HashSet<Option<GridId>> =
+        [Some(edit.draft.parent_id), old.map(|g| g.draft.parent_id)]
+            .into_iter()
+            .flatten()
+            .collect();
     for p in &parents {
         match p {
             Some(p) => {
                 ids.push(*p);
                 ids.extend(atlas.children(*p).into_iter().map(|c| c.grid.id));
             }
-            None => ids.extend(atlas.grids(Some(edit.subdistrict_id), Some(1), None, None).into_iter().map(|g| g.grid.id)),
+            None => ids.extend(
+                atlas
+                    .grids(Some(edit.subdistrict_id), Some(1), None, None)
+                    .into_iter()
+                    .map(|g| g.grid.id),
+            ),
         }
     }
     if let Some(id) = edit.id {
@@ -96,14 +112,27 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
     ids.sort_unstable();
     ids.dedup();
     ids.retain(|&i| Some(i) != edit.id);
-    let others: Vec<&Grid> = ids.iter().filter_map(|&i| atlas.grid(i)).map(|g| &g.grid).collect();
+    let others: Vec<&Grid> = ids
+        .iter()
+        .filter_map(|&i| atlas.grid(i))
+        .map(|g| &g.grid)
+        .collect();
     let buildings: Vec<_> = if level == BUILDING_LEVEL {
-        atlas.buildings_in(Some(window)).into_iter().filter(|b| b.subdistrict_id == edit.subdistrict_id).map(|b| &**b).collect()
+        atlas
+            .buildings_in(Some(window))
+            .into_iter()
+            .filter(|b| b.subdistrict_id == edit.subdistrict_id)
+            .map(|b| &**b)
+            .collect()
     } else {
         Vec::new()
     };
 
-    let frame = LocalFrame::around(s.boundary.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero())));
+    let frame = LocalFrame::around(
+        s.boundary
+            .bounding_rect()
+            .unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero())),
+    );
     let (boundary, _) = audit::project(&frame, &s.boundary);
     let run = |subject: Option<&Grid>| -> Vec<Problem> {
         let mut grids = others.clone();
@@ -112,12 +141,18 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
             .iter()
             .map(|g| {
                 let (shape, bbox) = audit::project(&frame, &g.draft.geometry);
-                Node { grid: g, shape, bbox }
+                Node {
+                    grid: g,
+                    shape,
+                    bbox,
+                }
             })
             .collect();
         let ctx = Ctx::new(&frame, &boundary, &nodes, config, &s.code);
         let mut problems = Vec::new();
-        let Some(me) = subject.and_then(|g| ctx.by_id.get(&g.id).copied()) else { return problems };
+        let Some(me) = subject.and_then(|g| ctx.by_id.get(&g.id).copied()) else {
+            return problems;
+        };
         let empty = Vec::new();
         // The parent groups of the subject (only the new one exists in `nodes` as a
         // parent of the subject; the old parent's group lost it).
@@ -133,24 +168,53 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
             problems.extend(ctx.group(level, &Group { parent, children }).2);
         }
         if let Some(children) = ctx.children.get(&Some(nodes[me].grid.id)) {
-            problems.extend(ctx.group(level + 1, &Group { parent: Some(me), children }).2);
+            problems.extend(
+                ctx.group(
+                    level + 1,
+                    &Group {
+                        parent: Some(me),
+                        children,
+                    },
+                )
+                .2,
+            );
         }
-        let of_level: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].grid.draft.level == level).collect();
+        let of_level: Vec<usize> = (0..nodes.len())
+            .filter(|&i| nodes[i].grid.draft.level == level)
+            .collect();
         problems.extend(ctx.overlaps(level, &of_level, Some(me)).0);
         // Geometry and code of the subject only.
         let mut levels: Vec<LevelReport> = (1..=5).map(empty_level).collect();
         ctx.grid_rules(&mut levels);
-        problems.extend(levels.into_iter().flat_map(|l| l.problems).filter(|p| p.grids.iter().any(|g| g.id == nodes[me].grid.id)));
+        problems.extend(
+            levels
+                .into_iter()
+                .flat_map(|l| l.problems)
+                .filter(|p| p.grids.iter().any(|g| g.id == nodes[me].grid.id)),
+        );
         if !buildings.is_empty() {
-            let l3: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].grid.draft.level == BUILDING_LEVEL).collect();
-            let tree = RTree::bulk_load(l3.iter().map(|&i| audit::rect_entry(nodes[i].bbox, i)).collect());
+            let l3: Vec<usize> = (0..nodes.len())
+                .filter(|&i| nodes[i].grid.draft.level == BUILDING_LEVEL)
+                .collect();
+            let tree = RTree::bulk_load(
+                l3.iter()
+                    .map(|&i| audit::rect_entry(nodes[i].bbox, i))
+                    .collect(),
+            );
             problems.extend(buildings.iter().filter_map(|b| ctx.building(&tree, b).1));
         }
         problems
     };
     let before = run(old);
     let after = run(Some(&edited));
-    let key = |p: &Problem| (p.kind, p.level, p.grids.iter().map(|g| g.id).collect::<Vec<_>>(), p.building_id);
+    let key = |p: &Problem| {
+        (
+            p.kind,
+            p.level,
+            p.grids.iter().map(|g| g.id).collect::<Vec<_>>(),
+            p.building_id,
+        )
+    };
     let mut before_by: BTreeMap<_, f64> = BTreeMap::new();
     for p in &before {
         *before_by.entry(key(p)).or_default() += p.area_m2.unwrap_or(0.0);
@@ -161,10 +225,18 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
     }
     let breaks = after
         .iter()
-        .filter(|p| before_by.get(&key(p)).is_none_or(|a| after_by.get(&key(p)).copied().unwrap_or(0.0) > a * 1.01 + 0.01))
+        .filter(|p| {
+            before_by
+                .get(&key(p))
+                .is_none_or(|a| after_by.get(&key(p)).copied().unwrap_or(0.0) > a * 1.01 + 0.01)
+        })
         .cloned()
         .collect();
-    let fixes = before.iter().filter(|p| !after_by.contains_key(&key(p))).cloned().collect();
+    let fixes = before
+        .iter()
+        .filter(|p| !after_by.contains_key(&key(p)))
+        .cloned()
+        .collect();
     Ok(PreviewReport {
         grid: edit.id,
         level,
@@ -193,7 +265,13 @@ fn empty_level(level: u8) -> LevelReport {
 
 fn union_rect(a: Rect, b: Rect) -> Rect {
     Rect::new(
-        Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-        Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
     )
 }

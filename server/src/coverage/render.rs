@@ -63,7 +63,10 @@ pub fn summary(r: &Report) -> serde_json::Value {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Most problems drawn as maps; the rest are listed in the table only.
@@ -73,7 +76,11 @@ const MAX_MAPS: usize = 500;
 pub fn html(r: &Report) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let s = &r.subdistrict;
-    let verdict = if r.is_clean() { "PASS: no defect" } else { "FAIL" };
+    let verdict = if r.is_clean() {
+        "PASS: no defect"
+    } else {
+        "FAIL"
+    };
     let _ = write!(
         h,
         "<!doctype html><html lang=en><meta charset=utf-8><title>Coverage audit {code} {name}</title>\
@@ -157,7 +164,11 @@ Method: {method}.</p>",
                 p.kind.as_str(),
                 esc(&p.message),
                 esc(&p.fix),
-                if codes.is_empty() { "–".to_owned() } else { codes.join(", ") },
+                if codes.is_empty() {
+                    "–".to_owned()
+                } else {
+                    codes.join(", ")
+                },
             );
         }
     }
@@ -167,14 +178,23 @@ Method: {method}.</p>",
 
 /// A 160 × 160 px map of the problem's geometry (degrees, scaled by cos(lat)).
 fn svg(p: &Problem) -> String {
-    let (Some(g), Some([x0, y0, x1, y1])) = (&p.geometry, p.bbox) else { return String::new() };
-    let Ok(geom) = geo::Geometry::<f64>::try_from(g.clone()) else { return String::new() };
+    let (Some(g), Some([x0, y0, x1, y1])) = (&p.geometry, p.bbox) else {
+        return String::new();
+    };
+    let Ok(geom) = geo::Geometry::<f64>::try_from(g.clone()) else {
+        return String::new();
+    };
     let k = ((y0 + y1) / 2.0).to_radians().cos();
     let (w, hgt) = ((x1 - x0) * k, y1 - y0);
     let span = w.max(hgt).max(1e-9) * 1.3;
     let (cx, cy) = ((x0 + x1) / 2.0 * k, (y0 + y1) / 2.0);
     let size = 160.0;
-    let tx = |x: f64, y: f64| ((x * k - cx) / span * size + size / 2.0, (cy - y) / span * size + size / 2.0);
+    let tx = |x: f64, y: f64| {
+        (
+            (x * k - cx) / span * size + size / 2.0,
+            (cy - y) / span * size + size / 2.0,
+        )
+    };
     let mut d = String::new();
     let polys: Vec<&geo::Polygon> = match &geom {
         geo::Geometry::Polygon(p) => vec![p],

@@ -93,11 +93,20 @@ fn split(q: &Quad, nx: usize, ny: usize) -> Vec<Quad> {
         for i in 0..nx {
             let (u0, u1) = (i as f64 / nx as f64, (i + 1) as f64 / nx as f64);
             let (v0, v1) = (j as f64 / ny as f64, (j + 1) as f64 / ny as f64);
-            out.push([bilinear(q, u0, v0), bilinear(q, u1, v0), bilinear(q, u1, v1), bilinear(q, u0, v1)]);
+            out.push([
+                bilinear(q, u0, v0),
+                bilinear(q, u1, v0),
+                bilinear(q, u1, v1),
+                bilinear(q, u0, v1),
+            ]);
         }
     }
     // reading order: north first, then west to east
-    out.sort_by(|a, b| (b[3].y + b[2].y).total_cmp(&(a[3].y + a[2].y)).then(a[0].x.total_cmp(&b[0].x)));
+    out.sort_by(|a, b| {
+        (b[3].y + b[2].y)
+            .total_cmp(&(a[3].y + a[2].y))
+            .then(a[0].x.total_cmp(&b[0].x))
+    });
     out
 }
 
@@ -118,7 +127,10 @@ pub fn quad_polygon(frame: &LocalFrame, q: &Quad, densify: usize) -> Polygon {
 
 /// Rounds a coordinate to 7 decimals (about 1 cm).
 pub fn round7(c: Coord) -> Coord {
-    Coord { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 }
+    Coord {
+        x: (c.x * 1e7).round() / 1e7,
+        y: (c.y * 1e7).round() / 1e7,
+    }
 }
 
 /// Builds the subdistrict, its grids (ids from 1, parents first) and buildings.
@@ -140,19 +152,40 @@ pub fn hierarchy(spec: &Spec) -> (Subdistrict, Vec<Grid>, Vec<Building>) {
     };
     let outer: Quad = [node(0, 0), node(nx, 0), node(nx, ny), node(0, ny)];
     let boundary = Geometry::Polygon(quad_polygon(&frame, &outer, 8));
-    let subdistrict = Subdistrict { id: 1, code: CODE.into(), name: "合成街道".into(), boundary };
+    let subdistrict = Subdistrict {
+        id: 1,
+        code: CODE.into(),
+        name: "合成街道".into(),
+        boundary,
+    };
     let mut l1: Vec<Quad> = Vec::new();
     for j in 0..ny {
         for i in 0..nx {
-            l1.push([node(i, j), node(i + 1, j), node(i + 1, j + 1), node(i, j + 1)]);
+            l1.push([
+                node(i, j),
+                node(i + 1, j),
+                node(i + 1, j + 1),
+                node(i, j + 1),
+            ]);
         }
     }
-    l1.sort_by(|a, b| (b[3].y + b[2].y).total_cmp(&(a[3].y + a[2].y)).then(a[0].x.total_cmp(&b[0].x)));
+    l1.sort_by(|a, b| {
+        (b[3].y + b[2].y)
+            .total_cmp(&(a[3].y + a[2].y))
+            .then(a[0].x.total_cmp(&b[0].x))
+    });
     let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
     let mut grids = Vec::new();
     let mut l3_quads: Vec<(usize, Quad)> = Vec::new();
     let mut next_id = 1;
-    let mut make = |grids: &mut Vec<Grid>, code: String, level: u8, parent: Option<i64>, kind: GridKind, households: Option<i32>, q: &Quad| -> i64 {
+    let mut make = |grids: &mut Vec<Grid>,
+                    code: String,
+                    level: u8,
+                    parent: Option<i64>,
+                    kind: GridKind,
+                    households: Option<i32>,
+                    q: &Quad|
+     -> i64 {
         let id = next_id;
         next_id += 1;
         grids.push(Grid {
@@ -176,22 +209,60 @@ pub fn hierarchy(spec: &Spec) -> (Subdistrict, Vec<Grid>, Vec<Building>) {
     };
     for (a, q1) in l1.iter().enumerate() {
         let c1 = format!("{CODE}{:03}", a + 1);
-        let id1 = make(&mut grids, c1.clone(), 1, None, GridKind::Residential, None, q1);
-        let (p, r) = if a % 2 == 0 { spec.l2 } else { (spec.l2.1, spec.l2.0) };
+        let id1 = make(
+            &mut grids,
+            c1.clone(),
+            1,
+            None,
+            GridKind::Residential,
+            None,
+            q1,
+        );
+        let (p, r) = if a % 2 == 0 {
+            spec.l2
+        } else {
+            (spec.l2.1, spec.l2.0)
+        };
         for (b, q2) in split(q1, p, r).iter().enumerate() {
             let c2 = format!("{c1}{:03}", b + 1);
-            let id2 = make(&mut grids, c2.clone(), 2, Some(id1), GridKind::Residential, None, q2);
-            let (p, r) = if (a + b) % 2 == 0 { spec.l3 } else { (spec.l3.1, spec.l3.0) };
+            let id2 = make(
+                &mut grids,
+                c2.clone(),
+                2,
+                Some(id1),
+                GridKind::Residential,
+                None,
+                q2,
+            );
+            let (p, r) = if (a + b) % 2 == 0 {
+                spec.l3
+            } else {
+                (spec.l3.1, spec.l3.0)
+            };
             for (c, q3) in split(q2, p, r).iter().enumerate() {
                 let n = l3_quads.len() as u64;
                 let scattered = n % 7 == 3;
                 let (kind, hh) = if scattered {
-                    (GridKind::Scattered, 80 + (40.0 * (hash(n, 7) + 1.0) / 2.0) as i32)
+                    (
+                        GridKind::Scattered,
+                        80 + (40.0 * (hash(n, 7) + 1.0) / 2.0) as i32,
+                    )
                 } else {
-                    (GridKind::Residential, 250 + (100.0 * (hash(n, 9) + 1.0) / 2.0) as i32)
+                    (
+                        GridKind::Residential,
+                        250 + (100.0 * (hash(n, 9) + 1.0) / 2.0) as i32,
+                    )
                 };
                 let idx = grids.len();
-                make(&mut grids, format!("{c2}{:03}", c + 1), 3, Some(id2), kind, Some(hh), q3);
+                make(
+                    &mut grids,
+                    format!("{c2}{:03}", c + 1),
+                    3,
+                    Some(id2),
+                    kind,
+                    Some(hh),
+                    q3,
+                );
                 l3_quads.push((idx, *q3));
             }
         }
@@ -202,7 +273,8 @@ pub fn hierarchy(spec: &Spec) -> (Subdistrict, Vec<Grid>, Vec<Building>) {
             .iter()
             .filter(|g| g.draft.level == level + 1)
             .fold(Default::default(), |mut m, g| {
-                *m.entry(g.draft.parent_id.unwrap_or(0)).or_default() += g.draft.households.unwrap_or(0);
+                *m.entry(g.draft.parent_id.unwrap_or(0)).or_default() +=
+                    g.draft.households.unwrap_or(0);
                 m
             });
         for g in grids.iter_mut().filter(|g| g.draft.level == level) {
@@ -217,13 +289,25 @@ pub fn hierarchy(spec: &Spec) -> (Subdistrict, Vec<Grid>, Vec<Building>) {
         let slot = i / n3; // 0..8 on a 3 × 3 sub-lattice
         let (su, sv) = ((slot % 3) as f64, ((slot / 3) % 3) as f64);
         let c = bilinear(q, (su + 0.5) / 3.0, (sv + 0.5) / 3.0);
-        let short = ((q[1] - q[0]).x.hypot((q[1] - q[0]).y)).min((q[3] - q[0]).x.hypot((q[3] - q[0]).y));
+        let short =
+            ((q[1] - q[0]).x.hypot((q[1] - q[0]).y)).min((q[3] - q[0]).x.hypot((q[3] - q[0]).y));
         let side = (short / 3.0 * (0.4 + 0.2 * (hash(i as u64, 11) + 1.0) / 2.0)).min(16.0);
         let ang = 0.3 * hash(i as u64, 13);
         let (s, k) = ang.sin_cos();
-        let corner = |dx: f64, dy: f64| round7(frame.to_degrees(Coord { x: c.x + dx * k - dy * s, y: c.y + dx * s + dy * k }));
+        let corner = |dx: f64, dy: f64| {
+            round7(frame.to_degrees(Coord {
+                x: c.x + dx * k - dy * s,
+                y: c.y + dx * s + dy * k,
+            }))
+        };
         let hs = side / 2.0;
-        let ring = vec![corner(-hs, -hs), corner(hs, -hs), corner(hs, hs), corner(-hs, hs), corner(-hs, -hs)];
+        let ring = vec![
+            corner(-hs, -hs),
+            corner(hs, -hs),
+            corner(hs, hs),
+            corner(-hs, hs),
+            corner(-hs, -hs),
+        ];
         buildings.push(Building {
             id: i as i64 + 1,
             subdistrict_id: 1,

@@ -10,14 +10,21 @@ use crate::domain::reference::Building;
 use crate::domain::subdistrict::Subdistrict;
 
 fn run(s: &Subdistrict, grids: &[Grid], buildings: &[Building]) -> Report {
-    let input = Input { subdistrict: s, grids: grids.iter().collect(), buildings: buildings.iter().collect() };
+    let input = Input {
+        subdistrict: s,
+        grids: grids.iter().collect(),
+        buildings: buildings.iter().collect(),
+    };
     audit(&input, &Config::default())
 }
 
 /// A plain lattice: 1.2 km × 1 km, 4 L1 of 600 m × 500 m, 24 L2 of 300 m ×
 /// 166.7 m (or 200 m × 250 m), 96 L3.
 fn lattice() -> (Subdistrict, Vec<Grid>, Vec<Building>, LocalFrame) {
-    let spec = Spec { jitter: 0.0, ..Spec::small() };
+    let spec = Spec {
+        jitter: 0.0,
+        ..Spec::small()
+    };
     let (s, g, b) = synthetic::hierarchy(&spec);
     (s, g, b, LocalFrame::new(spec.centre))
 }
@@ -28,7 +35,11 @@ fn metres(f: &LocalFrame, g: &Geometry) -> MultiPolygon {
 
 fn degrees(f: &LocalFrame, mp: &MultiPolygon) -> Geometry {
     let mp = f.unproject(mp);
-    if mp.0.len() == 1 { Geometry::Polygon(mp.0[0].clone()) } else { Geometry::MultiPolygon(mp) }
+    if mp.0.len() == 1 {
+        Geometry::Polygon(mp.0[0].clone())
+    } else {
+        Geometry::MultiPolygon(mp)
+    }
 }
 
 fn bounds(f: &LocalFrame, g: &Grid) -> (Coord, Coord) {
@@ -61,7 +72,9 @@ fn interior_l3(f: &LocalFrame, grids: &[Grid]) -> usize {
 }
 
 fn defects(r: &Report, kind: ProblemKind) -> Vec<&Problem> {
-    r.problems().filter(|p| p.kind == kind && p.severity == Severity::Defect).collect()
+    r.problems()
+        .filter(|p| p.kind == kind && p.severity == Severity::Defect)
+        .collect()
 }
 
 fn close(got: f64, want: f64) -> bool {
@@ -72,11 +85,20 @@ fn close(got: f64, want: f64) -> bool {
 fn a_clean_lattice_is_clean() {
     let (s, g, b, _) = lattice();
     let r = run(&s, &g, &b);
-    assert!(r.is_clean(), "{:#?}", r.problems().take(3).collect::<Vec<_>>());
+    assert!(
+        r.is_clean(),
+        "{:#?}",
+        r.problems().take(3).collect::<Vec<_>>()
+    );
     assert_eq!(r.levels.len(), 3);
     assert_eq!(r.levels[2].grids, 96);
     for l in &r.levels {
-        assert!((l.coverage_ratio - 1.0).abs() < 1e-6, "level {} covers {}", l.level, l.coverage_ratio);
+        assert!(
+            (l.coverage_ratio - 1.0).abs() < 1e-6,
+            "level {} covers {}",
+            l.level,
+            l.coverage_ratio
+        );
         assert!(close(l.target_area_m2, 1.2e6), "{}", l.target_area_m2);
     }
 }
@@ -87,9 +109,21 @@ fn rounded_warped_coverage_reports_no_defect_but_counts_noise() {
     // decimals: rounding slivers everywhere, none a defect.
     let (s, g, b) = synthetic::hierarchy(&Spec::small());
     let r = run(&s, &g, &b);
-    assert!(r.is_clean(), "{:#?}", r.problems().take(3).collect::<Vec<_>>());
-    let noise: usize = r.levels.iter().map(|l| l.noise.gaps + l.noise.overlaps + l.noise.outside).sum();
-    assert!(noise > 0, "rounding should leave slivers: {:?}", r.levels.iter().map(|l| &l.noise).collect::<Vec<_>>());
+    assert!(
+        r.is_clean(),
+        "{:#?}",
+        r.problems().take(3).collect::<Vec<_>>()
+    );
+    let noise: usize = r
+        .levels
+        .iter()
+        .map(|l| l.noise.gaps + l.noise.overlaps + l.noise.outside)
+        .sum();
+    assert!(
+        noise > 0,
+        "rounding should leave slivers: {:?}",
+        r.levels.iter().map(|l| &l.noise).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -102,7 +136,11 @@ fn a_removed_grid_is_a_gap_of_its_area() {
     let gaps = defects(&r, ProblemKind::Gap);
     assert_eq!(gaps.len(), 1, "{gaps:#?}");
     assert_eq!(gaps[0].level, 3);
-    assert!(close(gaps[0].area_m2.unwrap_or(0.0), want), "{:?} vs {want}", gaps[0].area_m2);
+    assert!(
+        close(gaps[0].area_m2.unwrap_or(0.0), want),
+        "{:?} vs {want}",
+        gaps[0].area_m2
+    );
     // its buildings now lie in no L3 grid
     assert!(!defects(&r, ProblemKind::BuildingUnassigned).is_empty());
 }
@@ -117,7 +155,10 @@ fn a_grid_grown_by_5_m_overlaps_its_neighbours() {
     g[i].draft.geometry = degrees(&f, &grown);
     let r = run(&s, &g, &b);
     let id = g[i].id;
-    let overlaps: Vec<&Problem> = defects(&r, ProblemKind::Overlap).into_iter().filter(|p| p.grids.iter().any(|x| x.id == id)).collect();
+    let overlaps: Vec<&Problem> = defects(&r, ProblemKind::Overlap)
+        .into_iter()
+        .filter(|p| p.grids.iter().any(|x| x.id == id))
+        .collect();
     assert!(overlaps.len() >= 3, "{overlaps:#?}");
     let total: f64 = overlaps.iter().filter_map(|p| p.area_m2).sum();
     // the ring added by a 5 m buffer of a w × h rectangle
@@ -129,7 +170,12 @@ fn a_grid_grown_by_5_m_overlaps_its_neighbours() {
 fn a_grid_moved_outside_its_parent_is_found() {
     let (s, mut g, b, f) = lattice();
     // an L3 grid on the east edge of its parent L2, that L2 inside the subdistrict
-    let parent_box = |g: &[Grid], pid: i64| g.iter().find(|p| p.id == pid).map(|p| bounds(&f, p)).expect("parent");
+    let parent_box = |g: &[Grid], pid: i64| {
+        g.iter()
+            .find(|p| p.id == pid)
+            .map(|p| bounds(&f, p))
+            .expect("parent")
+    };
     let i = g
         .iter()
         .position(|x| {
@@ -142,23 +188,41 @@ fn a_grid_moved_outside_its_parent_is_found() {
         .expect("an L3 on its parent's east edge");
     let (lo, hi) = bounds(&f, &g[i]);
     let h = hi.y - lo.y;
-    let shape = metres(&f, &g[i].draft.geometry).map_coords(|c| Coord { x: c.x + 20.0, y: c.y });
+    let shape = metres(&f, &g[i].draft.geometry).map_coords(|c| Coord {
+        x: c.x + 20.0,
+        y: c.y,
+    });
     g[i].draft.geometry = degrees(&f, &shape);
     let r = run(&s, &g, &b);
     let out = defects(&r, ProblemKind::OutsideParent);
     assert_eq!(out.len(), 1, "{out:#?}");
     assert_eq!(out[0].grids[0].id, g[i].id);
-    assert!(close(out[0].area_m2.unwrap_or(0.0), 20.0 * h), "{:?} vs {}", out[0].area_m2, 20.0 * h);
+    assert!(
+        close(out[0].area_m2.unwrap_or(0.0), 20.0 * h),
+        "{:?} vs {}",
+        out[0].area_m2,
+        20.0 * h
+    );
     assert!((out[0].width_m.unwrap_or(0.0) - 20.0).abs() < 0.5);
     // it leaves a 20 m gap behind and overlaps the grid it moved onto
-    assert!(defects(&r, ProblemKind::Gap).iter().any(|p| close(p.area_m2.unwrap_or(0.0), 20.0 * h)));
+    assert!(
+        defects(&r, ProblemKind::Gap)
+            .iter()
+            .any(|p| close(p.area_m2.unwrap_or(0.0), 20.0 * h))
+    );
     assert!(!defects(&r, ProblemKind::Overlap).is_empty());
 }
 
 /// Moves the east side of grid `i` west by `d` metres.
 fn shrink_east(f: &LocalFrame, g: &mut Grid, d: f64) -> f64 {
     let (lo, hi) = bounds(f, g);
-    let shape = metres(f, &g.draft.geometry).map_coords(|c| if c.x > hi.x - 0.05 { Coord { x: c.x - d, y: c.y } } else { c });
+    let shape = metres(f, &g.draft.geometry).map_coords(|c| {
+        if c.x > hi.x - 0.05 {
+            Coord { x: c.x - d, y: c.y }
+        } else {
+            c
+        }
+    });
     g.draft.geometry = degrees(f, &shape);
     hi.y - lo.y
 }
@@ -171,21 +235,49 @@ fn a_2_m_gap_is_a_defect_and_a_20_cm_sliver_is_noise() {
     let r = run(&s, &g, &b);
     let gaps = defects(&r, ProblemKind::Gap);
     assert_eq!(gaps.len(), 1, "{gaps:#?}");
-    assert!(close(gaps[0].area_m2.unwrap_or(0.0), 2.0 * h), "{:?} vs {}", gaps[0].area_m2, 2.0 * h);
-    assert!((gaps[0].width_m.unwrap_or(0.0) - 2.0).abs() < 0.05, "{:?}", gaps[0].width_m);
-    assert!(gaps[0].grids.iter().any(|x| x.id == g[i].id), "the gap names the grid next to it");
+    assert!(
+        close(gaps[0].area_m2.unwrap_or(0.0), 2.0 * h),
+        "{:?} vs {}",
+        gaps[0].area_m2,
+        2.0 * h
+    );
+    assert!(
+        (gaps[0].width_m.unwrap_or(0.0) - 2.0).abs() < 0.05,
+        "{:?}",
+        gaps[0].width_m
+    );
+    assert!(
+        gaps[0].grids.iter().any(|x| x.id == g[i].id),
+        "the gap names the grid next to it"
+    );
 
     let (s, mut g, b, f) = lattice();
     let i = interior_l3(&f, &g);
     let h = shrink_east(&f, &mut g[i], 0.2);
     let r = run(&s, &g, &b);
-    assert!(r.is_clean(), "{:#?}", r.problems().take(3).collect::<Vec<_>>());
+    assert!(
+        r.is_clean(),
+        "{:#?}",
+        r.problems().take(3).collect::<Vec<_>>()
+    );
     let l3 = &r.levels[2].noise;
     assert!(l3.gaps >= 1);
-    assert!(close(l3.gap_area_m2, 0.2 * h), "{} vs {}", l3.gap_area_m2, 0.2 * h);
+    assert!(
+        close(l3.gap_area_m2, 0.2 * h),
+        "{} vs {}",
+        l3.gap_area_m2,
+        0.2 * h
+    );
     // with a tolerance below the sliver's width it becomes a defect
-    let input = Input { subdistrict: &s, grids: g.iter().collect(), buildings: b.iter().collect() };
-    let strict = audit(&input, &Config::default().with_tolerance(0.1).expect("tolerance"));
+    let input = Input {
+        subdistrict: &s,
+        grids: g.iter().collect(),
+        buildings: b.iter().collect(),
+    };
+    let strict = audit(
+        &input,
+        &Config::default().with_tolerance(0.1).expect("tolerance"),
+    );
     assert_eq!(defects(&strict, ProblemKind::Gap).len(), 1);
 }
 
@@ -196,7 +288,11 @@ fn duplicate_and_foreign_codes_are_found() {
     let (a, c) = (l3[0], l3[1]);
     g[c].draft.code = g[a].draft.code.clone();
     // an L3 whose code's prefix is another L2's
-    let foreign = l3.iter().copied().find(|&i| g[i].draft.parent_id != g[a].draft.parent_id).expect("another parent");
+    let foreign = l3
+        .iter()
+        .copied()
+        .find(|&i| g[i].draft.parent_id != g[a].draft.parent_id)
+        .expect("another parent");
     let mut code = g[a].draft.code[..15].to_owned();
     code.push_str("777");
     g[foreign].draft.code = code;
@@ -213,7 +309,9 @@ fn duplicate_and_foreign_codes_are_found() {
 #[test]
 fn the_size_rule_and_split_buildings() {
     let (s, mut g, mut b, f) = lattice();
-    let l3: Vec<usize> = (0..g.len()).filter(|&i| g[i].draft.level == 3 && g[i].draft.kind == GridKind::Residential).collect();
+    let l3: Vec<usize> = (0..g.len())
+        .filter(|&i| g[i].draft.level == 3 && g[i].draft.kind == GridKind::Residential)
+        .collect();
     g[l3[0]].draft.households = Some(900);
     g[l3[1]].draft.households = Some(40);
     // a building across the east edge of an interior grid, half on each side
@@ -238,7 +336,8 @@ use crate::domain::grid::GridKind;
 
 #[test]
 fn the_demo_data_passes_clean() {
-    let batch = crate::demo::batch(&crate::demo::default_dir(), &crate::import::quiet).expect("demo");
+    let batch =
+        crate::demo::batch(&crate::demo::default_dir(), &crate::import::quiet).expect("demo");
     let grids: Vec<Grid> = batch
         .grids
         .iter()
@@ -252,29 +351,30 @@ fn the_demo_data_passes_clean() {
         })
         .collect();
     let sid = batch.subdistricts[0].id;
-    let atlas = crate::index::Atlas::build(batch.subdistricts.clone(), grids, batch.buildings.clone(), vec![]);
+    let atlas = crate::index::Atlas::build(
+        batch.subdistricts.clone(),
+        grids,
+        batch.buildings.clone(),
+        vec![],
+    );
     let input = Input::from_atlas(&atlas, sid).expect("subdistrict");
     assert_eq!(input.grids.len(), 78);
     let r = audit(&input, &Config::default());
-    assert!(r.is_clean(), "{:#?}", r.problems().filter(|p| p.severity == Severity::Defect).take(5).map(|p| &p.message).collect::<Vec<_>>());
+    assert!(
+        r.is_clean(),
+        "{:#?}",
+        r.problems()
+            .filter(|p| p.severity == Severity::Defect)
+            .take(5)
+            .map(|p| &p.message)
+            .collect::<Vec<_>>()
+    );
     for l in &r.levels {
-        assert!((l.coverage_ratio - 1.0).abs() < 1e-4, "level {}: {}", l.level, l.coverage_ratio);
+        assert!(
+            (l.coverage_ratio - 1.0).abs() < 1e-4,
+            "level {}: {}",
+            l.level,
+            l.coverage_ratio
+        );
     }
-}
-
-#[test]
-#[ignore = "prints the demo report"]
-fn print_demo() {
-    let batch = crate::demo::batch(&crate::demo::default_dir(), &crate::import::quiet).expect("demo");
-    let grids: Vec<Grid> = batch.grids.iter().map(|ig| Grid { id: ig.local_id, subdistrict_id: ig.subdistrict_id, draft: ig.draft.clone(), version: 1, created_at: chrono::DateTime::UNIX_EPOCH, updated_at: chrono::DateTime::UNIX_EPOCH }).collect();
-    let sid = batch.subdistricts[0].id;
-    let atlas = crate::index::Atlas::build(batch.subdistricts.clone(), grids, batch.buildings.clone(), vec![]);
-    let r = audit(&Input::from_atlas(&atlas, sid).expect("s"), &Config::default());
-    for l in &r.levels { println!("L{} grids {} cov {:.6} noise {:?} hh {}", l.level, l.grids, l.coverage_ratio, l.noise, l.households); }
-    for p in r.problems() { println!("{:?} {:?} {}", p.severity, p.kind, p.message); }
-    let (s, g, b) = synthetic::hierarchy(&Spec::bench());
-    let input = Input { subdistrict: &s, grids: g.iter().collect(), buildings: b.iter().collect() };
-    let r = audit(&input, &Config::default());
-    for l in &r.levels { println!("L{} grids {} cov {:.6} noise {:?}", l.level, l.grids, l.coverage_ratio, l.noise); }
-    println!("bench defects {} warnings {} in {:.1} ms (debug)", r.defects, r.warnings, r.elapsed_ms);
 }
