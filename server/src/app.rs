@@ -217,6 +217,43 @@ impl App {
         Ok(stored)
     }
 
+    /// Follows a write that another instance committed (see `crate::follow`):
+    /// re-reads one grid from the store (`Some(id)`; applied only when newer than
+    /// the atlas's copy, removed when gone), or reloads everything (`None`).
+    /// Idempotent, so this instance's own notifications are harmless.
+    pub async fn follow(&self, grid: Option<GridId>) -> Result<()> {
+        let _w = self.write.lock().await;
+        let mut areas = Vec::new();
+        match grid {
+            Some(id) => {
+                let stored = self.store.grid(id).await?;
+                let mut atlas = self.atlas.write();
+                let current = atlas.grid(id).map(|g| (g.grid.version, g.bbox));
+                match (stored, current) {
+                    (Some(g), Some((v, _))) if g.version <= v => {}
+                    (Some(g), _) => {
+                        areas.push(bbox(&g));
+                        areas.extend(atlas.put_grid(g));
+                    }
+                    (None, Some((_, b))) => {
+                        atlas.remove_grid(id);
+                        areas.push(b);
+                    }
+                    (None, None) => {}
+                }
+            }
+            None => {
+                let Loaded { subdistricts, grids, buildings, roads } = self.store.load().await?;
+                *self.atlas.write() = Atlas::build(subdistricts, grids, buildings, roads);
+                areas.push(geo::Rect::new(geo::coord! { x: -180.0, y: -90.0 }, geo::coord! { x: 180.0, y: 90.0 }));
+            }
+        }
+        if !areas.is_empty() {
+            self.publish(areas);
+        }
+        Ok(())
+    }
+
     /// Runs `f` with the write lock held and the atlas readable, for imports that
     /// must validate against the current tree and then store atomically.
     pub async fn with_write_lock<T>(&self, f: impl FnOnce(&Atlas) -> T) -> (tokio::sync::MutexGuard<'_, ()>, T) {

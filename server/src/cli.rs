@@ -143,6 +143,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             let options = crate::app::Options { tile_cache_bytes: tile_cache_mb * 1024 * 1024, public_url, raster_basemap };
             let app = App::start_with(backend, options).await?;
+            if let Some(url) = &store.database_url {
+                crate::follow::spawn(Arc::clone(&app), url.clone());
+            }
             serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
         }
         Command::Import { layer, file, subdistrict, store } => {

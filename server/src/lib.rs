@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod follow;
 pub mod http;
 pub mod import;
 pub mod index;

@@ -372,4 +372,13 @@ impl Store for GpkgStore {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistricts").fetch_one(&self.pool).await?;
         Ok(n == 0)
     }
+
+    async fn grid(&self, id: GridId) -> Result<Option<Grid>> {
+        sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grids WHERE fid = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| grid_from_row(&r))
+            .transpose()
+    }
 }

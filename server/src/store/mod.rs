@@ -105,6 +105,9 @@ pub trait Store: Send + Sync {
     async fn import(&self, batch: &ImportBatch, actor: &Actor) -> Result<Loaded>;
     /// Whether the store holds no subdistrict yet.
     async fn is_empty(&self) -> Result<bool>;
+    /// One grid as stored now, or `None` when there is none (deleted): how another
+    /// instance's write is followed.
+    async fn grid(&self, id: GridId) -> Result<Option<Grid>>;
 }
 
 /// Opens the store the configuration names: PostGIS when a database URL is given,

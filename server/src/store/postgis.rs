@@ -339,4 +339,13 @@ impl Store for PostgisStore {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistrict").fetch_one(&self.pool).await?;
         Ok(n == 0)
     }
+
+    async fn grid(&self, id: GridId) -> Result<Option<Grid>> {
+        sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| grid_from_row(&r))
+            .transpose()
+    }
 }
