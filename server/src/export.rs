@@ -74,7 +74,7 @@ pub async fn gpkg(data: &Loaded, path: &Path) -> Result<()> {
         buildings: data.buildings.iter().map(|b| crate::domain::reference::Building { subdistrict_id: local(b.subdistrict_id), ..b.clone() }).collect(),
         roads: data.roads.iter().map(|r| crate::domain::reference::Road { subdistrict_id: local(r.subdistrict_id), ..r.clone() }).collect(),
     };
-    let store = GpkgStore::open(path).await?;
+    let store = GpkgStore::create_export(path).await?;
     store.import(&batch, &Actor("gridd export".into())).await?;
     let extent = |rects: Vec<geo::Rect>| {
         rects.into_iter().reduce(|a, b| {
@@ -94,8 +94,6 @@ pub async fn gpkg(data: &Loaded, path: &Path) -> Result<()> {
             store.set_extent(table, r).await?;
         }
     }
-    // Leave a single self-contained file (no -wal beside it).
-    sqlx::query("PRAGMA journal_mode = DELETE").execute(store.pool()).await?;
     store.close().await;
     Ok(())
 }

@@ -4,3 +4,4 @@
 
 mod cli;
 mod grids;
+mod tiles;

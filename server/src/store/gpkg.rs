@@ -51,17 +51,28 @@ fn from_blob(bytes: &[u8]) -> Result<Geometry> {
 }
 
 impl GpkgStore {
-    /// Opens (creating when missing) a GeoPackage file and applies migrations.
+    /// Opens (creating when missing) a GeoPackage file and applies migrations. The
+    /// live store runs in WAL mode (readers never wait for the writer).
     pub async fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, SqliteJournalMode::Wal, 4).await
+    }
+
+    /// Creates a self-contained GeoPackage file (rollback journal, no `-wal` file
+    /// beside it), for exports that are handed on.
+    pub async fn create_export(path: &Path) -> Result<Self> {
+        Self::open_with(path, SqliteJournalMode::Delete, 1).await
+    }
+
+    async fn open_with(path: &Path, journal: SqliteJournalMode, connections: u32) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(|e| Error::Internal(anyhow::anyhow!("bad GeoPackage path {}: {e}", path.display())))?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+            .journal_mode(journal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(connections)
             .connect_with(opts)
             .await
             .map_err(|e| Error::Internal(anyhow::anyhow!("cannot open GeoPackage {}: {e}", path.display())))?;
