@@ -3,7 +3,7 @@
 //! step is timed, so the figures compare encoders, not our pipeline.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../tests/support/grids.rs"]
+#[path = "../../tests/support/grids.rs"]
 mod grids;
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
