@@ -108,12 +108,42 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Audit coverage (gaps, overlaps, nesting, codes, sizes, buildings) and print
+    /// the report. Exits with status 1 when the subdistrict has defects.
+    Check {
+        /// The subdistrict (needed when the store holds several).
+        #[arg(long)]
+        subdistrict: Option<i64>,
+        /// Report format: JSON, GeoJSON (problems as features) or a printable HTML page.
+        #[arg(long, value_enum, default_value = "json")]
+        format: CheckFormat,
+        /// Gaps and overlaps narrower than this many metres are noise, not defects.
+        #[arg(long, default_value_t = 0.5)]
+        tolerance: f64,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Create or upgrade the store's schema, then exit.
     Migrate {
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// Formats of `gridd check`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// The whole report as JSON.
+    Json,
+    /// Problems as a GeoJSON FeatureCollection.
+    Geojson,
+    /// A printable HTML page with a map of each problem.
+    Html,
 }
 
 fn default_web_dir() -> PathBuf {
@@ -211,6 +241,45 @@ pub async fn run(cli: Cli) -> Result<()> {
                     std::fs::write(&out, text).map_err(|e| Error::invalid("out", format!("cannot write {}: {e}", out.display())))?;
                     eprintln!("wrote {} ({} features)", out.display(), fc.features.len());
                 }
+            }
+            Ok(())
+        }
+        Command::Check { subdistrict, format, tolerance, out, store } => {
+            let app = App::start(store.open().await?).await?;
+            let config = crate::coverage::Config::default()
+                .with_tolerance(tolerance)
+                .map_err(|e| Error::invalid("tolerance", e))?;
+            let report = {
+                let atlas = app.atlas();
+                let sid = crate::http::coverage::subdistrict(&atlas, subdistrict.map(|s| s.to_string()).as_deref())?;
+                let input = crate::coverage::Input::from_atlas(&atlas, sid)
+                    .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
+                crate::coverage::audit(&input, &config)
+            };
+            let text = match format {
+                CheckFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.into()))?,
+                CheckFormat::Geojson => crate::coverage::render::geojson(&report).to_string(),
+                CheckFormat::Html => crate::coverage::render::html(&report),
+            };
+            match &out {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| Error::invalid("out", format!("cannot write {}: {e}", path.display())))?,
+                None => println!("{text}"),
+            }
+            eprintln!(
+                "coverage of {} ({}): {} defects, {} warnings, {} grids, {} buildings, audited in {:.0} ms",
+                report.subdistrict.name,
+                report.subdistrict.code,
+                report.defects,
+                report.warnings,
+                report.levels.iter().map(|l| l.grids).sum::<usize>(),
+                report.buildings,
+                report.elapsed_ms
+            );
+            if !report.is_clean() {
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+                std::process::exit(1);
             }
             Ok(())
         }

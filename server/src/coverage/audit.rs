@@ -755,12 +755,16 @@ impl<'a, 'n> Ctx<'a, 'n> {
         match main {
             Some((m, share)) if share >= 0.5 => {
                 let outside = 1.0 - share;
+                // A warning: a grid line through a building is for the planner to
+                // judge (a corner building may rightly face two grids), while a
+                // building in no grid breaks clause 4.1.
                 let problem = (outside > self.config.split_share).then(|| {
                     let mut grids: Vec<GridRef> =
                         shares.iter().map(|(c, _)| self.nodes[*c].gref()).collect();
                     grids.sort();
                     let parts: Vec<String> = shares
                         .iter()
+                        .filter(|(_, s)| *s >= 0.005)
                         .map(|(c, s)| {
                             format!("{:.0} % in {}", s * 100.0, self.nodes[*c].grid.draft.code)
                         })
@@ -769,15 +773,18 @@ impl<'a, 'n> Ctx<'a, 'n> {
                                 .then(|| format!("{:.0} % in no grid", (1.0 - inside) * 100.0)),
                         )
                         .collect();
-                    base(
-                        ProblemKind::BuildingSplit,
-                        grids,
-                        format!("{label} is split: {}", parts.join(", ")),
-                        format!(
-                            "move the boundary so that {label} lies wholly in grid {}",
-                            self.nodes[m].grid.draft.code
-                        ),
-                    )
+                    Problem {
+                        severity: Severity::Warning,
+                        ..base(
+                            ProblemKind::BuildingSplit,
+                            grids,
+                            format!("{label} is split: {}", parts.join(", ")),
+                            format!(
+                                "move the boundary so that {label} lies wholly in grid {}",
+                                self.nodes[m].grid.draft.code
+                            ),
+                        )
+                    }
                 });
                 (Some((m, h)), problem)
             }

@@ -112,11 +112,6 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
     ids.sort_unstable();
     ids.dedup();
     ids.retain(|&i| Some(i) != edit.id);
-    let others: Vec<&Grid> = ids
-        .iter()
-        .filter_map(|&i| atlas.grid(i))
-        .map(|g| &g.grid)
-        .collect();
     let buildings: Vec<_> = if level == BUILDING_LEVEL {
         atlas
             .buildings_in(Some(window))
@@ -127,6 +122,32 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
     } else {
         Vec::new()
     };
+    // Buildings reaching out of the window need every L3 grid they touch.
+    if let Some(reach) = buildings
+        .iter()
+        .filter_map(|b| b.footprint.bounding_rect())
+        .reduce(union_rect)
+    {
+        ids.extend(
+            atlas
+                .grids(
+                    Some(edit.subdistrict_id),
+                    Some(BUILDING_LEVEL),
+                    None,
+                    Some(reach),
+                )
+                .into_iter()
+                .map(|g| g.grid.id),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|&i| Some(i) != edit.id);
+    }
+    let others: Vec<&Grid> = ids
+        .iter()
+        .filter_map(|&i| atlas.grid(i))
+        .map(|g| &g.grid)
+        .collect();
 
     let frame = LocalFrame::around(
         s.boundary

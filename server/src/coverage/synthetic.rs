@@ -200,6 +200,7 @@ pub fn hierarchy(spec: &Spec) -> (Subdistrict, Vec<Grid>, Vec<Building>) {
                 households,
                 population: households.map(|h| (h * 21 + 5) / 10),
                 geometry: Geometry::Polygon(quad_polygon(&frame, q, spec.densify)),
+                responsible: Vec::new(),
             },
             version: 1,
             created_at: epoch,

@@ -1,6 +1,7 @@
 //! The HTTP layer: translates between HTTP and the application, nothing more.
 //! `router()` merges each resource module's routes.
 
+pub(crate) mod coverage;
 mod docs;
 mod grids;
 mod lookup;
@@ -41,6 +42,7 @@ pub fn router(app: State, web: &WebConfig) -> Router {
     let api = Router::new()
         .merge(subdistricts::router())
         .merge(grids::router())
+        .merge(coverage::router())
         .merge(lookup::router())
         .merge(reference::router())
         .merge(docs::router());
