@@ -46,17 +46,25 @@ describe('map page', () => {
 
   test('shows the map canvas with the grids loaded', async () => {
     await page.locator('canvas.maplibregl-canvas').waitFor({ state: 'visible' });
+    // The grids come from the server's vector tiles (one source-layer per level).
     await page.waitForFunction(() => {
       const m = window.__gridd?.map;
-      return !!m && m.isSourceLoaded('grids') && m.querySourceFeatures('grids').length > 0;
+      return !!m && m.isSourceLoaded('grids') && m.querySourceFeatures('grids', { sourceLayer: 'grids_l1' }).length > 0;
     });
     await mapIdle(page);
     const levels = await page.evaluate(() => {
       const seen = new Map();
-      for (const f of window.__gridd.map.querySourceFeatures('grids')) seen.set(f.properties.id, f.properties.level);
+      for (const layer of ['grids_l1', 'grids_l2', 'grids_l3']) {
+        for (const f of window.__gridd.map.querySourceFeatures('grids', { sourceLayer: layer })) {
+          seen.set(f.properties.id, f.properties.level);
+        }
+      }
       return [...new Set(seen.values())].sort();
     });
     assert.deepEqual(levels, [1, 2, 3]);
+    const style = await page.evaluate(() => window.__gridd.map.getStyle().sources.grids);
+    assert.equal(style.type, 'vector');
+    assert.match(style.url, /\/tiles\/grids\.json$/);
     assert.match(await page.locator('.maplibregl-ctrl-attrib').innerText(), /© OpenStreetMap contributors/);
     assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
@@ -83,7 +91,8 @@ describe('map page', () => {
       page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 5000 }),
     );
     assert.equal(await page.locator('#details [data-field="name"]').innerText(), l1.name);
-    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line'));
+    // The highlight is a feature-id filter on the tile layer of the grid's level.
+    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line-1'));
     assert.deepEqual(filter, ['==', ['get', 'id'], l1.id]);
     assert.equal(await page.locator(`li[data-grid-id="${l1.id}"]`).getAttribute('aria-selected'), 'true');
     await mapIdle(page);
@@ -93,7 +102,7 @@ describe('map page', () => {
   test('Esc clears the selection', async () => {
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => window.__gridd.selected() === null);
-    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line'));
+    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line-1'));
     assert.notEqual(filter[2], grids[0].id);
     assert.equal(await page.locator('li[role="treeitem"][aria-selected="true"]').count(), 0);
   });

@@ -48,7 +48,9 @@ export interface ProblemDetails {
   title?: string;
   status?: number;
   detail?: string;
-  errors?: { field: string; reason: string }[];
+  errors?: { field: string; reason: string; coordinate?: [number, number] }[];
+  /** On 409 of a stale edit: the grid's version now. */
+  current_version?: number;
 }
 
 export class ApiError extends Error {
@@ -67,6 +69,58 @@ export class ApiError extends Error {
 }
 
 const BASE = 'api/v1';
+
+async function readProblem(res: Response): Promise<ProblemDetails | null> {
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.includes('json')) return null;
+  try {
+    return (await res.json()) as ProblemDetails;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Send a JSON body (POST, PUT, DELETE) and read the JSON answer (or null for
+ * 204). Errors become ApiError with the problem+json body.
+ */
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}/${path}`, {
+      method,
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(String(err), 0, null, true);
+  }
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    const unreachable = problem === null && res.status >= 502 && res.status <= 504;
+    const message = problem?.detail ?? problem?.title ?? `HTTP ${res.status} ${res.statusText} (${method} ${path})`;
+    throw new ApiError(message, res.status, problem, unreachable);
+  }
+  if (res.status === 204) return null as T;
+  const type = res.headers.get('content-type') ?? '';
+  return (type.includes('json') ? await res.json() : null) as T;
+}
+
+/** Header that records why a write was made (e.g. saving an edit that breaks coverage). */
+export function reasonHeader(reason: string | null | undefined): Record<string, string> {
+  // Header values must be ISO-8859-1: percent-encode anything else (Chinese text).
+  if (!reason) return {};
+  return { 'X-Gridd-Reason': /^[\x20-\x7e]*$/.test(reason) ? reason : encodeURIComponent(reason) };
+}
 
 /** GET a JSON resource relative to the page, so the app works under any prefix. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

@@ -1,87 +1,73 @@
-// Where the map's data comes from. Today: GeoJSON fetched from the API for the
-// whole subdistrict. A later change switches the basemap and the grids to
-// vector tiles (/styles/default.json, /tiles/{tileset}/{z}/{x}/{y}.mvt); only
-// this module should need to change then: layers name their source through
-// `SOURCES` (and its `sourceLayer`), and the rest of the app asks this module
-// for grid geometry instead of reading sources.
+// Where the map's data comes from: the server's vector tiles
+// (/tiles/{tileset}.json → /tiles/{tileset}/{z}/{x}/{y}.mvt) for drawing, and
+// the API for everything that needs true geometry. Tile geometry is clipped
+// and quantised: it is only ever drawn, never edited nor measured. The editor,
+// the fly-to and the labels ask this module (or the API) for true geometry.
 
-import type { GeoJSONSourceSpecification, Map as MlMap } from 'maplibre-gl';
-import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
-import { api, type BBox, type GridCollection, type GridFeature, type Subdistrict } from './api';
+import type { Map as MlMap, VectorSourceSpecification } from 'maplibre-gl';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { api, type GridCollection, type GridFeature, type Subdistrict } from './api';
 
 export const ATTRIBUTION = '© OpenStreetMap contributors';
 
-/** Source (and, for vector tiles, source-layer) of each logical layer group. */
+/** Deepest level the tiles carry (grids_l1 … grids_l5). */
+export const MAX_LEVEL = 5;
+export const LEVELS = [1, 2, 3, 4, 5] as const;
+
+/** Source and source-layer of each logical layer group. */
 export const SOURCES = {
-  boundary: { source: 'boundary' },
-  grids: { source: 'grids' },
-  buildings: { source: 'buildings' },
-  roads: { source: 'roads' },
-} as const satisfies Record<string, { source: string; sourceLayer?: string }>;
+  boundary: { source: 'subdistrict', sourceLayer: 'subdistrict' },
+  grids: { source: 'grids', sourceLayer: (level: number) => `grids_l${level}` },
+  labels: { source: 'grids', sourceLayer: 'grid_labels' },
+  buildings: { source: 'buildings', sourceLayer: 'buildings' },
+  roads: { source: 'roads', sourceLayer: 'roads' },
+} as const;
 
-const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+/** URL of a tileset's TileJSON, relative to the page (the app may live under a prefix). */
+export function tileJsonUrl(tileset: string): string {
+  return new URL(`tiles/${tileset}.json`, document.baseURI).href;
+}
 
-/** Empty sources, so the style and its layers exist before any data arrives. */
-export function emptySources(): Record<string, GeoJSONSourceSpecification> {
-  const src = (extra: Partial<GeoJSONSourceSpecification> = {}): GeoJSONSourceSpecification => ({
-    type: 'geojson',
-    data: EMPTY,
+/** The vector sources: TileJSON from the server, which names the tile URLs. */
+export function vectorSources(): Record<string, VectorSourceSpecification> {
+  const src = (tileset: string): VectorSourceSpecification => ({
+    type: 'vector',
+    url: tileJsonUrl(tileset),
     attribution: ATTRIBUTION,
-    ...extra,
   });
   return {
-    [SOURCES.boundary.source]: src(),
-    // Features carry a numeric top-level `id`; keep it for feature-state.
-    [SOURCES.grids.source]: src({ promoteId: 'id' }),
-    [SOURCES.buildings.source]: src(),
-    [SOURCES.roads.source]: src(),
+    subdistrict: src('subdistrict'),
+    grids: src('grids'),
+    buildings: src('buildings'),
+    roads: src('roads'),
   };
 }
 
 export interface LoadedGrids {
+  /** L1 and L2 grids with true geometry (few; used for HTML labels and the details panel). */
   grids: GridCollection;
   byId: Map<number, GridFeature>;
 }
 
-const LEVELS = [1, 2, 3] as const;
-
-/** Load the boundary and the grids of every level of one subdistrict (required). */
-export async function loadGrids(map: MlMap, sub: Subdistrict, signal: AbortSignal): Promise<LoadedGrids> {
-  const [boundary, ...levels] = await Promise.all([
-    api.subdistrict(sub.id, signal),
-    ...LEVELS.map((level) => api.grids({ level, bbox: sub.bbox }, signal)),
-  ]);
-  const features = levels.flatMap((fc) => fc.features ?? []);
-  // The API may also answer a feature of another subdistrict that touches the
-  // bbox; it is still a real grid and harmless to show.
+/**
+ * Load the L1 and L2 grids of one subdistrict from the API (the map itself
+ * draws from tiles; these are for the HTML name labels). Deeper levels are
+ * too many to label with DOM elements; hover shows them.
+ */
+export async function loadGrids(_map: MlMap, sub: Subdistrict, signal: AbortSignal): Promise<LoadedGrids> {
+  const levels = await Promise.all([1, 2].map((level) => api.grids({ level, bbox: sub.bbox }, signal)));
   const byId = new Map<number, GridFeature>();
-  for (const f of features) byId.set(f.properties.id, f);
-  const grids: GridCollection = { type: 'FeatureCollection', features: [...byId.values()] };
-  setData(map, SOURCES.boundary.source, boundary);
-  setData(map, SOURCES.grids.source, grids);
-  return { grids, byId };
+  for (const fc of levels) for (const f of fc.features ?? []) byId.set(f.properties.id, f);
+  return { grids: { type: 'FeatureCollection', features: [...byId.values()] }, byId };
 }
 
 /**
- * Load the offline basemap (buildings, roads). Optional: a failure is reported
- * through `onError` and the map works without it.
+ * Reload the grid tiles after an edit: the server invalidates the tiles an
+ * edit touches at once, and serves tiles with `no-cache` + ETag, so a reload
+ * costs one 304 per unchanged tile.
  */
-export async function loadBasemap(
-  map: MlMap,
-  bbox: BBox,
-  signal: AbortSignal,
-  onError: (what: 'buildings' | 'roads', err: unknown) => void,
-): Promise<void> {
-  await Promise.all([
-    api.buildings(bbox, signal).then(
-      (fc) => setData(map, SOURCES.buildings.source, fc),
-      (err) => onError('buildings', err),
-    ),
-    api.roads(bbox, signal).then(
-      (fc) => setData(map, SOURCES.roads.source, fc),
-      (err) => onError('roads', err),
-    ),
-  ]);
+export function refreshGridTiles(map: MlMap): void {
+  if (map.getSource(SOURCES.grids.source)) map.refreshTiles(SOURCES.grids.source);
 }
 
 /** True geometry of one grid, from what is loaded or else from the API. */
@@ -94,9 +80,4 @@ export async function gridGeometry(
   if (f) return f.geometry;
   const remote = await api.grid(id, signal);
   return remote.geometry ?? null;
-}
-
-function setData(map: MlMap, source: string, data: FeatureCollection | Feature<Geometry>): void {
-  const s = map.getSource(source);
-  if (s && s.type === 'geojson') (s as import('maplibre-gl').GeoJSONSource).setData(data);
 }

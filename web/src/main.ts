@@ -3,12 +3,12 @@ import './style.css';
 
 import maplibregl, { type MapMouseEvent, type PointLike } from 'maplibre-gl';
 import { ApiError, api, type GridProperties, type Subdistrict, type TreeNode } from './api';
-import { gridGeometry, loadBasemap, loadGrids, type LoadedGrids } from './data';
+import { gridGeometry, loadGrids, refreshGridTiles, type LoadedGrids } from './data';
 import { DetailsPanel } from './details';
 import { geometryBBox, labelPoint } from './geom';
 import { applyStaticTexts, kindName, lang, levelName, onLangChange, setLang, t } from './i18n';
 import {
-  GRID_FILL_LAYER,
+  GRID_FILL_LAYERS,
   KIND_COLORS,
   KIND_FALLBACK,
   LEVEL_COLORS,
@@ -21,6 +21,7 @@ import {
   type LevelMode,
 } from './map';
 import { GridTree } from './tree';
+import { Editor } from './editor';
 
 // ---------------------------------------------------------------- elements
 
@@ -101,13 +102,51 @@ const details = new DetailsPanel(els.details, {
   },
 });
 
-// Test hook for the browser tests: the map and the selected grid id, nothing more.
+const editor = new Editor(
+  {
+    map,
+    selected: () => state.selected,
+    select: (id) => (id === null ? clearSelection() : select(id)),
+    subdistrictId: () => state.current?.id ?? null,
+    subdistrictBBox: () => state.current?.bbox ?? null,
+    visibleLevel: () => state.levelMode,
+    refresh: () => refreshAfterEdit(),
+    showError: (err) => showError(err),
+  },
+  els.map.parentElement as HTMLElement,
+);
+
+// Test hook for the browser tests: the map, the selected grid id and what the
+// editor is doing (mode, session), nothing more.
 declare global {
   interface Window {
-    __gridd?: { map: maplibregl.Map; selected: () => number | null };
+    __gridd?: { map: maplibregl.Map; selected: () => number | null; editor: () => ReturnType<Editor['state']> };
   }
 }
-window.__gridd = { map, selected: () => state.selected };
+window.__gridd = { map, selected: () => state.selected, editor: () => editor.state() };
+
+/** After a write: reload the grid tiles, the tree and the labels. */
+async function refreshAfterEdit(): Promise<void> {
+  refreshGridTiles(map);
+  try {
+    const [treeData, loaded] = await Promise.all([
+      api.tree(),
+      state.current ? loadGrids(map, state.current, new AbortController().signal) : Promise.resolve(null),
+    ]);
+    state.tree = treeData;
+    tree.render(treeData);
+    els.treeCount.textContent = String(countGrids(treeData));
+    if (loaded) state.loaded = loaded;
+    buildLabels();
+    renderLegend();
+    if (state.selected !== null) {
+      tree.select(state.selected);
+      details.show(state.selected, gridProps(state.selected));
+    }
+  } catch (err) {
+    showError(err);
+  }
+}
 
 // --------------------------------------------------------------- selection
 
@@ -117,6 +156,7 @@ function gridProps(id: number): GridProperties | null {
 
 function select(id: number, opts: { fly?: boolean } = {}): void {
   state.selected = id;
+  editor.selectionChanged();
   setSelectedGrid(map, id);
   // Details first: its height changes the tree's viewport, then the tree scrolls.
   details.show(id, gridProps(id));
@@ -190,9 +230,10 @@ function fitSubdistrict(sub: Subdistrict): void {
 
 /** The grid under a point; where levels overlap, the deepest visible one. */
 function pickGrid(point: PointLike): GridProperties | null {
-  if (!map.getLayer(GRID_FILL_LAYER)) return null;
+  const layers = GRID_FILL_LAYERS.filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
+  if (!layers.length) return null;
   let best: GridProperties | null = null;
-  for (const f of map.queryRenderedFeatures(point, { layers: [GRID_FILL_LAYER] })) {
+  for (const f of map.queryRenderedFeatures(point, { layers })) {
     const id = Number(f.properties?.id ?? f.id);
     const props = gridProps(id) ?? (f.properties as GridProperties);
     if (!best || Number(props.level) > Number(best.level)) best = props;
@@ -201,14 +242,16 @@ function pickGrid(point: PointLike): GridProperties | null {
 }
 
 map.on('click', (e: MapMouseEvent) => {
+  if (editor.capturesClicks()) return;
   const g = pickGrid(e.point);
+  if (g && editor.pickedGrid(Number(g.id))) return;
   if (g) select(Number(g.id));
   else clearSelection();
 });
 
 let hoverId: number | null = null;
 map.on('mousemove', (e: MapMouseEvent) => {
-  const g = pickGrid(e.point);
+  const g = editor.capturesClicks() ? null : pickGrid(e.point);
   const id = g ? Number(g.id) : null;
   if (id !== hoverId) {
     hoverId = id;
@@ -322,10 +365,14 @@ function renderLegend(): void {
   }
   if (state.fillMode === 'kind') {
     const kinds = new Set<string>();
-    for (const f of state.loaded?.grids.features ?? []) {
-      const lv = f.properties.level;
-      if (state.levelMode === 'all' || state.levelMode === lv) kinds.add(f.properties.kind ?? '');
-    }
+    const walk = (nodes: TreeNode[], depth: number) => {
+      for (const n of nodes) {
+        const lv = n.level ?? depth;
+        if (state.levelMode === 'all' || state.levelMode === lv) kinds.add(n.kind ?? '');
+        walk(n.children ?? [], lv + 1);
+      }
+    };
+    for (const root of state.tree) walk(root.children ?? [], 1);
     for (const k of [...kinds].sort()) swatch(KIND_COLORS[k] ?? KIND_FALLBACK, kindName(k || null));
   }
   line('#e76f00', 3, t('legend.selected'));
@@ -446,6 +493,7 @@ onLangChange(() => {
   syncLangButton();
   tree.relabel();
   details.render();
+  editor.relabel();
   renderLegend();
   if (!els.status.hidden) showLoading(true);
   if (lastError) showError(lastError);
@@ -486,10 +534,6 @@ async function switchSubdistrict(sub: Subdistrict): Promise<void> {
   await styleReady;
   fitSubdistrict(sub);
   try {
-    const basemap = loadBasemap(map, sub.bbox, ctrl.signal, (what, err) => {
-      if (ctrl.signal.aborted) return;
-      state.partialErrors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
-    });
     state.loaded = await loadGrids(map, sub, ctrl.signal);
     if (ctrl.signal.aborted) return;
     buildLabels();
@@ -497,8 +541,6 @@ async function switchSubdistrict(sub: Subdistrict): Promise<void> {
     const linked = pendingLink;
     pendingLink = null;
     if (linked !== null && state.loaded.byId.has(linked)) select(linked, { fly: true });
-    await basemap;
-    if (ctrl.signal.aborted) return;
     showWarning();
   } catch (err) {
     if (ctrl.signal.aborted) return;

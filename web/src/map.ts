@@ -3,12 +3,13 @@
 
 import maplibregl, {
   type ExpressionSpecification,
+  type GeoJSONSource,
   type FilterSpecification,
   type LayerSpecification,
   type Map as MlMap,
   type StyleSpecification,
 } from 'maplibre-gl';
-import { ATTRIBUTION, SOURCES, emptySources } from './data';
+import { ATTRIBUTION, LEVELS, SOURCES, vectorSources } from './data';
 
 export type LevelMode = 'all' | 1 | 2 | 3;
 export type FillMode = 'level' | 'kind';
@@ -17,6 +18,8 @@ export const LEVEL_COLORS: Record<number, string> = {
   1: '#a63d57',
   2: '#2f6db5',
   3: '#1f8f7e',
+  4: '#7d3c98',
+  5: '#117a65',
 };
 
 /** Fill colours of the server's grid kinds; any other kind falls back to KIND_FALLBACK. */
@@ -28,11 +31,23 @@ export const KIND_COLORS: Record<string, string> = {
 };
 export const KIND_FALLBACK = '#b7b1a6';
 
-export const GRID_FILL_LAYER = 'grids-fill';
-export const GRID_LINE_LAYERS = { 1: 'grids-line-1', 2: 'grids-line-2', 3: 'grids-line-3' } as const;
-export const SELECTED_LINE_LAYER = 'grid-selected-line';
-export const SELECTED_FILL_LAYER = 'grid-selected-fill';
-export const HOVER_LAYER = 'grid-hover-line';
+export const GRID_LEVELS = LEVELS;
+export const gridFillLayer = (level: number) => `grids-fill-${level}`;
+export const gridLineLayer = (level: number) => `grids-line-${level}`;
+export const selectedLineLayer = (level: number) => `grid-selected-line-${level}`;
+export const selectedFillLayer = (level: number) => `grid-selected-fill-${level}`;
+export const hoverLayer = (level: number) => `grid-hover-line-${level}`;
+export const GRID_FILL_LAYERS = LEVELS.map(gridFillLayer);
+
+/** GeoJSON overlays of the editor (true geometry from the API, never from tiles). */
+export const EDIT_SOURCES = {
+  /** Coverage problems of a proposed edit. */
+  problems: 'edit-problems',
+  /** The other version of a grid after a stale edit (dashed). */
+  conflict: 'edit-conflict',
+  /** Neighbours that move along with a shared vertex, as they will be after saving. */
+  context: 'edit-context',
+} as const;
 
 const NOTHING = -1;
 
@@ -40,61 +55,39 @@ function zoomWidth(pairs: [number, number][]): ExpressionSpecification {
   return ['interpolate', ['exponential', 1.6], ['zoom'], ...pairs.flat()] as ExpressionSpecification;
 }
 
-/** Road class from the OSM `highway` tag, for width and colour. */
-const roadClass: ExpressionSpecification = [
-  'match',
-  ['get', 'highway'],
-  ['motorway', 'trunk', 'motorway_link', 'trunk_link'],
-  'major',
-  ['primary', 'primary_link', 'secondary', 'secondary_link'],
-  'main',
-  ['tertiary', 'tertiary_link', 'unclassified', 'residential', 'living_street'],
-  'minor',
-  ['service', 'road', 'track', 'busway', 'bus_guideway'],
-  'service',
-  ['pedestrian'],
-  'pedestrian',
-  ['footway', 'path', 'cycleway', 'steps', 'bridleway', 'corridor', 'trail'],
-  'path',
-  'other',
-];
-
-function byClass(values: Record<string, number | string>, fallback: number | string): ExpressionSpecification {
-  const out: unknown[] = ['match', roadClass];
-  for (const [k, v] of Object.entries(values)) out.push(k, v);
-  out.push(fallback);
-  return out as ExpressionSpecification;
-}
-
+/** Road width by the tiles' `class` (major / minor / path). */
 const roadWidth = (scale: number): ExpressionSpecification =>
   [
     'interpolate',
     ['exponential', 1.6],
     ['zoom'],
     13,
-    ['*', scale, byClass({ major: 2.2, main: 1.8, minor: 0.9, service: 0.5, pedestrian: 0.6 }, 0.4)],
+    ['*', scale, ['match', ['get', 'class'], 'major', 2.2, 'minor', 0.9, 0.4]],
     18,
-    ['*', scale, byClass({ major: 26, main: 20, minor: 12, service: 6, pedestrian: 7 }, 4)],
+    ['*', scale, ['match', ['get', 'class'], 'major', 24, 'minor', 12, 4]],
   ] as ExpressionSpecification;
 
-const vehicular: FilterSpecification = ['match', roadClass, ['path', 'other'], false, true] as FilterSpecification;
-const nonVehicular: FilterSpecification = ['match', roadClass, ['path', 'other'], true, false] as FilterSpecification;
-const onlyLines: FilterSpecification = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false];
+const LINE_WIDTH: Record<number, [number, number][]> = {
+  1: [[13, 2.4], [18, 5]],
+  2: [[13, 1.2], [18, 2.8]],
+  3: [[13, 0.5], [18, 1.4]],
+  4: [[13, 0.4], [18, 1.1]],
+  5: [[13, 0.3], [18, 0.9]],
+};
+
+const EMPTY_FC = { type: 'FeatureCollection' as const, features: [] };
 
 function layers(): LayerSpecification[] {
   const g = SOURCES.grids.source;
-  return [
+  const vec = (s: { source: string; sourceLayer: string }) => ({ source: s.source, 'source-layer': s.sourceLayer });
+  const grid = (level: number) => ({ source: g, 'source-layer': SOURCES.grids.sourceLayer(level) });
+  const out: LayerSpecification[] = [
     { id: 'background', type: 'background', paint: { 'background-color': '#f4f2ed' } },
-    {
-      id: 'boundary-fill',
-      type: 'fill',
-      source: SOURCES.boundary.source,
-      paint: { 'fill-color': '#fbfaf7' },
-    },
+    { id: 'boundary-fill', type: 'fill', ...vec(SOURCES.boundary), paint: { 'fill-color': '#fbfaf7' } },
     {
       id: 'buildings-fill',
       type: 'fill',
-      source: SOURCES.buildings.source,
+      ...vec(SOURCES.buildings),
       paint: {
         'fill-color': '#dcd6cc',
         'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.6, 16, 1],
@@ -103,116 +96,137 @@ function layers(): LayerSpecification[] {
     {
       id: 'buildings-outline',
       type: 'line',
-      source: SOURCES.buildings.source,
+      ...vec(SOURCES.buildings),
       minzoom: 15,
       paint: { 'line-color': '#c4bcaf', 'line-width': 0.6 },
     },
     {
       id: 'roads-path',
       type: 'line',
-      source: SOURCES.roads.source,
-      filter: ['all', onlyLines, nonVehicular] as FilterSpecification,
+      ...vec(SOURCES.roads),
+      filter: ['==', ['get', 'class'], 'path'],
       minzoom: 14.5,
       layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': '#c9c1b4',
-        'line-width': zoomWidth([
-          [15, 0.6],
-          [18, 2],
-        ]),
-        'line-dasharray': [2, 1.5],
-      },
+      paint: { 'line-color': '#c9c1b4', 'line-width': zoomWidth([[15, 0.6], [18, 2]]), 'line-dasharray': [2, 1.5] },
     },
     {
       id: 'roads-casing',
       type: 'line',
-      source: SOURCES.roads.source,
-      filter: ['all', onlyLines, vehicular] as FilterSpecification,
+      ...vec(SOURCES.roads),
+      filter: ['!=', ['get', 'class'], 'path'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#d3cbbd', 'line-width': roadWidth(1.25) },
     },
     {
       id: 'roads-fill',
       type: 'line',
-      source: SOURCES.roads.source,
-      filter: ['all', onlyLines, vehicular] as FilterSpecification,
+      ...vec(SOURCES.roads),
+      filter: ['!=', ['get', 'class'], 'path'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
-        'line-color': byClass({ major: '#f6d49a', main: '#fbe7bf' }, '#ffffff'),
+        'line-color': ['match', ['get', 'class'], 'major', '#f6d49a', '#ffffff'],
         'line-width': roadWidth(1),
       },
     },
-    {
-      id: GRID_FILL_LAYER,
+  ];
+  // Fills from the deepest level up, so a click's topmost feature is the deepest grid.
+  for (const level of [...LEVELS].reverse()) {
+    out.push({
+      id: gridFillLayer(level),
       type: 'fill',
-      source: g,
-      paint: { 'fill-color': LEVEL_COLORS[3], 'fill-opacity': 0.12 },
-    },
-    {
-      id: SELECTED_FILL_LAYER,
+      ...grid(level),
+      paint: { 'fill-color': LEVEL_COLORS[level] ?? LEVEL_COLORS[3], 'fill-opacity': 0.12 },
+    });
+  }
+  for (const level of LEVELS) {
+    out.push({
+      id: selectedFillLayer(level),
       type: 'fill',
-      source: g,
+      ...grid(level),
       filter: ['==', ['get', 'id'], NOTHING],
       paint: { 'fill-color': '#ffd23f', 'fill-opacity': 0.35 },
-    },
-    {
-      id: GRID_LINE_LAYERS[3],
+    });
+  }
+  for (const level of [...LEVELS].reverse()) {
+    out.push({
+      id: gridLineLayer(level),
       type: 'line',
-      source: g,
-      filter: ['==', ['get', 'level'], 3],
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': LEVEL_COLORS[3], 'line-width': zoomWidth([[13, 0.5], [18, 1.4]]), 'line-opacity': 0.9 },
-    },
-    {
-      id: GRID_LINE_LAYERS[2],
-      type: 'line',
-      source: g,
-      filter: ['==', ['get', 'level'], 2],
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': LEVEL_COLORS[2], 'line-width': zoomWidth([[13, 1.2], [18, 2.8]]) },
-    },
-    {
-      id: GRID_LINE_LAYERS[1],
-      type: 'line',
-      source: g,
-      filter: ['==', ['get', 'level'], 1],
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': LEVEL_COLORS[1], 'line-width': zoomWidth([[13, 2.4], [18, 5]]) },
-    },
-    {
-      id: 'boundary-line',
-      type: 'line',
-      source: SOURCES.boundary.source,
+      ...grid(level),
       layout: { 'line-join': 'round' },
       paint: {
-        'line-color': '#3b3a36',
-        'line-width': zoomWidth([[13, 1.6], [18, 3]]),
-        'line-dasharray': [4, 2],
+        'line-color': LEVEL_COLORS[level] ?? LEVEL_COLORS[3],
+        'line-width': zoomWidth(LINE_WIDTH[level]),
+        'line-opacity': level >= 3 ? 0.9 : 1,
       },
-    },
-    {
-      id: HOVER_LAYER,
+    });
+  }
+  out.push({
+    id: 'boundary-line',
+    type: 'line',
+    ...vec(SOURCES.boundary),
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': '#3b3a36', 'line-width': zoomWidth([[13, 1.6], [18, 3]]), 'line-dasharray': [4, 2] },
+  });
+  for (const level of LEVELS) {
+    out.push({
+      id: hoverLayer(level),
       type: 'line',
-      source: g,
+      ...grid(level),
       filter: ['==', ['get', 'id'], NOTHING],
       paint: { 'line-color': '#222222', 'line-width': 1.5, 'line-opacity': 0.7 },
-    },
-    {
-      id: SELECTED_LINE_LAYER,
+    });
+  }
+  for (const level of LEVELS) {
+    out.push({
+      id: selectedLineLayer(level),
       type: 'line',
-      source: g,
+      ...grid(level),
       filter: ['==', ['get', 'id'], NOTHING],
       layout: { 'line-join': 'round' },
       paint: { 'line-color': '#e76f00', 'line-width': zoomWidth([[13, 3], [18, 6]]) },
+    });
+  }
+  // Editor overlays (GeoJSON, true geometry).
+  out.push(
+    {
+      id: 'edit-context-line',
+      type: 'line',
+      source: EDIT_SOURCES.context,
+      paint: { 'line-color': '#6a3d9a', 'line-width': 2.5, 'line-opacity': 0.9 },
     },
-  ];
+    {
+      id: 'edit-problems-fill',
+      type: 'fill',
+      source: EDIT_SOURCES.problems,
+      filter: ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false],
+      paint: { 'fill-color': '#e0002a', 'fill-opacity': 0.45 },
+    },
+    {
+      id: 'edit-problems-line',
+      type: 'line',
+      source: EDIT_SOURCES.problems,
+      paint: { 'line-color': '#b00020', 'line-width': 3 },
+    },
+    {
+      id: 'edit-conflict-line',
+      type: 'line',
+      source: EDIT_SOURCES.conflict,
+      paint: { 'line-color': '#0b5cad', 'line-width': 3, 'line-dasharray': [2, 2] },
+    },
+  );
+  return out;
 }
 
 export function createMap(container: HTMLElement): MlMap {
   const style: StyleSpecification = {
     version: 8,
     name: 'gridd offline',
-    sources: emptySources(),
+    sources: {
+      ...vectorSources(),
+      [EDIT_SOURCES.problems]: { type: 'geojson', data: EMPTY_FC },
+      [EDIT_SOURCES.conflict]: { type: 'geojson', data: EMPTY_FC },
+      [EDIT_SOURCES.context]: { type: 'geojson', data: EMPTY_FC },
+    },
     layers: layers(),
   };
   const map = new maplibregl.Map({
@@ -236,36 +250,58 @@ export function createMap(container: HTMLElement): MlMap {
 
 /** Show the grids of one level or of all levels. */
 export function setLevelMode(map: MlMap, mode: LevelMode): void {
-  const filter: FilterSpecification = mode === 'all' ? ['has', 'level'] : ['==', ['get', 'level'], mode];
-  map.setFilter(GRID_FILL_LAYER, filter);
-  for (const level of [1, 2, 3] as const) {
-    const visible = mode === 'all' || mode === level;
-    map.setLayoutProperty(GRID_LINE_LAYERS[level], 'visibility', visible ? 'visible' : 'none');
+  for (const level of LEVELS) {
+    const visible = mode === 'all' || mode === level ? 'visible' : 'none';
+    map.setLayoutProperty(gridFillLayer(level), 'visibility', visible);
+    map.setLayoutProperty(gridLineLayer(level), 'visibility', visible);
+    // All levels at once: tint mostly the deepest level, so nested fills do not
+    // stack into a muddy grey; outlines carry the hierarchy.
+    const opacity = mode === 'all' ? (level >= 3 ? 0.16 : level === 2 ? 0.05 : 0.03) : 0.28;
+    map.setPaintProperty(gridFillLayer(level), 'fill-opacity', opacity);
   }
-  // All levels at once: tint mostly the deepest level, so nested fills do not
-  // stack into a muddy grey; outlines carry the hierarchy.
-  const opacity: ExpressionSpecification | number =
-    mode === 'all' ? ['match', ['get', 'level'], 3, 0.16, 2, 0.05, 0.03] : 0.28;
-  map.setPaintProperty(GRID_FILL_LAYER, 'fill-opacity', opacity);
 }
 
 export function setFillMode(map: MlMap, mode: FillMode): void {
-  let color: ExpressionSpecification;
-  if (mode === 'level') {
-    color = ['match', ['get', 'level'], 1, LEVEL_COLORS[1], 2, LEVEL_COLORS[2], LEVEL_COLORS[3]];
-  } else {
-    const pairs = Object.entries(KIND_COLORS).flat();
-    color = ['match', ['coalesce', ['get', 'kind'], ''], ...pairs, KIND_FALLBACK] as unknown as ExpressionSpecification;
+  for (const level of LEVELS) {
+    let color: ExpressionSpecification | string;
+    if (mode === 'level') {
+      color = LEVEL_COLORS[level] ?? LEVEL_COLORS[3];
+    } else {
+      const pairs = Object.entries(KIND_COLORS).flat();
+      color = ['match', ['coalesce', ['get', 'kind'], ''], ...pairs, KIND_FALLBACK] as unknown as ExpressionSpecification;
+    }
+    map.setPaintProperty(gridFillLayer(level), 'fill-color', color);
   }
-  map.setPaintProperty(GRID_FILL_LAYER, 'fill-color', color);
 }
 
+/** Highlight one grid by a feature-id filter on the tile layers. */
 export function setSelectedGrid(map: MlMap, id: number | null): void {
   const filter: FilterSpecification = ['==', ['get', 'id'], id ?? NOTHING];
-  map.setFilter(SELECTED_LINE_LAYER, filter);
-  map.setFilter(SELECTED_FILL_LAYER, filter);
+  for (const level of LEVELS) {
+    map.setFilter(selectedLineLayer(level), filter);
+    map.setFilter(selectedFillLayer(level), filter);
+  }
 }
 
 export function setHoverGrid(map: MlMap, id: number | null): void {
-  map.setFilter(HOVER_LAYER, ['==', ['get', 'id'], id ?? NOTHING]);
+  for (const level of LEVELS) map.setFilter(hoverLayer(level), ['==', ['get', 'id'], id ?? NOTHING]);
+}
+
+/**
+ * Hide some grids from the tile layers (the grids being edited: the editor
+ * draws their true geometry instead), or show all again with an empty list.
+ */
+export function hideGrids(map: MlMap, ids: number[]): void {
+  const filter: FilterSpecification | null = ids.length
+    ? (['!', ['in', ['get', 'id'], ['literal', ids]]] as FilterSpecification)
+    : null;
+  for (const level of LEVELS) {
+    map.setFilter(gridFillLayer(level), filter);
+    map.setFilter(gridLineLayer(level), filter);
+  }
+}
+
+export function setOverlay(map: MlMap, source: string, data: GeoJSON.FeatureCollection | GeoJSON.Feature): void {
+  const s = map.getSource(source);
+  if (s && s.type === 'geojson') (s as GeoJSONSource).setData(data);
 }
