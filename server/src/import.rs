@@ -331,7 +331,7 @@ pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>,
     reader
         .for_each(|el| {
             seen += 1;
-            if seen % 200_000 == 0 {
+            if seen.is_multiple_of(200_000) {
                 progress("reading OSM", seen, 0);
             }
             match el {

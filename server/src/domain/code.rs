@@ -95,7 +95,7 @@ pub fn sequence(code: &str) -> Option<u32> {
 /// The level a code's length implies, if it is a grid code length.
 pub fn level_of(code: &str) -> Option<u8> {
     let n = code.len();
-    (n > SUBDISTRICT_CODE_LEN && (n - SUBDISTRICT_CODE_LEN) % SEGMENT_LEN == 0)
+    (n > SUBDISTRICT_CODE_LEN && (n - SUBDISTRICT_CODE_LEN).is_multiple_of(SEGMENT_LEN))
         .then(|| ((n - SUBDISTRICT_CODE_LEN) / SEGMENT_LEN) as u8)
         .filter(|l| (1..=MAX_LEVEL).contains(l))
 }
@@ -110,9 +110,9 @@ pub fn child_code(parent: &str, seq: u32) -> Result<String, String> {
     Ok(format!("{parent}{seq:03}"))
 }
 
-/// The CJ/T 349-2010 20-digit form of an L1 or L2 code: object class (6, CJ/T 348)
-/// + the 12-digit community code + a 2-digit grid sequence (`00` for L1). `None`
-/// for deeper levels or a sequence above 99, which the 20-digit form cannot carry.
+/// The CJ/T 349-2010 20-digit form of an L1 or L2 code: object class (6, CJ/T 348),
+/// then the 12-digit community code, then a 2-digit grid sequence (`00` for L1).
+/// `None` for deeper levels or a sequence above 99, which the 20-digit form cannot carry.
 pub fn cjt349(code: &str, object_class: &str) -> Option<String> {
     match level_of(code)? {
         1 => Some(format!("{object_class}{code}00")),
