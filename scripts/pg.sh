@@ -4,12 +4,14 @@
 #   scripts/pg.sh start   – install if needed, init if needed, start; prints DATABASE_URL
 #   scripts/pg.sh stop    – stop the cluster
 #   scripts/pg.sh url     – print the DATABASE_URL of the cluster
-# No Docker here: Debian's packages and pg_ctl. The data directory is .pgdata/ in the
-# repository (git-ignored). Runs as root by switching to the postgres user.
+# No Docker here: Debian's packages and pg_ctl. The data directory is in the
+# system temp folder (GRIDD_PG_DATA overrides). Runs as root by switching to the postgres user.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 port=${GRIDD_PG_PORT:-54329}
-data=${GRIDD_PG_DATA:-$here/.pgdata}
+# Outside the checkout: the postgres user must reach it even when the clone lives
+# under a private home directory.
+data=${GRIDD_PG_DATA:-${TMPDIR:-/tmp}/gridd-pgdata-$port}
 bin=/usr/lib/postgresql/15/bin
 url="postgres://gridd:gridd@127.0.0.1:$port/gridd"
 
