@@ -91,6 +91,73 @@ pub struct GridDraft {
     pub population: Option<i32>,
     /// Polygon or MultiPolygon, EPSG:4326 degrees.
     pub geometry: Geometry<f64>,
+    /// Responsible people and their contacts (grid workers, building heads…).
+    pub responsible: Vec<Responsible>,
+}
+
+/// A person responsible for a grid, with a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Responsible {
+    /// Name (not empty).
+    pub name: String,
+    /// Role, e.g. 网格员, 楼栋长.
+    #[serde(default)]
+    pub role: String,
+    /// Telephone.
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// Most responsible people on one grid.
+pub const MAX_RESPONSIBLE: usize = 20;
+
+/// Checks a `responsible` value: an array of at most [`MAX_RESPONSIBLE`] objects
+/// `{name, role, phone}` with a non-empty name. `null` is an empty list.
+pub fn check_responsible(field: &str, v: &serde_json::Value, errors: &mut Vec<FieldError>) -> Vec<Responsible> {
+    let arr = match v {
+        serde_json::Value::Null => return Vec::new(),
+        serde_json::Value::Array(a) => a,
+        _ => {
+            errors.push(FieldError::new(field, "must be an array of {name, role, phone}"));
+            return Vec::new();
+        }
+    };
+    if arr.len() > MAX_RESPONSIBLE {
+        errors.push(FieldError::new(field, format!("at most {MAX_RESPONSIBLE} people, got {}", arr.len())));
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(arr.len());
+    for (i, e) in arr.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        let Some(o) = e.as_object() else {
+            errors.push(FieldError::new(f, "must be an object {name, role, phone}"));
+            continue;
+        };
+        let text = |k: &str, max: usize, errors: &mut Vec<FieldError>| -> String {
+            match o.get(k) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) if s.trim().chars().count() <= max => s.trim().to_owned(),
+                Some(serde_json::Value::String(_)) => {
+                    errors.push(FieldError::new(format!("{f}.{k}"), format!("must be at most {max} characters")));
+                    String::new()
+                }
+                Some(serde_json::Value::Number(n)) if k == "phone" => n.to_string(),
+                Some(other) => {
+                    errors.push(FieldError::new(format!("{f}.{k}"), format!("must be a string, got {other}")));
+                    String::new()
+                }
+            }
+        };
+        let before = errors.len();
+        let name = text("name", 100, errors);
+        if name.is_empty() && errors.len() == before {
+            errors.push(FieldError::new(format!("{f}.name"), "must not be empty"));
+        }
+        let role = text("role", 100, errors);
+        let phone = text("phone", 40, errors);
+        out.push(Responsible { name, role, phone });
+    }
+    out
 }
 
 /// A grid as it arrives from outside, before its parent is resolved: API bodies and
@@ -117,6 +184,8 @@ pub struct GridProps {
     pub subdistrict_id: Option<serde_json::Value>,
     /// Version the edit started from (alternative to `If-Match`).
     pub version: Option<serde_json::Value>,
+    /// Responsible people: `[{name, role, phone}]`.
+    pub responsible: Option<serde_json::Value>,
 }
 
 /// A grid input whose fields are each well-formed, not yet checked against the tree.
@@ -214,6 +283,11 @@ pub fn check_fields(
     let parent_id = id("parent_id", &props.parent_id, &mut errors);
     let subdistrict_id = id("subdistrict_id", &props.subdistrict_id, &mut errors);
     let version = id("version", &props.version, &mut errors);
+    let responsible = props
+        .responsible
+        .as_ref()
+        .map(|v| check_responsible(&format!("{p}responsible"), v, &mut errors))
+        .unwrap_or_default();
     let code = props.code.as_deref().map(str::trim).unwrap_or_default().to_owned();
     if code.is_empty() {
         errors.push(FieldError::new(format!("{p}code"), "is required"));
@@ -251,6 +325,7 @@ pub fn check_fields(
                 households,
                 population,
                 geometry,
+                responsible,
             },
         }),
         _ => Err(errors),
@@ -360,6 +435,7 @@ impl Grid {
             "kind": d.kind.as_str(),
             "households": d.households,
             "population": d.population,
+            "responsible": d.responsible,
             "version": self.version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -138,18 +138,43 @@ pub(super) fn parse_feature(body: &serde_json::Value) -> Result<(GridProps, Opti
     Ok((props, geometry))
 }
 
-/// The actor named by `X-Gridd-User` (authentication comes later).
+/// The actor named by `X-Gridd-User` (authentication comes later), with the reason
+/// given in `X-Gridd-Reason` (percent-decoded, so Chinese text can travel in a
+/// header), both stored in the audit log.
 pub(super) fn actor(headers: &HeaderMap) -> Actor {
-    Actor(
-        headers
-            .get("x-gridd-user")
-            .and_then(|v| v.to_str().ok())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("anonymous")
-            .chars()
-            .take(100)
-            .collect(),
-    )
+    let text = |name: &str, max: usize| -> Option<String> {
+        let v = headers.get(name)?;
+        let s = match v.to_str() {
+            Ok(s) if name == "x-gridd-reason" => percent_decode(s),
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        };
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.chars().take(max).collect())
+    };
+    Actor::new(text("x-gridd-user", 100).unwrap_or_else(|| "anonymous".into()), text("x-gridd-reason", 2000))
+}
+
+/// Decodes `%XX` escapes (UTF-8); text without valid escapes is returned as is.
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Error> {

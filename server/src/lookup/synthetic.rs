@@ -276,6 +276,7 @@ fn grid(local_id: i64, parent: Option<i64>, code: &str, level: u8, p: Polygon) -
             households: None,
             population: None,
             geometry: Geometry::Polygon(p),
+            responsible: Vec::new(),
         },
     }
 }

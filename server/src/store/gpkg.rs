@@ -32,7 +32,7 @@ pub struct GpkgStore {
     pool: SqlitePool,
 }
 
-const GRID_COLUMNS: &str = "subdistrict_id, fid AS id, code, name, level, parent_id, kind, households, population, geom, version, created_at, updated_at";
+const GRID_COLUMNS: &str = "subdistrict_id, fid AS id, code, name, level, parent_id, kind, households, population, responsible, geom, version, created_at, updated_at";
 
 /// GeoPackage binary geometry with SRS 4326 and an XY envelope.
 pub fn gpkg_blob(g: &Geometry) -> Result<Vec<u8>> {
@@ -133,11 +133,22 @@ fn grid_from_row(r: &SqliteRow) -> Result<Grid> {
             households: r.try_get("households")?,
             population: r.try_get("population")?,
             geometry: from_blob(&blob)?,
+            responsible: responsible_from_row(r)?,
         },
         version: r.try_get("version")?,
         created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
         updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
     })
+}
+
+fn responsible_from_row(r: &SqliteRow) -> Result<Vec<crate::domain::grid::Responsible>> {
+    let v: Option<String> = r.try_get("responsible")?;
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+/// The `responsible` column value (JSON text): NULL for nobody.
+fn responsible_json(d: &GridDraft) -> Option<String> {
+    (!d.responsible.is_empty()).then(|| serde_json::to_string(&d.responsible).unwrap_or_default())
 }
 
 fn feature_json(g: &Grid) -> String {
@@ -155,14 +166,15 @@ async fn audit(
     before: Option<String>,
     after: Option<String>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?)")
+    sqlx::query("INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after, reason) VALUES (?,?,?,?,?,?,?,?)")
         .bind(subdistrict)
-        .bind(&actor.0)
+        .bind(actor.name())
         .bind(action)
         .bind(entity)
         .bind(id)
         .bind(before)
         .bind(after)
+        .bind(actor.reason())
         .execute(&mut **tx)
         .await?;
     GpkgStore::touch_contents(tx).await
@@ -171,8 +183,8 @@ async fn audit(
 async fn insert_grid(tx: &mut Transaction<'_, Sqlite>, sid: SubdistrictId, d: &GridDraft) -> Result<Grid> {
     let now = Utc::now();
     let row = sqlx::query(&format!(
-        "INSERT INTO grids (subdistrict_id, code, name, level, parent_id, kind, households, population, geom, version, created_at, updated_at)
-         VALUES (?,?,?,?,?,?,?,?,?,1,?,?) RETURNING {GRID_COLUMNS}"
+        "INSERT INTO grids (subdistrict_id, code, name, level, parent_id, kind, households, population, geom, responsible, version, created_at, updated_at)
+         VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?) RETURNING {GRID_COLUMNS}"
     ))
     .bind(sid)
     .bind(&d.code)
@@ -183,6 +195,7 @@ async fn insert_grid(tx: &mut Transaction<'_, Sqlite>, sid: SubdistrictId, d: &G
     .bind(d.households)
     .bind(d.population)
     .bind(gpkg_blob(&d.geometry)?)
+    .bind(responsible_json(d))
     .bind(now)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -267,7 +280,7 @@ impl Store for GpkgStore {
             return Err(Error::Stale { given: expected, current: before.version });
         }
         let row = sqlx::query(&format!(
-            "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?,
+            "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?, responsible=?,
                version=version+1, updated_at=? WHERE fid=? AND version=? RETURNING {GRID_COLUMNS}"
         ))
         .bind(&d.code)
@@ -278,6 +291,7 @@ impl Store for GpkgStore {
         .bind(d.households)
         .bind(d.population)
         .bind(gpkg_blob(&d.geometry)?)
+        .bind(responsible_json(d))
         .bind(Utc::now())
         .bind(id)
         .bind(expected)

@@ -84,9 +84,49 @@ impl ImportBatch {
     }
 }
 
-/// Who made a change, for the audit log.
+/// Who made a change, and why, for the audit log. `Actor("name".into())` still
+/// builds one without a reason.
 #[derive(Debug, Clone)]
-pub struct Actor(pub String);
+pub struct Actor(pub Signature);
+
+/// The person (or program) behind a write and the reason they gave, if any
+/// (`X-Gridd-Reason`, e.g. why an edit that breaks coverage was saved anyway).
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    /// Who: `X-Gridd-User` or a program name.
+    pub name: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+}
+
+impl From<&str> for Signature {
+    fn from(name: &str) -> Self {
+        Self { name: name.to_owned(), reason: None }
+    }
+}
+
+impl From<String> for Signature {
+    fn from(name: String) -> Self {
+        Self { name, reason: None }
+    }
+}
+
+impl Actor {
+    /// An actor with a reason.
+    pub fn new(name: impl Into<String>, reason: Option<String>) -> Self {
+        Self(Signature { name: name.into(), reason })
+    }
+
+    /// Who.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Why, when given.
+    pub fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
 
 /// The storage backends' common interface.
 #[async_trait]

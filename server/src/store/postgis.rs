@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// Rows per multi-row INSERT in big imports.
+const BULK_ROWS: usize = 10_000;
+
 /// The channel other instances LISTEN on.
 pub const NOTIFY_CHANNEL: &str = "gridd";
 
@@ -26,7 +29,7 @@ pub struct PostgisStore {
     pool: PgPool,
 }
 
-const GRID_COLUMNS: &str = "subdistrict_id, id, code, name, level, parent_id, kind, households, population, ST_AsBinary(geom) AS wkb, version, created_at, updated_at";
+const GRID_COLUMNS: &str = "subdistrict_id, id, code, name, level, parent_id, kind, households, population, responsible, ST_AsBinary(geom) AS wkb, version, created_at, updated_at";
 
 impl PostgisStore {
     /// Connects and applies migrations.
@@ -75,6 +78,7 @@ fn grid_from_row(r: &PgRow) -> Result<Grid> {
             households: r.try_get("households")?,
             population: r.try_get("population")?,
             geometry: geom_from_wkb(&wkb)?,
+            responsible: responsible_from_row(r)?,
         },
         version: r.try_get("version")?,
         created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
@@ -82,6 +86,17 @@ fn grid_from_row(r: &PgRow) -> Result<Grid> {
     })
 }
 
+fn responsible_from_row(r: &PgRow) -> Result<Vec<crate::domain::grid::Responsible>> {
+    let v: Option<serde_json::Value> = r.try_get("responsible")?;
+    Ok(v.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default())
+}
+
+/// The `responsible` column value: NULL for nobody.
+fn responsible_json(d: &GridDraft) -> Option<serde_json::Value> {
+    (!d.responsible.is_empty()).then(|| serde_json::to_value(&d.responsible).unwrap_or_default())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn audit(
     tx: &mut Transaction<'_, Postgres>,
     subdistrict: SubdistrictId,
@@ -92,14 +107,15 @@ async fn audit(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+    sqlx::query("INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
         .bind(subdistrict)
-        .bind(&actor.0)
+        .bind(actor.name())
         .bind(action)
         .bind(entity)
         .bind(id)
         .bind(before)
         .bind(after)
+        .bind(actor.reason())
         .execute(&mut **tx)
         .await?;
     let payload = serde_json::json!({ "entity": entity, "action": action, "id": id, "subdistrict_id": subdistrict });
@@ -121,8 +137,8 @@ async fn insert_grid(
     d: &GridDraft,
 ) -> Result<Grid> {
     let row = sqlx::query(&format!(
-        "INSERT INTO grid (subdistrict_id, code, name, level, parent_id, kind, households, population, geom)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8, ST_GeomFromEWKB($9)) RETURNING {GRID_COLUMNS}"
+        "INSERT INTO grid (subdistrict_id, code, name, level, parent_id, kind, households, population, geom, responsible)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8, ST_GeomFromEWKB($9), $10) RETURNING {GRID_COLUMNS}"
     ))
     .bind(sid)
     .bind(&d.code)
@@ -133,6 +149,7 @@ async fn insert_grid(
     .bind(d.households)
     .bind(d.population)
     .bind(ewkb(&d.geometry)?)
+    .bind(responsible_json(d))
     .fetch_one(&mut **tx)
     .await?;
     grid_from_row(&row)
@@ -222,7 +239,7 @@ impl Store for PostgisStore {
         }
         let row = sqlx::query(&format!(
             "UPDATE grid SET code=$2, name=$3, level=$4, parent_id=$5, kind=$6, households=$7, population=$8,
-               geom=ST_GeomFromEWKB($9), version=version+1, updated_at=now()
+               geom=ST_GeomFromEWKB($9), responsible=$10, version=version+1, updated_at=now()
              WHERE id=$1 RETURNING {GRID_COLUMNS}"
         ))
         .bind(id)
@@ -234,6 +251,7 @@ impl Store for PostgisStore {
         .bind(d.households)
         .bind(d.population)
         .bind(ewkb(&d.geometry)?)
+        .bind(responsible_json(d))
         .fetch_one(&mut *tx)
         .await?;
         let g = grid_from_row(&row)?;
@@ -292,19 +310,41 @@ impl Store for PostgisStore {
             gids.insert(g.local_id, stored.id);
             out.grids.push(stored);
         }
-        for b in &batch.buildings {
-            let sid = real_id(&sids, b.subdistrict_id, "subdistrict")?;
-            let id: i64 = sqlx::query_scalar("INSERT INTO building (subdistrict_id, osm_id, name, usage, levels, households, geom) VALUES ($1,$2,$3,$4,$5,$6,ST_GeomFromEWKB($7)) RETURNING id")
-                .bind(sid)
-                .bind(b.osm_id)
-                .bind(&b.name)
-                .bind(&b.usage)
-                .bind(b.levels)
-                .bind(b.households)
-                .bind(ewkb(&b.footprint)?)
-                .fetch_one(&mut *tx)
+        // Buildings can be hundreds of thousands: ids are drawn from the sequence and
+        // the rows sent as arrays, many thousands per statement (one round trip each
+        // instead of one per row), in the same transaction.
+        for chunk in batch.buildings.chunks(BULK_ROWS) {
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('building', 'id')) FROM generate_series(1, $1)")
+                .bind(chunk.len() as i64)
+                .fetch_all(&mut *tx)
                 .await?;
-            out.buildings.push(Building { id, subdistrict_id: sid, ..b.clone() });
+            let mut cols = (Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()));
+            let mut geoms = Vec::with_capacity(chunk.len());
+            for b in chunk {
+                cols.0.push(real_id(&sids, b.subdistrict_id, "subdistrict")?);
+                cols.1.push(b.osm_id);
+                cols.2.push(b.name.clone());
+                geoms.push(ewkb(&b.footprint)?);
+            }
+            sqlx::query(
+                "INSERT INTO building (subdistrict_id, id, osm_id, name, usage, levels, households, geom)
+                 SELECT s, i, o, n, u, l, h, ST_GeomFromEWKB(g)
+                 FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::float8[], $7::int4[], $8::bytea[])
+                   AS t(s, i, o, n, u, l, h, g)",
+            )
+            .bind(&cols.0)
+            .bind(&ids)
+            .bind(&cols.1)
+            .bind(&cols.2)
+            .bind(chunk.iter().map(|b| b.usage.as_str()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|b| b.levels).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|b| b.households).collect::<Vec<_>>())
+            .bind(&geoms)
+            .execute(&mut *tx)
+            .await?;
+            for ((b, id), sid) in chunk.iter().zip(ids).zip(&cols.0) {
+                out.buildings.push(Building { id, subdistrict_id: *sid, ..b.clone() });
+            }
         }
         for r in &batch.roads {
             let sid = real_id(&sids, r.subdistrict_id, "subdistrict")?;
