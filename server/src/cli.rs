@@ -1,4 +1,4 @@
-//! The command line: `gridd serve | import | export | migrate`.
+//! The command line: `gridd serve | import | export | check | synth | migrate`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -127,6 +127,42 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Generate a deterministic synthetic city (an n × n lattice of L1 grids, split
+    /// into L2 and L3, with buildings and roads) and import it in one transaction:
+    /// data for benchmarks and load tests. The same options give the same data.
+    Synth {
+        /// At least this many L3 grids (the L1 lattice is the smallest square that
+        /// gives them with the chosen splits).
+        #[arg(long, default_value_t = 50_000)]
+        grids_l3: usize,
+        /// Buildings in all, spread evenly over the L3 grids.
+        #[arg(long, default_value_t = 500_000)]
+        buildings: usize,
+        /// Each L1 grid is split into this many × this many L2 grids.
+        #[arg(long, default_value_t = 4)]
+        l2_split: usize,
+        /// Each L2 grid is split into this many × this many L3 grids.
+        #[arg(long, default_value_t = 3)]
+        l3_split: usize,
+        /// Nominal side of an L3 grid, metres.
+        #[arg(long, default_value_t = 80.0)]
+        cell_m: f64,
+        /// Centre of the subdistrict as lon,lat (degrees).
+        #[arg(long, default_value = "118.8,32.0", value_parser = parse_lon_lat)]
+        centre: (f64, f64),
+        /// How far interior vertices move, as a share of an L3 cell (0–0.2).
+        #[arg(long, default_value_t = 0.15)]
+        jitter: f64,
+        /// Nine-digit subdistrict code (must not exist in the store yet).
+        #[arg(long, default_value = "320104990")]
+        code: String,
+        /// Generate and print the sizes, but store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Create or upgrade the store's schema, then exit.
     Migrate {
         /// Where the data lives.
@@ -148,6 +184,12 @@ pub enum CheckFormat {
 
 fn default_web_dir() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")
+}
+
+fn parse_lon_lat(s: &str) -> std::result::Result<(f64, f64), String> {
+    let (a, b) = s.split_once(',').ok_or_else(|| format!("expected lon,lat, got {s:?}"))?;
+    let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("not a number: {v:?}"));
+    Ok((num(a)?, num(b)?))
 }
 
 fn progress(stage: &str, done: usize, total: usize) {
@@ -281,6 +323,42 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let _ = std::io::stdout().flush();
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Synth { grids_l3, buildings, l2_split, l3_split, cell_m, centre, jitter, code, dry_run, store } => {
+            let params = crate::synth::Params {
+                l1: crate::synth::Params::l1_for(grids_l3, l2_split, l3_split),
+                l2_split,
+                l3_split,
+                buildings,
+                cell_m,
+                centre,
+                jitter,
+                code,
+                name: "Synthetic subdistrict".into(),
+            };
+            params.check().map_err(|e| Error::invalid("synth", e))?;
+            let (c1, c2, c3) = params.counts();
+            eprintln!("generating: {c1} L1 + {c2} L2 + {c3} L3 grids, {buildings} buildings (L1 lattice {0} × {0})", params.l1);
+            let t = std::time::Instant::now();
+            let batch = crate::synth::city(&params);
+            eprintln!("generated in {:.1} s: {} grids, {} buildings, {} roads", t.elapsed().as_secs_f64(), batch.grids.len(), batch.buildings.len(), batch.roads.len());
+            if dry_run {
+                return Ok(());
+            }
+            let backend = store.open().await?;
+            eprintln!("storing in one transaction into {}…", store.describe());
+            let t = std::time::Instant::now();
+            let n = backend.import(&batch, &Actor("gridd synth".into())).await?;
+            println!(
+                "imported {} subdistricts, {} grids, {} buildings, {} roads into {} in {:.1} s",
+                n.subdistricts.len(),
+                n.grids.len(),
+                n.buildings.len(),
+                n.roads.len(),
+                store.describe(),
+                t.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Migrate { store } => {

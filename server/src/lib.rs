@@ -15,4 +15,5 @@ pub mod import;
 pub mod index;
 pub mod lookup;
 pub mod store;
+pub mod synth;
 pub mod vector_tiles;
