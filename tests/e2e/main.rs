@@ -5,4 +5,5 @@
 mod cli;
 mod docs;
 mod grids;
+mod lookup;
 mod tiles;
