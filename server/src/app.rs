@@ -254,6 +254,80 @@ impl App {
         Ok(())
     }
 
+    /// Applies an edit planned over the atlas under the write lock: the plan sees
+    /// exactly the committed state, the store applies it in one transaction, then
+    /// the atlas takes every changed, created and deleted grid and the touched
+    /// areas are published (tiles invalidate).
+    async fn edit(&self, actor: &Actor, plan: impl FnOnce(&Atlas) -> Result<crate::store::EditBatch>) -> Result<crate::store::EditResult> {
+        let _w = self.write.lock().await;
+        let batch = plan(&self.atlas.read())?;
+        let out = self.store.apply_edit(&batch, actor).await?;
+        let mut areas = Vec::new();
+        {
+            let mut atlas = self.atlas.write();
+            for g in &out.deleted {
+                if let Some(old) = atlas.remove_grid(g.id) {
+                    areas.push(old.bbox);
+                }
+            }
+            for g in out.changed.iter().chain(&out.created) {
+                areas.push(bbox(g));
+                areas.extend(atlas.put_grid(g.clone()));
+            }
+        }
+        self.publish(areas);
+        Ok(out)
+    }
+
+    /// Splits a grid with a line (see [`crate::edit::plan_split`]).
+    pub async fn split_grid(&self, id: GridId, version: i64, line: &geo::LineString, actor: &Actor) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_split(a, id, version, line)).await
+    }
+
+    /// Merges sibling grids (see [`crate::edit::plan_merge`]).
+    pub async fn merge_grids(&self, ids: &[GridId], versions: &std::collections::HashMap<GridId, i64>, actor: &Actor) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions)).await
+    }
+
+    /// Moves a vertex in every grid that has it.
+    pub async fn move_vertex(
+        &self,
+        from: geo::Coord,
+        to: geo::Coord,
+        tolerance_m: f64,
+        versions: Option<&std::collections::HashMap<GridId, i64>>,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)).await
+    }
+
+    /// Inserts a vertex into every grid edge passing there.
+    pub async fn insert_vertex(&self, at: geo::Coord, tolerance_m: f64, actor: &Actor) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_insert_vertex(a, at, tolerance_m)).await
+    }
+
+    /// Deletes a vertex from every grid that has it.
+    pub async fn delete_vertex(&self, at: geo::Coord, tolerance_m: f64, actor: &Actor) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_delete_vertex(a, at, tolerance_m)).await
+    }
+
+    /// Renumbers the children of a grid (`Some`) or the L1 grids of a subdistrict.
+    pub async fn renumber(&self, subdistrict: grid::SubdistrictId, parent: Option<GridId>, actor: &Actor) -> Result<crate::store::EditResult> {
+        if parent.is_none() && self.atlas.read().subdistrict(subdistrict).is_none() {
+            return Err(Error::NotFound(format!("subdistrict {subdistrict}")));
+        }
+        self.edit(actor, |a| crate::edit::plan_renumber(a, subdistrict, parent)).await
+    }
+
+    /// A grid's code history (from the store: the atlas keeps no history).
+    pub async fn code_history(&self, id: GridId) -> Result<Vec<crate::store::CodeHistoryEntry>> {
+        let sid = match self.atlas.read().grid(id) {
+            Some(g) => g.grid.subdistrict_id,
+            None => return Err(Error::NotFound(format!("grid {id}"))),
+        };
+        self.store.code_history(sid, id).await
+    }
+
     /// Runs `f` with the write lock held and the atlas readable, for imports that
     /// must validate against the current tree and then store atomically.
     pub async fn with_write_lock<T>(&self, f: impl FnOnce(&Atlas) -> T) -> (tokio::sync::MutexGuard<'_, ()>, T) {

@@ -82,6 +82,10 @@ pub enum Error {
         /// The stored version.
         current: i64,
     },
+    /// An edit of several grids started from older versions of some of them: the
+    /// grids and their stored versions (`given` is `None` when the edit named none).
+    #[error("stale edit: {} of the grids changed since the edit started", .0.len())]
+    StaleGrids(Vec<StaleGrid>),
     /// An edit that must name its starting version did not.
     #[error("{0}")]
     PreconditionRequired(String),
@@ -94,6 +98,17 @@ pub enum Error {
     /// Anything else unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// One grid of a stale multi-grid edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleGrid {
+    /// The grid.
+    pub id: i64,
+    /// The version the edit named (`None` when it named none).
+    pub given: Option<i64>,
+    /// The stored version (`None` when the grid is gone).
+    pub current: Option<i64>,
 }
 
 fn summary(errors: &[FieldError]) -> String {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod coverage;
 pub mod demo;
 pub mod domain;
+pub mod edit;
 pub mod error;
 pub mod export;
 pub mod follow;

@@ -62,6 +62,17 @@ impl IntoResponse for ApiError {
                 &[],
                 json!({ "given_version": given, "current_version": current }),
             ),
+            Error::StaleGrids(stale) => {
+                let current: serde_json::Map<String, serde_json::Value> =
+                    stale.iter().map(|s| (s.id.to_string(), json!(s.current))).collect();
+                problem(
+                    StatusCode::CONFLICT,
+                    "Stale edit",
+                    &format!("{e}; someone else saved first. Reload the grids and apply the edit again"),
+                    &[],
+                    json!({ "stale": stale, "current_versions": current }),
+                )
+            }
             Error::PreconditionRequired(msg) => {
                 problem(StatusCode::PRECONDITION_REQUIRED, "Version required", msg, &[], json!({}))
             }

@@ -13,11 +13,11 @@ use geozero::{CoordDimensions, ToGeo, ToWkb};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::{Actor, ImportBatch, Loaded, Store, by_level, real_id};
+use super::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, real_id, temporary_code};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StaleGrid};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/gpkg");
 
@@ -209,6 +209,28 @@ async fn get_grid(tx: &mut Transaction<'_, Sqlite>, id: GridId) -> Result<Grid> 
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+    grid_from_row(&row)
+}
+
+/// Replaces every editable column of a grid and bumps its version.
+async fn rewrite_grid(tx: &mut Transaction<'_, Sqlite>, id: GridId, d: &GridDraft) -> Result<Grid> {
+    let row = sqlx::query(&format!(
+        "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?, responsible=?,
+           version=version+1, updated_at=? WHERE fid=? RETURNING {GRID_COLUMNS}"
+    ))
+    .bind(&d.code)
+    .bind(&d.name)
+    .bind(i64::from(d.level))
+    .bind(d.parent_id)
+    .bind(d.kind.as_str())
+    .bind(d.households)
+    .bind(d.population)
+    .bind(gpkg_blob(&d.geometry)?)
+    .bind(responsible_json(d))
+    .bind(Utc::now())
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
     grid_from_row(&row)
 }
 
@@ -405,5 +427,101 @@ impl Store for GpkgStore {
             .await?
             .map(|r| grid_from_row(&r))
             .transpose()
+    }
+
+    async fn apply_edit(&self, b: &EditBatch, actor: &Actor) -> Result<EditResult> {
+        let sid = b.subdistrict_id;
+        // BEGIN IMMEDIATE would be ideal; the app's write lock already serialises
+        // writers of this process, and SQLite's own lock the rest.
+        let mut tx = self.pool.begin().await?;
+        let mut named: Vec<(GridId, i64)> = b.updates.iter().map(|u| (u.id, u.expected_version)).chain(b.deletes.iter().copied()).collect();
+        named.sort_unstable();
+        let mut before = HashMap::new();
+        let mut stale = Vec::new();
+        for (id, expected) in named {
+            let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grids WHERE fid = ? AND subdistrict_id = ?"))
+                .bind(id)
+                .bind(sid)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match row {
+                Some(r) => {
+                    let g = grid_from_row(&r)?;
+                    if g.version != expected {
+                        stale.push(StaleGrid { id, given: Some(expected), current: Some(g.version) });
+                    }
+                    before.insert(id, g);
+                }
+                None => stale.push(StaleGrid { id, given: Some(expected), current: None }),
+            }
+        }
+        if !stale.is_empty() {
+            return Err(Error::StaleGrids(stale));
+        }
+        for u in &b.updates {
+            if before.get(&u.id).is_some_and(|g| g.draft.code != u.draft.code) {
+                sqlx::query("UPDATE grids SET code=? WHERE fid=?")
+                    .bind(temporary_code(u.id))
+                    .bind(u.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let mut out = EditResult::default();
+        for u in &b.updates {
+            out.changed.push(rewrite_grid(&mut tx, u.id, &u.draft).await?);
+        }
+        for (id, _) in &b.deletes {
+            sqlx::query("DELETE FROM grids WHERE fid = ?").bind(id).execute(&mut *tx).await?;
+        }
+        for d in &b.creates {
+            out.created.push(insert_grid(&mut tx, sid, d).await?);
+        }
+        for c in &b.code_changes {
+            sqlx::query("INSERT INTO code_history (subdistrict_id, grid_id, old_code, new_code, actor, reason) VALUES (?,?,?,?,?,?)")
+                .bind(sid)
+                .bind(c.id)
+                .bind(&c.old_code)
+                .bind(&c.new_code)
+                .bind(actor.name())
+                .bind(actor.reason())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for g in &out.changed {
+            let old = before.get(&g.id).map(feature_json);
+            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), old, Some(feature_json(g))).await?;
+        }
+        for (id, _) in &b.deletes {
+            if let Some(g) = before.remove(id) {
+                audit(&mut tx, sid, actor, &b.action, "grid", Some(*id), Some(feature_json(&g)), None).await?;
+                out.deleted.push(g);
+            }
+        }
+        for g in &out.created {
+            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), None, Some(feature_json(g))).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn code_history(&self, sid: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>> {
+        let rows = sqlx::query("SELECT grid_id, old_code, new_code, at, actor, reason FROM code_history WHERE subdistrict_id=? AND grid_id=? ORDER BY id")
+            .bind(sid)
+            .bind(grid)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CodeHistoryEntry {
+                    grid_id: r.try_get("grid_id")?,
+                    old_code: r.try_get("old_code")?,
+                    new_code: r.try_get("new_code")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 }

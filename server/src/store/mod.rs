@@ -84,6 +84,82 @@ impl ImportBatch {
     }
 }
 
+/// One grid replaced by an edit, if it is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct EditUpdate {
+    /// The grid.
+    pub id: GridId,
+    /// The version the edit started from.
+    pub expected_version: i64,
+    /// Its new content (code, parent and geometry may all change).
+    pub draft: GridDraft,
+}
+
+/// A grid code changed by an edit, for `code_history`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CodeChange {
+    /// The grid.
+    pub id: GridId,
+    /// Its code before.
+    pub old_code: String,
+    /// Its code after.
+    pub new_code: String,
+}
+
+/// An all-or-nothing edit of several grids of one subdistrict (split, merge,
+/// vertex moves, renumbering). Applied in this order: updates (codes through a
+/// temporary value, so swapped codes never meet the unique constraint), deletes,
+/// creates; then the code history and one audit row per grid.
+#[derive(Debug, Clone, Default)]
+pub struct EditBatch {
+    /// The subdistrict of every grid in the batch.
+    pub subdistrict_id: SubdistrictId,
+    /// What the edit is, for the audit log (`split`, `merge`, `move-vertex`, …).
+    pub action: String,
+    /// Grids replaced.
+    pub updates: Vec<EditUpdate>,
+    /// Grids deleted, each with the version the edit started from.
+    pub deletes: Vec<(GridId, i64)>,
+    /// New grids.
+    pub creates: Vec<GridDraft>,
+    /// Codes changed by the updates, recorded in `code_history`.
+    pub code_changes: Vec<CodeChange>,
+}
+
+/// What an applied [`EditBatch`] stored.
+#[derive(Debug, Clone, Default)]
+pub struct EditResult {
+    /// The updated grids, as stored.
+    pub changed: Vec<Grid>,
+    /// The new grids, as stored.
+    pub created: Vec<Grid>,
+    /// The deleted grids, as they were.
+    pub deleted: Vec<Grid>,
+}
+
+/// One row of `code_history`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodeHistoryEntry {
+    /// The grid.
+    pub grid_id: GridId,
+    /// Code before.
+    pub old_code: String,
+    /// Code after.
+    pub new_code: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who.
+    pub actor: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+}
+
+/// A code no real grid code can have (30 digits; real ones have 12–24), unique per
+/// grid: the first phase of a two-phase code update.
+pub fn temporary_code(id: GridId) -> String {
+    format!("{:030}", id.unsigned_abs())
+}
+
 /// Who made a change, and why, for the audit log. `Actor("name".into())` still
 /// builds one without a reason.
 #[derive(Debug, Clone)]
@@ -148,6 +224,12 @@ pub trait Store: Send + Sync {
     /// One grid as stored now, or `None` when there is none (deleted): how another
     /// instance's write is followed.
     async fn grid(&self, id: GridId) -> Result<Option<Grid>>;
+    /// Applies an edit of several grids in one transaction. Every update and delete
+    /// names the version it started from; if any is stale, nothing is stored and
+    /// the answer is [`Error::StaleGrids`] with every stale grid.
+    async fn apply_edit(&self, batch: &EditBatch, actor: &Actor) -> Result<EditResult>;
+    /// A grid's code history, oldest first.
+    async fn code_history(&self, subdistrict: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>>;
 }
 
 /// Opens the store the configuration names: PostGIS when a database URL is given,

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::{Actor, ImportBatch, Loaded, Store, by_level, ewkb, geom_from_wkb, real_id};
+use super::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, ewkb, geom_from_wkb, real_id, temporary_code};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StaleGrid};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -161,6 +161,29 @@ async fn lock_grid(tx: &mut Transaction<'_, Postgres>, id: GridId) -> Result<Gri
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+    grid_from_row(&row)
+}
+
+/// Replaces every editable column of a grid and bumps its version.
+async fn rewrite_grid(tx: &mut Transaction<'_, Postgres>, sid: SubdistrictId, id: GridId, d: &GridDraft) -> Result<Grid> {
+    let row = sqlx::query(&format!(
+        "UPDATE grid SET code=$3, name=$4, level=$5, parent_id=$6, kind=$7, households=$8, population=$9,
+           geom=ST_GeomFromEWKB($10), responsible=$11, version=version+1, updated_at=now()
+         WHERE subdistrict_id=$1 AND id=$2 RETURNING {GRID_COLUMNS}"
+    ))
+    .bind(sid)
+    .bind(id)
+    .bind(&d.code)
+    .bind(&d.name)
+    .bind(i16::from(d.level))
+    .bind(d.parent_id)
+    .bind(d.kind.as_str())
+    .bind(d.households)
+    .bind(d.population)
+    .bind(ewkb(&d.geometry)?)
+    .bind(responsible_json(d))
+    .fetch_one(&mut **tx)
+    .await?;
     grid_from_row(&row)
 }
 
@@ -387,5 +410,107 @@ impl Store for PostgisStore {
             .await?
             .map(|r| grid_from_row(&r))
             .transpose()
+    }
+
+    async fn apply_edit(&self, b: &EditBatch, actor: &Actor) -> Result<EditResult> {
+        let sid = b.subdistrict_id;
+        let mut tx = self.pool.begin().await?;
+        // Lock every grid the edit names, in id order (no deadlock between edits).
+        let mut named: Vec<(GridId, i64)> = b.updates.iter().map(|u| (u.id, u.expected_version)).chain(b.deletes.iter().copied()).collect();
+        named.sort_unstable();
+        let mut before = HashMap::new();
+        let mut stale = Vec::new();
+        for (id, expected) in named {
+            let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid WHERE subdistrict_id = $1 AND id = $2 FOR UPDATE"))
+                .bind(sid)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match row {
+                Some(r) => {
+                    let g = grid_from_row(&r)?;
+                    if g.version != expected {
+                        stale.push(StaleGrid { id, given: Some(expected), current: Some(g.version) });
+                    }
+                    before.insert(id, g);
+                }
+                None => stale.push(StaleGrid { id, given: Some(expected), current: None }),
+            }
+        }
+        if !stale.is_empty() {
+            return Err(Error::StaleGrids(stale));
+        }
+        // Phase 1: grids whose code changes take a temporary code, so that codes
+        // swapped or shifted between grids never collide on the unique constraint.
+        for u in &b.updates {
+            if before.get(&u.id).is_some_and(|g| g.draft.code != u.draft.code) {
+                sqlx::query("UPDATE grid SET code=$3 WHERE subdistrict_id=$1 AND id=$2")
+                    .bind(sid)
+                    .bind(u.id)
+                    .bind(temporary_code(u.id))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let mut out = EditResult::default();
+        for u in &b.updates {
+            out.changed.push(rewrite_grid(&mut tx, sid, u.id, &u.draft).await?);
+        }
+        for (id, _) in &b.deletes {
+            sqlx::query("DELETE FROM grid WHERE subdistrict_id=$1 AND id=$2")
+                .bind(sid)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for d in &b.creates {
+            out.created.push(insert_grid(&mut tx, sid, d).await?);
+        }
+        for c in &b.code_changes {
+            sqlx::query("INSERT INTO code_history (subdistrict_id, grid_id, old_code, new_code, actor, reason) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(sid)
+                .bind(c.id)
+                .bind(&c.old_code)
+                .bind(&c.new_code)
+                .bind(actor.name())
+                .bind(actor.reason())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for g in &out.changed {
+            let old = before.get(&g.id).map(feature_json);
+            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), old, Some(feature_json(g))).await?;
+        }
+        for (id, _) in &b.deletes {
+            if let Some(g) = before.remove(id) {
+                audit(&mut tx, sid, actor, &b.action, "grid", Some(*id), Some(feature_json(&g)), None).await?;
+                out.deleted.push(g);
+            }
+        }
+        for g in &out.created {
+            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), None, Some(feature_json(g))).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn code_history(&self, sid: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>> {
+        let rows = sqlx::query("SELECT grid_id, old_code, new_code, at, actor, reason FROM code_history WHERE subdistrict_id=$1 AND grid_id=$2 ORDER BY id")
+            .bind(sid)
+            .bind(grid)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CodeHistoryEntry {
+                    grid_id: r.try_get("grid_id")?,
+                    old_code: r.try_get("old_code")?,
+                    new_code: r.try_get("new_code")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 }
