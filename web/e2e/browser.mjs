@@ -137,3 +137,85 @@ export async function clickLngLat(page, lngLat) {
   }
   await page.mouse.click(p.x, p.y);
 }
+
+/** The gridd binary the editor tests start (their own server each, for a fresh store). */
+export const GRIDD_BIN = process.env.GRIDD_BIN ?? path.resolve(here, '../../target/debug/gridd');
+
+/**
+ * Start a private `gridd serve --demo` on a fresh GeoPackage and a free port,
+ * serving the built app (web/dist). Returns { url, stop }. Tests that edit
+ * use this, so each begins from the demo data and none sees another's edits.
+ */
+export async function startGridd() {
+  const { spawn } = await import('node:child_process');
+  if (!fs.existsSync(GRIDD_BIN)) throw new Error(`${GRIDD_BIN} not found: build gridd first (cargo build -p gridd)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-srv-'));
+  const child = spawn(
+    GRIDD_BIN,
+    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gridd did not start in 60 s:\n${err.slice(-2000)}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/[0-9.:]+/.exec(out);
+      // gridd prints its address once the store is loaded and it listens.
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gridd exited with ${code}:\n${err.slice(-2000)}`));
+    });
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON request to a given server; returns { status, body, headers }. */
+export async function request(base, method, pathname, body, headers = {}) {
+  const res = await fetch(`${base}${pathname}`, {
+    method,
+    headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+/** Screen position (page pixels) of a longitude/latitude on the map canvas. */
+export async function screenOf(page, lngLat) {
+  return page.evaluate((ll) => {
+    const map = window.__gridd.map;
+    const pt = map.project(ll);
+    const r = map.getCanvas().getBoundingClientRect();
+    return { x: r.left + pt.x, y: r.top + pt.y };
+  }, lngLat);
+}
+
+/** Fit the map to a bbox [minLon, minLat, maxLon, maxLat] at once. */
+export async function fitTo(page, bbox, padding = 60, maxZoom = 21) {
+  await page.evaluate(
+    ([b, p, z]) => window.__gridd.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { duration: 0, padding: p, maxZoom: z }),
+    [bbox, padding, maxZoom],
+  );
+  await mapIdle(page);
+}

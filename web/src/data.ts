@@ -66,8 +66,16 @@ export async function loadGrids(_map: MlMap, sub: Subdistrict, signal: AbortSign
  * edit touches at once, and serves tiles with `no-cache` + ETag, so a reload
  * costs one 304 per unchanged tile.
  */
-export function refreshGridTiles(map: MlMap): void {
-  if (map.getSource(SOURCES.grids.source)) map.refreshTiles(SOURCES.grids.source);
+export async function refreshGridTiles(map: MlMap): Promise<void> {
+  if (!map.getSource(SOURCES.grids.source)) return;
+  // A filter change (the editor shows the hidden grids again) makes MapLibre
+  // re-parse the tiles it holds; a refresh asked for in the same frame is
+  // lost in that reload. Let the map settle first.
+  await new Promise<void>((resolve) => {
+    map.once('idle', () => resolve());
+    map.triggerRepaint();
+  });
+  map.refreshTiles(SOURCES.grids.source);
 }
 
 /** True geometry of one grid, from what is loaded or else from the API. */

@@ -23,7 +23,7 @@ import { ApiError, api, getJson, reasonHeader, sendJson, type GridFeature, type 
 import { geometryBBox } from './geom';
 import { kindName, levelName, t, type MessageKey } from './i18n';
 import { EDIT_SOURCES, hideGrids, setOverlay } from './map';
-import { applyOp, closeRing, diffRing, openRing, snap, touches, type Pos, type VertexOp } from './topo';
+import { applyOp, closeRing, diffRing, openRing, samePos, snap, touches, type Pos, type VertexOp } from './topo';
 
 export type EditMode = 'idle' | 'vertices' | 'draw' | 'split' | 'merge';
 
@@ -232,7 +232,7 @@ export class Editor {
   private ensureDraw(): TerraDraw {
     if (this.draw) return this.draw;
     const snapping = {
-      toCustom: (event: TerraDrawMouseEvent) => this.snapTo(event),
+      toCustom: (event: TerraDrawMouseEvent, ctx: { currentCoordinate?: number }) => this.snapTo(event, ctx.currentCoordinate),
     };
     const draw = new TerraDraw({
       adapter: new TerraDrawMapLibreGLAdapter({ map: this.host.map, coordinatePrecision: 9 }),
@@ -284,15 +284,18 @@ export class Editor {
     return draw;
   }
 
-  private snapTo(event: TerraDrawMouseEvent): Position | undefined {
+  private snapTo(event: TerraDrawMouseEvent, dragged?: number): Position | undefined {
     if (!this.snapGeoms.length) return undefined;
     const map = this.host.map;
+    // A dragged vertex must not snap back onto its own (shared) old position.
+    const own = this.mode === 'vertices' && dragged !== undefined && this.lastRing ? this.lastRing[dragged] : null;
     const p = snap(
       { x: event.containerX, y: event.containerY },
       this.snapGeoms,
       (lng, lat) => map.project([lng, lat]),
       (x, y) => map.unproject([x, y]),
-      12,
+      10,
+      own ? (q) => samePos(q, own) : undefined,
     );
     return p ?? undefined;
   }
@@ -363,9 +366,10 @@ export class Editor {
       this.lastRing = null;
       if (!geometry) return;
       const id = draw.getFeatureId();
-      const res = draw.addFeatures([
-        { type: 'Feature', id, geometry: clone(geometry), properties: { mode: TD_POLYGON } },
-      ]);
+      // Terra Draw edits simple polygons: the outer ring is edited, holes are
+      // kept as they are and put back on saving.
+      const outer: Polygon = { type: 'Polygon', coordinates: [clone(geometry.coordinates[0])] };
+      const res = draw.addFeatures([{ type: 'Feature', id, geometry: outer, properties: { mode: TD_POLYGON } }]);
       if (!res[0]?.valid) {
         this.setMessage(`${t('edit.err.invalidGeometry')} ${res[0]?.reason ?? ''}`, true);
         return;
@@ -654,6 +658,8 @@ export class Editor {
     const features: Feature[] = [];
     if (s) for (const [id, g] of s.moved) features.push({ type: 'Feature', id, geometry: g, properties: { id } });
     setOverlay(this.host.map, EDIT_SOURCES.context, { type: 'FeatureCollection', features });
+    // Snap to the neighbours as they are now (shared vertices moved along).
+    if (s) this.snapGeoms = [...s.others].map(([id, f]) => s.moved.get(id) ?? f.geometry);
     hideGrids(this.host.map, s ? [...(s.gridId !== null ? [s.gridId] : []), ...s.moved.keys()] : []);
   }
 
@@ -681,7 +687,7 @@ export class Editor {
       parent_id: s.parentId,
       kind: a.kind,
       households: a.householdsOverride ? a.households : null,
-      responsible: a.responsible.filter((r) => r.name || r.phone),
+      responsible: a.responsible.filter((r) => r.name.trim()),
     };
     if (s.gridId !== null) properties.id = s.gridId;
     if (s.kind === 'new' && s.parentId === null) properties.subdistrict_id = s.subdistrictId;

@@ -127,7 +127,7 @@ window.__gridd = { map, selected: () => state.selected, editor: () => editor.sta
 
 /** After a write: reload the grid tiles, the tree and the labels. */
 async function refreshAfterEdit(): Promise<void> {
-  refreshGridTiles(map);
+  void refreshGridTiles(map);
   try {
     const [treeData, loaded] = await Promise.all([
       api.tree(),
@@ -540,7 +540,7 @@ async function switchSubdistrict(sub: Subdistrict): Promise<void> {
     renderLegend();
     const linked = pendingLink;
     pendingLink = null;
-    if (linked !== null && state.loaded.byId.has(linked)) select(linked, { fly: true });
+    if (linked !== null && (state.loaded.byId.has(linked) || tree.gridName(linked))) select(linked, { fly: true });
     showWarning();
   } catch (err) {
     if (ctrl.signal.aborted) return;

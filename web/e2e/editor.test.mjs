@@ -1,0 +1,354 @@
+// Browser tests of the grid editor. Each test starts its own gridd
+// (`target/debug/gridd serve --demo` on a fresh GeoPackage and a free port,
+// see startGridd in browser.mjs), so every edit starts from the demo data and
+// no test sees another's changes. GRIDD_URL is not used here.
+//   node --test web/e2e/editor.test.mjs
+// Screenshots go to artifacts/screenshots/ at the repository root.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
+
+/** Open the page of a private server with one grid selected (through a #grid= link). */
+async function openWith(t, gridId) {
+  const srv = await startGridd();
+  const b = await launch();
+  t.after(async () => {
+    await b.close();
+    await srv.stop();
+  });
+  const page = b.page;
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${srv.url}/${gridId ? `#grid=${gridId}` : ''}`);
+  if (gridId) await page.waitForFunction((id) => window.__gridd?.selected() === id, gridId);
+  await mapIdle(page);
+  return { srv, page, browser: b };
+}
+
+const editorState = (page) => page.evaluate(() => window.__gridd.editor());
+
+/** The editor's message, once one is shown. */
+async function editorMessage(page) {
+  const m = page.locator('#edit-message');
+  await m.waitFor();
+  return m.innerText();
+}
+
+/**
+ * Fail clearly when the server answered that an operation does not exist
+ * (404/405): the test waits on that endpoint.
+ */
+async function failIfMissing(page, endpoint) {
+  const msg = await page.locator('#edit-message').innerText().catch(() => '');
+  if (/HTTP 40[45]/.test(msg)) assert.fail(`waits on ${endpoint}: the server answered "${msg}"`);
+}
+
+/** A small axis-aligned square (degrees) around a point. */
+function square([x, y], dx, dy = dx / 2) {
+  return [
+    [x - dx, y - dy],
+    [x + dx, y - dy],
+    [x + dx, y + dy],
+    [x - dx, y + dy],
+  ];
+}
+
+/** Draw a polygon with Terra Draw by clicking its corners, then the first again to close it. */
+async function drawPolygon(page, corners) {
+  for (const c of corners) {
+    const p = await screenOf(page, c);
+    await page.mouse.click(p.x, p.y);
+    await page.waitForTimeout(120);
+  }
+  const first = await screenOf(page, corners[0]);
+  await page.mouse.click(first.x, first.y);
+  await page.waitForFunction(() => window.__gridd.editor().mode === 'vertices');
+}
+
+async function fillNew(page, { name, code }) {
+  await page.locator('#edit-name').fill(name);
+  await page.locator('#edit-code').fill(code);
+}
+
+/** Grids of one level, with their geometry, from the private server. */
+async function gridsOf(url, level) {
+  return (await request(url, 'GET', `/api/v1/grids?level=${level}`)).body.features;
+}
+
+const key = (p) => `${p[0]},${p[1]}`;
+
+describe('grid editor', () => {
+  test('draw a grid and save it', async (t) => {
+    const { srv, page } = await openWith(t, 33);
+    const parent = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const at = interiorPoint(parent.geometry);
+    const corners = square(at, 0.00008);
+    await fitTo(page, [at[0] - 0.0004, at[1] - 0.0002, at[0] + 0.0004, at[1] + 0.0002]);
+    await page.locator('#edit-new').click();
+    await page.waitForFunction(() => window.__gridd.editor().mode === 'draw');
+    await drawPolygon(page, corners);
+    await screenshot(page, '10-editor-drawn');
+    const code = `${parent.properties.code}001`;
+    // The suggested code (GET /grids/{id}/next-code) is used when the server has it.
+    const suggested = await page.locator('#edit-code').inputValue();
+    await fillNew(page, { name: '测试楼层网格', code: suggested || code });
+    await page.locator('#edit-person-add').click();
+    await page.locator('#edit-person-0-name').fill('张三');
+    await page.locator('#edit-person-0-role').fill('网格员');
+    await page.locator('#edit-person-0-phone').fill('13800000000');
+    await page.locator('#edit-save').click();
+    await page.waitForFunction(() => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open);
+    const dialogOpen = await page.evaluate(() => document.querySelector('#edit-dialog').open);
+    assert.equal(dialogOpen, false, 'a grid inside its parent, touching nothing, has no coverage problem');
+    await failIfMissing(page, 'POST /api/v1/grids');
+    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    const children = (await request(srv.url, 'GET', '/api/v1/grids/33/children')).body.features;
+    const created = children.find((f) => f.properties.name === '测试楼层网格');
+    assert.ok(created, 'the new grid is stored under its parent');
+    assert.equal(created.properties.level, 4);
+    assert.equal(created.geometry.coordinates[0].length, 5, 'four corners and the closing point');
+    await page.waitForFunction((id) => window.__gridd.selected() === id, created.properties.id);
+    await mapIdle(page);
+    // The new grid is drawn from the tiles after the save.
+    await page
+      .waitForFunction(
+        (id) => window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).some((f) => f.properties.id === id),
+        created.properties.id,
+      )
+      .catch(async (e) => {
+        const seen = await page.evaluate(() => ({
+          zoom: window.__gridd.map.getZoom(),
+          l4: window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id),
+        }));
+        throw new Error(`the new grid ${created.properties.id} is not in the L4 tiles: ${JSON.stringify(seen)} (${e.message})`);
+      });
+    await screenshot(page, '11-editor-saved');
+  });
+
+  test('an overlap shows a warning before saving', async (t) => {
+    // A new L3 grid drawn inside an existing L3 sibling (under the same L2 parent).
+    const { srv, page } = await openWith(t, 7);
+    const sibling = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const at = interiorPoint(sibling.geometry);
+    await fitTo(page, [at[0] - 0.0004, at[1] - 0.0002, at[0] + 0.0004, at[1] + 0.0002]);
+    await page.keyboard.press('n');
+    await page.waitForFunction(() => window.__gridd.editor().mode === 'draw');
+    await drawPolygon(page, square(at, 0.0001));
+    await fillNew(page, { name: '重叠测试', code: '320508990001001099' });
+    await page.locator('#edit-save').click();
+    const dialog = page.locator('#edit-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    assert.match(await dialog.innerText(), /破坏覆盖|breaks coverage/);
+    const kinds = await page.locator('#edit-problems li').evaluateAll((els) => els.map((e) => e.dataset.kind));
+    assert.ok(kinds.includes('overlap'), `problems listed: ${kinds}`);
+    const drawn = await page.evaluate(() => window.__gridd.map.getSource('edit-problems')._data?.features?.length ?? -1);
+    assert.ok(drawn !== 0, 'the problems are drawn on the map');
+    await mapIdle(page);
+    await screenshot(page, '12-editor-overlap-warning');
+    // Saving without a reason is refused; cancelling keeps the draft unsaved.
+    await page.locator('#edit-dialog-ok').click();
+    assert.ok(await dialog.isVisible(), 'a reason is required');
+    await page.locator('#edit-dialog-cancel').click();
+    const children = (await request(srv.url, 'GET', '/api/v1/grids/7/children')).body.features;
+    assert.ok(!children.some((f) => f.properties.name === '重叠测试'), 'nothing was saved');
+    // Confirming with a reason saves it (the reason goes in X-Gridd-Reason).
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/v1\/grids$/.test(r.url()));
+    await page.locator('#edit-save').click();
+    await dialog.waitFor({ state: 'visible' });
+    await page.locator('#edit-reason').fill('临时划分，下周调整');
+    await page.locator('#edit-dialog-ok').click();
+    const req = await sent;
+    assert.equal(decodeURIComponent(req.headers()['x-gridd-reason']), '临时划分，下周调整');
+  });
+
+  test('a stale edit shows the conflict and can be reapplied', async (t) => {
+    const { srv, page } = await openWith(t, 33);
+    await page.keyboard.press('e');
+    await page.waitForFunction(() => window.__gridd.editor().session?.gridId === 33);
+    await page.locator('#edit-name').fill('我的修改');
+    // Someone else changes the grid behind the page's back.
+    const cur = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const other = await request(
+      srv.url,
+      'PUT',
+      '/api/v1/grids/33',
+      { type: 'Feature', geometry: cur.geometry, properties: { ...cur.properties, name: '别人的修改' } },
+      { 'If-Match': `"${cur.properties.version}"` },
+    );
+    assert.equal(other.status, 200, JSON.stringify(other.body));
+    await page.locator('#edit-save').click();
+    await page.locator('#edit-conflict').waitFor();
+    assert.match(await page.locator('#edit-conflict').innerText(), new RegExp(`${other.body.properties.version}`));
+    const dashed = await page.evaluate(() => window.__gridd.map.getSource('edit-conflict')._data?.features?.length ?? -1);
+    assert.notEqual(dashed, 0, 'the other version is drawn');
+    await mapIdle(page);
+    await screenshot(page, '13-editor-conflict');
+    await page.locator('#edit-conflict-reapply').click();
+    await page.waitForFunction(() => window.__gridd.editor().session === null);
+    const after = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    assert.equal(after.properties.name, '我的修改');
+    assert.equal(after.properties.version, other.body.properties.version + 1);
+  });
+
+  test('moving a shared vertex changes both grids and keeps coverage clean', async (t) => {
+    const srv0 = await startGridd();
+    // A vertex shared by exactly two L3 grids of one parent and by no L2 grid (inside the parent).
+    let pick;
+    try {
+      const l3 = await gridsOf(srv0.url, 3);
+      const l2 = await gridsOf(srv0.url, 2);
+      const onL2 = new Set(l2.flatMap((f) => f.geometry.coordinates.flat().map(key)));
+      const owners = new Map();
+      for (const f of l3) {
+        for (const p of f.geometry.coordinates[0].slice(0, -1)) {
+          const k = key(p);
+          if (!owners.has(k)) owners.set(k, new Set());
+          owners.get(k).add(f.properties.id);
+        }
+      }
+      for (const f of l3) {
+        const ring = f.geometry.coordinates[0];
+        for (let i = 1; i < ring.length - 1 && !pick; i++) {
+          const k = key(ring[i]);
+          const ids = [...owners.get(k)];
+          if (ids.length === 2 && !onL2.has(k)) pick = { a: f.properties.id, b: ids.find((x) => x !== f.properties.id), at: ring[i] };
+        }
+        if (pick) break;
+      }
+    } finally {
+      await srv0.stop();
+    }
+    assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
+    const { srv, page } = await openWith(t, pick.a);
+    const before = {
+      a: (await request(srv.url, 'GET', `/api/v1/grids/${pick.a}`)).body,
+      b: (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body,
+      coverage: (await request(srv.url, 'GET', '/api/v1/coverage')).body,
+    };
+    const d = 0.00004;
+    await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
+    await page.keyboard.press('e');
+    await page.waitForFunction((id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id, pick.a);
+    await mapIdle(page);
+    const from = await screenOf(page, pick.at);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 3 * k, from.y + 2 * k);
+    await page.mouse.up();
+    await page.waitForFunction(() => (window.__gridd.editor().session?.ops ?? 0) > 0);
+    const st = await editorState(page);
+    assert.equal(st.session.ops, 1, 'one vertex move recorded');
+    assert.match(await page.locator('.edit-note').innerText(), /1/);
+    await screenshot(page, '14-editor-shared-vertex-moved');
+    await page.locator('#edit-save').click();
+    await page.waitForFunction(
+      () => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open,
+    );
+    if (await page.evaluate(() => document.querySelector('#edit-dialog').open)) {
+      const problems = await page.locator('#edit-problems').innerText();
+      assert.fail(`the coverage preview reported problems for a shared-vertex move: ${problems}`);
+    }
+    await failIfMissing(page, 'POST /api/v1/edits/move-vertex');
+    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    const a = (await request(srv.url, 'GET', `/api/v1/grids/${pick.a}`)).body;
+    const b = (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body;
+    assert.ok(a.properties.version > before.a.properties.version, 'grid A changed');
+    assert.ok(b.properties.version > before.b.properties.version, 'grid B (the neighbour) changed too');
+    const has = (g, p) => g.geometry.coordinates.flat().some((q) => key(q) === key(p));
+    assert.ok(!has(a, pick.at) && !has(b, pick.at), 'the old vertex is gone from both');
+    const coverage = (await request(srv.url, 'GET', '/api/v1/coverage')).body;
+    assert.ok(coverage.defects <= before.coverage.defects, `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`);
+    await mapIdle(page);
+    await screenshot(page, '15-editor-shared-vertex-saved');
+  });
+
+  test('split a grid in two and merge them back', async (t) => {
+    const { srv, page } = await openWith(t, 33);
+    const g = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const before = (await request(srv.url, 'GET', `/api/v1/grids/${g.properties.parent_id}/children`)).body.features.length;
+    const at = interiorPoint(g.geometry);
+    const xs = g.geometry.coordinates[0].map((p) => p[0]);
+    const line = [
+      [Math.min(...xs) - 0.0003, at[1]],
+      [Math.max(...xs) + 0.0003, at[1]],
+    ];
+    const ys = g.geometry.coordinates[0].map((p) => p[1]);
+    await fitTo(page, [line[0][0], Math.min(...ys), line[1][0], Math.max(...ys)], 30);
+    await page.keyboard.press('s');
+    await page.waitForFunction(() => window.__gridd.editor().mode === 'split');
+    const p0 = await screenOf(page, line[0]);
+    const p1 = await screenOf(page, line[1]);
+    await page.mouse.click(p0.x, p0.y);
+    await page.waitForTimeout(150);
+    await page.mouse.click(p1.x, p1.y);
+    await page.waitForTimeout(150);
+    await page.mouse.click(p1.x, p1.y); // the last point again finishes the line
+    await page.waitForFunction(() => window.__gridd.editor().mode !== 'split' || !!document.querySelector('#edit-message'));
+    await page.locator('#edit-message').waitFor();
+    await failIfMissing(page, 'POST /api/v1/grids/{id}/split');
+    const children = (await request(srv.url, 'GET', `/api/v1/grids/${g.properties.parent_id}/children`)).body.features;
+    assert.equal(children.length, before + 1, `split made one more grid: ${await editorMessage(page)}`);
+    const created = children.find((f) => f.properties.id > 78); // the demo's ids end at 78
+    await mapIdle(page);
+    await screenshot(page, '16-editor-split');
+    // Merge the new part back: 33 is still selected; M, then click the other part.
+    await page.waitForFunction(() => window.__gridd.selected() === 33);
+    await page.keyboard.press('m');
+    await page.waitForFunction(() => window.__gridd.editor().mode === 'merge');
+    const other = interiorPoint(created.geometry);
+    const q = await screenOf(page, other);
+    await page.mouse.click(q.x, q.y);
+    await page.locator('#edit-dialog').waitFor({ state: 'visible' });
+    await page.locator('#edit-dialog-ok').click();
+    await page.locator('#edit-message').waitFor();
+    await failIfMissing(page, 'POST /api/v1/grids/merge');
+    const after = (await request(srv.url, 'GET', `/api/v1/grids/${g.properties.parent_id}/children`)).body.features;
+    assert.equal(after.length, before, 'merged back');
+    await screenshot(page, '17-editor-merged');
+  });
+
+  test('undo and redo a vertex move; help overlay; import reports failures', async (t) => {
+    const { page } = await openWith(t, 36);
+    await page.keyboard.press('?');
+    await page.locator('#edit-help').waitFor();
+    assert.match(await page.locator('#edit-help').innerText(), /Ctrl\+Z/);
+    await screenshot(page, '18-editor-help');
+    await page.keyboard.press('Escape');
+    await page.locator('#edit-help').waitFor({ state: 'hidden' });
+    await page.keyboard.press('e');
+    await page.waitForFunction(() => window.__gridd.editor().mode === 'vertices');
+    const g = await page.evaluate(() => fetch('api/v1/grids/36').then((r) => r.json()));
+    const v = g.geometry.coordinates[0][1];
+    const d = 0.00005;
+    await fitTo(page, [v[0] - d, v[1] - d / 2, v[0] + d, v[1] + d / 2], 40, 22);
+    const from = await screenOf(page, v);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 4 * k, from.y - 3 * k);
+    await page.mouse.up();
+    await page.waitForFunction(() => window.__gridd.editor().session?.ops === 1);
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => window.__gridd.editor().session?.ops === 0);
+    assert.equal((await editorState(page)).session.redo, 1);
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForFunction(() => window.__gridd.editor().session?.ops === 1);
+    // Discard the session, then import a file with one good and one bad feature.
+    await page.locator('#edit-cancel').click();
+    await page.locator('#edit-dialog-ok').click();
+    await page.waitForFunction(() => window.__gridd.editor().session === null);
+    const at = interiorPoint(g.geometry);
+    const file = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[...square(at, 0.00003), square(at, 0.00003)[0]]] }, properties: { name: '导入一', code: `${g.properties.code}001`, kind: 'commercial' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] }, properties: { name: '坏的' } },
+      ],
+    };
+    await page.locator('#edit-import-file').setInputFiles({ name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) });
+    await page.locator('#edit-import-report').waitFor();
+    const report = await page.locator('#edit-import-report').innerText();
+    assert.match(report, /1.*1/);
+    assert.equal(await page.locator('#edit-import-report li[data-index="1"]').count(), 1, report);
+    await screenshot(page, '19-editor-import');
+  });
+});
