@@ -4,6 +4,7 @@
 
 mod cli;
 mod docs;
+mod edits;
 mod grids;
 mod lookup;
 mod tiles;

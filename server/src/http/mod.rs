@@ -3,6 +3,7 @@
 
 pub(crate) mod coverage;
 mod docs;
+mod edits;
 mod grids;
 mod lookup;
 pub mod problem;
@@ -42,6 +43,7 @@ pub fn router(app: State, web: &WebConfig) -> Router {
     let api = Router::new()
         .merge(subdistricts::router())
         .merge(grids::router())
+        .merge(edits::router())
         .merge(coverage::router())
         .merge(lookup::router())
         .merge(reference::router())

@@ -135,6 +135,8 @@ pub struct EditResult {
     pub created: Vec<Grid>,
     /// The deleted grids, as they were.
     pub deleted: Vec<Grid>,
+    /// The codes changed (as recorded in `code_history`).
+    pub code_changes: Vec<CodeChange>,
 }
 
 /// One row of `code_history`.

@@ -491,6 +491,7 @@ impl Store for PostgisStore {
             audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), None, Some(feature_json(g))).await?;
         }
         tx.commit().await?;
+        out.code_changes = b.code_changes.clone();
         Ok(out)
     }
 
