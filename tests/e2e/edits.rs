@@ -58,7 +58,9 @@ async fn stored_versions(s: &Server) -> HashMap<i64, (i64, String)> {
     s.stored().await.grids.into_iter().map(|g| (g.id, (g.version, g.draft.code))).collect()
 }
 
-fn key(c: Coord) -> (u64, u64) {
+type Key = (u64, u64);
+
+fn key(c: Coord) -> Key {
     (c.x.to_bits(), c.y.to_bits())
 }
 
@@ -159,7 +161,7 @@ async fn split_then_merge_back(b: Backend) {
 /// A vertex in the middle of an edge chain shared by exactly two L3 grids (its
 /// neighbours along both rings are shared too), with the two grids.
 fn shared_mid_vertex(l3: &[Value]) -> (Coord, Value, Value) {
-    let mut owners: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
+    let mut owners: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, f) in l3.iter().enumerate() {
         let mut seen = HashSet::new();
         for r in ring_coords(&geom(f)) {
@@ -226,7 +228,7 @@ async fn shared_vertex_moves_in_both_grids(b: Backend) {
 
 /// An edge (p, q) present, consecutively, in the rings of two L3 grids.
 fn shared_edge(l3: &[Value]) -> (Coord, Coord, i64, i64) {
-    let mut edges: HashMap<((u64, u64), (u64, u64)), Vec<i64>> = HashMap::new();
+    let mut edges: HashMap<(Key, Key), Vec<i64>> = HashMap::new();
     for f in l3 {
         for r in ring_coords(&geom(f)) {
             for w in r.windows(2) {

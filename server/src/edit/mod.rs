@@ -32,7 +32,7 @@ pub const MAX_TOLERANCE_M: f64 = 10.0;
 /// metres: the computed point lies on the edge up to rounding (~1e-11 m).
 const SPLIT_NEIGHBOUR_TOLERANCE_M: f64 = 1e-6;
 
-fn grid<'a>(atlas: &'a Atlas, id: GridId) -> Result<&'a Grid, Error> {
+fn grid(atlas: &Atlas, id: GridId) -> Result<&Grid, Error> {
     atlas.grid(id).map(|g| &g.grid).ok_or_else(|| Error::NotFound(format!("grid {id}")))
 }
 
@@ -79,7 +79,7 @@ pub fn apportion(total: i32, weights: &[f64]) -> Vec<i32> {
     if weights.is_empty() {
         return vec![];
     }
-    if !(sum > 0.0) {
+    if sum.is_nan() || sum <= 0.0 {
         let mut v = vec![0; weights.len()];
         v[0] = total;
         return v;
@@ -112,7 +112,7 @@ pub fn household_weights(atlas: &Atlas, pieces: &[Polygon]) -> Vec<f64> {
         }
         let fp = area_of(&b.footprint);
         let a = fp.unsigned_area();
-        if !(a > 0.0) {
+        if a.is_nan() || a <= 0.0 {
             continue;
         }
         for (i, p) in pieces.iter().enumerate() {

@@ -198,7 +198,7 @@ pub fn cut(area: &MultiPolygon, line: &LineString) -> Result<(Vec<Polygon>, Vec<
     if (got - want).abs() > 1e-9 * want.max(f64::MIN_POSITIVE) {
         return Err(TopoError::Unsupported(format!("the pieces' area {got} differs from the grid's {want}")));
     }
-    new_vertices.sort_by(|a, b| key(*a).cmp(&key(*b)));
+    new_vertices.sort_by_key(|a| key(*a));
     new_vertices.dedup_by(|a, b| key(*a) == key(*b));
     Ok((parts, new_vertices))
 }

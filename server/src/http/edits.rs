@@ -49,7 +49,7 @@ fn answer(out: &EditResult) -> Response {
     .into_response()
 }
 
-fn object<'a>(body: &'a Value) -> Result<&'a serde_json::Map<String, Value>, Error> {
+fn object(body: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
     body.as_object().ok_or_else(|| Error::invalid("body", "must be a JSON object"))
 }
 
