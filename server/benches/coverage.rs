@@ -32,7 +32,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn bench(c: &mut Criterion) {
     let (s, grids, buildings) = synthetic::hierarchy(&Spec::bench());
     let config = Config::default();
-    let input = Input { subdistrict: &s, grids: grids.iter().collect(), buildings: buildings.iter().collect() };
+    let input = Input {
+        subdistrict: &s,
+        grids: grids.iter().collect(),
+        buildings: buildings.iter().collect(),
+    };
     let r = audit(&input, &config);
     eprintln!(
         "coverage bench data: {} grids ({} L3), {} buildings; audit finds {} defects, {} warnings; noise slivers L3: {} gaps {} overlaps {} outside",
@@ -45,12 +49,18 @@ fn bench(c: &mut Criterion) {
         r.levels[2].noise.overlaps,
         r.levels[2].noise.outside
     );
+    eprintln!("phases (ms, one cold run): {:?}", r.timings_ms);
     let mut g = c.benchmark_group("coverage");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.bench_function("audit 3000 L3 + 20000 buildings", |b| b.iter(|| audit(&input, &config)));
+    g.bench_function("audit 3000 L3 + 20000 buildings", |b| {
+        b.iter(|| audit(&input, &config))
+    });
 
     let atlas = Atlas::build(vec![s.clone()], grids.clone(), buildings.clone(), vec![]);
-    let target = grids.iter().find(|g| g.draft.level == 3 && g.draft.code.ends_with("002")).expect("an L3 grid");
+    let target = grids
+        .iter()
+        .find(|g| g.draft.level == 3 && g.draft.code.ends_with("002"))
+        .expect("an L3 grid");
     let mut draft = target.draft.clone();
     if let geo::Geometry::Polygon(p) = &mut draft.geometry {
         p.exterior_mut(|r| {
@@ -58,8 +68,14 @@ fn bench(c: &mut Criterion) {
             r.0[1].y += 1.0e-5;
         });
     }
-    let edit = Edit { id: Some(target.id), subdistrict_id: s.id, draft };
-    g.bench_function("preview of a dragged vertex (L3)", |b| b.iter(|| preview(&atlas, &edit, &config)));
+    let edit = Edit {
+        id: Some(target.id),
+        subdistrict_id: s.id,
+        draft,
+    };
+    g.bench_function("preview of a dragged vertex (L3)", |b| {
+        b.iter(|| preview(&atlas, &edit, &config))
+    });
     g.finish();
 
     if std::env::var("COVERAGE_BENCH_COMPARE").as_deref() != Ok("0") {
@@ -67,7 +83,13 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-fn compare(s: &Subdistrict, grids: &[Grid], buildings: &[Building], input: &Input<'_>, config: &Config) {
+fn compare(
+    s: &Subdistrict,
+    grids: &[Grid],
+    buildings: &[Building],
+    input: &Input<'_>,
+    config: &Config,
+) {
     let ours = median(
         (0..7)
             .map(|_| {
@@ -78,14 +100,21 @@ fn compare(s: &Subdistrict, grids: &[Grid], buildings: &[Building], input: &Inpu
             .collect(),
     );
     println!("\n== coverage audit, same data, one run ==");
-    println!("gridd audit (3 levels, overlaps, nesting, codes, sizes, buildings): {:.1} ms (median of 7)", ours * 1e3);
+    println!(
+        "gridd audit (3 levels, overlaps, nesting, codes, sizes, buildings): {:.1} ms (median of 7)",
+        ours * 1e3
+    );
     match std::env::var("DATABASE_URL") {
         Ok(url) => match postgis(&url, s, grids, buildings, config.tolerance_m) {
             Ok((total, per)) => {
                 for (name, secs, row) in &per {
                     println!("  postgis {name}: {:.1} ms  {row}", secs * 1e3);
                 }
-                println!("PostGIS SQL, same checks: {:.1} ms → gridd is {:.1}× faster", total * 1e3, total / ours);
+                println!(
+                    "PostGIS SQL, same checks: {:.1} ms → gridd is {:.1}× faster",
+                    total * 1e3,
+                    total / ours
+                );
             }
             Err(e) => println!("PostGIS comparison failed: {e}"),
         },
@@ -101,31 +130,53 @@ fn compare(s: &Subdistrict, grids: &[Grid], buildings: &[Building], input: &Inpu
         })).collect::<Vec<_>>(),
     });
     if let Err(e) = std::fs::write(&path, fc.to_string()) {
-        println!("GEOS comparison skipped: cannot write {}: {e}", path.display());
+        println!(
+            "GEOS comparison skipped: cannot write {}: {e}",
+            path.display()
+        );
         return;
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/coverage_geos.py");
     let python = std::env::var("GRIDD_PYTHON").unwrap_or_else(|_| "python3".into());
-    match std::process::Command::new(python).arg(script).arg(&path).arg(config.tolerance_m.to_string()).output() {
+    match std::process::Command::new(python)
+        .arg(script)
+        .arg(&path)
+        .arg(config.tolerance_m.to_string())
+        .output()
+    {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout);
             println!("GEOS coverage validation (shapely): {}", text.trim());
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
                 && let Some(t) = v["total_s"].as_f64()
             {
-                println!("GEOS coverage_is_valid + coverage_invalid_edges, all levels: {:.1} ms", t * 1e3);
+                println!(
+                    "GEOS coverage_is_valid + coverage_invalid_edges, all levels: {:.1} ms",
+                    t * 1e3
+                );
             }
         }
-        Ok(o) => println!("GEOS comparison failed: {}", String::from_utf8_lossy(&o.stderr).trim()),
+        Ok(o) => println!(
+            "GEOS comparison failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
         Err(e) => println!("GEOS comparison skipped: {e}"),
     }
 }
 
 type Timings = (f64, Vec<(String, f64, String)>);
 
-fn postgis(url: &str, s: &Subdistrict, grids: &[Grid], buildings: &[Building], tol: f64) -> Result<Timings, Box<dyn std::error::Error>> {
+fn postgis(
+    url: &str,
+    s: &Subdistrict,
+    grids: &[Grid],
+    buildings: &[Building],
+    tol: f64,
+) -> Result<Timings, Box<dyn std::error::Error>> {
     use sqlx::{Executor, Row};
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
         pool.execute(
@@ -179,7 +230,7 @@ fn postgis(url: &str, s: &Subdistrict, grids: &[Grid], buildings: &[Building], t
                 let t = Instant::now();
                 let rows = sqlx::query(st).fetch_all(&pool).await?;
                 let secs = t.elapsed().as_secs_f64();
-                let first: String = rows.first().and_then(|r| r.try_get::<String, _>(0).ok()).unwrap_or_default();
+let first: String = st.lines().next().unwrap_or_default().trim_start_matches("-- ").chars().take(60).collect();
                 let detail: Vec<String> = rows
                     .iter()
                     .map(|r| {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod coverage;
 mod docs;
 mod edits;
 mod grids;

@@ -122,6 +122,14 @@ pub fn audit(input: &Input<'_>, config: &Config) -> Report {
             .bounding_rect()
             .unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero())),
     );
+    let mut timings = Vec::new();
+    let mut lap = {
+        let mut t = Instant::now();
+        move |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+            timings.push((name, t.elapsed().as_secs_f64() * 1000.0));
+            t = Instant::now();
+        }
+    };
     let (boundary, _) = project(&frame, &s.boundary);
     let nodes: Vec<Node> = par::map(&input.grids, |g| {
         let (shape, bbox) = project(&frame, &g.draft.geometry);
@@ -131,17 +139,25 @@ pub fn audit(input: &Input<'_>, config: &Config) -> Report {
             bbox,
         }
     });
+    lap("project", &mut timings);
     let ctx = Ctx::new(&frame, &boundary, &nodes, config, &s.code);
     let deepest = nodes.iter().map(|n| n.grid.draft.level).max().unwrap_or(0);
-    let mut levels: Vec<LevelReport> = (1..=deepest).map(|l| ctx.level(l)).collect();
-
+    let mut levels = Vec::new();
+    for l in 1..=deepest {
+        let (report, groups_ms) = ctx.level(l);
+        timings.push((LEVEL_GROUPS[usize::from(l.clamp(1, 5)) - 1], groups_ms));
+        lap(LEVEL_NAMES[usize::from(l.clamp(1, 5)) - 1], &mut timings);
+        levels.push(report);
+    }
     ctx.grid_rules(&mut levels);
+    lap("validity and codes", &mut timings);
     let mut households: HashMap<usize, i64> = HashMap::new();
     if let Some(l3) = levels.get_mut(usize::from(BUILDING_LEVEL) - 1) {
         let (problems, from_buildings) = ctx.buildings(&input.buildings);
         households = from_buildings;
         l3.problems.extend(problems);
     }
+    lap("buildings", &mut timings);
     ctx.size_rule(&mut levels, &households);
 
     let mut defects = 0;
@@ -165,8 +181,18 @@ pub fn audit(input: &Input<'_>, config: &Config) -> Report {
         buildings: input.buildings.len(),
         levels,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
+        timings_ms: timings,
     }
 }
+
+const LEVEL_GROUPS: [&str; 5] = [
+    "L1 gaps and nesting",
+    "L2 gaps and nesting",
+    "L3 gaps and nesting",
+    "L4 gaps and nesting",
+    "L5 gaps and nesting",
+];
+const LEVEL_NAMES: [&str; 5] = ["L1 total", "L2 total", "L3 total", "L4 total", "L5 total"];
 
 pub(super) const METHOD: &str = "areas and widths in metres in an equirectangular frame tangent at the subdistrict's centre on the WGS 84 ellipsoid; \
 width = short side of the rectangle with the piece's area and perimeter; a piece is noise when an inward buffer of half the tolerance erases it";
@@ -248,7 +274,7 @@ impl<'a, 'n> Ctx<'a, 'n> {
     }
 
     /// Gaps, overlaps and nesting of one level.
-    pub fn level(&self, level: u8) -> LevelReport {
+    pub fn level(&self, level: u8) -> (LevelReport, f64) {
         let of_level: Vec<usize> = (0..self.nodes.len())
             .filter(|&i| self.nodes[i].grid.draft.level == level)
             .collect();
@@ -285,7 +311,9 @@ impl<'a, 'n> Ctx<'a, 'n> {
             noise: Noise::default(),
             problems: Vec::new(),
         };
+        let t = Instant::now();
         let results = par::map(&groups, |g| self.group(level, g));
+        let groups_ms = t.elapsed().as_secs_f64() * 1000.0;
         for (target, covered, problems, gap_noise, out_noise) in results {
             report.target_area_m2 += target;
             report.covered_area_m2 += covered;
@@ -304,7 +332,7 @@ impl<'a, 'n> Ctx<'a, 'n> {
         } else {
             0.0
         };
-        report
+        (report, groups_ms)
     }
 
     /// One parent: the union of its children, the parent minus the union (gaps),

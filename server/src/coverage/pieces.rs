@@ -124,10 +124,48 @@ pub fn split(mp: MultiPolygon, tol: f64) -> (Vec<Piece>, Slivers) {
 /// Exact shortcuts: a piece smaller than the tolerance circle, or a convex piece
 /// whose inscribed radius (at most `2A/P`) is below `r`.
 fn is_noise(p: &Polygon, a: f64, r: f64) -> bool {
-    if a < std::f64::consts::PI * r * r {
+    if a < std::f64::consts::PI * r * r || slab_width(p) < 2.0 * r {
         return true;
     }
     p.interiors().is_empty() && p.exterior().is_convex() && 2.0 * a / perimeter(p) < r
+}
+
+/// The width of the piece across its long axis (the line through its two most
+/// distant vertices, approximately): an inscribed circle cannot be wider than any
+/// slab that holds the piece, so this bounds its diameter from above. Slivers
+/// along a straight shared edge, whatever their zigzag, come out as thin as they
+/// are.
+fn slab_width(p: &Polygon) -> f64 {
+    let ring = &p.exterior().0;
+    let Some(&first) = ring.first() else {
+        return 0.0;
+    };
+    let far = |from: geo::Coord| {
+        ring.iter()
+            .copied()
+            .max_by(|x, y| {
+                (*x - from)
+                    .x
+                    .hypot((*x - from).y)
+                    .total_cmp(&(*y - from).x.hypot((*y - from).y))
+            })
+            .unwrap_or(from)
+    };
+    let a = far(first);
+    let b = far(a);
+    let d = b - a;
+    let len = d.x.hypot(d.y);
+    if len == 0.0 {
+        return 0.0;
+    }
+    let (nx, ny) = (-d.y / len, d.x / len);
+    let (lo, hi) = ring
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+            let t = (c.x - a.x) * nx + (c.y - a.y) * ny;
+            (lo.min(t), hi.max(t))
+        });
+    hi - lo
 }
 
 #[cfg(test)]

@@ -216,7 +216,7 @@ fn svg(p: &Problem) -> String {
     };
     let metres = span * 111_320.0;
     format!(
-        "<svg width=160 height=160 viewBox=\"0 0 160 160\" xmlns=\"http://www.w3.org/2000/svg\"><path d=\"{d}\" fill=\"{colour}\" fill-opacity=\".35\" stroke=\"{colour}\" stroke-width=\"1\" fill-rule=\"evenodd\"/>\
+        "<svg width=160 height=160 viewBox=\"0 0 160 160\"><path d=\"{d}\" fill=\"{colour}\" fill-opacity=\".35\" stroke=\"{colour}\" stroke-width=\"1\" fill-rule=\"evenodd\"/>\
 <text x=4 y=154 font-size=10 fill=\"#555\">{:.0} m across</text></svg>",
         metres
     )

@@ -180,6 +180,8 @@ pub struct Report {
     pub levels: Vec<LevelReport>,
     /// Time taken, milliseconds.
     pub elapsed_ms: f64,
+    /// Time taken by each phase, milliseconds.
+    pub timings_ms: Vec<(&'static str, f64)>,
 }
 
 impl Report {
