@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo::{Area, BooleanOps, Coord, Geometry, MultiPolygon, Validation};
+use geo::{Area, BooleanOps, Coord, Distance, Geometry, MultiPolygon, Validation};
 use gridd_e2e::{Backend, Server, both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -128,10 +128,28 @@ async fn split_then_merge_back(b: Backend) {
     assert!(overlap <= 1e-9 * a0, "pieces do not overlap: {overlap}");
     let union = mp(&gk).union(&mp(&gn)).unsigned_area();
     assert!((union - a0).abs() <= 1e-9 * a0);
-    // Every changed grid other than the split one only gained the cut points.
+    // Where the line met the boundary, neighbours (any level) whose edges pass
+    // there got the same vertex: no T-junction is left.
+    let original: HashSet<Key> = ring_coords(&g0).into_iter().flatten().map(key).collect();
+    let cuts: Vec<Coord> = ring_coords(&gn).into_iter().flatten().filter(|c| !original.contains(&key(*c))).collect();
+    assert!(!cuts.is_empty());
+    let (_, all) = s.get("/api/v1/grids").await;
+    let mut others = 0;
+    for f in all["features"].as_array().unwrap() {
+        let rings = ring_coords(&geom(f));
+        for c in &cuts {
+            let passes = rings.iter().any(|r| r.windows(2).any(|w| geo::Euclidean.distance(&geo::Line::new(w[0], w[1]), &geo::Point(*c)) < 1e-11));
+            if passes {
+                others += usize::from(id(f) != gid && id(f) != id(new));
+                assert!(rings.iter().flatten().any(|v| key(*v) == key(*c)), "grid {} has the cut point {c:?} as a vertex", id(f));
+            }
+        }
+    }
+    assert!(others > 0, "the cut met at least one neighbour's edge");
+    assert!(changed.len() > 1, "neighbours are answered as changed");
     for c in changed.iter().filter(|c| id(c) != gid) {
-        let before = one(&s, id(c)).await;
-        assert_eq!(before["properties"]["version"], c["properties"]["version"]);
+        let now = one(&s, id(c)).await;
+        assert_eq!(now["properties"]["version"], c["properties"]["version"]);
     }
     // The store holds what the answer said.
     let stored = stored_versions(&s).await;
