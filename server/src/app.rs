@@ -265,14 +265,16 @@ impl App {
         let mut areas = Vec::new();
         {
             let mut atlas = self.atlas.write();
-            for g in &out.deleted {
-                if let Some(old) = atlas.remove_grid(g.id) {
+            // Remove every touched grid first, then put the new versions: codes may
+            // have moved from one grid to another (renumbering).
+            for id in out.deleted.iter().chain(&out.changed).map(|g| g.id) {
+                if let Some(old) = atlas.remove_grid(id) {
                     areas.push(old.bbox);
                 }
             }
             for g in out.changed.iter().chain(&out.created) {
                 areas.push(bbox(g));
-                areas.extend(atlas.put_grid(g.clone()));
+                atlas.put_grid(g.clone());
             }
         }
         self.publish(areas);

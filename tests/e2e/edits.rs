@@ -375,6 +375,14 @@ async fn renumber_after_split_follows_reading_order(b: Backend) {
     }
     let stored = s.stored().await;
     let by_id: HashMap<i64, String> = stored.grids.iter().map(|g| (g.id, g.draft.code.clone())).collect();
+    {
+        // The server's index by code agrees after codes moved between grids.
+        use gridd::domain::grid::TreeView;
+        let atlas = s.app.atlas();
+        for g in &stored.grids {
+            assert_eq!(atlas.grid_by_code(g.subdistrict_id, &g.draft.code), Some(g.id), "code {} → grid {}", g.draft.code, g.id);
+        }
+    }
     for f in level(&s, 2).await {
         assert_eq!(by_id[&id(&f)], f["properties"]["code"].as_str().unwrap());
     }

@@ -137,7 +137,12 @@ impl Atlas {
     }
 
     fn unlink(&mut self, g: &Grid) {
-        self.by_code.remove(&(g.subdistrict_id, g.draft.code.clone()));
+        // Only this grid's own entry: after a renumbering another grid may already
+        // hold the code.
+        let k = (g.subdistrict_id, g.draft.code.clone());
+        if self.by_code.get(&k) == Some(&g.id) {
+            self.by_code.remove(&k);
+        }
         let set = match g.draft.parent_id {
             Some(p) => self.children.get_mut(&p),
             None => self.roots.get_mut(&g.subdistrict_id),
