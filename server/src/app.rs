@@ -59,7 +59,12 @@ impl App {
 
     /// Like [`App::start`], with options.
     pub async fn start_with(store: Box<dyn Store>, options: Options) -> Result<Arc<Self>> {
-        let Loaded { subdistricts, grids, buildings, roads } = store.load().await?;
+        let Loaded {
+            subdistricts,
+            grids,
+            buildings,
+            roads,
+        } = store.load().await?;
         tracing::info!(
             backend = store.backend(),
             subdistricts = subdistricts.len(),
@@ -119,7 +124,12 @@ impl App {
     }
 
     /// Creates a grid from API input.
-    pub async fn create_grid(&self, props: &GridProps, geometry: Option<&geojson::Geometry>, actor: &Actor) -> Result<Grid> {
+    pub async fn create_grid(
+        &self,
+        props: &GridProps,
+        geometry: Option<&geojson::Geometry>,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
         let _w = self.write.lock().await;
         let (sid, draft) = grid::resolve(&checked, &*self.atlas.read(), None)?;
@@ -149,16 +159,27 @@ impl App {
         let _w = self.write.lock().await;
         let (sid, draft) = {
             let atlas = self.atlas.read();
-            let current = atlas.grid(id).ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+            let current = atlas
+                .grid(id)
+                .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
             if current.grid.version != version {
-                return Err(Error::Stale { given: version, current: current.grid.version });
+                return Err(Error::Stale {
+                    given: version,
+                    current: current.grid.version,
+                });
             }
             let (sid, draft) = grid::resolve(&checked, &*atlas, Some(id))?;
             if sid != current.grid.subdistrict_id {
-                return Err(Error::invalid("properties.subdistrict_id", "a grid cannot move to another subdistrict"));
+                return Err(Error::invalid(
+                    "properties.subdistrict_id",
+                    "a grid cannot move to another subdistrict",
+                ));
             }
             if draft.level != current.grid.draft.level && atlas.has_children(id) {
-                return Err(Error::conflict("properties.level", "a grid with children cannot change level"));
+                return Err(Error::conflict(
+                    "properties.level",
+                    "a grid with children cannot change level",
+                ));
             }
             (sid, draft)
         };
@@ -171,13 +192,23 @@ impl App {
     }
 
     /// Deletes a grid without children.
-    pub async fn delete_grid(&self, id: GridId, version: Option<i64>, actor: &Actor) -> Result<Grid> {
+    pub async fn delete_grid(
+        &self,
+        id: GridId,
+        version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let _w = self.write.lock().await;
         {
             let atlas = self.atlas.read();
-            let current = atlas.grid(id).ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+            let current = atlas
+                .grid(id)
+                .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
             if let Some(v) = version.filter(|v| *v != current.grid.version) {
-                return Err(Error::Stale { given: v, current: current.grid.version });
+                return Err(Error::Stale {
+                    given: v,
+                    current: current.grid.version,
+                });
             }
             let n = atlas.children(id).len();
             if n > 0 {
@@ -210,9 +241,19 @@ impl App {
             atlas.add_reference(stored.buildings.clone(), stored.roads.clone());
         }
         use geo::BoundingRect;
-        areas.extend(stored.buildings.iter().filter_map(|b| b.footprint.bounding_rect()));
+        areas.extend(
+            stored
+                .buildings
+                .iter()
+                .filter_map(|b| b.footprint.bounding_rect()),
+        );
         areas.extend(stored.roads.iter().filter_map(|r| r.line.bounding_rect()));
-        areas.extend(stored.subdistricts.iter().filter_map(|s| s.boundary.bounding_rect()));
+        areas.extend(
+            stored
+                .subdistricts
+                .iter()
+                .filter_map(|s| s.boundary.bounding_rect()),
+        );
         self.publish(areas);
         Ok(stored)
     }
@@ -243,9 +284,17 @@ impl App {
                 }
             }
             None => {
-                let Loaded { subdistricts, grids, buildings, roads } = self.store.load().await?;
+                let Loaded {
+                    subdistricts,
+                    grids,
+                    buildings,
+                    roads,
+                } = self.store.load().await?;
                 *self.atlas.write() = Atlas::build(subdistricts, grids, buildings, roads);
-                areas.push(geo::Rect::new(geo::coord! { x: -180.0, y: -90.0 }, geo::coord! { x: 180.0, y: 90.0 }));
+                areas.push(geo::Rect::new(
+                    geo::coord! { x: -180.0, y: -90.0 },
+                    geo::coord! { x: 180.0, y: 90.0 },
+                ));
             }
         }
         if !areas.is_empty() {
@@ -258,7 +307,11 @@ impl App {
     /// exactly the committed state, the store applies it in one transaction, then
     /// the atlas takes every changed, created and deleted grid and the touched
     /// areas are published (tiles invalidate).
-    async fn edit(&self, actor: &Actor, plan: impl FnOnce(&Atlas) -> Result<crate::store::EditBatch>) -> Result<crate::store::EditResult> {
+    async fn edit(
+        &self,
+        actor: &Actor,
+        plan: impl FnOnce(&Atlas) -> Result<crate::store::EditBatch>,
+    ) -> Result<crate::store::EditResult> {
         let _w = self.write.lock().await;
         let batch = plan(&self.atlas.read())?;
         let out = self.store.apply_edit(&batch, actor).await?;
@@ -282,13 +335,26 @@ impl App {
     }
 
     /// Splits a grid with a line (see [`crate::edit::plan_split`]).
-    pub async fn split_grid(&self, id: GridId, version: i64, line: &geo::LineString, actor: &Actor) -> Result<crate::store::EditResult> {
-        self.edit(actor, |a| crate::edit::plan_split(a, id, version, line)).await
+    pub async fn split_grid(
+        &self,
+        id: GridId,
+        version: i64,
+        line: &geo::LineString,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_split(a, id, version, line))
+            .await
     }
 
     /// Merges sibling grids (see [`crate::edit::plan_merge`]).
-    pub async fn merge_grids(&self, ids: &[GridId], versions: &std::collections::HashMap<GridId, i64>, actor: &Actor) -> Result<crate::store::EditResult> {
-        self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions)).await
+    pub async fn merge_grids(
+        &self,
+        ids: &[GridId],
+        versions: &std::collections::HashMap<GridId, i64>,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions))
+            .await
     }
 
     /// Moves a vertex in every grid that has it.
@@ -300,25 +366,52 @@ impl App {
         versions: Option<&std::collections::HashMap<GridId, i64>>,
         actor: &Actor,
     ) -> Result<crate::store::EditResult> {
-        self.edit(actor, |a| crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)).await
+        self.edit(actor, |a| {
+            crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)
+        })
+        .await
     }
 
     /// Inserts a vertex into every grid edge passing there.
-    pub async fn insert_vertex(&self, at: geo::Coord, tolerance_m: f64, actor: &Actor) -> Result<crate::store::EditResult> {
-        self.edit(actor, |a| crate::edit::plan_insert_vertex(a, at, tolerance_m)).await
+    pub async fn insert_vertex(
+        &self,
+        at: geo::Coord,
+        tolerance_m: f64,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| {
+            crate::edit::plan_insert_vertex(a, at, tolerance_m)
+        })
+        .await
     }
 
     /// Deletes a vertex from every grid that has it.
-    pub async fn delete_vertex(&self, at: geo::Coord, tolerance_m: f64, actor: &Actor) -> Result<crate::store::EditResult> {
-        self.edit(actor, |a| crate::edit::plan_delete_vertex(a, at, tolerance_m)).await
+    pub async fn delete_vertex(
+        &self,
+        at: geo::Coord,
+        tolerance_m: f64,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
+        self.edit(actor, |a| {
+            crate::edit::plan_delete_vertex(a, at, tolerance_m)
+        })
+        .await
     }
 
     /// Renumbers the children of a grid (`Some`) or the L1 grids of a subdistrict.
-    pub async fn renumber(&self, subdistrict: grid::SubdistrictId, parent: Option<GridId>, actor: &Actor) -> Result<crate::store::EditResult> {
+    pub async fn renumber(
+        &self,
+        subdistrict: grid::SubdistrictId,
+        parent: Option<GridId>,
+        actor: &Actor,
+    ) -> Result<crate::store::EditResult> {
         if parent.is_none() && self.atlas.read().subdistrict(subdistrict).is_none() {
             return Err(Error::NotFound(format!("subdistrict {subdistrict}")));
         }
-        self.edit(actor, |a| crate::edit::plan_renumber(a, subdistrict, parent)).await
+        self.edit(actor, |a| {
+            crate::edit::plan_renumber(a, subdistrict, parent)
+        })
+        .await
     }
 
     /// A grid's code history (from the store: the atlas keeps no history).
@@ -332,7 +425,10 @@ impl App {
 
     /// Runs `f` with the write lock held and the atlas readable, for imports that
     /// must validate against the current tree and then store atomically.
-    pub async fn with_write_lock<T>(&self, f: impl FnOnce(&Atlas) -> T) -> (tokio::sync::MutexGuard<'_, ()>, T) {
+    pub async fn with_write_lock<T>(
+        &self,
+        f: impl FnOnce(&Atlas) -> T,
+    ) -> (tokio::sync::MutexGuard<'_, ()>, T) {
         let guard = self.write.lock().await;
         let t = f(&self.atlas.read());
         (guard, t)
@@ -341,8 +437,10 @@ impl App {
 
 fn bbox(g: &Grid) -> geo::Rect {
     use geo::BoundingRect;
-    g.draft
-        .geometry
-        .bounding_rect()
-        .unwrap_or_else(|| geo::Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 0.0, y: 0.0 }))
+    g.draft.geometry.bounding_rect().unwrap_or_else(|| {
+        geo::Rect::new(
+            geo::coord! { x: 0.0, y: 0.0 },
+            geo::coord! { x: 0.0, y: 0.0 },
+        )
+    })
 }

@@ -187,8 +187,14 @@ fn default_web_dir() -> PathBuf {
 }
 
 fn parse_lon_lat(s: &str) -> std::result::Result<(f64, f64), String> {
-    let (a, b) = s.split_once(',').ok_or_else(|| format!("expected lon,lat, got {s:?}"))?;
-    let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("not a number: {v:?}"));
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("expected lon,lat, got {s:?}"))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("not a number: {v:?}"))
+    };
     Ok((num(a)?, num(b)?))
 }
 
@@ -205,22 +211,45 @@ fn progress(stage: &str, done: usize, total: usize) {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { addr, demo, demo_dir, web_dir, tile_cache_mb, public_url, raster_basemap, store } => {
+        Command::Serve {
+            addr,
+            demo,
+            demo_dir,
+            web_dir,
+            tile_cache_mb,
+            public_url,
+            raster_basemap,
+            store,
+        } => {
             let backend = store.open().await?;
             if demo && backend.is_empty().await? {
                 eprintln!("loading the demo subdistrict from {}", demo_dir.display());
                 let batch = crate::demo::batch(&demo_dir, &progress)?;
                 let n = backend.import(&batch, &Actor("gridd demo".into())).await?;
-                eprintln!("demo loaded: {} grids, {} buildings, {} roads", n.grids.len(), n.buildings.len(), n.roads.len());
+                eprintln!(
+                    "demo loaded: {} grids, {} buildings, {} roads",
+                    n.grids.len(),
+                    n.buildings.len(),
+                    n.roads.len()
+                );
             }
-            let options = crate::app::Options { tile_cache_bytes: tile_cache_mb * 1024 * 1024, public_url, raster_basemap };
+            let options = crate::app::Options {
+                tile_cache_bytes: tile_cache_mb * 1024 * 1024,
+                public_url,
+                raster_basemap,
+            };
             let app = App::start_with(backend, options).await?;
             if let Some(url) = &store.database_url {
                 crate::follow::spawn(Arc::clone(&app), url.clone());
             }
             serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
         }
-        Command::Import { layer, file, subdistrict, store } => {
+        Command::Import {
+            layer,
+            file,
+            subdistrict,
+            store,
+        } => {
             let backend = store.open().await?;
             let app = App::start(backend).await?;
             let batch = {
@@ -264,14 +293,20 @@ pub async fn run(cli: Cli) -> Result<()> {
                 store.describe()
             );
             if let Some(s) = skipped {
-                println!("skipped: {} clipped buildings, {} invalid buildings, {} multipolygon relations", s.clipped_buildings, s.invalid_buildings, s.relations);
+                println!(
+                    "skipped: {} clipped buildings, {} invalid buildings, {} multipolygon relations",
+                    s.clipped_buildings, s.invalid_buildings, s.relations
+                );
             }
             Ok(())
         }
         Command::Export { out, layer, store } => {
             let backend = store.open().await?;
             let data = backend.load().await?;
-            if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg")) {
+            if out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+            {
                 crate::export::gpkg(&data, &out).await?;
                 eprintln!("wrote {} ({} grids)", out.display(), data.grids.len());
             } else {
@@ -280,32 +315,46 @@ pub async fn run(cli: Cli) -> Result<()> {
                 if out.as_os_str() == "-" {
                     println!("{text}");
                 } else {
-                    std::fs::write(&out, text).map_err(|e| Error::invalid("out", format!("cannot write {}: {e}", out.display())))?;
+                    std::fs::write(&out, text).map_err(|e| {
+                        Error::invalid("out", format!("cannot write {}: {e}", out.display()))
+                    })?;
                     eprintln!("wrote {} ({} features)", out.display(), fc.features.len());
                 }
             }
             Ok(())
         }
-        Command::Check { subdistrict, format, tolerance, out, store } => {
+        Command::Check {
+            subdistrict,
+            format,
+            tolerance,
+            out,
+            store,
+        } => {
             let app = App::start(store.open().await?).await?;
             let config = crate::coverage::Config::default()
                 .with_tolerance(tolerance)
                 .map_err(|e| Error::invalid("tolerance", e))?;
             let report = {
                 let atlas = app.atlas();
-                let sid = crate::http::coverage::subdistrict(&atlas, subdistrict.map(|s| s.to_string()).as_deref())?;
+                let sid = crate::http::coverage::subdistrict(
+                    &atlas,
+                    subdistrict.map(|s| s.to_string()).as_deref(),
+                )?;
                 let input = crate::coverage::Input::from_atlas(&atlas, sid)
                     .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
                 crate::coverage::audit(&input, &config)
             };
             let text = match format {
-                CheckFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.into()))?,
+                CheckFormat::Json => {
+                    serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.into()))?
+                }
                 CheckFormat::Geojson => crate::coverage::render::geojson(&report).to_string(),
                 CheckFormat::Html => crate::coverage::render::html(&report),
             };
             match &out {
-                Some(path) => std::fs::write(path, text)
-                    .map_err(|e| Error::invalid("out", format!("cannot write {}: {e}", path.display())))?,
+                Some(path) => std::fs::write(path, text).map_err(|e| {
+                    Error::invalid("out", format!("cannot write {}: {e}", path.display()))
+                })?,
                 None => println!("{text}"),
             }
             eprintln!(
@@ -325,7 +374,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Synth { grids_l3, buildings, l2_split, l3_split, cell_m, centre, jitter, code, dry_run, store } => {
+        Command::Synth {
+            grids_l3,
+            buildings,
+            l2_split,
+            l3_split,
+            cell_m,
+            centre,
+            jitter,
+            code,
+            dry_run,
+            store,
+        } => {
             let params = crate::synth::Params {
                 l1: crate::synth::Params::l1_for(grids_l3, l2_split, l3_split),
                 l2_split,
@@ -339,10 +399,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             params.check().map_err(|e| Error::invalid("synth", e))?;
             let (c1, c2, c3) = params.counts();
-            eprintln!("generating: {c1} L1 + {c2} L2 + {c3} L3 grids, {buildings} buildings (L1 lattice {0} × {0})", params.l1);
+            eprintln!(
+                "generating: {c1} L1 + {c2} L2 + {c3} L3 grids, {buildings} buildings (L1 lattice {0} × {0})",
+                params.l1
+            );
             let t = std::time::Instant::now();
             let batch = crate::synth::city(&params);
-            eprintln!("generated in {:.1} s: {} grids, {} buildings, {} roads", t.elapsed().as_secs_f64(), batch.grids.len(), batch.buildings.len(), batch.roads.len());
+            eprintln!(
+                "generated in {:.1} s: {} grids, {} buildings, {} roads",
+                t.elapsed().as_secs_f64(),
+                batch.grids.len(),
+                batch.buildings.len(),
+                batch.roads.len()
+            );
             if dry_run {
                 return Ok(());
             }
@@ -374,7 +443,9 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, web: &WebConfig, store: &str
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::invalid("addr", format!("cannot listen on {addr}: {e}")))?;
-    let bound = listener.local_addr().map_err(|e| Error::Internal(e.into()))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.into()))?;
     println!("gridd listening on http://{bound}/ (store: {store})");
     let router = http::router(app, web);
     axum::serve(listener, router)
@@ -389,7 +460,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -25,7 +25,14 @@ pub fn batch(dir: &Path, progress: Progress<'_>) -> Result<ImportBatch> {
     let scratch = Atlas::build(batch.subdistricts.clone(), vec![], vec![], vec![]);
     let sid = batch.subdistricts.first().map(|s| s.id);
     progress("demo: grids", 0, 0);
-    batch.grids = import::grids(&read("grids.geojson")?, &scratch, sid, Limits::default(), progress)?.grids;
+    batch.grids = import::grids(
+        &read("grids.geojson")?,
+        &scratch,
+        sid,
+        Limits::default(),
+        progress,
+    )?
+    .grids;
     progress("demo: buildings", 0, 0);
     batch.buildings = import::buildings(&read("buildings.geojson")?, &scratch, sid)?.buildings;
     progress("demo: roads", 0, 0);

@@ -51,28 +51,60 @@ pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection
             .collect(),
         Layer::Osm => return Err(Error::invalid("layer", "osm is an import format; export grids, buildings, roads or subdistrict")),
     };
-    Ok(geojson::FeatureCollection { bbox: None, features, foreign_members: None })
+    Ok(geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    })
 }
 
 /// Writes everything into a new GeoPackage file (refuses to overwrite one).
 pub async fn gpkg(data: &Loaded, path: &Path) -> Result<()> {
     if path.exists() {
-        return Err(Error::invalid("out", format!("{} exists; choose a new file", path.display())));
+        return Err(Error::invalid(
+            "out",
+            format!("{} exists; choose a new file", path.display()),
+        ));
     }
     let local = |id: i64| -1 - id;
     let batch = ImportBatch {
-        subdistricts: data.subdistricts.iter().map(|s| crate::domain::subdistrict::Subdistrict { id: local(s.id), ..s.clone() }).collect(),
+        subdistricts: data
+            .subdistricts
+            .iter()
+            .map(|s| crate::domain::subdistrict::Subdistrict {
+                id: local(s.id),
+                ..s.clone()
+            })
+            .collect(),
         grids: data
             .grids
             .iter()
             .map(|g| {
                 let mut draft = g.draft.clone();
                 draft.parent_id = draft.parent_id.map(local);
-                ImportGrid { local_id: local(g.id), subdistrict_id: local(g.subdistrict_id), draft }
+                ImportGrid {
+                    local_id: local(g.id),
+                    subdistrict_id: local(g.subdistrict_id),
+                    draft,
+                }
             })
             .collect(),
-        buildings: data.buildings.iter().map(|b| crate::domain::reference::Building { subdistrict_id: local(b.subdistrict_id), ..b.clone() }).collect(),
-        roads: data.roads.iter().map(|r| crate::domain::reference::Road { subdistrict_id: local(r.subdistrict_id), ..r.clone() }).collect(),
+        buildings: data
+            .buildings
+            .iter()
+            .map(|b| crate::domain::reference::Building {
+                subdistrict_id: local(b.subdistrict_id),
+                ..b.clone()
+            })
+            .collect(),
+        roads: data
+            .roads
+            .iter()
+            .map(|r| crate::domain::reference::Road {
+                subdistrict_id: local(r.subdistrict_id),
+                ..r.clone()
+            })
+            .collect(),
     };
     let store = GpkgStore::create_export(path).await?;
     store.import(&batch, &Actor("gridd export".into())).await?;
@@ -85,10 +117,34 @@ pub async fn gpkg(data: &Loaded, path: &Path) -> Result<()> {
         })
     };
     for (table, rects) in [
-        ("subdistricts", data.subdistricts.iter().filter_map(|s| s.boundary.bounding_rect()).collect::<Vec<_>>()),
-        ("grids", data.grids.iter().filter_map(|g| g.draft.geometry.bounding_rect()).collect()),
-        ("buildings", data.buildings.iter().filter_map(|b| b.footprint.bounding_rect()).collect()),
-        ("roads", data.roads.iter().filter_map(|r| r.line.bounding_rect()).collect()),
+        (
+            "subdistricts",
+            data.subdistricts
+                .iter()
+                .filter_map(|s| s.boundary.bounding_rect())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "grids",
+            data.grids
+                .iter()
+                .filter_map(|g| g.draft.geometry.bounding_rect())
+                .collect(),
+        ),
+        (
+            "buildings",
+            data.buildings
+                .iter()
+                .filter_map(|b| b.footprint.bounding_rect())
+                .collect(),
+        ),
+        (
+            "roads",
+            data.roads
+                .iter()
+                .filter_map(|r| r.line.bounding_rect())
+                .collect(),
+        ),
     ] {
         if let Some(r) = extent(rects) {
             store.set_extent(table, r).await?;

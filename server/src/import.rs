@@ -54,7 +54,10 @@ pub fn parse_features(text: &str) -> Result<Vec<geojson::Feature>> {
     Ok(match gj {
         geojson::GeoJson::FeatureCollection(fc) => fc.features,
         geojson::GeoJson::Feature(f) => vec![f],
-        geojson::GeoJson::Geometry(g) => vec![geojson::Feature { geometry: Some(g), ..Default::default() }],
+        geojson::GeoJson::Geometry(g) => vec![geojson::Feature {
+            geometry: Some(g),
+            ..Default::default()
+        }],
     })
 }
 
@@ -71,11 +74,18 @@ fn prop_str(f: &geojson::Feature, k: &str) -> Option<String> {
 }
 
 fn fail_if(errors: Vec<FieldError>) -> Result<()> {
-    if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }
 
 /// Subdistricts from features with `code` (9 digits) and `name`.
-pub fn subdistricts(features: &[geojson::Feature], existing_codes: &HashSet<String>) -> Result<ImportBatch> {
+pub fn subdistricts(
+    features: &[geojson::Feature],
+    existing_codes: &HashSet<String>,
+) -> Result<ImportBatch> {
     let mut errors = Vec::new();
     let mut batch = ImportBatch::default();
     let mut seen = HashSet::new();
@@ -85,23 +95,40 @@ pub fn subdistricts(features: &[geojson::Feature], existing_codes: &HashSet<Stri
         if let Err(e) = code::check_subdistrict_code("properties.code", &code) {
             errors.push(e.under(&at));
         } else if existing_codes.contains(&code) || !seen.insert(code.clone()) {
-            errors.push(FieldError::new(format!("{at}properties.code"), format!("subdistrict code {code} is already used")));
+            errors.push(FieldError::new(
+                format!("{at}properties.code"),
+                format!("subdistrict code {code} is already used"),
+            ));
         }
         let name = prop_str(f, "name").unwrap_or_default();
         if name.is_empty() {
-            errors.push(FieldError::new(format!("{at}properties.name"), "must not be empty"));
+            errors.push(FieldError::new(
+                format!("{at}properties.name"),
+                "must not be empty",
+            ));
         }
         let geom = match &f.geometry {
-            Some(g) => geometry::parse_area("geometry", g, Limits { max_vertices: 1_000_000 })
-                .map_err(|e| errors.extend(e.into_iter().map(|x| x.under(&at))))
-                .ok(),
+            Some(g) => geometry::parse_area(
+                "geometry",
+                g,
+                Limits {
+                    max_vertices: 1_000_000,
+                },
+            )
+            .map_err(|e| errors.extend(e.into_iter().map(|x| x.under(&at))))
+            .ok(),
             None => {
                 errors.push(FieldError::new(format!("{at}geometry"), "is required"));
                 None
             }
         };
         if let Some(boundary) = geom {
-            batch.subdistricts.push(Subdistrict { id: -1 - i as i64, code, name, boundary });
+            batch.subdistricts.push(Subdistrict {
+                id: -1 - i as i64,
+                code,
+                name,
+                boundary,
+            });
         }
     }
     fail_if(errors)?;
@@ -139,38 +166,61 @@ pub fn grids(
     }
     // Codes in this file, for parents imported alongside their children.
     let mut in_file: HashMap<(SubdistrictId, String), (i64, u8)> = HashMap::new();
-    let sid_of = |c: &grid::CheckedGrid| c.subdistrict_id.or(subdistrict).or_else(|| tree.sole_subdistrict());
+    let sid_of = |c: &grid::CheckedGrid| {
+        c.subdistrict_id
+            .or(subdistrict)
+            .or_else(|| tree.sole_subdistrict())
+    };
     for (i, c) in &checked {
         let Some(sid) = sid_of(c) else { continue };
         let key = (sid, c.draft.code.clone());
-        if in_file.insert(key, (-1 - *i as i64, c.draft.level)).is_some() {
-            errors.push(FieldError::new(format!("features[{i}].properties.code"), format!("code {} appears more than once in the file", c.draft.code)));
+        if in_file
+            .insert(key, (-1 - *i as i64, c.draft.level))
+            .is_some()
+        {
+            errors.push(FieldError::new(
+                format!("features[{i}].properties.code"),
+                format!("code {} appears more than once in the file", c.draft.code),
+            ));
         }
     }
     let mut batch = ImportBatch::default();
     for (i, c) in &checked {
         let at = format!("features[{i}].properties.");
         let Some(sid) = sid_of(c) else {
-            errors.push(FieldError::new(format!("{at}subdistrict_id"), "is required when the store holds several subdistricts (or pass --subdistrict)"));
+            errors.push(FieldError::new(
+                format!("{at}subdistrict_id"),
+                "is required when the store holds several subdistricts (or pass --subdistrict)",
+            ));
             continue;
         };
         let Some(scode) = tree.subdistrict_code(sid) else {
-            errors.push(FieldError::new(format!("{at}subdistrict_id"), format!("no subdistrict has id {sid}")));
+            errors.push(FieldError::new(
+                format!("{at}subdistrict_id"),
+                format!("no subdistrict has id {sid}"),
+            ));
             continue;
         };
         let d = &c.draft;
         if tree.grid_by_code(sid, &d.code).is_some() {
-            errors.push(FieldError::new(format!("{at}code"), format!("code {} is already stored", d.code)));
+            errors.push(FieldError::new(
+                format!("{at}code"),
+                format!("code {} is already stored", d.code),
+            ));
         }
         // The parent: by id (stored), by code (stored or in this file), or by the code's prefix.
         let parent_code = c.parent_code.clone().or_else(|| {
-            (d.level > 1 && c.parent_id.is_none()).then(|| d.code[..d.code.len().saturating_sub(code::SEGMENT_LEN)].to_owned())
+            (d.level > 1 && c.parent_id.is_none())
+                .then(|| d.code[..d.code.len().saturating_sub(code::SEGMENT_LEN)].to_owned())
         });
         let (parent, parent_level, expected_prefix) = if let Some(pid) = c.parent_id {
             match tree.grid_facts(pid) {
                 Some((psid, pl, pc)) if psid == sid => (Some(pid), Some(pl), pc),
                 _ => {
-                    errors.push(FieldError::new(format!("{at}parent_id"), format!("no grid {pid} in subdistrict {sid}")));
+                    errors.push(FieldError::new(
+                        format!("{at}parent_id"),
+                        format!("no grid {pid} in subdistrict {sid}"),
+                    ));
                     continue;
                 }
             }
@@ -181,7 +231,10 @@ pub fn grids(
             } else if let Some((local, pl)) = in_file.get(&(sid, pc.clone())) {
                 (Some(*local), Some(*pl), pc)
             } else {
-                errors.push(FieldError::new(format!("{at}parent_code"), format!("no grid has code {pc:?}, in the store or in the file")));
+                errors.push(FieldError::new(
+                    format!("{at}parent_code"),
+                    format!("no grid has code {pc:?}, in the store or in the file"),
+                ));
                 continue;
             }
         } else {
@@ -189,22 +242,38 @@ pub fn grids(
         };
         match parent_level {
             Some(pl) if d.level != pl + 1 => {
-                errors.push(FieldError::new(format!("{at}level"), format!("must be the parent's level + 1 = {}, got {}", pl + 1, d.level)));
+                errors.push(FieldError::new(
+                    format!("{at}level"),
+                    format!(
+                        "must be the parent's level + 1 = {}, got {}",
+                        pl + 1,
+                        d.level
+                    ),
+                ));
                 continue;
             }
             None if d.level != 1 => {
-                errors.push(FieldError::new(format!("{at}parent_code"), format!("a level {} grid needs a parent", d.level)));
+                errors.push(FieldError::new(
+                    format!("{at}parent_code"),
+                    format!("a level {} grid needs a parent", d.level),
+                ));
                 continue;
             }
             _ => {}
         }
-        if let Err(e) = code::check_grid_code(&format!("{at}code"), &d.code, d.level, &expected_prefix) {
+        if let Err(e) =
+            code::check_grid_code(&format!("{at}code"), &d.code, d.level, &expected_prefix)
+        {
             errors.push(e);
             continue;
         }
         let mut draft = d.clone();
         draft.parent_id = parent;
-        batch.grids.push(ImportGrid { local_id: -1 - *i as i64, subdistrict_id: sid, draft });
+        batch.grids.push(ImportGrid {
+            local_id: -1 - *i as i64,
+            subdistrict_id: sid,
+            draft,
+        });
     }
     fail_if(errors)?;
     Ok(batch)
@@ -213,16 +282,26 @@ pub fn grids(
 fn sole(tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<SubdistrictId> {
     match subdistrict {
         Some(s) if tree.subdistrict_code(s).is_some() => Ok(s),
-        Some(s) => Err(Error::invalid("subdistrict", format!("no subdistrict has id {s}"))),
+        Some(s) => Err(Error::invalid(
+            "subdistrict",
+            format!("no subdistrict has id {s}"),
+        )),
         None => tree.sole_subdistrict().ok_or_else(|| {
-            Error::invalid("subdistrict", "import a subdistrict first, or name one with --subdistrict when there are several")
+            Error::invalid(
+                "subdistrict",
+                "import a subdistrict first, or name one with --subdistrict when there are several",
+            )
         }),
     }
 }
 
 /// Buildings from polygon features. Levels come from `building:levels` (or
 /// `levels`), households from `households` or the documented estimate.
-pub fn buildings(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<ImportBatch> {
+pub fn buildings(
+    features: &[geojson::Feature],
+    tree: &dyn TreeView,
+    subdistrict: Option<SubdistrictId>,
+) -> Result<ImportBatch> {
     let sid = sole(tree, subdistrict)?;
     let mut errors = Vec::new();
     let mut batch = ImportBatch::default();
@@ -239,8 +318,13 @@ pub fn buildings(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict
                 continue;
             }
         };
-        let usage = prop_str(f, "building").or_else(|| prop_str(f, "use")).unwrap_or_else(|| "yes".into());
-        let levels = reference::parse_levels(f.property("building:levels").or_else(|| f.property("levels")));
+        let usage = prop_str(f, "building")
+            .or_else(|| prop_str(f, "use"))
+            .unwrap_or_else(|| "yes".into());
+        let levels = reference::parse_levels(
+            f.property("building:levels")
+                .or_else(|| f.property("levels")),
+        );
         let households = f
             .property("households")
             .and_then(grid::lenient_f64)
@@ -249,7 +333,10 @@ pub fn buildings(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict
         batch.buildings.push(Building {
             id: 0,
             subdistrict_id: sid,
-            osm_id: f.property("osm_id").and_then(grid::lenient_f64).map(|x| x as i64),
+            osm_id: f
+                .property("osm_id")
+                .and_then(grid::lenient_f64)
+                .map(|x| x as i64),
             name: prop_str(f, "name"),
             usage,
             levels,
@@ -262,31 +349,53 @@ pub fn buildings(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict
 }
 
 /// Roads from line features (`highway`, `name`); other geometry types are refused.
-pub fn roads(features: &[geojson::Feature], tree: &dyn TreeView, subdistrict: Option<SubdistrictId>) -> Result<ImportBatch> {
+pub fn roads(
+    features: &[geojson::Feature],
+    tree: &dyn TreeView,
+    subdistrict: Option<SubdistrictId>,
+) -> Result<ImportBatch> {
     let sid = sole(tree, subdistrict)?;
     let mut errors = Vec::new();
     let mut batch = ImportBatch::default();
     for (i, f) in features.iter().enumerate() {
         let at = format!("features[{i}].geometry");
         let line: Option<Geometry> = match f.geometry.as_ref().map(|g| &g.value) {
-            Some(geojson::GeometryValue::LineString { .. } | geojson::GeometryValue::MultiLineString { .. }) => f
+            Some(
+                geojson::GeometryValue::LineString { .. }
+                | geojson::GeometryValue::MultiLineString { .. },
+            ) => f
                 .geometry
                 .as_ref()
                 .and_then(|g| Geometry::<f64>::try_from(g.value.clone()).ok()),
             _ => None,
         };
         let Some(line) = line else {
-            errors.push(FieldError::new(at, "a road must be a LineString or MultiLineString"));
+            errors.push(FieldError::new(
+                at,
+                "a road must be a LineString or MultiLineString",
+            ));
             continue;
         };
-        if let Some(bad) = line_coords(&line).find(|c| !(c.x.is_finite() && c.y.is_finite() && (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y))) {
-            errors.push(FieldError::at(at, "coordinate out of range", [bad.x, bad.y]));
+        if let Some(bad) = line_coords(&line).find(|c| {
+            !(c.x.is_finite()
+                && c.y.is_finite()
+                && (-180.0..=180.0).contains(&c.x)
+                && (-90.0..=90.0).contains(&c.y))
+        }) {
+            errors.push(FieldError::at(
+                at,
+                "coordinate out of range",
+                [bad.x, bad.y],
+            ));
             continue;
         }
         batch.roads.push(Road {
             id: 0,
             subdistrict_id: sid,
-            osm_id: f.property("osm_id").and_then(grid::lenient_f64).map(|x| x as i64),
+            osm_id: f
+                .property("osm_id")
+                .and_then(grid::lenient_f64)
+                .map(|x| x as i64),
             name: prop_str(f, "name"),
             highway: prop_str(f, "highway").unwrap_or_else(|| "road".into()),
             line,
@@ -318,13 +427,22 @@ pub struct OsmSkipped {
 /// Buildings (closed `building=*` ways) and roads (`highway=*` ways) from an OSM
 /// PBF extract. Ways cut by the extract's edge keep the nodes that exist; a building
 /// whose ring is no longer closed is skipped and counted.
-pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>, progress: Progress<'_>) -> Result<(ImportBatch, OsmSkipped)> {
+pub fn osm(
+    path: &Path,
+    tree: &dyn TreeView,
+    subdistrict: Option<SubdistrictId>,
+    progress: Progress<'_>,
+) -> Result<(ImportBatch, OsmSkipped)> {
     use osmpbf::{Element, ElementReader};
     let sid = sole(tree, subdistrict)?;
     let reader = ElementReader::from_path(path)
         .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
     let mut nodes: HashMap<i64, geo::Coord> = HashMap::new();
-    struct Way { id: i64, refs: Vec<i64>, tags: HashMap<String, String> }
+    struct Way {
+        id: i64,
+        refs: Vec<i64>,
+        tags: HashMap<String, String>,
+    }
     let mut ways: Vec<Way> = Vec::new();
     let mut skipped = OsmSkipped::default();
     let mut seen = 0usize;
@@ -342,9 +460,16 @@ pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>,
                     nodes.insert(n.id(), geo::coord! { x: n.lon(), y: n.lat() });
                 }
                 Element::Way(w) => {
-                    let tags: HashMap<String, String> = w.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+                    let tags: HashMap<String, String> = w
+                        .tags()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect();
                     if tags.contains_key("building") || tags.contains_key("highway") {
-                        ways.push(Way { id: w.id(), refs: w.refs().collect(), tags });
+                        ways.push(Way {
+                            id: w.id(),
+                            refs: w.refs().collect(),
+                            tags,
+                        });
                     }
                 }
                 Element::Relation(r) => {
@@ -357,7 +482,11 @@ pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>,
         .map_err(|e| Error::invalid("file", format!("not a readable OSM PBF file: {e}")))?;
     let mut batch = ImportBatch::default();
     for w in &ways {
-        let coords: Vec<geo::Coord> = w.refs.iter().filter_map(|r| nodes.get(r).copied()).collect();
+        let coords: Vec<geo::Coord> = w
+            .refs
+            .iter()
+            .filter_map(|r| nodes.get(r).copied())
+            .collect();
         if let Some(usage) = w.tags.get("building") {
             let complete = coords.len() == w.refs.len();
             if !complete || coords.len() < 4 || coords.first() != coords.last() {
@@ -369,7 +498,12 @@ pub fn osm(path: &Path, tree: &dyn TreeView, subdistrict: Option<SubdistrictId>,
                 skipped.invalid_buildings += 1;
                 continue;
             }
-            let levels = reference::parse_levels(w.tags.get("building:levels").map(|s| serde_json::Value::String(s.clone())).as_ref());
+            let levels = reference::parse_levels(
+                w.tags
+                    .get("building:levels")
+                    .map(|s| serde_json::Value::String(s.clone()))
+                    .as_ref(),
+            );
             batch.buildings.push(Building {
                 id: 0,
                 subdistrict_id: sid,

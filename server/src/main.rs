@@ -15,7 +15,10 @@ async fn main() -> std::process::ExitCode {
     match gridd::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(gridd::error::Error::Invalid(errors)) => {
-            eprintln!("error: invalid input; nothing was stored ({} problems):", errors.len());
+            eprintln!(
+                "error: invalid input; nothing was stored ({} problems):",
+                errors.len()
+            );
             for e in &errors {
                 eprintln!("  {e}");
             }

@@ -3,19 +3,28 @@
 
 use gridd_e2e::{Backend, StoreLocation, both_backends, run_gridd, temp_dir};
 
-both_backends!(import_reports_every_bad_feature_and_stores_nothing, import_and_export_round_trip);
+both_backends!(
+    import_reports_every_bad_feature_and_stores_nothing,
+    import_and_export_round_trip
+);
 
 fn demo(name: &str) -> String {
     format!("{}/../gis-data/demo/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn args(cmd: &[&str], store: &StoreLocation) -> Vec<String> {
-    cmd.iter().map(|s| (*s).to_owned()).chain(store.cli_args()).collect()
+    cmd.iter()
+        .map(|s| (*s).to_owned())
+        .chain(store.cli_args())
+        .collect()
 }
 
 async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
     let store = StoreLocation::fresh(b).await;
-    let (code, out, err) = run_gridd(&args(&["import", "subdistrict", &demo("subdistrict.geojson")], &store));
+    let (code, out, err) = run_gridd(&args(
+        &["import", "subdistrict", &demo("subdistrict.geojson")],
+        &store,
+    ));
     assert_eq!(code, 0, "{out}{err}");
     // Break three features of the grid file in different ways.
     let text = std::fs::read_to_string(demo("grids.geojson")).unwrap();
@@ -27,7 +36,12 @@ async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
     std::fs::write(&bad, fc.to_string()).unwrap();
     let (code, out, err) = run_gridd(&args(&["import", "grids", bad.to_str().unwrap()], &store));
     assert_eq!(code, 2, "{out}{err}");
-    for needle in ["features[3].properties.name", "features[10].geometry.coordinates[0][1]", "features[20].properties.level", "nothing was stored"] {
+    for needle in [
+        "features[3].properties.name",
+        "features[10].geometry.coordinates[0][1]",
+        "features[20].properties.level",
+        "nothing was stored",
+    ] {
         assert!(err.contains(needle), "stderr names {needle}: {err}");
     }
     let loaded = store.open().await.load().await.unwrap();
@@ -35,8 +49,14 @@ async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
     // The good file goes in whole.
     let (code, out, err) = run_gridd(&args(&["import", "grids", &demo("grids.geojson")], &store));
     assert_eq!(code, 0, "{out}{err}");
-    let n = serde_json::from_str::<serde_json::Value>(&text).unwrap()["features"].as_array().unwrap().len();
-    assert!(out.contains(&format!("imported 0 subdistricts, {n} grids")), "{out}");
+    let n = serde_json::from_str::<serde_json::Value>(&text).unwrap()["features"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        out.contains(&format!("imported 0 subdistricts, {n} grids")),
+        "{out}"
+    );
     // Importing it again clashes on every code and stores nothing.
     let (code, _, err) = run_gridd(&args(&["import", "grids", &demo("grids.geojson")], &store));
     assert_eq!(code, 2);
@@ -46,18 +66,32 @@ async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
 
 async fn import_and_export_round_trip(b: Backend) {
     let store = StoreLocation::fresh(b).await;
-    for (layer, file) in [("subdistrict", "subdistrict.geojson"), ("grids", "grids.geojson")] {
+    for (layer, file) in [
+        ("subdistrict", "subdistrict.geojson"),
+        ("grids", "grids.geojson"),
+    ] {
         let (code, out, err) = run_gridd(&args(&["import", layer, &demo(file)], &store));
         assert_eq!(code, 0, "{out}{err}");
     }
     // OSM PBF: buildings and roads, clipped ways coped with.
-    let pbf = format!("{}/../gis-data/source/Helsinki.osm.pbf", env!("CARGO_MANIFEST_DIR"));
+    let pbf = format!(
+        "{}/../gis-data/source/Helsinki.osm.pbf",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let (code, out, err) = run_gridd(&args(&["import", "osm", &pbf], &store));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("skipped:"), "{out}");
     let loaded = store.open().await.load().await.unwrap();
-    assert!(loaded.buildings.len() > 300, "buildings from the PBF: {}", loaded.buildings.len());
-    assert!(loaded.roads.len() > 1000, "roads from the PBF: {}", loaded.roads.len());
+    assert!(
+        loaded.buildings.len() > 300,
+        "buildings from the PBF: {}",
+        loaded.buildings.len()
+    );
+    assert!(
+        loaded.roads.len() > 1000,
+        "roads from the PBF: {}",
+        loaded.roads.len()
+    );
     assert!(loaded.buildings.iter().any(|b| b.households > 0));
 
     // GeoJSON export keeps codes, parents and geometry.
@@ -65,14 +99,28 @@ async fn import_and_export_round_trip(b: Backend) {
     let gj = dir.join("grids.geojson");
     let (code, out, err) = run_gridd(&args(&["export", "--out", gj.to_str().unwrap()], &store));
     assert_eq!(code, 0, "{out}{err}");
-    let fc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&gj).unwrap()).unwrap();
-    let src: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(demo("grids.geojson")).unwrap()).unwrap();
-    assert_eq!(fc["features"].as_array().unwrap().len(), src["features"].as_array().unwrap().len());
+    let fc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gj).unwrap()).unwrap();
+    let src: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo("grids.geojson")).unwrap()).unwrap();
+    assert_eq!(
+        fc["features"].as_array().unwrap().len(),
+        src["features"].as_array().unwrap().len()
+    );
     for f in src["features"].as_array().unwrap() {
         let code = &f["properties"]["code"];
-        let e = fc["features"].as_array().unwrap().iter().find(|e| &e["properties"]["code"] == code).unwrap();
+        let e = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| &e["properties"]["code"] == code)
+            .unwrap();
         assert_eq!(e["geometry"], f["geometry"], "geometry of {code}");
-        assert_eq!(e["properties"]["parent_code"], f["properties"]["parent_code"].clone(), "parent of {code}");
+        assert_eq!(
+            e["properties"]["parent_code"],
+            f["properties"]["parent_code"].clone(),
+            "parent of {code}"
+        );
     }
 
     // GeoPackage export opens in GDAL with the grids and their attributes.
@@ -84,16 +132,55 @@ async fn import_and_export_round_trip(b: Backend) {
         .output()
         .expect("ogrinfo (Debian's gdal-bin) must be installed: scripts/test.sh installs it");
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains(&format!("Feature Count: {}", src["features"].as_array().unwrap().len())), "{text}");
-    for attr in ["code: String", "name: String", "level: Integer", "parent_id: Integer", "kind: String", "households: Integer", "version: Integer"] {
+    assert!(
+        o.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains(&format!(
+            "Feature Count: {}",
+            src["features"].as_array().unwrap().len()
+        )),
+        "{text}"
+    );
+    for attr in [
+        "code: String",
+        "name: String",
+        "level: Integer",
+        "parent_id: Integer",
+        "kind: String",
+        "households: Integer",
+        "version: Integer",
+    ] {
         let name = attr.split(':').next().unwrap();
-        assert!(text.lines().any(|l| l.starts_with(name) && l.contains(attr.split(": ").nth(1).unwrap())), "attribute {attr} in {text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(name) && l.contains(attr.split(": ").nth(1).unwrap())),
+            "attribute {attr} in {text}"
+        );
     }
-    assert!(text.contains("EPSG") || text.contains("WGS 84"), "SRS in {text}");
-    let o = std::process::Command::new("ogrinfo").args(["-ro", "-q", gpkg.to_str().unwrap(), "grids", "-where", "level = 1"]).output().unwrap();
+    assert!(
+        text.contains("EPSG") || text.contains("WGS 84"),
+        "SRS in {text}"
+    );
+    let o = std::process::Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-q",
+            gpkg.to_str().unwrap(),
+            "grids",
+            "-where",
+            "level = 1",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(text.matches("OGRFeature(grids)").count(), 6, "six L1 grids read by GDAL: {text}");
+    assert_eq!(
+        text.matches("OGRFeature(grids)").count(),
+        6,
+        "six L1 grids read by GDAL: {text}"
+    );
     // The exported GeoPackage is itself a gridd store.
     let again = StoreLocation::Gpkg(gpkg).open().await.load().await.unwrap();
     assert_eq!(again.grids.len(), src["features"].as_array().unwrap().len());

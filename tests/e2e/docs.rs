@@ -11,7 +11,15 @@ async fn every_documented_operation_is_served() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 10);
-    let page = s.http.get(format!("{}/api/v1/docs", s.url)).send().await.unwrap().text().await.unwrap();
+    let page = s
+        .http
+        .get(format!("{}/api/v1/docs", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for (path, ops) in paths {
         assert!(page.contains(path.as_str()), "docs page lists {path}");
         let concrete = path
@@ -21,9 +29,24 @@ async fn every_documented_operation_is_served() {
             .replace("{z}/{x}/{y}", "14/9327/4742.mvt");
         for method in ops.as_object().unwrap().keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let r = s.http.request(m, format!("{}{concrete}", s.url)).header("content-type", "application/json").body("{}").send().await.unwrap();
-            let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-            assert!(!ct.starts_with("text/html") || concrete == "/api/v1/docs", "{method} {path} is routed (got {} {ct})", r.status());
+            let r = s
+                .http
+                .request(m, format!("{}{concrete}", s.url))
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            assert!(
+                !ct.starts_with("text/html") || concrete == "/api/v1/docs",
+                "{method} {path} is routed (got {} {ct})",
+                r.status()
+            );
         }
     }
 }

@@ -55,7 +55,12 @@ async fn one(s: &Server, id: i64) -> Value {
 
 /// Every grid's (id, version) straight from the store.
 async fn stored_versions(s: &Server) -> HashMap<i64, (i64, String)> {
-    s.stored().await.grids.into_iter().map(|g| (g.id, (g.version, g.draft.code))).collect()
+    s.stored()
+        .await
+        .grids
+        .into_iter()
+        .map(|g| (g.id, (g.version, g.draft.code)))
+        .collect()
 }
 
 type Key = (u64, u64);
@@ -65,7 +70,12 @@ fn key(c: Coord) -> Key {
 }
 
 fn ring_coords(g: &Geometry) -> Vec<Vec<Coord>> {
-    mp(g).0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).map(|r| r.0.clone()).collect()
+    mp(g)
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .map(|r| r.0.clone())
+        .collect()
 }
 
 /// A vertical line through a grid's interior point, from below it to above it.
@@ -81,7 +91,10 @@ async fn splittable_l3(s: &Server) -> Value {
     for f in level(s, 3).await {
         let g = geom(&f);
         let line = cut_line(&g);
-        let ls: geo::LineString = serde_json::from_value::<geojson::Geometry>(line).unwrap().try_into().unwrap();
+        let ls: geo::LineString = serde_json::from_value::<geojson::Geometry>(line)
+            .unwrap()
+            .try_into()
+            .unwrap();
         let pieces = mp(&g).clip(&geo::MultiLineString(vec![ls]), false);
         if pieces.0.len() == 1 {
             return f;
@@ -99,31 +112,49 @@ async fn split_then_merge_back(b: Backend) {
     let parent = f["properties"]["parent_id"].as_i64().unwrap();
     let (_, next) = s.get(&format!("/api/v1/grids/{parent}/next-code")).await;
     let r = s
-        .send(Method::POST, &format!("/api/v1/grids/{gid}/split"), Some(&json!({"line": cut_line(&g0), "version": v0})), &[("X-Gridd-Reason", "split%20test%20%E5%88%86")])
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{gid}/split"),
+            Some(&json!({"line": cut_line(&g0), "version": v0})),
+            &[("X-Gridd-Reason", "split%20test%20%E5%88%86")],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let changed = r.json["changed"].as_array().unwrap();
     let created = r.json["created"].as_array().unwrap();
     assert_eq!(r.json["deleted"], json!([]));
     assert_eq!(created.len(), 1, "two pieces");
-    let kept = changed.iter().find(|c| id(c) == gid).expect("the original keeps its id");
+    let kept = changed
+        .iter()
+        .find(|c| id(c) == gid)
+        .expect("the original keeps its id");
     assert_eq!(version(kept), v0 + 1);
     assert_eq!(kept["properties"]["code"], f["properties"]["code"]);
     let new = &created[0];
-    assert_eq!(new["properties"]["code"], next["code"], "the new piece takes the next free code");
+    assert_eq!(
+        new["properties"]["code"], next["code"],
+        "the new piece takes the next free code"
+    );
     assert_eq!(new["properties"]["parent_id"], parent);
     assert_eq!(new["properties"]["level"], 3);
     assert_eq!(new["properties"]["kind"], f["properties"]["kind"]);
-    assert_eq!(new["properties"]["name"].as_str().unwrap(), format!("{} (2)", f["properties"]["name"].as_str().unwrap()));
+    assert_eq!(
+        new["properties"]["name"].as_str().unwrap(),
+        format!("{} (2)", f["properties"]["name"].as_str().unwrap())
+    );
     assert_eq!(version(new), 1);
     if let Some(h) = f["properties"]["households"].as_i64() {
-        let sum = kept["properties"]["households"].as_i64().unwrap() + new["properties"]["households"].as_i64().unwrap();
+        let sum = kept["properties"]["households"].as_i64().unwrap()
+            + new["properties"]["households"].as_i64().unwrap();
         assert_eq!(sum, h, "households are shared out, not lost");
     }
     let (gk, gn) = (geom(kept), geom(new));
     assert!(gk.is_valid() && gn.is_valid());
     let sum = gk.unsigned_area() + gn.unsigned_area();
-    assert!((sum - a0).abs() <= 1e-9 * a0, "pieces add up: {sum} vs {a0}");
+    assert!(
+        (sum - a0).abs() <= 1e-9 * a0,
+        "pieces add up: {sum} vs {a0}"
+    );
     let overlap = mp(&gk).intersection(&mp(&gn)).unsigned_area();
     assert!(overlap <= 1e-9 * a0, "pieces do not overlap: {overlap}");
     let union = mp(&gk).union(&mp(&gn)).unsigned_area();
@@ -131,17 +162,29 @@ async fn split_then_merge_back(b: Backend) {
     // Where the line met the boundary, neighbours (any level) whose edges pass
     // there got the same vertex: no T-junction is left.
     let original: HashSet<Key> = ring_coords(&g0).into_iter().flatten().map(key).collect();
-    let cuts: Vec<Coord> = ring_coords(&gn).into_iter().flatten().filter(|c| !original.contains(&key(*c))).collect();
+    let cuts: Vec<Coord> = ring_coords(&gn)
+        .into_iter()
+        .flatten()
+        .filter(|c| !original.contains(&key(*c)))
+        .collect();
     assert!(!cuts.is_empty());
     let (_, all) = s.get("/api/v1/grids").await;
     let mut others = 0;
     for f in all["features"].as_array().unwrap() {
         let rings = ring_coords(&geom(f));
         for c in &cuts {
-            let passes = rings.iter().any(|r| r.windows(2).any(|w| geo::Euclidean.distance(&geo::Line::new(w[0], w[1]), &geo::Point(*c)) < 1e-11));
+            let passes = rings.iter().any(|r| {
+                r.windows(2).any(|w| {
+                    geo::Euclidean.distance(&geo::Line::new(w[0], w[1]), &geo::Point(*c)) < 1e-11
+                })
+            });
             if passes {
                 others += usize::from(id(f) != gid && id(f) != id(new));
-                assert!(rings.iter().flatten().any(|v| key(*v) == key(*c)), "grid {} has the cut point {c:?} as a vertex", id(f));
+                assert!(
+                    rings.iter().flatten().any(|v| key(*v) == key(*c)),
+                    "grid {} has the cut point {c:?} as a vertex",
+                    id(f)
+                );
             }
         }
     }
@@ -159,18 +202,27 @@ async fn split_then_merge_back(b: Backend) {
     // Merge back: the smaller code (the original) keeps its id.
     let nid = id(new);
     let body = json!({"ids": [nid, gid], "versions": {gid.to_string(): version(kept), nid.to_string(): 1}});
-    let r = s.send(Method::POST, "/api/v1/grids/merge", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids/merge", Some(&body), &[])
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["deleted"], json!([nid]));
     assert_eq!(r.json["created"], json!([]));
     let merged = &r.json["changed"][0];
     assert_eq!(id(merged), gid);
     assert_eq!(merged["properties"]["code"], f["properties"]["code"]);
-    assert_eq!(merged["properties"]["households"], f["properties"]["households"]);
+    assert_eq!(
+        merged["properties"]["households"],
+        f["properties"]["households"]
+    );
     let gm = geom(merged);
     assert!(gm.is_valid());
     assert!(matches!(gm, Geometry::Polygon(_)));
-    assert!((gm.unsigned_area() - a0).abs() <= 1e-9 * a0, "merged area {} vs {a0}", gm.unsigned_area());
+    assert!(
+        (gm.unsigned_area() - a0).abs() <= 1e-9 * a0,
+        "merged area {} vs {a0}",
+        gm.unsigned_area()
+    );
     let (st, _) = s.get(&format!("/api/v1/grids/{nid}")).await;
     assert_eq!(st, 404);
     assert!(!stored_versions(&s).await.contains_key(&nid));
@@ -196,7 +248,12 @@ fn shared_mid_vertex(l3: &[Value]) -> (Coord, Value, Value) {
             for k in 0..n {
                 let (p, c, q) = (r[(k + n - 1) % n], r[k], r[(k + 1) % n]);
                 let o = &owners[&key(c)];
-                if o.len() == 2 && owners[&key(p)].len() == 2 && owners[&key(q)].len() == 2 && o == &owners[&key(p)] && o == &owners[&key(q)] {
+                if o.len() == 2
+                    && owners[&key(p)].len() == 2
+                    && owners[&key(q)].len() == 2
+                    && o == &owners[&key(p)]
+                    && o == &owners[&key(q)]
+                {
                     let j = if o[0] == i { o[1] } else { o[0] };
                     return (c, f.clone(), l3[j].clone());
                 }
@@ -214,10 +271,18 @@ async fn shared_vertex_moves_in_both_grids(b: Backend) {
     let sum0 = ga.unsigned_area() + gb.unsigned_area();
     let to = [c.x + 3e-6, c.y + 2e-6];
     let body = json!({"from": [c.x, c.y], "to": to, "versions": {id(&fa).to_string(): version(&fa), id(&fb).to_string(): version(&fb)}});
-    let r = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/edits/move-vertex", Some(&body), &[])
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let changed = r.json["changed"].as_array().unwrap();
-    let got = |want: i64| changed.iter().find(|f| id(f) == want).cloned().unwrap_or_else(|| panic!("grid {want} changed"));
+    let got = |want: i64| {
+        changed
+            .iter()
+            .find(|f| id(f) == want)
+            .cloned()
+            .unwrap_or_else(|| panic!("grid {want} changed"))
+    };
     let (na, nb) = (got(id(&fa)), got(id(&fb)));
     assert_eq!(version(&na), version(&fa) + 1);
     assert_eq!(version(&nb), version(&fb) + 1);
@@ -225,22 +290,53 @@ async fn shared_vertex_moves_in_both_grids(b: Backend) {
     let (ga2, gb2) = (geom(&na), geom(&nb));
     for g in [&ga2, &gb2] {
         assert!(g.is_valid());
-        assert!(ring_coords(g).iter().flatten().any(|v| key(*v) == key(to_c)), "the vertex moved");
-        assert!(!ring_coords(g).iter().flatten().any(|v| key(*v) == key(c)), "the old vertex is gone");
+        assert!(
+            ring_coords(g)
+                .iter()
+                .flatten()
+                .any(|v| key(*v) == key(to_c)),
+            "the vertex moved"
+        );
+        assert!(
+            !ring_coords(g).iter().flatten().any(|v| key(*v) == key(c)),
+            "the old vertex is gone"
+        );
     }
-    assert_ne!(ga2.unsigned_area(), ga.unsigned_area(), "the move changed the shape");
+    assert_ne!(
+        ga2.unsigned_area(),
+        ga.unsigned_area(),
+        "the move changed the shape"
+    );
     let sum = ga2.unsigned_area() + gb2.unsigned_area();
-    assert!((sum - sum0).abs() <= 1e-9 * sum0, "no gap or overlap: {sum} vs {sum0}");
+    assert!(
+        (sum - sum0).abs() <= 1e-9 * sum0,
+        "no gap or overlap: {sum} vs {sum0}"
+    );
     let overlap = mp(&ga2).intersection(&mp(&gb2)).unsigned_area();
-    assert!(overlap <= 1e-12 * sum0, "the two still only share an edge: overlap {overlap}");
+    assert!(
+        overlap <= 1e-12 * sum0,
+        "the two still only share an edge: overlap {overlap}"
+    );
     // Any other grid that had the vertex (parents) moved too, and from the store.
     for f in changed {
-        assert!(ring_coords(&geom(f)).iter().flatten().any(|v| key(*v) == key(to_c)));
+        assert!(
+            ring_coords(&geom(f))
+                .iter()
+                .flatten()
+                .any(|v| key(*v) == key(to_c))
+        );
     }
     let stored = stored_versions(&s).await;
     assert_eq!(stored[&id(&fa)].0, version(&fa) + 1);
     // Nothing there any more: 422 naming from.
-    let r = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&json!({"from": [c.x, c.y], "to": to})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/move-vertex",
+            Some(&json!({"from": [c.x, c.y], "to": to})),
+            &[],
+        )
+        .await;
     assert!(r.assert_problem(422).contains(&"from".to_owned()));
 }
 
@@ -274,23 +370,57 @@ async fn inserted_vertex_appears_on_both_sides(b: Backend) {
     let l3 = level(&s, 3).await;
     let (p, q, a, bb) = shared_edge(&l3);
     let at = [(p.x + q.x) / 2.0, (p.y + q.y) / 2.0];
-    let r = s.send(Method::POST, "/api/v1/edits/insert-vertex", Some(&json!({"at": at})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/insert-vertex",
+            Some(&json!({"at": at})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let ids: Vec<i64> = r.json["changed"].as_array().unwrap().iter().map(id).collect();
+    let ids: Vec<i64> = r.json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
     assert!(ids.contains(&a) && ids.contains(&bb), "both sides: {ids:?}");
     let at_c = Coord { x: at[0], y: at[1] };
     for g in [a, bb] {
         let f = one(&s, g).await;
         let rings = ring_coords(&geom(&f));
-        assert!(rings.iter().flatten().any(|v| key(*v) == key(at_c)), "grid {g} has the new vertex");
+        assert!(
+            rings.iter().flatten().any(|v| key(*v) == key(at_c)),
+            "grid {g} has the new vertex"
+        );
         assert!(geom(&f).is_valid());
     }
     // Again: every edge there already has it.
-    s.send(Method::POST, "/api/v1/edits/insert-vertex", Some(&json!({"at": at})), &[]).await.assert_problem(422);
+    s.send(
+        Method::POST,
+        "/api/v1/edits/insert-vertex",
+        Some(&json!({"at": at})),
+        &[],
+    )
+    .await
+    .assert_problem(422);
     // And the new vertex can be moved as a shared one.
-    let r = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&json!({"from": at, "to": [at[0] + 2e-6, at[1]]})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/move-vertex",
+            Some(&json!({"from": at, "to": [at[0] + 2e-6, at[1]]})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let moved: Vec<i64> = r.json["changed"].as_array().unwrap().iter().map(id).collect();
+    let moved: Vec<i64> = r.json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
     assert!(moved.contains(&a) && moved.contains(&bb));
 }
 
@@ -299,30 +429,93 @@ async fn delete_vertex_and_refusals(b: Backend) {
     let l3 = level(&s, 3).await;
     let (p, q, a, bb) = shared_edge(&l3);
     let at = [(p.x + q.x) / 2.0, (p.y + q.y) / 2.0];
-    let r = s.send(Method::POST, "/api/v1/edits/insert-vertex", Some(&json!({"at": at})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/insert-vertex",
+            Some(&json!({"at": at})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200);
-    let before: HashMap<i64, Value> = r.json["changed"].as_array().unwrap().iter().map(|f| (id(f), f.clone())).collect();
-    let r = s.send(Method::POST, "/api/v1/edits/delete-vertex", Some(&json!({"at": at})), &[]).await;
+    let before: HashMap<i64, Value> = r.json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (id(f), f.clone()))
+        .collect();
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/delete-vertex",
+            Some(&json!({"at": at})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let ids: HashSet<i64> = r.json["changed"].as_array().unwrap().iter().map(id).collect();
-    assert_eq!(ids, before.keys().copied().collect(), "removed wherever it was inserted");
+    let ids: HashSet<i64> = r.json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(
+        ids,
+        before.keys().copied().collect(),
+        "removed wherever it was inserted"
+    );
     for g in [a, bb] {
         let f = one(&s, g).await;
-        assert!(!ring_coords(&geom(&f)).iter().flatten().any(|v| key(*v) == key(Coord { x: at[0], y: at[1] })));
+        assert!(
+            !ring_coords(&geom(&f))
+                .iter()
+                .flatten()
+                .any(|v| key(*v) == key(Coord { x: at[0], y: at[1] }))
+        );
     }
     // Bad input names its field, stores nothing.
     let snapshot = stored_versions(&s).await;
-    s.send(Method::POST, "/api/v1/edits/delete-vertex", Some(&json!({"at": [0.0, 0.0]})), &[]).await.assert_problem(422);
-    let f = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&json!({"from": [1, 2, 3], "to": [0, 0]})), &[]).await.assert_problem(422);
+    s.send(
+        Method::POST,
+        "/api/v1/edits/delete-vertex",
+        Some(&json!({"at": [0.0, 0.0]})),
+        &[],
+    )
+    .await
+    .assert_problem(422);
+    let f = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/move-vertex",
+            Some(&json!({"from": [1, 2, 3], "to": [0, 0]})),
+            &[],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(f, vec!["from".to_owned()]);
-    let f = s.send(Method::POST, "/api/v1/edits/insert-vertex", Some(&json!({"at": at, "tolerance_m": -1})), &[]).await.assert_problem(422);
+    let f = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/insert-vertex",
+            Some(&json!({"at": at, "tolerance_m": -1})),
+            &[],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(f, vec!["tolerance_m".to_owned()]);
     // A move that would make a grid cross itself is refused, naming the grid.
     let (c, fa, _) = shared_mid_vertex(&l3);
     // Far through the grid and out of its other side: its edges cross its boundary.
     let ip = geo::InteriorPoint::interior_point(&geom(&fa)).unwrap();
     let far = [ip.x() + 3.0 * (ip.x() - c.x), ip.y() + 3.0 * (ip.y() - c.y)];
-    let r = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&json!({"from": [c.x, c.y], "to": far})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/edits/move-vertex",
+            Some(&json!({"from": [c.x, c.y], "to": far})),
+            &[],
+        )
+        .await;
     let fields = r.assert_problem(422);
     assert!(fields.iter().any(|f| f.starts_with("grids.")), "{fields:?}");
     assert_eq!(stored_versions(&s).await, snapshot);
@@ -332,55 +525,118 @@ async fn renumber_after_split_follows_reading_order(b: Backend) {
     let s = Server::demo(b).await;
     let f = splittable_l3(&s).await;
     let parent = f["properties"]["parent_id"].as_i64().unwrap();
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{}/split", id(&f)), Some(&json!({"line": cut_line(&geom(&f)), "version": version(&f)})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{}/split", id(&f)),
+            Some(&json!({"line": cut_line(&geom(&f)), "version": version(&f)})),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{parent}/renumber"), None, &[("X-Gridd-User", "planner")]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{parent}/renumber"),
+            None,
+            &[("X-Gridd-User", "planner")],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let changes = r.json["changes"].as_array().unwrap().clone();
-    assert!(!changes.is_empty(), "a split appends a code out of reading order");
-    let pcode = one(&s, parent).await["properties"]["code"].as_str().unwrap().to_owned();
+    assert!(
+        !changes.is_empty(),
+        "a split appends a code out of reading order"
+    );
+    let pcode = one(&s, parent).await["properties"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (_, kids) = s.get(&format!("/api/v1/grids/{parent}/children")).await;
     let kids = kids["features"].as_array().unwrap().clone();
     let geoms: Vec<Geometry> = kids.iter().map(geom).collect();
     let order = gridd::edit::numbering::order(&geoms.iter().collect::<Vec<_>>());
     for (seq, i) in order.into_iter().enumerate() {
-        assert_eq!(kids[i]["properties"]["code"].as_str().unwrap(), format!("{pcode}{:03}", seq + 1), "reading order");
+        assert_eq!(
+            kids[i]["properties"]["code"].as_str().unwrap(),
+            format!("{pcode}{:03}", seq + 1),
+            "reading order"
+        );
     }
     // History: every change recorded, old → new.
     let c = &changes[0];
-    let (st, h) = s.get(&format!("/api/v1/grids/{}/code-history", c["id"])).await;
+    let (st, h) = s
+        .get(&format!("/api/v1/grids/{}/code-history", c["id"]))
+        .await;
     assert_eq!(st, 200);
     let last = h["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["old_code"], c["old_code"]);
     assert_eq!(last["new_code"], c["new_code"]);
     assert_eq!(last["actor"], "planner");
     // Renumbering again changes nothing.
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{parent}/renumber"), None, &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{parent}/renumber"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["changes"], json!([]));
     // L1 of the subdistrict: the demo's codes may or may not be in reading order,
     // either way the answer is consistent and the codes are 001.. in order.
     let (_, subs) = s.get("/api/v1/subdistricts").await;
     let sid = subs[0]["id"].as_i64().unwrap();
-    let r = s.send(Method::POST, &format!("/api/v1/subdistricts/{sid}/renumber"), None, &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/subdistricts/{sid}/renumber"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let l1 = level(&s, 1).await;
-    let mut codes: Vec<String> = l1.iter().map(|f| f["properties"]["code"].as_str().unwrap().to_owned()).collect();
+    let mut codes: Vec<String> = l1
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().unwrap().to_owned())
+        .collect();
     codes.sort();
-    assert_eq!(codes, (1..=l1.len()).map(|i| format!("320508990{i:03}")).collect::<Vec<_>>());
+    assert_eq!(
+        codes,
+        (1..=l1.len())
+            .map(|i| format!("320508990{i:03}"))
+            .collect::<Vec<_>>()
+    );
     // Descendants follow their L1's prefix.
     for f in level(&s, 3).await {
         let p = one(&s, f["properties"]["parent_id"].as_i64().unwrap()).await;
-        assert!(f["properties"]["code"].as_str().unwrap().starts_with(p["properties"]["code"].as_str().unwrap()));
+        assert!(
+            f["properties"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with(p["properties"]["code"].as_str().unwrap())
+        );
     }
     let stored = s.stored().await;
-    let by_id: HashMap<i64, String> = stored.grids.iter().map(|g| (g.id, g.draft.code.clone())).collect();
+    let by_id: HashMap<i64, String> = stored
+        .grids
+        .iter()
+        .map(|g| (g.id, g.draft.code.clone()))
+        .collect();
     {
         // The server's index by code agrees after codes moved between grids.
         use gridd::domain::grid::TreeView;
         let atlas = s.app.atlas();
         for g in &stored.grids {
-            assert_eq!(atlas.grid_by_code(g.subdistrict_id, &g.draft.code), Some(g.id), "code {} → grid {}", g.draft.code, g.id);
+            assert_eq!(
+                atlas.grid_by_code(g.subdistrict_id, &g.draft.code),
+                Some(g.id),
+                "code {} → grid {}",
+                g.draft.code,
+                g.id
+            );
         }
     }
     for f in level(&s, 2).await {
@@ -395,7 +651,15 @@ async fn responsible_round_trip_and_reason(b: Backend) {
     let people = json!([{"name": "王芳", "role": "网格员", "phone": "13800000000"}, {"name": "李强", "role": "楼栋长", "phone": ""}]);
     body["properties"]["responsible"] = people.clone();
     let r = s
-        .send(Method::PUT, &format!("/api/v1/grids/{}", id(&f)), Some(&body), &[("If-Match", &format!("\"{}\"", version(&f))), ("X-Gridd-Reason", "%E8%B4%9F%E8%B4%A3%E4%BA%BA")])
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{}", id(&f)),
+            Some(&body),
+            &[
+                ("If-Match", &format!("\"{}\"", version(&f))),
+                ("X-Gridd-Reason", "%E8%B4%9F%E8%B4%A3%E4%BA%BA"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["properties"]["responsible"], people);
@@ -405,13 +669,36 @@ async fn responsible_round_trip_and_reason(b: Backend) {
     assert_eq!(again["properties"]["responsible"], people, "from the store");
     // Validation: empty name, too many.
     body["properties"]["responsible"] = json!([{"name": " ", "role": "x"}]);
-    let fields = s.send(Method::PUT, &format!("/api/v1/grids/{}", id(&f)), Some(&body), &[("If-Match", "\"2\"")]).await.assert_problem(422);
+    let fields = s
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{}", id(&f)),
+            Some(&body),
+            &[("If-Match", "\"2\"")],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(fields, vec!["properties.responsible[0].name".to_owned()]);
-    body["properties"]["responsible"] = json!((0..21).map(|i| json!({"name": format!("p{i}")})).collect::<Vec<_>>());
-    let fields = s.send(Method::PUT, &format!("/api/v1/grids/{}", id(&f)), Some(&body), &[("If-Match", "\"2\"")]).await.assert_problem(422);
+    body["properties"]["responsible"] = json!(
+        (0..21)
+            .map(|i| json!({"name": format!("p{i}")}))
+            .collect::<Vec<_>>()
+    );
+    let fields = s
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{}", id(&f)),
+            Some(&body),
+            &[("If-Match", "\"2\"")],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(fields, vec!["properties.responsible".to_owned()]);
     // Other grids answer an empty list.
-    assert_eq!(level(&s, 2).await[0]["properties"]["responsible"], json!([]));
+    assert_eq!(
+        level(&s, 2).await[0]["properties"]["responsible"],
+        json!([])
+    );
     // The reason is in the audit log.
     let reason = audit_reasons(&s).await;
     assert!(reason.iter().any(|r| r == "负责人"), "{reason:?}");
@@ -422,11 +709,19 @@ async fn audit_reasons(s: &Server) -> Vec<String> {
     match &s.store {
         gridd_e2e::StoreLocation::Postgis(url) => {
             let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query_scalar("SELECT reason FROM audit_log WHERE reason IS NOT NULL").fetch_all(&mut c).await.unwrap()
+            sqlx::query_scalar("SELECT reason FROM audit_log WHERE reason IS NOT NULL")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
         gridd_e2e::StoreLocation::Gpkg(p) => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", p.display())).await.unwrap();
-            sqlx::query_scalar("SELECT reason FROM audit_log WHERE reason IS NOT NULL").fetch_all(&mut c).await.unwrap()
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", p.display()))
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT reason FROM audit_log WHERE reason IS NOT NULL")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
     }
 }
@@ -437,75 +732,173 @@ async fn stale_versions_get_409_and_store_nothing(b: Backend) {
     let snapshot = stored_versions(&s).await;
     let gid = id(&f);
     // split
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{gid}/split"), Some(&json!({"line": cut_line(&geom(&f)), "version": version(&f) + 7})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{gid}/split"),
+            Some(&json!({"line": cut_line(&geom(&f)), "version": version(&f) + 7})),
+            &[],
+        )
+        .await;
     r.assert_problem(409);
     assert_eq!(r.json["current_version"], version(&f));
     // merge, with one of two versions stale
     let l3 = level(&s, 3).await;
     let (_, fa, fb) = shared_mid_vertex(&l3);
     let body = json!({"ids": [id(&fa), id(&fb)], "versions": {id(&fa).to_string(): version(&fa), id(&fb).to_string(): version(&fb) + 1}});
-    let r = s.send(Method::POST, "/api/v1/grids/merge", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids/merge", Some(&body), &[])
+        .await;
     r.assert_problem(409);
-    assert_eq!(r.json["current_versions"][id(&fb).to_string()], version(&fb));
+    assert_eq!(
+        r.json["current_versions"][id(&fb).to_string()],
+        version(&fb)
+    );
     // move-vertex
     let (c, fa, fb) = shared_mid_vertex(&l3);
     let body = json!({"from": [c.x, c.y], "to": [c.x + 1e-6, c.y], "versions": {id(&fa).to_string(): version(&fa) - 1, id(&fb).to_string(): version(&fb)}});
-    let r = s.send(Method::POST, "/api/v1/edits/move-vertex", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/edits/move-vertex", Some(&body), &[])
+        .await;
     r.assert_problem(409);
-    assert_eq!(r.json["current_versions"][id(&fa).to_string()], version(&fa));
+    assert_eq!(
+        r.json["current_versions"][id(&fa).to_string()],
+        version(&fa)
+    );
     // A first edit wins, the same edit again is stale.
     let ok = json!({"line": cut_line(&geom(&f)), "version": version(&f)});
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{gid}/split"), Some(&ok), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{gid}/split"),
+            Some(&ok),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let after_one = stored_versions(&s).await;
-    s.send(Method::POST, &format!("/api/v1/grids/{gid}/split"), Some(&ok), &[]).await.assert_problem(409);
-    assert_eq!(stored_versions(&s).await, after_one, "the stale split stored nothing");
+    s.send(
+        Method::POST,
+        &format!("/api/v1/grids/{gid}/split"),
+        Some(&ok),
+        &[],
+    )
+    .await
+    .assert_problem(409);
+    assert_eq!(
+        stored_versions(&s).await,
+        after_one,
+        "the stale split stored nothing"
+    );
     // Before the successful split, nothing had been stored by the refused edits.
-    let changed: HashSet<i64> = after_one.iter().filter(|(k, v)| snapshot.get(k) != Some(v)).map(|(k, _)| *k).collect();
-    let answered: HashSet<i64> = r.json["changed"].as_array().unwrap().iter().chain(r.json["created"].as_array().unwrap()).map(id).collect();
-    assert_eq!(changed, answered, "only the successful split changed the store");
+    let changed: HashSet<i64> = after_one
+        .iter()
+        .filter(|(k, v)| snapshot.get(k) != Some(v))
+        .map(|(k, _)| *k)
+        .collect();
+    let answered: HashSet<i64> = r.json["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(r.json["created"].as_array().unwrap())
+        .map(id)
+        .collect();
+    assert_eq!(
+        changed, answered,
+        "only the successful split changed the store"
+    );
     // No version at all: 428.
-    s.send(Method::POST, &format!("/api/v1/grids/{gid}/split"), Some(&json!({"line": cut_line(&geom(&f))})), &[]).await.assert_problem(428);
-    s.send(Method::POST, "/api/v1/grids/merge", Some(&json!({"ids": [1, 2]})), &[]).await.assert_problem(428);
+    s.send(
+        Method::POST,
+        &format!("/api/v1/grids/{gid}/split"),
+        Some(&json!({"line": cut_line(&geom(&f))})),
+        &[],
+    )
+    .await
+    .assert_problem(428);
+    s.send(
+        Method::POST,
+        "/api/v1/grids/merge",
+        Some(&json!({"ids": [1, 2]})),
+        &[],
+    )
+    .await
+    .assert_problem(428);
 }
 
 async fn next_code_and_refusals(b: Backend) {
     let s = Server::demo(b).await;
     let (_, subs) = s.get("/api/v1/subdistricts").await;
     let sid = subs[0]["id"].as_i64().unwrap();
-    let (st, n) = s.get(&format!("/api/v1/subdistricts/{sid}/next-code")).await;
+    let (st, n) = s
+        .get(&format!("/api/v1/subdistricts/{sid}/next-code"))
+        .await;
     assert_eq!(st, 200);
     assert_eq!(n["code"], "320508990007", "six L1 communities");
     assert_eq!(n["sequence"], 7);
     let l2 = level(&s, 2).await[0].clone();
     let (st, n) = s.get(&format!("/api/v1/grids/{}/next-code", id(&l2))).await;
     assert_eq!(st, 200);
-    assert!(n["code"].as_str().unwrap().starts_with(l2["properties"]["code"].as_str().unwrap()));
+    assert!(
+        n["code"]
+            .as_str()
+            .unwrap()
+            .starts_with(l2["properties"]["code"].as_str().unwrap())
+    );
     let (st, _) = s.get("/api/v1/grids/999999/next-code").await;
     assert_eq!(st, 404);
     let snapshot = stored_versions(&s).await;
     // A grid with children cannot be split.
-    let r = s.send(Method::POST, &format!("/api/v1/grids/{}/split", id(&l2)), Some(&json!({"line": cut_line(&geom(&l2)), "version": version(&l2)})), &[]).await;
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{}/split", id(&l2)),
+            Some(&json!({"line": cut_line(&geom(&l2)), "version": version(&l2)})),
+            &[],
+        )
+        .await;
     r.assert_problem(409);
     // A line that does not cross the grid: 422 naming line.
     let f = splittable_l3(&s).await;
     let g = geom(&f);
     use geo::InteriorPoint;
     let p = g.interior_point().unwrap();
-    let inside = json!({"type": "LineString", "coordinates": [[p.x(), p.y()], [p.x() + 1.0, p.y() + 1.0]]});
-    let fields = s.send(Method::POST, &format!("/api/v1/grids/{}/split", id(&f)), Some(&json!({"line": inside, "version": version(&f)})), &[]).await.assert_problem(422);
+    let inside =
+        json!({"type": "LineString", "coordinates": [[p.x(), p.y()], [p.x() + 1.0, p.y() + 1.0]]});
+    let fields = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{}/split", id(&f)),
+            Some(&json!({"line": inside, "version": version(&f)})),
+            &[],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(fields, vec!["line".to_owned()]);
     let away = json!({"type": "LineString", "coordinates": [[0.0, 0.0], [0.0, 1.0]]});
-    let fields = s.send(Method::POST, &format!("/api/v1/grids/{}/split", id(&f)), Some(&json!({"line": away, "version": version(&f)})), &[]).await.assert_problem(422);
+    let fields = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{}/split", id(&f)),
+            Some(&json!({"line": away, "version": version(&f)})),
+            &[],
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(fields, vec!["line".to_owned()]);
     // Merging grids that are not siblings, or not adjacent: 422 naming ids.
     let l3 = level(&s, 3).await;
     let body = json!({"ids": [id(&l2), id(&l3[0])], "versions": {id(&l2).to_string(): version(&l2), id(&l3[0]).to_string(): version(&l3[0])}});
-    let fields = s.send(Method::POST, "/api/v1/grids/merge", Some(&body), &[]).await.assert_problem(422);
+    let fields = s
+        .send(Method::POST, "/api/v1/grids/merge", Some(&body), &[])
+        .await
+        .assert_problem(422);
     assert_eq!(fields, vec!["ids".to_owned()]);
     let (a, far) = far_siblings(&l3);
     let body = json!({"ids": [id(&a), id(&far)], "versions": {id(&a).to_string(): version(&a), id(&far).to_string(): version(&far)}});
-    let r = s.send(Method::POST, "/api/v1/grids/merge", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids/merge", Some(&body), &[])
+        .await;
     assert_eq!(r.assert_problem(422), vec!["ids".to_owned()], "{}", r.json);
     assert_eq!(stored_versions(&s).await, snapshot);
 }

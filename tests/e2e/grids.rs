@@ -56,7 +56,16 @@ async fn reads_the_demo_tree(b: Backend) {
     assert_eq!(l1.len(), 6, "six L1 communities");
     for f in &l1 {
         let p = &f["properties"];
-        for k in ["id", "code", "name", "level", "parent_id", "households", "kind", "version"] {
+        for k in [
+            "id",
+            "code",
+            "name",
+            "level",
+            "parent_id",
+            "households",
+            "kind",
+            "version",
+        ] {
             assert!(p.get(k).is_some(), "property {k} in {p}");
         }
         assert_eq!(p["level"], 1);
@@ -67,7 +76,13 @@ async fn reads_the_demo_tree(b: Backend) {
     let (_, kids) = s.get(&format!("/api/v1/grids/{first}/children")).await;
     let (_, by_parent) = s.get(&format!("/api/v1/grids?parent={first}")).await;
     assert_eq!(kids["features"], by_parent["features"]);
-    assert!(kids["features"].as_array().unwrap().iter().all(|k| k["properties"]["level"] == 2 && k["properties"]["parent_id"] == first));
+    assert!(
+        kids["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["properties"]["level"] == 2 && k["properties"]["parent_id"] == first)
+    );
     let (_, tree) = s.get("/api/v1/tree").await;
     assert_eq!(tree[0]["children"].as_array().unwrap().len(), 6);
     let total: usize = count_nodes(&tree[0]) - 1;
@@ -77,8 +92,22 @@ async fn reads_the_demo_tree(b: Backend) {
 
     // bbox filter: a box around one L3 point finds that grid, and far away finds nothing.
     let (id, _, p) = an_l3(&s).await;
-    let (_, near) = s.get(&format!("/api/v1/grids?level=3&bbox={},{},{},{}", p[0] - 1e-5, p[1] - 1e-5, p[0] + 1e-5, p[1] + 1e-5)).await;
-    assert!(near["features"].as_array().unwrap().iter().any(|f| f["properties"]["id"] == id));
+    let (_, near) = s
+        .get(&format!(
+            "/api/v1/grids?level=3&bbox={},{},{},{}",
+            p[0] - 1e-5,
+            p[1] - 1e-5,
+            p[0] + 1e-5,
+            p[1] + 1e-5
+        ))
+        .await;
+    assert!(
+        near["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["properties"]["id"] == id)
+    );
     let (_, far) = s.get("/api/v1/grids?bbox=0,0,1,1").await;
     assert_eq!(far["features"].as_array().unwrap().len(), 0);
     let (st, _) = s.get("/api/v1/grids?bbox=1,2,3").await;
@@ -86,12 +115,17 @@ async fn reads_the_demo_tree(b: Backend) {
     let (st, _) = s.get("/api/v1/grids/999999").await;
     assert_eq!(st, 404);
 
-    let (st, b) = s.get("/api/v1/buildings?bbox=24.94,60.165,24.95,60.175").await;
+    let (st, b) = s
+        .get("/api/v1/buildings?bbox=24.94,60.165,24.95,60.175")
+        .await;
     assert_eq!(st, 200);
     assert!(!b["features"].as_array().unwrap().is_empty());
     let (st, health) = s.get("/health").await;
     assert_eq!(st, 200);
-    assert_eq!(health["backend"], if b_is_pg(&s) { "postgis" } else { "gpkg" });
+    assert_eq!(
+        health["backend"],
+        if b_is_pg(&s) { "postgis" } else { "gpkg" }
+    );
 }
 
 fn b_is_pg(s: &Server) -> bool {
@@ -99,7 +133,9 @@ fn b_is_pg(s: &Server) -> bool {
 }
 
 fn count_nodes(n: &Value) -> usize {
-    1 + n["children"].as_array().map_or(0, |c| c.iter().map(count_nodes).sum())
+    1 + n["children"]
+        .as_array()
+        .map_or(0, |c| c.iter().map(count_nodes).sum())
 }
 
 async fn round_trip_keeps_geometry_exactly(b: Backend) {
@@ -110,7 +146,9 @@ async fn round_trip_keeps_geometry_exactly(b: Backend) {
     let geometry = json!({"type": "Polygon", "coordinates": [[[x, y], [x + 0.0001, y], [x + 0.0001, y + 0.00007], [x, y + 0.00007], [x, y]],
         [[x + 0.00002, y + 0.00002], [x + 0.00002, y + 0.00004], [x + 0.00004, y + 0.00004], [x + 0.00002, y + 0.00002]]]});
     let body = json!({"type": "Feature", "properties": {"code": format!("{pcode}001"), "name": "一层", "level": 4, "parent_id": parent, "kind": "commercial", "households": 12, "population": 30}, "geometry": geometry});
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&body), &[])
+        .await;
     assert_eq!(r.status, 201, "{}", r.json);
     assert_eq!(r.etag.as_deref(), Some("\"1\""));
     let id = r.json["properties"]["id"].as_i64().unwrap();
@@ -122,12 +160,17 @@ async fn round_trip_keeps_geometry_exactly(b: Backend) {
     // And from the store itself, after a restart.
     let restarted = Server::on(s.store.clone(), false).await;
     let (_, again) = restarted.get(&format!("/api/v1/grids/{id}")).await;
-    assert_eq!(again["geometry"], geometry, "geometry after reloading the store");
+    assert_eq!(
+        again["geometry"], geometry,
+        "geometry after reloading the store"
+    );
     assert_eq!(again["properties"]["version"], 1);
     // A MultiPolygon stays a MultiPolygon.
     let mp = json!({"type": "MultiPolygon", "coordinates": [square(x + 0.0003, y, 0.00005)["coordinates"], square(x + 0.0005, y, 0.00005)["coordinates"]]});
     let body = json!({"type": "Feature", "properties": {"code": format!("{pcode}002"), "name": "二层", "level": 4, "parent_id": parent}, "geometry": mp});
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&body), &[])
+        .await;
     assert_eq!(r.status, 201, "{}", r.json);
     assert_eq!(r.json["geometry"], mp);
 }
@@ -136,34 +179,54 @@ async fn stale_edit_gets_409(b: Backend) {
     let s = Server::demo(b).await;
     let (parent, pcode, at) = an_l3(&s).await;
     let body = l4(parent, &format!("{pcode}001"), at);
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&body), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&body), &[])
+        .await;
     assert_eq!(r.status, 201);
     let id = r.json["properties"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/grids/{id}");
     let mut edit = body.clone();
     edit["properties"]["name"] = json!("改名");
     // No version named: 428.
-    s.send(Method::PUT, &path, Some(&edit), &[]).await.assert_problem(428);
+    s.send(Method::PUT, &path, Some(&edit), &[])
+        .await
+        .assert_problem(428);
     // First edit from version 1 wins…
-    let r = s.send(Method::PUT, &path, Some(&edit), &[("If-Match", "\"1\"")]).await;
+    let r = s
+        .send(Method::PUT, &path, Some(&edit), &[("If-Match", "\"1\"")])
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["properties"]["version"], 2);
     assert_eq!(r.etag.as_deref(), Some("\"2\""));
     // …a second one from version 1 is stale, by header or by body.
     let mut other = body.clone();
     other["properties"]["name"] = json!("另一个名字");
-    let r = s.send(Method::PUT, &path, Some(&other), &[("If-Match", "\"1\"")]).await;
+    let r = s
+        .send(Method::PUT, &path, Some(&other), &[("If-Match", "\"1\"")])
+        .await;
     r.assert_problem(409);
     assert_eq!(r.json["current_version"], 2);
     other["properties"]["version"] = json!(1);
-    s.send(Method::PUT, &path, Some(&other), &[]).await.assert_problem(409);
+    s.send(Method::PUT, &path, Some(&other), &[])
+        .await
+        .assert_problem(409);
     let (_, now) = s.get(&path).await;
-    assert_eq!(now["properties"]["name"], "改名", "the stale edit changed nothing");
+    assert_eq!(
+        now["properties"]["name"], "改名",
+        "the stale edit changed nothing"
+    );
     let stored = s.stored().await;
-    assert_eq!(stored.grids.iter().find(|g| g.id == id).unwrap().draft.name, "改名");
+    assert_eq!(
+        stored.grids.iter().find(|g| g.id == id).unwrap().draft.name,
+        "改名"
+    );
     // Delete with a stale version is refused too; with the right one it goes.
-    s.send(Method::DELETE, &path, None, &[("If-Match", "\"1\"")]).await.assert_problem(409);
-    let r = s.send(Method::DELETE, &path, None, &[("If-Match", "\"2\"")]).await;
+    s.send(Method::DELETE, &path, None, &[("If-Match", "\"1\"")])
+        .await
+        .assert_problem(409);
+    let r = s
+        .send(Method::DELETE, &path, None, &[("If-Match", "\"2\"")])
+        .await;
     assert_eq!(r.status, 204);
     assert_eq!(s.get(&path).await.0, 404);
 }
@@ -172,7 +235,9 @@ async fn delete_refuses_grids_with_children(b: Backend) {
     let s = Server::demo(b).await;
     let (_, l1) = s.get("/api/v1/grids?level=1").await;
     let id = l1["features"][0]["properties"]["id"].as_i64().unwrap();
-    let r = s.send(Method::DELETE, &format!("/api/v1/grids/{id}"), None, &[]).await;
+    let r = s
+        .send(Method::DELETE, &format!("/api/v1/grids/{id}"), None, &[])
+        .await;
     r.assert_problem(409);
     assert!(r.json["detail"].as_str().unwrap().contains("child"));
     assert_eq!(s.get(&format!("/api/v1/grids/{id}")).await.0, 200);
@@ -183,12 +248,20 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
     let (parent, pcode, at) = an_l3(&s).await;
     let good = l4(parent, &format!("{pcode}001"), at);
     // A grid that exists, for the duplicate-code case.
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&good), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&good), &[])
+        .await;
     assert_eq!(r.status, 201);
     let before = s.stored().await;
     let (_, l1) = s.get("/api/v1/grids?level=1").await;
     // An L1 that is not the parent's ancestor.
-    let l1_code = l1["features"].as_array().unwrap().iter().map(|f| f["properties"]["code"].as_str().unwrap().to_owned()).find(|c| !pcode.starts_with(c.as_str())).unwrap();
+    let l1_code = l1["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().unwrap().to_owned())
+        .find(|c| !pcode.starts_with(c.as_str()))
+        .unwrap();
     let fresh = |f: &dyn Fn(&mut Value)| {
         let mut v = l4(parent, &format!("{pcode}002"), at);
         f(&mut v);
@@ -196,56 +269,237 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
     };
     let [x, y] = at;
     let cases: Vec<(&str, Value, u16, &str)> = vec![
-        ("self-intersecting ring", fresh(&|v| v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y+0.001],[x+0.001,y],[x,y+0.001],[x,y]]]})), 422, "geometry.coordinates[0]"),
-        ("unclosed ring", fresh(&|v| v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y],[x+0.001,y+0.001],[x,y+0.001]]]})), 422, "geometry.coordinates[0]"),
-        ("longitude 200", fresh(&|v| v["geometry"]["coordinates"][0][1] = json!([200.0, y])), 422, "geometry.coordinates[0][1]"),
-        ("latitude -91", fresh(&|v| v["geometry"]["coordinates"][0][2] = json!([x, -91.0])), 422, "geometry.coordinates[0][2]"),
-        ("too few positions", fresh(&|v| v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y],[x,y]]]})), 422, "geometry.coordinates[0]"),
-        ("a point, not an area", fresh(&|v| v["geometry"] = json!({"type":"Point","coordinates":[x,y]})), 422, "geometry.type"),
-        ("no geometry", fresh(&|v| { v.as_object_mut().unwrap().remove("geometry"); }), 422, "geometry"),
-        ("position with one number", fresh(&|v| v["geometry"]["coordinates"][0][1] = json!([x])), 422, "geometry.coordinates[0][1]"),
-        ("hole outside its shell", fresh(&|v| v["geometry"]["coordinates"] = json!([[[x,y],[x+0.001,y],[x+0.001,y+0.001],[x,y+0.001],[x,y]],[[x+0.01,y+0.01],[x+0.011,y+0.01],[x+0.011,y+0.011],[x+0.01,y+0.01]]])), 422, "geometry.coordinates"),
-        ("wrong level for the parent", fresh(&|v| v["properties"]["level"] = json!(3)), 422, "properties.level"),
-        ("level 6", fresh(&|v| v["properties"]["level"] = json!(6)), 422, "properties.level"),
-        ("code prefix not the parent's", fresh(&|v| v["properties"]["code"] = json!(format!("{l1_code}001001002"))), 422, "properties.code"),
-        ("code of the wrong length", fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}0001"))), 422, "properties.code"),
-        ("code with letters", fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}00A"))), 422, "properties.code"),
-        ("sequence 000", fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}000"))), 422, "properties.code"),
-        ("duplicate code", fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}001"))), 409, "properties.code"),
-        ("empty name", fresh(&|v| v["properties"]["name"] = json!("   ")), 422, "properties.name"),
-        ("unknown kind", fresh(&|v| v["properties"]["kind"] = json!("castle")), 422, "properties.kind"),
-        ("negative households", fresh(&|v| v["properties"]["households"] = json!(-5)), 422, "properties.households"),
-        ("households not a number", fresh(&|v| v["properties"]["households"] = json!("many")), 422, "properties.households"),
-        ("unknown parent", fresh(&|v| v["properties"]["parent_id"] = json!(987654)), 422, "properties.parent_id"),
-        ("level 2 without a parent", fresh(&|v| { v["properties"]["level"] = json!(2); v["properties"].as_object_mut().unwrap().remove("parent_id"); }), 422, "properties.parent_id"),
-        ("not a Feature", json!({"type": "FeatureCollection", "features": []}), 422, "type"),
-        ("geometry that is not GeoJSON", fresh(&|v| v["geometry"] = json!({"type": "Polygon", "coordinates": "nope"})), 422, "geometry"),
-        ("properties not an object", fresh(&|v| v["properties"] = json!([1, 2])), 422, "properties"),
+        (
+            "self-intersecting ring",
+            fresh(
+                &|v| v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y+0.001],[x+0.001,y],[x,y+0.001],[x,y]]]}),
+            ),
+            422,
+            "geometry.coordinates[0]",
+        ),
+        (
+            "unclosed ring",
+            fresh(
+                &|v| v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y],[x+0.001,y+0.001],[x,y+0.001]]]}),
+            ),
+            422,
+            "geometry.coordinates[0]",
+        ),
+        (
+            "longitude 200",
+            fresh(&|v| v["geometry"]["coordinates"][0][1] = json!([200.0, y])),
+            422,
+            "geometry.coordinates[0][1]",
+        ),
+        (
+            "latitude -91",
+            fresh(&|v| v["geometry"]["coordinates"][0][2] = json!([x, -91.0])),
+            422,
+            "geometry.coordinates[0][2]",
+        ),
+        (
+            "too few positions",
+            fresh(&|v| {
+                v["geometry"] = json!({"type":"Polygon","coordinates":[[[x,y],[x+0.001,y],[x,y]]]})
+            }),
+            422,
+            "geometry.coordinates[0]",
+        ),
+        (
+            "a point, not an area",
+            fresh(&|v| v["geometry"] = json!({"type":"Point","coordinates":[x,y]})),
+            422,
+            "geometry.type",
+        ),
+        (
+            "no geometry",
+            fresh(&|v| {
+                v.as_object_mut().unwrap().remove("geometry");
+            }),
+            422,
+            "geometry",
+        ),
+        (
+            "position with one number",
+            fresh(&|v| v["geometry"]["coordinates"][0][1] = json!([x])),
+            422,
+            "geometry.coordinates[0][1]",
+        ),
+        (
+            "hole outside its shell",
+            fresh(&|v| {
+                v["geometry"]["coordinates"] = json!([
+                    [
+                        [x, y],
+                        [x + 0.001, y],
+                        [x + 0.001, y + 0.001],
+                        [x, y + 0.001],
+                        [x, y]
+                    ],
+                    [
+                        [x + 0.01, y + 0.01],
+                        [x + 0.011, y + 0.01],
+                        [x + 0.011, y + 0.011],
+                        [x + 0.01, y + 0.01]
+                    ]
+                ])
+            }),
+            422,
+            "geometry.coordinates",
+        ),
+        (
+            "wrong level for the parent",
+            fresh(&|v| v["properties"]["level"] = json!(3)),
+            422,
+            "properties.level",
+        ),
+        (
+            "level 6",
+            fresh(&|v| v["properties"]["level"] = json!(6)),
+            422,
+            "properties.level",
+        ),
+        (
+            "code prefix not the parent's",
+            fresh(&|v| v["properties"]["code"] = json!(format!("{l1_code}001001002"))),
+            422,
+            "properties.code",
+        ),
+        (
+            "code of the wrong length",
+            fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}0001"))),
+            422,
+            "properties.code",
+        ),
+        (
+            "code with letters",
+            fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}00A"))),
+            422,
+            "properties.code",
+        ),
+        (
+            "sequence 000",
+            fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}000"))),
+            422,
+            "properties.code",
+        ),
+        (
+            "duplicate code",
+            fresh(&|v| v["properties"]["code"] = json!(format!("{pcode}001"))),
+            409,
+            "properties.code",
+        ),
+        (
+            "empty name",
+            fresh(&|v| v["properties"]["name"] = json!("   ")),
+            422,
+            "properties.name",
+        ),
+        (
+            "unknown kind",
+            fresh(&|v| v["properties"]["kind"] = json!("castle")),
+            422,
+            "properties.kind",
+        ),
+        (
+            "negative households",
+            fresh(&|v| v["properties"]["households"] = json!(-5)),
+            422,
+            "properties.households",
+        ),
+        (
+            "households not a number",
+            fresh(&|v| v["properties"]["households"] = json!("many")),
+            422,
+            "properties.households",
+        ),
+        (
+            "unknown parent",
+            fresh(&|v| v["properties"]["parent_id"] = json!(987654)),
+            422,
+            "properties.parent_id",
+        ),
+        (
+            "level 2 without a parent",
+            fresh(&|v| {
+                v["properties"]["level"] = json!(2);
+                v["properties"].as_object_mut().unwrap().remove("parent_id");
+            }),
+            422,
+            "properties.parent_id",
+        ),
+        (
+            "not a Feature",
+            json!({"type": "FeatureCollection", "features": []}),
+            422,
+            "type",
+        ),
+        (
+            "geometry that is not GeoJSON",
+            fresh(&|v| v["geometry"] = json!({"type": "Polygon", "coordinates": "nope"})),
+            422,
+            "geometry",
+        ),
+        (
+            "properties not an object",
+            fresh(&|v| v["properties"] = json!([1, 2])),
+            422,
+            "properties",
+        ),
     ];
     assert!(cases.len() >= 20);
     for (what, body, status, field) in &cases {
         let r = s.send(Method::POST, "/api/v1/grids", Some(body), &[]).await;
         assert_eq!(r.status, *status, "{what}: {}", r.json);
         let fields = r.assert_problem(*status);
-        assert!(fields.iter().any(|f| f == field), "{what}: expected field {field}, got {fields:?}: {}", r.json);
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{what}: expected field {field}, got {fields:?}: {}",
+            r.json
+        );
     }
     // Coordinates of a geometry error are named.
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&cases[2].1), &[]).await;
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&cases[2].1), &[])
+        .await;
     assert_eq!(r.json["errors"][0]["coordinate"], json!([200.0, y]));
-    let r = s.send(Method::POST, "/api/v1/grids", Some(&cases[0].1), &[]).await;
-    assert!(r.json["errors"][0]["coordinate"].is_array(), "self-intersection point named: {}", r.json);
+    let r = s
+        .send(Method::POST, "/api/v1/grids", Some(&cases[0].1), &[])
+        .await;
+    assert!(
+        r.json["errors"][0]["coordinate"].is_array(),
+        "self-intersection point named: {}",
+        r.json
+    );
 
     // Malformed JSON, NaN (not JSON either), wrong content type, a 50 MB body.
     let raw = |body: &str| body.as_bytes().to_vec();
-    s.post_raw("/api/v1/grids", "application/json", raw("{\"type\": \"Feature\", ")).await.assert_problem(400);
+    s.post_raw(
+        "/api/v1/grids",
+        "application/json",
+        raw("{\"type\": \"Feature\", "),
+    )
+    .await
+    .assert_problem(400);
     s.post_raw("/api/v1/grids", "application/json", raw(&format!("{{\"type\":\"Feature\",\"properties\":{{}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[NaN,{y}],[1,1],[0,1],[NaN,{y}]]]}}}}"))).await.assert_problem(400);
-    s.post_raw("/api/v1/grids", "text/plain", raw(&good.to_string())).await.assert_problem(415);
+    s.post_raw("/api/v1/grids", "text/plain", raw(&good.to_string()))
+        .await
+        .assert_problem(415);
     let mut huge = good.clone();
     huge["properties"]["padding"] = json!("x".repeat(50 * 1024 * 1024));
     // The server answers before reading the whole body and closes the connection, so
     // the client may lose the body: status and media type are what it surely sees.
-    let r = s.post_raw("/api/v1/grids", "application/json", huge.to_string().into_bytes()).await;
-    assert_eq!((r.status, r.content_type.as_str()), (413, "application/problem+json"));
+    let r = s
+        .post_raw(
+            "/api/v1/grids",
+            "application/json",
+            huge.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (413, "application/problem+json")
+    );
     // Too many vertices.
     let n = 100_001;
     let ring: Vec<[f64; 2]> = (0..n)
@@ -255,14 +509,31 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
         })
         .chain(std::iter::once([x + 0.0001, y]))
         .collect();
-    let many = fresh(&|v| v["geometry"] = json!({"type": "Polygon", "coordinates": [ring.clone()]}));
-    s.send(Method::POST, "/api/v1/grids", Some(&many), &[]).await.assert_problem(422);
+    let many =
+        fresh(&|v| v["geometry"] = json!({"type": "Polygon", "coordinates": [ring.clone()]}));
+    s.send(Method::POST, "/api/v1/grids", Some(&many), &[])
+        .await
+        .assert_problem(422);
     // Bad updates store nothing either.
     let id = r_id(&s, &format!("{pcode}001")).await;
     let mut bad = good.clone();
     bad["geometry"]["coordinates"][0][1] = json!([200.0, y]);
-    s.send(Method::PUT, &format!("/api/v1/grids/{id}"), Some(&bad), &[("If-Match", "\"1\"")]).await.assert_problem(422);
-    s.send(Method::PUT, "/api/v1/grids/abc", Some(&good), &[("If-Match", "\"1\"")]).await.assert_problem(422);
+    s.send(
+        Method::PUT,
+        &format!("/api/v1/grids/{id}"),
+        Some(&bad),
+        &[("If-Match", "\"1\"")],
+    )
+    .await
+    .assert_problem(422);
+    s.send(
+        Method::PUT,
+        "/api/v1/grids/abc",
+        Some(&good),
+        &[("If-Match", "\"1\"")],
+    )
+    .await
+    .assert_problem(422);
 
     let after = s.stored().await;
     assert_eq!(before.grids, after.grids, "the store is unchanged");
@@ -271,5 +542,12 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
 
 async fn r_id(s: &Server, code: &str) -> i64 {
     let (_, all) = s.get("/api/v1/grids?level=4").await;
-    all["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == code).unwrap()["properties"]["id"].as_i64().unwrap()
+    all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == code)
+        .unwrap()["properties"]["id"]
+        .as_i64()
+        .unwrap()
 }

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Coord, Distance, Euclidean, Geometry, Intersects, LineString, Point, Rect};
+use geo::{
+    BoundingRect, Coord, Distance, Euclidean, Geometry, Intersects, LineString, Point, Rect,
+};
 use gridd_e2e::{Backend, Server, both_backends};
 use gridd_tiles::{TileCoord, lonlat_to_mercator, project_geometry};
 use mvt_reader::feature::Value as MvtValue;
@@ -30,7 +32,11 @@ fn decode(bytes: &[u8]) -> Decoded {
     Decoded { layers }
 }
 
-async fn fetch(s: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, HashMap<String, String>, Vec<u8>) {
+async fn fetch(
+    s: &Server,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, HashMap<String, String>, Vec<u8>) {
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
     let mut rb = client.get(format!("{}{path}", s.url));
     for (k, v) in headers {
@@ -38,12 +44,19 @@ async fn fetch(s: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, HashMa
     }
     let r = rb.send().await.unwrap();
     let status = r.status().as_u16();
-    let h = r.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    let h = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
     (status, h, r.bytes().await.unwrap().to_vec())
 }
 
 fn tile_of(lon: f64, lat: f64, z: u8) -> TileCoord {
-    let r = gridd_tiles::tiles_covering(Rect::new(Coord { x: lon, y: lat }, Coord { x: lon, y: lat }), z);
+    let r = gridd_tiles::tiles_covering(
+        Rect::new(Coord { x: lon, y: lat }, Coord { x: lon, y: lat }),
+        z,
+    );
     TileCoord::new(z, *r.x_range().start(), *r.y_range().start()).unwrap()
 }
 
@@ -51,23 +64,39 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> TileCoord {
 fn to_merc(t: TileCoord, c: Coord) -> Coord {
     let b = t.bounds_mercator();
     let k = b.width() / 4096.0;
-    Coord { x: b.min().x + c.x * k, y: b.max().y - c.y * k }
+    Coord {
+        x: b.min().x + c.x * k,
+        y: b.max().y - c.y * k,
+    }
 }
 
 fn rings(g: &Geometry) -> Vec<LineString> {
     match g {
-        Geometry::Polygon(p) => std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned()).collect(),
-        Geometry::MultiPolygon(mp) => mp.0.iter().flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())).collect(),
+        Geometry::Polygon(p) => std::iter::once(p.exterior().clone())
+            .chain(p.interiors().iter().cloned())
+            .collect(),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter()
+                .flat_map(|p| {
+                    std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
+                })
+                .collect()
+        }
         _ => vec![],
     }
 }
 
 fn dist_to_rings(p: Coord, rs: &[LineString]) -> f64 {
-    rs.iter().map(|r| Euclidean.distance(&Point(p), r)).fold(f64::INFINITY, f64::min)
+    rs.iter()
+        .map(|r| Euclidean.distance(&Point(p), r))
+        .fold(f64::INFINITY, f64::min)
 }
 
 fn prop<'a>(f: &'a mvt_reader::feature::Feature<f64>, k: &str) -> &'a MvtValue {
-    f.properties.as_ref().and_then(|p| p.get(k)).unwrap_or_else(|| panic!("property {k}"))
+    f.properties
+        .as_ref()
+        .and_then(|p| p.get(k))
+        .unwrap_or_else(|| panic!("property {k}"))
 }
 
 fn as_i64(v: &MvtValue) -> i64 {
@@ -88,7 +117,10 @@ async fn source_grids(s: &Server) -> HashMap<i64, (Value, Geometry)> {
         .map(|f| {
             let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
             let g: Geometry = g.try_into().unwrap();
-            (f["properties"]["id"].as_i64().unwrap(), (f["properties"].clone(), project_geometry(&g)))
+            (
+                f["properties"]["id"].as_i64().unwrap(),
+                (f["properties"].clone(), project_geometry(&g)),
+            )
         })
         .collect()
 }
@@ -103,8 +135,14 @@ fn check_tile(t: TileCoord, bytes: &[u8], grids: &HashMap<i64, (Value, Geometry)
     let unit = b.width() / 4096.0;
     let tol = 1.5 * unit;
     let inner = Rect::new(
-        Coord { x: b.min().x + 2.0 * unit, y: b.min().y + 2.0 * unit },
-        Coord { x: b.max().x - 2.0 * unit, y: b.max().y - 2.0 * unit },
+        Coord {
+            x: b.min().x + 2.0 * unit,
+            y: b.min().y + 2.0 * unit,
+        },
+        Coord {
+            x: b.max().x - 2.0 * unit,
+            y: b.max().y - 2.0 * unit,
+        },
     );
     let mut checked = 0;
     for level in 1..=3u8 {
@@ -114,20 +152,43 @@ fn check_tile(t: TileCoord, bytes: &[u8], grids: &HashMap<i64, (Value, Geometry)
         for f in &feats {
             let id = f.id.expect("feature id") as i64;
             seen.insert(id);
-            let (props, src) = grids.get(&id).unwrap_or_else(|| panic!("{layer} feature {id} is a grid"));
+            let (props, src) = grids
+                .get(&id)
+                .unwrap_or_else(|| panic!("{layer} feature {id} is a grid"));
             assert_eq!(as_i64(prop(f, "level")), i64::from(level));
-            assert_eq!(prop(f, "code"), &MvtValue::String(props["code"].as_str().unwrap().into()), "code of {id}");
-            assert_eq!(prop(f, "name"), &MvtValue::String(props["name"].as_str().unwrap().into()));
-            assert_eq!(prop(f, "kind"), &MvtValue::String(props["kind"].as_str().unwrap().into()));
-            assert_eq!(as_i64(prop(f, "households")), props["households"].as_i64().unwrap_or(0));
+            assert_eq!(
+                prop(f, "code"),
+                &MvtValue::String(props["code"].as_str().unwrap().into()),
+                "code of {id}"
+            );
+            assert_eq!(
+                prop(f, "name"),
+                &MvtValue::String(props["name"].as_str().unwrap().into())
+            );
+            assert_eq!(
+                prop(f, "kind"),
+                &MvtValue::String(props["kind"].as_str().unwrap().into())
+            );
+            assert_eq!(
+                as_i64(prop(f, "households")),
+                props["households"].as_i64().unwrap_or(0)
+            );
             let src_rings = rings(src);
-            let decoded: Vec<LineString> = rings(&f.geometry.clone()).into_iter().map(|r| r.0.iter().map(|c| to_merc(t, *c)).collect()).collect();
+            let decoded: Vec<LineString> = rings(&f.geometry.clone())
+                .into_iter()
+                .map(|r| r.0.iter().map(|c| to_merc(t, *c)).collect())
+                .collect();
             assert!(!decoded.is_empty(), "{id} has rings");
             for r in &decoded {
                 for c in &r.0 {
                     if inner.intersects(c) {
                         let e = dist_to_rings(*c, &src_rings);
-                        assert!(e <= tol, "z{} {id}: decoded vertex {:?} is {e:.2} m from the source boundary (tolerance {tol:.2})", t.z, c);
+                        assert!(
+                            e <= tol,
+                            "z{} {id}: decoded vertex {:?} is {e:.2} m from the source boundary (tolerance {tol:.2})",
+                            t.z,
+                            c
+                        );
                     }
                 }
             }
@@ -135,7 +196,11 @@ fn check_tile(t: TileCoord, bytes: &[u8], grids: &HashMap<i64, (Value, Geometry)
                 for c in &r.0 {
                     if inner.intersects(c) {
                         let e = dist_to_rings(*c, &decoded);
-                        assert!(e <= tol, "z{} {id}: source vertex {c:?} is {e:.2} m from the tile's boundary (tolerance {tol:.2})", t.z);
+                        assert!(
+                            e <= tol,
+                            "z{} {id}: source vertex {c:?} is {e:.2} m from the tile's boundary (tolerance {tol:.2})",
+                            t.z
+                        );
                     }
                 }
             }
@@ -143,8 +208,16 @@ fn check_tile(t: TileCoord, bytes: &[u8], grids: &HashMap<i64, (Value, Geometry)
         }
         // Every grid of the level that reaches into the tile is in it.
         for (id, (props, src)) in grids {
-            if props["level"] == level && src.bounding_rect().is_some_and(|r| r.intersects(&inner)) && src.intersects(&inner) {
-                assert!(seen.contains(id), "z{} {t}: grid {id} ({}) missing from {layer}", t.z, props["code"]);
+            if props["level"] == level
+                && src.bounding_rect().is_some_and(|r| r.intersects(&inner))
+                && src.intersects(&inner)
+            {
+                assert!(
+                    seen.contains(id),
+                    "z{} {t}: grid {id} ({}) missing from {layer}",
+                    t.z,
+                    props["code"]
+                );
             }
         }
     }
@@ -156,12 +229,22 @@ async fn tiles_match_the_source_at_zooms_10_to_18() {
     let s = Server::demo(Backend::Gpkg).await;
     let grids = source_grids(&s).await;
     // Points spread over the subdistrict, so tiles cut grids at their edges.
-    let points = [(24.9445, 60.1716), (24.9380, 60.1660), (24.9500, 60.1770), (24.9420, 60.1745)];
+    let points = [
+        (24.9445, 60.1716),
+        (24.9380, 60.1660),
+        (24.9500, 60.1770),
+        (24.9420, 60.1745),
+    ];
     let mut features = 0;
     for z in 10..=18u8 {
         for (lon, lat) in points {
             let t = tile_of(lon, lat, z);
-            let (status, h, body) = fetch(&s, &format!("/tiles/grids/{}/{}/{}.mvt", t.z, t.x, t.y), &[]).await;
+            let (status, h, body) = fetch(
+                &s,
+                &format!("/tiles/grids/{}/{}/{}.mvt", t.z, t.x, t.y),
+                &[],
+            )
+            .await;
             assert_eq!(status, 200, "{t}");
             assert_eq!(h["content-type"], "application/vnd.mapbox-vector-tile");
             features += check_tile(t, &body, &grids);
@@ -172,12 +255,29 @@ async fn tiles_match_the_source_at_zooms_10_to_18() {
     let t = tile_of(24.9445, 60.1716, 17);
     let east = TileCoord::new(17, t.x + 1, t.y).unwrap();
     let ids = |b: &[u8]| -> std::collections::HashSet<u64> {
-        decode(b).layers.values().flatten().filter_map(|f| f.id).collect()
+        decode(b)
+            .layers
+            .values()
+            .flatten()
+            .filter_map(|f| f.id)
+            .collect()
     };
-    let a = ids(&fetch(&s, &format!("/tiles/grids/17/{}/{}.mvt", t.x, t.y), &[]).await.2);
-    let (_, _, eb) = fetch(&s, &format!("/tiles/grids/17/{}/{}.mvt", east.x, east.y), &[]).await;
+    let a = ids(
+        &fetch(&s, &format!("/tiles/grids/17/{}/{}.mvt", t.x, t.y), &[])
+            .await
+            .2,
+    );
+    let (_, _, eb) = fetch(
+        &s,
+        &format!("/tiles/grids/17/{}/{}.mvt", east.x, east.y),
+        &[],
+    )
+    .await;
     check_tile(east, &eb, &grids);
-    assert!(!a.is_disjoint(&ids(&eb)), "some grid crosses the edge between the two tiles");
+    assert!(
+        !a.is_disjoint(&ids(&eb)),
+        "some grid crosses the edge between the two tiles"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,35 +303,94 @@ async fn tile_http_semantics() {
     assert!(body.is_empty());
     // Empty tile, bad addresses, unknown tileset.
     assert_eq!(fetch(&s, "/tiles/grids/14/0/0.mvt", &[]).await.0, 204);
-    for bad in ["/tiles/grids/23/0/0.mvt", "/tiles/grids/14/16384/0.mvt", "/tiles/grids/14/0/16384.mvt", "/tiles/grids/a/0/0.mvt", "/tiles/grids/14/0/0.png"] {
+    for bad in [
+        "/tiles/grids/23/0/0.mvt",
+        "/tiles/grids/14/16384/0.mvt",
+        "/tiles/grids/14/0/16384.mvt",
+        "/tiles/grids/a/0/0.mvt",
+        "/tiles/grids/14/0/0.png",
+    ] {
         let r = s.send(Method::GET, bad, None, &[]).await;
         r.assert_problem(400);
     }
-    s.send(Method::GET, "/tiles/nope/1/0/0.mvt", None, &[]).await.assert_problem(404);
+    s.send(Method::GET, "/tiles/nope/1/0/0.mvt", None, &[])
+        .await
+        .assert_problem(404);
     // Buildings and roads have their layers; below their zooms they are empty.
-    let (st, _, b) = fetch(&s, &format!("/tiles/buildings/{}/{}/{}.mvt", t.z, t.x, t.y), &[]).await;
+    let (st, _, b) = fetch(
+        &s,
+        &format!("/tiles/buildings/{}/{}/{}.mvt", t.z, t.x, t.y),
+        &[],
+    )
+    .await;
     assert_eq!(st, 200);
     let d = decode(&b);
     let f = &d.layers["buildings"][0];
-    assert!(matches!(prop(f, "households"), MvtValue::Int(_) | MvtValue::SInt(_) | MvtValue::UInt(_)));
+    assert!(matches!(
+        prop(f, "households"),
+        MvtValue::Int(_) | MvtValue::SInt(_) | MvtValue::UInt(_)
+    ));
     let t12 = tile_of(24.9445, 60.1716, 12);
-    assert_eq!(fetch(&s, &format!("/tiles/buildings/12/{}/{}.mvt", t12.x, t12.y), &[]).await.0, 204);
-    let (_, _, r) = fetch(&s, &format!("/tiles/roads/{}/{}/{}.mvt", t.z, t.x, t.y), &[]).await;
-    assert!(decode(&r).layers["roads"].iter().any(|f| prop(f, "class") == &MvtValue::String("major".into())));
+    assert_eq!(
+        fetch(
+            &s,
+            &format!("/tiles/buildings/12/{}/{}.mvt", t12.x, t12.y),
+            &[]
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, _, r) = fetch(
+        &s,
+        &format!("/tiles/roads/{}/{}/{}.mvt", t.z, t.x, t.y),
+        &[],
+    )
+    .await;
+    assert!(
+        decode(&r).layers["roads"]
+            .iter()
+            .any(|f| prop(f, "class") == &MvtValue::String("major".into()))
+    );
     // TileJSON, catalogue, style.
     let (st, tj) = s.get("/tiles/grids.json").await;
     assert_eq!(st, 200);
     assert_eq!(tj["tilejson"], "3.0.0");
-    assert!(tj["tiles"][0].as_str().unwrap().ends_with("/tiles/grids/{z}/{x}/{y}.mvt"));
-    let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["grids_l1", "grids_l2", "grids_l3", "grids_l4", "grids_l5", "grid_labels"]);
+    assert!(
+        tj["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/tiles/grids/{z}/{x}/{y}.mvt")
+    );
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "grids_l1",
+            "grids_l2",
+            "grids_l3",
+            "grids_l4",
+            "grids_l5",
+            "grid_labels"
+        ]
+    );
     assert_eq!(tj["vector_layers"][0]["fields"]["code"], "String");
     let (_, cat) = s.get("/tiles").await;
     assert_eq!(cat["tilesets"].as_array().unwrap().len(), 4);
     let (_, style) = s.get("/styles/default.json").await;
     assert_eq!(style["version"], 8);
     for src in ["grids", "buildings", "roads", "subdistrict"] {
-        assert!(style["sources"][src]["url"].as_str().unwrap().ends_with(&format!("/tiles/{src}.json")));
+        assert!(
+            style["sources"][src]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/tiles/{src}.json"))
+        );
     }
 }
 
@@ -259,7 +418,10 @@ async fn an_edit_shows_at_once_and_spares_other_tiles(b: Backend) {
     let z = 17;
     let touched = tile_of(c.x(), c.y(), z);
     let far = tile_of(24.9360, 60.1650, z);
-    assert!(!gridd_tiles::tiles_covering_buffered(r, z, 64, 4096).contains(&far), "the far tile is away from the grid");
+    assert!(
+        !gridd_tiles::tiles_covering_buffered(r, z, 64, 4096).contains(&far),
+        "the far tile is away from the grid"
+    );
     let get = |t: TileCoord| format!("/tiles/grids/{}/{}/{}.mvt", t.z, t.x, t.y);
     let (_, h_touched, _) = fetch(&s, &get(touched), &[]).await;
     let (_, h_far, _) = fetch(&s, &get(far), &[]).await;
@@ -270,27 +432,50 @@ async fn an_edit_shows_at_once_and_spares_other_tiles(b: Backend) {
     // Shrink the grid to a small square around its interior point.
     let d = 0.0002;
     let square = json!({"type": "Polygon", "coordinates": [[[c.x() - d, c.y() - d], [c.x() + d, c.y() - d], [c.x() + d, c.y() + d], [c.x() - d, c.y() + d], [c.x() - d, c.y() - d]]]});
-    let mut body = json!({"type": "Feature", "properties": target["properties"].clone(), "geometry": square});
+    let mut body =
+        json!({"type": "Feature", "properties": target["properties"].clone(), "geometry": square});
     body["properties"]["version"] = target["properties"]["version"].clone();
-    let r = s.send(Method::PUT, &format!("/api/v1/grids/{id}"), Some(&body), &[]).await;
+    let r = s
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{id}"),
+            Some(&body),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
 
     let (st, h2, bytes) = fetch(&s, &get(touched), &[("if-none-match", &h_touched["etag"])]).await;
     assert_eq!(st, 200, "the touched tile changed");
     assert_ne!(h2["etag"], h_touched["etag"]);
     let d = decode(&bytes);
-    let f = d.layers["grids_l3"].iter().find(|f| f.id == Some(id as u64)).expect("edited grid in its tile");
+    let f = d.layers["grids_l3"]
+        .iter()
+        .find(|f| f.id == Some(id as u64))
+        .expect("edited grid in its tile");
     let ring = &rings(&f.geometry)[0];
     let unit = touched.bounds_mercator().width() / 4096.0;
     let sq = project_geometry(&geo::Geometry::Polygon(geo::Polygon::new(
-        LineString::from(vec![(c.x() - 0.0002, c.y() - 0.0002), (c.x() + 0.0002, c.y() - 0.0002), (c.x() + 0.0002, c.y() + 0.0002), (c.x() - 0.0002, c.y() + 0.0002), (c.x() - 0.0002, c.y() - 0.0002)]),
+        LineString::from(vec![
+            (c.x() - 0.0002, c.y() - 0.0002),
+            (c.x() + 0.0002, c.y() - 0.0002),
+            (c.x() + 0.0002, c.y() + 0.0002),
+            (c.x() - 0.0002, c.y() + 0.0002),
+            (c.x() - 0.0002, c.y() - 0.0002),
+        ]),
         vec![],
     )));
     for p in &ring.0 {
         let e = dist_to_rings(to_merc(touched, *p), &rings(&sq));
-        assert!(e <= 1.5 * unit, "new geometry in the tile: vertex {e:.2} m off");
+        assert!(
+            e <= 1.5 * unit,
+            "new geometry in the tile: vertex {e:.2} m off"
+        );
     }
-    assert_eq!(as_i64(prop(f, "version")), target["properties"]["version"].as_i64().unwrap() + 1);
+    assert_eq!(
+        as_i64(prop(f, "version")),
+        target["properties"]["version"].as_i64().unwrap() + 1
+    );
     let (st, _, _) = fetch(&s, &get(low), &[("if-none-match", &h_low["etag"])]).await;
     assert_eq!(st, 200, "the low-zoom tile holding the grid changed too");
     let (st, h_far2, _) = fetch(&s, &get(far), &[("if-none-match", &h_far["etag"])]).await;

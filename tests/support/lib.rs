@@ -45,7 +45,9 @@ impl StoreLocation {
     pub async fn open(&self) -> Box<dyn Store> {
         match self {
             Self::Gpkg(p) => Box::new(GpkgStore::open(p).await.expect("open GeoPackage")),
-            Self::Postgis(url) => Box::new(PostgisStore::connect(url).await.expect("connect PostGIS")),
+            Self::Postgis(url) => {
+                Box::new(PostgisStore::connect(url).await.expect("connect PostGIS"))
+            }
         }
     }
 
@@ -72,7 +74,12 @@ pub fn temp_dir() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/e2e-tmp")
-        .join(format!("{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), nanos()));
+        .join(format!(
+            "{}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            nanos()
+        ));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
@@ -95,33 +102,59 @@ pub fn admin_url() -> String {
 pub async fn fresh_database() -> String {
     use sqlx::Connection;
     let admin = admin_url();
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostgreSQL");
-    // One template per server; creating it is serialised across test processes.
-    sqlx::query("SELECT pg_advisory_lock(727001)").execute(&mut conn).await.expect("lock");
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'gridd_test_template')")
-        .fetch_one(&mut conn)
+    let mut conn = sqlx::PgConnection::connect(&admin)
         .await
-        .expect("query");
-    if !exists {
-        sqlx::query("CREATE DATABASE gridd_test_template").execute(&mut conn).await.expect("create template");
-        let url = with_database(&admin, "gridd_test_template");
-        let mut t = sqlx::PgConnection::connect(&url).await.expect("connect template");
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis").execute(&mut t).await.expect("postgis");
-        t.close().await.ok();
-    }
-    let name = format!("gridd_t_{}_{}", std::process::id(), nanos() % 1_000_000_000_000);
-    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE gridd_test_template"))
+        .expect("connect to the test PostgreSQL");
+    // One template per server; creating it is serialised across test processes.
+    sqlx::query("SELECT pg_advisory_lock(727001)")
         .execute(&mut conn)
         .await
-        .expect("create test database");
-    sqlx::query("SELECT pg_advisory_unlock(727001)").execute(&mut conn).await.expect("unlock");
+        .expect("lock");
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'gridd_test_template')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("query");
+    if !exists {
+        sqlx::query("CREATE DATABASE gridd_test_template")
+            .execute(&mut conn)
+            .await
+            .expect("create template");
+        let url = with_database(&admin, "gridd_test_template");
+        let mut t = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("connect template");
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis")
+            .execute(&mut t)
+            .await
+            .expect("postgis");
+        t.close().await.ok();
+    }
+    let name = format!(
+        "gridd_t_{}_{}",
+        std::process::id(),
+        nanos() % 1_000_000_000_000
+    );
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE gridd_test_template"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create test database");
+    sqlx::query("SELECT pg_advisory_unlock(727001)")
+        .execute(&mut conn)
+        .await
+        .expect("unlock");
     conn.close().await.ok();
     with_database(&admin, &name)
 }
 
 /// The same server URL with another database name.
 pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let cut = base.rfind('/').expect("a database URL has a path");
     let mut out = format!("{}/{db}", &base[..cut]);
     if let Some(q) = query {
@@ -165,13 +198,24 @@ impl Server {
     pub async fn on(store: StoreLocation, demo: bool) -> Self {
         let backend = store.open().await;
         if demo {
-            let batch = gridd::demo::batch(&gridd::demo::default_dir(), &gridd::import::quiet).expect("demo data");
-            backend.import(&batch, &Actor("test".into())).await.expect("load demo");
+            let batch = gridd::demo::batch(&gridd::demo::default_dir(), &gridd::import::quiet)
+                .expect("demo data");
+            backend
+                .import(&batch, &Actor("test".into()))
+                .await
+                .expect("load demo");
         }
         let app = App::start(backend).await.expect("start app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        let router = gridd::http::router(app.clone(), &WebConfig { dir: PathBuf::from("/nonexistent") });
+        let router = gridd::http::router(
+            app.clone(),
+            &WebConfig {
+                dir: PathBuf::from("/nonexistent"),
+            },
+        );
         let handle = tokio::spawn(async move {
             axum::serve(listener, router).await.ok();
         });
@@ -186,14 +230,25 @@ impl Server {
 
     /// `GET` a path, answering status and JSON body (Null when not JSON).
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.http.get(format!("{}{path}", self.url)).send().await.expect("GET");
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("GET");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// Sends a request with a JSON body and optional extra headers; answers the
     /// status, the content type and the JSON body (Null when not JSON).
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&serde_json::Value>, headers: &[(&str, &str)]) -> Response {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut rb = self.http.request(method, format!("{}{path}", self.url));
         if let Some(b) = body {
             rb = rb.json(b);
@@ -239,7 +294,12 @@ pub struct Response {
 impl Response {
     async fn from(r: reqwest::Response) -> Self {
         let status = r.status().as_u16();
-        let header = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |n: &str| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let content_type = header("content-type").unwrap_or_default();
         let etag = header("etag");
         let bytes = r.bytes().await.unwrap_or_default();
@@ -254,12 +314,24 @@ impl Response {
     /// Asserts this is an RFC 9457 problem with a 4xx status and returns its errors' fields.
     pub fn assert_problem(&self, status: u16) -> Vec<String> {
         assert_eq!(self.status, status, "status; body: {}", self.json);
-        assert_eq!(self.content_type, "application/problem+json", "content type; body: {}", self.json);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "content type; body: {}",
+            self.json
+        );
         assert_eq!(self.json["status"], status, "problem status member");
-        assert!(self.json["title"].is_string() && self.json["detail"].is_string(), "problem title/detail: {}", self.json);
+        assert!(
+            self.json["title"].is_string() && self.json["detail"].is_string(),
+            "problem title/detail: {}",
+            self.json
+        );
         self.json["errors"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -294,13 +366,20 @@ pub fn gridd_bin() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let p = target.join("debug/gridd");
-    assert!(p.exists(), "{} is missing: build it first with `cargo build -p gridd` (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: build it first with `cargo build -p gridd` (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
 /// Runs the `gridd` binary with arguments; answers (exit code, stdout, stderr).
 pub fn run_gridd(args: &[String]) -> (i32, String, String) {
-    let out = std::process::Command::new(gridd_bin()).args(args).output().expect("run gridd");
+    let out = std::process::Command::new(gridd_bin())
+        .args(args)
+        .output()
+        .expect("run gridd");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -36,7 +36,9 @@ pub fn check_subdistrict_code(field: &str, code: &str) -> Result<(), FieldError>
     if code.len() != SUBDISTRICT_CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::new(
             field,
-            format!("a subdistrict code is {SUBDISTRICT_CODE_LEN} digits (county 6 + subdistrict 3), got {code:?}"),
+            format!(
+                "a subdistrict code is {SUBDISTRICT_CODE_LEN} digits (county 6 + subdistrict 3), got {code:?}"
+            ),
         ));
     }
     Ok(())
@@ -159,10 +161,19 @@ mod tests {
 
     #[test]
     fn cjt349_form() {
-        assert_eq!(cjt349("320508990001", "010100").as_deref(), Some("01010032050899000100"));
-        assert_eq!(cjt349("320508990001012", "010100").as_deref(), Some("01010032050899000112"));
+        assert_eq!(
+            cjt349("320508990001", "010100").as_deref(),
+            Some("01010032050899000100")
+        );
+        assert_eq!(
+            cjt349("320508990001012", "010100").as_deref(),
+            Some("01010032050899000112")
+        );
         assert_eq!(cjt349("320508990001120", "010100"), None);
-        assert_eq!(child_code("320508990001", 1000), Err("sequence 1000 does not fit in 3 digits (001–999)".into()));
+        assert_eq!(
+            child_code("320508990001", 1000),
+            Err("sequence 1000 does not fit in 3 digits (001–999)".into())
+        );
     }
 
     #[test]

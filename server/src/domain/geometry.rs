@@ -69,10 +69,7 @@ pub fn parse_area(
         other => {
             errors.push(FieldError::new(
                 format!("{field}.type"),
-                format!(
-                    "must be Polygon or MultiPolygon, not {}",
-                    other.type_name()
-                ),
+                format!("must be Polygon or MultiPolygon, not {}", other.type_name()),
             ));
             None
         }
@@ -193,12 +190,12 @@ fn position(field: &str, pos: &[f64]) -> Result<Coord, FieldError> {
 fn check_topology(field: &str, geom: &Geometry) -> Result<(), Vec<FieldError>> {
     let polys: Vec<(String, &Polygon)> = match geom {
         Geometry::Polygon(p) => vec![(format!("{field}.coordinates"), p)],
-        Geometry::MultiPolygon(mp) => mp
-            .0
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("{field}.coordinates[{i}]"), p))
-            .collect(),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter()
+                .enumerate()
+                .map(|(i, p)| (format!("{field}.coordinates[{i}]"), p))
+                .collect()
+        }
         _ => return Ok(()),
     };
     let mut errors = Vec::new();
@@ -217,18 +214,15 @@ fn check_topology(field: &str, geom: &Geometry) -> Result<(), Vec<FieldError>> {
                 IP::SelfIntersection(role) => {
                     let ring = ring_of(role);
                     match self_intersection(ring) {
-                        Some(c) => FieldError::at(
-                            ring_field(role),
-                            "ring intersects itself",
-                            [c.x, c.y],
-                        ),
+                        Some(c) => {
+                            FieldError::at(ring_field(role), "ring intersects itself", [c.x, c.y])
+                        }
                         None => FieldError::new(ring_field(role), "ring intersects itself"),
                     }
                 }
-                IP::TooFewPointsInRing(role) => FieldError::new(
-                    ring_field(role),
-                    "ring needs at least 3 distinct positions",
-                ),
+                IP::TooFewPointsInRing(role) => {
+                    FieldError::new(ring_field(role), "ring needs at least 3 distinct positions")
+                }
                 other => FieldError::new(f.clone(), other.to_string()),
             };
             errors.push(err);
@@ -242,7 +236,10 @@ fn check_topology(field: &str, geom: &Geometry) -> Result<(), Vec<FieldError>> {
             if let IM::ElementsOverlaps(a, b) | IM::ElementsTouchOnALine(a, b) = &e {
                 errors.push(FieldError::new(
                     format!("{field}.coordinates"),
-                    format!("polygons {} and {} overlap or share an edge; merge them into one polygon", a.0, b.0),
+                    format!(
+                        "polygons {} and {} overlap or share an edge; merge them into one polygon",
+                        a.0, b.0
+                    ),
                 ));
             }
         }
@@ -315,7 +312,9 @@ mod tests {
 
     #[test]
     fn accepts_a_valid_polygon_with_a_hole() {
-        let g = parse(r#"{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]],[[2,2],[2,3],[3,3],[2,2]]]}"#);
+        let g = parse(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]],[[2,2],[2,3],[3,3],[2,2]]]}"#,
+        );
         assert!(g.is_ok(), "{g:?}");
     }
 

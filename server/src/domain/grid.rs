@@ -113,17 +113,27 @@ pub const MAX_RESPONSIBLE: usize = 20;
 
 /// Checks a `responsible` value: an array of at most [`MAX_RESPONSIBLE`] objects
 /// `{name, role, phone}` with a non-empty name. `null` is an empty list.
-pub fn check_responsible(field: &str, v: &serde_json::Value, errors: &mut Vec<FieldError>) -> Vec<Responsible> {
+pub fn check_responsible(
+    field: &str,
+    v: &serde_json::Value,
+    errors: &mut Vec<FieldError>,
+) -> Vec<Responsible> {
     let arr = match v {
         serde_json::Value::Null => return Vec::new(),
         serde_json::Value::Array(a) => a,
         _ => {
-            errors.push(FieldError::new(field, "must be an array of {name, role, phone}"));
+            errors.push(FieldError::new(
+                field,
+                "must be an array of {name, role, phone}",
+            ));
             return Vec::new();
         }
     };
     if arr.len() > MAX_RESPONSIBLE {
-        errors.push(FieldError::new(field, format!("at most {MAX_RESPONSIBLE} people, got {}", arr.len())));
+        errors.push(FieldError::new(
+            field,
+            format!("at most {MAX_RESPONSIBLE} people, got {}", arr.len()),
+        ));
         return Vec::new();
     }
     let mut out = Vec::with_capacity(arr.len());
@@ -136,14 +146,22 @@ pub fn check_responsible(field: &str, v: &serde_json::Value, errors: &mut Vec<Fi
         let text = |k: &str, max: usize, errors: &mut Vec<FieldError>| -> String {
             match o.get(k) {
                 None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(s)) if s.trim().chars().count() <= max => s.trim().to_owned(),
+                Some(serde_json::Value::String(s)) if s.trim().chars().count() <= max => {
+                    s.trim().to_owned()
+                }
                 Some(serde_json::Value::String(_)) => {
-                    errors.push(FieldError::new(format!("{f}.{k}"), format!("must be at most {max} characters")));
+                    errors.push(FieldError::new(
+                        format!("{f}.{k}"),
+                        format!("must be at most {max} characters"),
+                    ));
                     String::new()
                 }
                 Some(serde_json::Value::Number(n)) if k == "phone" => n.to_string(),
                 Some(other) => {
-                    errors.push(FieldError::new(format!("{f}.{k}"), format!("must be a string, got {other}")));
+                    errors.push(FieldError::new(
+                        format!("{f}.{k}"),
+                        format!("must be a string, got {other}"),
+                    ));
                     String::new()
                 }
             }
@@ -220,7 +238,10 @@ fn lenient_int(field: &str, v: &serde_json::Value, errors: &mut Vec<FieldError>)
     match lenient_f64(v) {
         Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
         _ => {
-            errors.push(FieldError::new(field, format!("must be a whole number, got {v}")));
+            errors.push(FieldError::new(
+                field,
+                format!("must be a whole number, got {v}"),
+            ));
             None
         }
     }
@@ -239,12 +260,22 @@ pub fn check_fields(
     if name.is_empty() {
         errors.push(FieldError::new(format!("{p}name"), "must not be empty"));
     } else if name.chars().count() > 200 {
-        errors.push(FieldError::new(format!("{p}name"), "must be at most 200 characters"));
+        errors.push(FieldError::new(
+            format!("{p}name"),
+            "must be at most 200 characters",
+        ));
     }
-    let level = match props.level.as_ref().map(|v| lenient_int(&format!("{p}level"), v, &mut errors)) {
+    let level = match props
+        .level
+        .as_ref()
+        .map(|v| lenient_int(&format!("{p}level"), v, &mut errors))
+    {
         Some(Some(l)) if (1..=i64::from(code::MAX_LEVEL)).contains(&l) => l as u8,
         Some(Some(l)) => {
-            errors.push(FieldError::new(format!("{p}level"), format!("must be 1 to 5, got {l}")));
+            errors.push(FieldError::new(
+                format!("{p}level"),
+                format!("must be 1 to 5, got {l}"),
+            ));
             0
         }
         Some(None) => 0,
@@ -270,7 +301,10 @@ pub fn check_fields(
         let f = format!("{p}{name}");
         let n = lenient_int(&f, v.as_ref()?, &mut errors)?;
         if !(0..=10_000_000).contains(&n) {
-            errors.push(FieldError::new(f, format!("must be between 0 and 10000000, got {n}")));
+            errors.push(FieldError::new(
+                f,
+                format!("must be between 0 and 10000000, got {n}"),
+            ));
             return None;
         }
         Some(n as i32)
@@ -288,7 +322,12 @@ pub fn check_fields(
         .as_ref()
         .map(|v| check_responsible(&format!("{p}responsible"), v, &mut errors))
         .unwrap_or_default();
-    let code = props.code.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let code = props
+        .code
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
     if code.is_empty() {
         errors.push(FieldError::new(format!("{p}code"), "is required"));
     } else if !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -299,7 +338,10 @@ pub fn check_fields(
     }
     let geometry = match geometry {
         None => {
-            errors.push(FieldError::new("geometry", "is required (Polygon or MultiPolygon)"));
+            errors.push(FieldError::new(
+                "geometry",
+                "is required (Polygon or MultiPolygon)",
+            ));
             None
         }
         Some(g) => match geometry::parse_area("geometry", g, limits) {
@@ -362,23 +404,38 @@ pub fn resolve(
             let sid = input
                 .subdistrict_id
                 .or_else(|| tree.sole_subdistrict())
-                .ok_or_else(|| Error::invalid(format!("{p}subdistrict_id"), "is required when several subdistricts exist"))?;
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("{p}subdistrict_id"),
+                        "is required when several subdistricts exist",
+                    )
+                })?;
             let id = tree.grid_by_code(sid, pc).ok_or_else(|| {
-                Error::invalid(format!("{p}parent_code"), format!("no grid has code {pc:?}"))
+                Error::invalid(
+                    format!("{p}parent_code"),
+                    format!("no grid has code {pc:?}"),
+                )
             })?;
             tree.grid_facts(id).map(|f| (id, f))
         }
         (None, None) => None,
     };
     if editing.is_some() && parent.as_ref().map(|(id, _)| *id) == editing {
-        return Err(Error::invalid(format!("{p}parent_id"), "a grid cannot be its own parent"));
+        return Err(Error::invalid(
+            format!("{p}parent_id"),
+            "a grid cannot be its own parent",
+        ));
     }
     let (sid, parent_code) = match &parent {
         Some((id, (sid, plevel, pcode))) => {
             if draft.level != plevel + 1 {
                 return Err(Error::invalid(
                     format!("{p}level"),
-                    format!("must be the parent's level + 1 = {}, got {}", plevel + 1, draft.level),
+                    format!(
+                        "must be the parent's level + 1 = {}, got {}",
+                        plevel + 1,
+                        draft.level
+                    ),
                 ));
             }
             if let Some(given) = input.subdistrict_id.filter(|s| s != sid) {
@@ -394,15 +451,27 @@ pub fn resolve(
             if draft.level != 1 {
                 return Err(Error::invalid(
                     format!("{p}parent_id"),
-                    format!("a level {} grid needs a parent of level {}", draft.level, draft.level.saturating_sub(1)),
+                    format!(
+                        "a level {} grid needs a parent of level {}",
+                        draft.level,
+                        draft.level.saturating_sub(1)
+                    ),
                 ));
             }
             let sid = input
                 .subdistrict_id
                 .or_else(|| tree.sole_subdistrict())
-                .ok_or_else(|| Error::invalid(format!("{p}subdistrict_id"), "is required for a level 1 grid when several subdistricts exist"))?;
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("{p}subdistrict_id"),
+                        "is required for a level 1 grid when several subdistricts exist",
+                    )
+                })?;
             let scode = tree.subdistrict_code(sid).ok_or_else(|| {
-                Error::invalid(format!("{p}subdistrict_id"), format!("no subdistrict has id {sid}"))
+                Error::invalid(
+                    format!("{p}subdistrict_id"),
+                    format!("no subdistrict has id {sid}"),
+                )
             })?;
             draft.parent_id = None;
             (sid, scode)

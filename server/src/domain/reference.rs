@@ -105,7 +105,9 @@ const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 /// projection at its mean latitude: accurate to well under 1 % for buildings.
 pub fn local_area_m2(g: &Geometry<f64>) -> f64 {
     use geo::{Area, BoundingRect, MapCoords};
-    let Some(r) = g.bounding_rect() else { return 0.0 };
+    let Some(r) = g.bounding_rect() else {
+        return 0.0;
+    };
     let lat0 = (r.min().y + r.max().y) / 2.0;
     let kx = M_PER_DEG * lat0.to_radians().cos();
     let polys: Vec<Polygon> = match g {
@@ -115,6 +117,9 @@ pub fn local_area_m2(g: &Geometry<f64>) -> f64 {
     };
     polys
         .iter()
-        .map(|p| p.map_coords(|c| geo::coord! { x: c.x * kx, y: c.y * M_PER_DEG }).unsigned_area())
+        .map(|p| {
+            p.map_coords(|c| geo::coord! { x: c.x * kx, y: c.y * M_PER_DEG })
+                .unsigned_area()
+        })
         .sum()
 }

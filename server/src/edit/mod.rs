@@ -16,7 +16,10 @@ pub mod vertex;
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Area, BooleanOps, Coord, Geometry, Intersects, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{
+    Area, BooleanOps, Coord, Geometry, Intersects, LineString, MultiPolygon, Point, Polygon,
+    Validation,
+};
 
 use crate::domain::code;
 use crate::domain::grid::{Grid, GridDraft, GridId, MAX_RESPONSIBLE, SubdistrictId, TreeView};
@@ -33,7 +36,10 @@ pub const MAX_TOLERANCE_M: f64 = 10.0;
 const SPLIT_NEIGHBOUR_TOLERANCE_M: f64 = 1e-6;
 
 fn grid(atlas: &Atlas, id: GridId) -> Result<&Grid, Error> {
-    atlas.grid(id).map(|g| &g.grid).ok_or_else(|| Error::NotFound(format!("grid {id}")))
+    atlas
+        .grid(id)
+        .map(|g| &g.grid)
+        .ok_or_else(|| Error::NotFound(format!("grid {id}")))
 }
 
 fn area_of(g: &Geometry) -> MultiPolygon {
@@ -44,31 +50,62 @@ fn area_of(g: &Geometry) -> MultiPolygon {
 pub fn invalid_reason(g: &Geometry) -> Option<String> {
     let all = g.validation_errors();
     all.first().map(|e| {
-        let more = if all.len() > 1 { format!(" (and {} more problems)", all.len() - 1) } else { String::new() };
+        let more = if all.len() > 1 {
+            format!(" (and {} more problems)", all.len() - 1)
+        } else {
+            String::new()
+        };
         format!("{e}{more}")
     })
 }
 
 /// The code of a grid's parent (the subdistrict's for L1) and its siblings' codes.
-fn parent_code_and_siblings(atlas: &Atlas, sid: SubdistrictId, parent: Option<GridId>) -> Result<(String, Vec<&Grid>), Error> {
+fn parent_code_and_siblings(
+    atlas: &Atlas,
+    sid: SubdistrictId,
+    parent: Option<GridId>,
+) -> Result<(String, Vec<&Grid>), Error> {
     match parent {
-        Some(p) => Ok((grid(atlas, p)?.draft.code.clone(), atlas.children(p).into_iter().map(|g| &g.grid).collect())),
+        Some(p) => Ok((
+            grid(atlas, p)?.draft.code.clone(),
+            atlas.children(p).into_iter().map(|g| &g.grid).collect(),
+        )),
         None => {
-            let s = atlas.subdistrict(sid).ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
-            Ok((s.code.clone(), atlas.grids(Some(sid), Some(1), None, None).into_iter().map(|g| &g.grid).collect()))
+            let s = atlas
+                .subdistrict(sid)
+                .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
+            Ok((
+                s.code.clone(),
+                atlas
+                    .grids(Some(sid), Some(1), None, None)
+                    .into_iter()
+                    .map(|g| &g.grid)
+                    .collect(),
+            ))
         }
     }
 }
 
 /// The next free child code under a grid (`Some`) or a subdistrict (`None` + sid).
-pub fn next_code(atlas: &Atlas, sid: SubdistrictId, parent: Option<GridId>) -> Result<(String, u32), Error> {
+pub fn next_code(
+    atlas: &Atlas,
+    sid: SubdistrictId,
+    parent: Option<GridId>,
+) -> Result<(String, u32), Error> {
     let (pcode, siblings) = parent_code_and_siblings(atlas, sid, parent)?;
     if let Some(p) = parent
         && grid(atlas, p)?.draft.level >= code::MAX_LEVEL
     {
-        return Err(Error::invalid("id", format!("grid {p} is level {} and cannot have children", code::MAX_LEVEL)));
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "grid {p} is level {} and cannot have children",
+                code::MAX_LEVEL
+            ),
+        ));
     }
-    let seq = numbering::next_sequence(siblings.iter().map(|g| g.draft.code.as_str())).map_err(|e| Error::conflict("code", e))?;
+    let seq = numbering::next_sequence(siblings.iter().map(|g| g.draft.code.as_str()))
+        .map_err(|e| Error::conflict("code", e))?;
     let c = code::child_code(&pcode, seq).map_err(|e| Error::conflict("code", e))?;
     Ok((c, seq))
 }
@@ -88,7 +125,11 @@ pub fn apportion(total: i32, weights: &[f64]) -> Vec<i32> {
     let mut out: Vec<i32> = exact.iter().map(|e| e.floor() as i32).collect();
     let mut rest = total - out.iter().sum::<i32>();
     let mut idx: Vec<usize> = (0..weights.len()).collect();
-    idx.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    idx.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for i in idx.into_iter().cycle() {
         if rest <= 0 {
             break;
@@ -105,7 +146,9 @@ pub fn apportion(total: i32, weights: &[f64]) -> Vec<i32> {
 pub fn household_weights(atlas: &Atlas, pieces: &[Polygon]) -> Vec<f64> {
     use geo::BoundingRect;
     let mut w = vec![0.0; pieces.len()];
-    let Some(r) = MultiPolygon(pieces.to_vec()).bounding_rect() else { return w };
+    let Some(r) = MultiPolygon(pieces.to_vec()).bounding_rect() else {
+        return w;
+    };
     for b in atlas.buildings_in(Some(r)) {
         if b.households <= 0 {
             continue;
@@ -129,32 +172,56 @@ pub fn household_weights(atlas: &Atlas, pieces: &[Polygon]) -> Vec<f64> {
 
 /// Adds `at` into every edge, of every grid but `skip`, passing within `tol_m`;
 /// accumulates into `edited` (grid id → new geometry).
-fn insert_into_neighbours(atlas: &Atlas, at: Coord, tol_m: f64, skip: &[GridId], edited: &mut BTreeMap<GridId, Geometry>) {
-    for g in atlas.grids(None, None, None, Some(vertex::search_box(at, tol_m.max(0.01)))) {
+fn insert_into_neighbours(
+    atlas: &Atlas,
+    at: Coord,
+    tol_m: f64,
+    skip: &[GridId],
+    edited: &mut BTreeMap<GridId, Geometry>,
+) {
+    for g in atlas.grids(
+        None,
+        None,
+        None,
+        Some(vertex::search_box(at, tol_m.max(0.01))),
+    ) {
         let id = g.grid.id;
         if skip.contains(&id) {
             continue;
         }
-        let current = edited.get(&id).cloned().unwrap_or_else(|| g.grid.draft.geometry.clone());
+        let current = edited
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| g.grid.draft.geometry.clone());
         if let Some(n) = vertex::insert_vertex(&current, at, tol_m) {
             edited.insert(id, n);
         }
     }
 }
 
-fn updates_from(atlas: &Atlas, edited: BTreeMap<GridId, Geometry>, versions: &HashMap<GridId, i64>) -> Result<Vec<EditUpdate>, Error> {
+fn updates_from(
+    atlas: &Atlas,
+    edited: BTreeMap<GridId, Geometry>,
+    versions: &HashMap<GridId, i64>,
+) -> Result<Vec<EditUpdate>, Error> {
     let mut invalid = Vec::new();
     let mut out = Vec::new();
     for (id, geometry) in edited {
         let g = grid(atlas, id)?;
         if let Some(why) = invalid_reason(&geometry) {
-            invalid.push(FieldError::new(format!("grids.{id}"), format!("grid {id} ({}) would become invalid: {why}", g.draft.code)));
+            invalid.push(FieldError::new(
+                format!("grids.{id}"),
+                format!("grid {id} ({}) would become invalid: {why}", g.draft.code),
+            ));
             continue;
         }
         out.push(EditUpdate {
             id,
             expected_version: versions.get(&id).copied().unwrap_or(g.version),
-            draft: GridDraft { geometry, ..g.draft.clone() },
+            draft: GridDraft {
+                geometry,
+                ..g.draft.clone()
+            },
         });
     }
     if !invalid.is_empty() {
@@ -169,16 +236,27 @@ fn check_versions(atlas: &Atlas, versions: &HashMap<GridId, i64>) -> Result<(), 
         .iter()
         .filter_map(|(&id, &v)| {
             let current = atlas.grid(id).map(|g| g.grid.version);
-            (current != Some(v)).then_some(StaleGrid { id, given: Some(v), current })
+            (current != Some(v)).then_some(StaleGrid {
+                id,
+                given: Some(v),
+                current,
+            })
         })
         .collect();
-    if stale.is_empty() { Ok(()) } else { Err(Error::StaleGrids(stale)) }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::StaleGrids(stale))
+    }
 }
 
 /// Checks a cut line: at least two distinct positions, no crossing of itself.
 fn check_line(line: &LineString) -> Result<(), Error> {
     if line.0.len() < 2 || line.0.windows(2).all(|w| w[0] == w[1]) {
-        return Err(Error::invalid("line", "needs at least two distinct positions"));
+        return Err(Error::invalid(
+            "line",
+            "needs at least two distinct positions",
+        ));
     }
     let segs: Vec<geo::Line> = line.lines().collect();
     for i in 0..segs.len() {
@@ -196,15 +274,25 @@ fn check_line(line: &LineString) -> Result<(), Error> {
 }
 
 /// Plans cutting grid `id` (at `version`) with `line` (see the API document).
-pub fn plan_split(atlas: &Atlas, id: GridId, version: i64, line: &LineString) -> Result<EditBatch, Error> {
+pub fn plan_split(
+    atlas: &Atlas,
+    id: GridId,
+    version: i64,
+    line: &LineString,
+) -> Result<EditBatch, Error> {
     let g = grid(atlas, id)?;
     if g.version != version {
-        return Err(Error::Stale { given: version, current: g.version });
+        return Err(Error::Stale {
+            given: version,
+            current: g.version,
+        });
     }
     let n = atlas.children(id).len();
     if n > 0 {
         return Err(Error::Conflict {
-            message: format!("grid {id} has {n} child grids; split their parent only when it has none (merge or delete them first)"),
+            message: format!(
+                "grid {id} has {n} child grids; split their parent only when it has none (merge or delete them first)"
+            ),
             field: Some("id".into()),
         });
     }
@@ -214,23 +302,36 @@ pub fn plan_split(atlas: &Atlas, id: GridId, version: i64, line: &LineString) ->
         if area.intersects(&Point(c)) {
             return Err(Error::Invalid(vec![FieldError::at(
                 "line",
-                format!("must cross the grid from outside to outside; its {end} is inside or on the grid"),
+                format!(
+                    "must cross the grid from outside to outside; its {end} is inside or on the grid"
+                ),
                 [c.x, c.y],
             )]));
         }
     }
     let (pieces, new_vertices) = topo::cut(&area, line).map_err(|e| match e {
-        topo::TopoError::LineAlongBoundary(c) => {
-            Error::Invalid(vec![FieldError::at("line", "runs along the grid's boundary; cut across the grid instead", [c.x, c.y])])
-        }
-        other => Error::invalid("line", format!("cannot cut this grid with this line: {other:?}")),
+        topo::TopoError::LineAlongBoundary(c) => Error::Invalid(vec![FieldError::at(
+            "line",
+            "runs along the grid's boundary; cut across the grid instead",
+            [c.x, c.y],
+        )]),
+        other => Error::invalid(
+            "line",
+            format!("cannot cut this grid with this line: {other:?}"),
+        ),
     })?;
     if pieces.len() < 2 {
-        return Err(Error::invalid("line", "does not cut the grid into pieces: it must cross the grid from outside to outside"));
+        return Err(Error::invalid(
+            "line",
+            "does not cut the grid into pieces: it must cross the grid from outside to outside",
+        ));
     }
     for p in &pieces {
         if let Some(why) = invalid_reason(&Geometry::Polygon(p.clone())) {
-            return Err(Error::invalid("line", format!("a piece would be invalid: {why}")));
+            return Err(Error::invalid(
+                "line",
+                format!("a piece would be invalid: {why}"),
+            ));
         }
     }
     // The piece first in reading order keeps the id.
@@ -241,8 +342,13 @@ pub fn plan_split(atlas: &Atlas, id: GridId, version: i64, line: &LineString) ->
     let households = g.draft.households.map(|h| apportion(h, &w));
     let population = g.draft.population.map(|p| apportion(p, &w));
     let (pcode, siblings) = parent_code_and_siblings(atlas, g.subdistrict_id, g.draft.parent_id)?;
-    let mut seq = numbering::next_sequence(siblings.iter().map(|s| s.draft.code.as_str())).map_err(|e| Error::conflict("code", e))?;
-    let mut batch = EditBatch { subdistrict_id: g.subdistrict_id, action: "split".into(), ..Default::default() };
+    let mut seq = numbering::next_sequence(siblings.iter().map(|s| s.draft.code.as_str()))
+        .map_err(|e| Error::conflict("code", e))?;
+    let mut batch = EditBatch {
+        subdistrict_id: g.subdistrict_id,
+        action: "split".into(),
+        ..Default::default()
+    };
     for (k, &i) in order.iter().enumerate() {
         let mut d = GridDraft {
             geometry: geoms[i].clone(),
@@ -251,13 +357,21 @@ pub fn plan_split(atlas: &Atlas, id: GridId, version: i64, line: &LineString) ->
             ..g.draft.clone()
         };
         if k == 0 {
-            batch.updates.push(EditUpdate { id, expected_version: version, draft: d });
+            batch.updates.push(EditUpdate {
+                id,
+                expected_version: version,
+                draft: d,
+            });
         } else {
             d.name = format!("{} ({})", g.draft.name, k + 1);
-            d.code = code::child_code(&pcode, seq).map_err(|e| Error::conflict("code", format!("no free code under the parent: {e}")))?;
+            d.code = code::child_code(&pcode, seq).map_err(|e| {
+                Error::conflict("code", format!("no free code under the parent: {e}"))
+            })?;
             while atlas.grid_by_code(g.subdistrict_id, &d.code).is_some() {
                 seq += 1;
-                d.code = code::child_code(&pcode, seq).map_err(|e| Error::conflict("code", format!("no free code under the parent: {e}")))?;
+                d.code = code::child_code(&pcode, seq).map_err(|e| {
+                    Error::conflict("code", format!("no free code under the parent: {e}"))
+                })?;
             }
             seq += 1;
             batch.creates.push(d);
@@ -269,42 +383,84 @@ pub fn plan_split(atlas: &Atlas, id: GridId, version: i64, line: &LineString) ->
     for c in new_vertices {
         insert_into_neighbours(atlas, c, SPLIT_NEIGHBOUR_TOLERANCE_M, &[id], &mut edited);
     }
-    batch.updates.extend(updates_from(atlas, edited, &HashMap::new())?);
+    batch
+        .updates
+        .extend(updates_from(atlas, edited, &HashMap::new())?);
     Ok(batch)
 }
 
 /// Plans merging sibling grids (see the API document).
-pub fn plan_merge(atlas: &Atlas, ids: &[GridId], versions: &HashMap<GridId, i64>) -> Result<EditBatch, Error> {
+pub fn plan_merge(
+    atlas: &Atlas,
+    ids: &[GridId],
+    versions: &HashMap<GridId, i64>,
+) -> Result<EditBatch, Error> {
     let mut ids: Vec<GridId> = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.len() < 2 {
         return Err(Error::invalid("ids", "name at least two different grids"));
     }
-    let missing: Vec<String> = ids.iter().filter(|i| !versions.contains_key(i)).map(ToString::to_string).collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|i| !versions.contains_key(i))
+        .map(ToString::to_string)
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::invalid("versions", format!("name the version of every grid; missing for {}", missing.join(", "))));
+        return Err(Error::invalid(
+            "versions",
+            format!(
+                "name the version of every grid; missing for {}",
+                missing.join(", ")
+            ),
+        ));
     }
-    let grids: Vec<&Grid> = ids.iter().map(|&i| grid(atlas, i)).collect::<Result<_, _>>()?;
+    let grids: Vec<&Grid> = ids
+        .iter()
+        .map(|&i| grid(atlas, i))
+        .collect::<Result<_, _>>()?;
     check_versions(atlas, &ids.iter().map(|i| (*i, versions[i])).collect())?;
     let first = grids[0];
-    if grids.iter().any(|g| g.subdistrict_id != first.subdistrict_id || g.draft.parent_id != first.draft.parent_id || g.draft.level != first.draft.level) {
-        return Err(Error::invalid("ids", "only siblings can be merged: the grids must have the same parent and level"));
+    if grids.iter().any(|g| {
+        g.subdistrict_id != first.subdistrict_id
+            || g.draft.parent_id != first.draft.parent_id
+            || g.draft.level != first.draft.level
+    }) {
+        return Err(Error::invalid(
+            "ids",
+            "only siblings can be merged: the grids must have the same parent and level",
+        ));
     }
     let areas: Vec<MultiPolygon> = grids.iter().map(|g| area_of(&g.draft.geometry)).collect();
     let union = topo::dissolve(&areas).map_err(|e| match e {
-        topo::TopoError::Overlap(c) => Error::Invalid(vec![FieldError::at("ids", "the grids overlap; fix their boundaries before merging", [c.x, c.y])]),
+        topo::TopoError::Overlap(c) => Error::Invalid(vec![FieldError::at(
+            "ids",
+            "the grids overlap; fix their boundaries before merging",
+            [c.x, c.y],
+        )]),
         topo::TopoError::Unsupported(m) => Error::invalid("ids", m),
         topo::TopoError::LineAlongBoundary(_) => Error::invalid("ids", "cannot merge these grids"),
     })?;
     if union.len() != 1 {
-        return Err(Error::invalid("ids", format!("the grids are not adjacent: their union is {} separate polygons, not one", union.len())));
+        return Err(Error::invalid(
+            "ids",
+            format!(
+                "the grids are not adjacent: their union is {} separate polygons, not one",
+                union.len()
+            ),
+        ));
     }
     let geometry = Geometry::Polygon(union.into_iter().next().expect("one polygon"));
     if let Some(why) = invalid_reason(&geometry) {
-        return Err(Error::invalid("ids", format!("the merged grid would be invalid: {why}")));
+        return Err(Error::invalid(
+            "ids",
+            format!("the merged grid would be invalid: {why}"),
+        ));
     }
-    let keep = *grids.iter().min_by(|a, b| a.draft.code.cmp(&b.draft.code)).expect("two grids");
+    let keep = *grids
+        .iter()
+        .min_by(|a, b| a.draft.code.cmp(&b.draft.code))
+        .expect("two grids");
     let sum = |f: fn(&GridDraft) -> Option<i32>| -> Option<i32> {
         let v: Vec<i32> = grids.iter().filter_map(|g| f(&g.draft)).collect();
         (!v.is_empty()).then(|| v.iter().sum())
@@ -317,7 +473,11 @@ pub fn plan_merge(atlas: &Atlas, ids: &[GridId], versions: &HashMap<GridId, i64>
             }
         }
     }
-    let mut batch = EditBatch { subdistrict_id: keep.subdistrict_id, action: "merge".into(), ..Default::default() };
+    let mut batch = EditBatch {
+        subdistrict_id: keep.subdistrict_id,
+        action: "merge".into(),
+        ..Default::default()
+    };
     batch.updates.push(EditUpdate {
         id: keep.id,
         expected_version: versions[&keep.id],
@@ -331,19 +491,35 @@ pub fn plan_merge(atlas: &Atlas, ids: &[GridId], versions: &HashMap<GridId, i64>
     });
     // Children of the merged-away grids move under the kept one, numbered after
     // its own children; their descendants follow the new prefix.
-    let mut seq = numbering::next_sequence(atlas.children(keep.id).iter().map(|c| c.grid.draft.code.as_str())).map_err(|e| Error::conflict("code", e))?;
+    let mut seq = numbering::next_sequence(
+        atlas
+            .children(keep.id)
+            .iter()
+            .map(|c| c.grid.draft.code.as_str()),
+    )
+    .map_err(|e| Error::conflict("code", e))?;
     let mut prefixes = Vec::new();
     for g in grids.iter().filter(|g| g.id != keep.id) {
         for c in atlas.children(g.id) {
             let c = &c.grid;
-            let new = code::child_code(&keep.draft.code, seq).map_err(|e| Error::conflict("code", format!("no free code under grid {}: {e}", keep.id)))?;
+            let new = code::child_code(&keep.draft.code, seq).map_err(|e| {
+                Error::conflict("code", format!("no free code under grid {}: {e}", keep.id))
+            })?;
             seq += 1;
-            batch.code_changes.push(CodeChange { id: c.id, old_code: c.draft.code.clone(), new_code: new.clone() });
+            batch.code_changes.push(CodeChange {
+                id: c.id,
+                old_code: c.draft.code.clone(),
+                new_code: new.clone(),
+            });
             prefixes.push((c.draft.code.clone(), new.clone()));
             batch.updates.push(EditUpdate {
                 id: c.id,
                 expected_version: c.version,
-                draft: GridDraft { code: new, parent_id: Some(keep.id), ..c.draft.clone() },
+                draft: GridDraft {
+                    code: new,
+                    parent_id: Some(keep.id),
+                    ..c.draft.clone()
+                },
             });
             recode_descendants(atlas, c.id, &prefixes, &mut batch);
         }
@@ -364,12 +540,24 @@ fn descendants(atlas: &Atlas, id: GridId) -> Vec<&Grid> {
     out
 }
 
-fn recode_descendants(atlas: &Atlas, id: GridId, prefixes: &[(String, String)], batch: &mut EditBatch) {
+fn recode_descendants(
+    atlas: &Atlas,
+    id: GridId,
+    prefixes: &[(String, String)],
+    batch: &mut EditBatch,
+) {
     let desc = descendants(atlas, id);
     let pairs: Vec<(GridId, String)> = desc.iter().map(|g| (g.id, g.draft.code.clone())).collect();
     for ch in numbering::cascade(prefixes, &pairs) {
         if let Some(g) = desc.iter().find(|g| g.id == ch.id) {
-            batch.updates.push(EditUpdate { id: g.id, expected_version: g.version, draft: GridDraft { code: ch.new_code.clone(), ..g.draft.clone() } });
+            batch.updates.push(EditUpdate {
+                id: g.id,
+                expected_version: g.version,
+                draft: GridDraft {
+                    code: ch.new_code.clone(),
+                    ..g.draft.clone()
+                },
+            });
             batch.code_changes.push(ch);
         }
     }
@@ -377,49 +565,88 @@ fn recode_descendants(atlas: &Atlas, id: GridId, prefixes: &[(String, String)], 
 
 /// Plans renumbering the children of grid `parent` (or the L1 grids of subdistrict
 /// `sid` when `parent` is `None`) in reading order, cascading to descendants.
-pub fn plan_renumber(atlas: &Atlas, sid: SubdistrictId, parent: Option<GridId>) -> Result<EditBatch, Error> {
+pub fn plan_renumber(
+    atlas: &Atlas,
+    sid: SubdistrictId,
+    parent: Option<GridId>,
+) -> Result<EditBatch, Error> {
     let (pcode, siblings) = parent_code_and_siblings(atlas, sid, parent)?;
     let sid = match parent {
         Some(p) => grid(atlas, p)?.subdistrict_id,
         None => sid,
     };
-    let sib: Vec<(GridId, String, &Geometry)> = siblings.iter().map(|g| (g.id, g.draft.code.clone(), &g.draft.geometry)).collect();
+    let sib: Vec<(GridId, String, &Geometry)> = siblings
+        .iter()
+        .map(|g| (g.id, g.draft.code.clone(), &g.draft.geometry))
+        .collect();
     let mut below: Vec<&Grid> = Vec::new();
     for g in &siblings {
         below.extend(descendants(atlas, g.id));
     }
     let pairs: Vec<(GridId, String)> = below.iter().map(|g| (g.id, g.draft.code.clone())).collect();
-    let changes = numbering::renumber(&pcode, &sib, &pairs).map_err(|e| Error::conflict("code", e))?;
-    let mut batch = EditBatch { subdistrict_id: sid, action: "renumber".into(), ..Default::default() };
+    let changes =
+        numbering::renumber(&pcode, &sib, &pairs).map_err(|e| Error::conflict("code", e))?;
+    let mut batch = EditBatch {
+        subdistrict_id: sid,
+        action: "renumber".into(),
+        ..Default::default()
+    };
     for ch in &changes {
         let g = grid(atlas, ch.id)?;
-        batch.updates.push(EditUpdate { id: g.id, expected_version: g.version, draft: GridDraft { code: ch.new_code.clone(), ..g.draft.clone() } });
+        batch.updates.push(EditUpdate {
+            id: g.id,
+            expected_version: g.version,
+            draft: GridDraft {
+                code: ch.new_code.clone(),
+                ..g.draft.clone()
+            },
+        });
     }
     batch.code_changes = changes;
     Ok(batch)
 }
 
 /// The grids of an edit must be of one subdistrict (one transaction, one key).
-fn one_subdistrict(atlas: &Atlas, ids: impl Iterator<Item = GridId>, field: &str) -> Result<SubdistrictId, Error> {
-    let mut sids: Vec<SubdistrictId> = ids.filter_map(|i| atlas.grid(i).map(|g| g.grid.subdistrict_id)).collect();
+fn one_subdistrict(
+    atlas: &Atlas,
+    ids: impl Iterator<Item = GridId>,
+    field: &str,
+) -> Result<SubdistrictId, Error> {
+    let mut sids: Vec<SubdistrictId> = ids
+        .filter_map(|i| atlas.grid(i).map(|g| g.grid.subdistrict_id))
+        .collect();
     sids.sort_unstable();
     sids.dedup();
     match sids[..] {
         [s] => Ok(s),
         [] => Err(Error::invalid(field, "no grid is there")),
-        _ => Err(Error::invalid(field, "the grids there belong to several subdistricts; edit each separately")),
+        _ => Err(Error::invalid(
+            field,
+            "the grids there belong to several subdistricts; edit each separately",
+        )),
     }
 }
 
 fn check_tolerance(tol_m: f64) -> Result<(), Error> {
     if !(tol_m.is_finite() && tol_m > 0.0 && tol_m <= MAX_TOLERANCE_M) {
-        return Err(Error::invalid("tolerance_m", format!("must be a number of metres above 0 and at most {MAX_TOLERANCE_M}, got {tol_m}")));
+        return Err(Error::invalid(
+            "tolerance_m",
+            format!(
+                "must be a number of metres above 0 and at most {MAX_TOLERANCE_M}, got {tol_m}"
+            ),
+        ));
     }
     Ok(())
 }
 
 /// Plans moving the vertex at `from` to `to` in every grid that has it.
-pub fn plan_move_vertex(atlas: &Atlas, from: Coord, to: Coord, tol_m: f64, versions: Option<&HashMap<GridId, i64>>) -> Result<EditBatch, Error> {
+pub fn plan_move_vertex(
+    atlas: &Atlas,
+    from: Coord,
+    to: Coord,
+    tol_m: f64,
+    versions: Option<&HashMap<GridId, i64>>,
+) -> Result<EditBatch, Error> {
     check_tolerance(tol_m)?;
     let mut edited = BTreeMap::new();
     for g in atlas.grids(None, None, None, Some(vertex::search_box(from, tol_m))) {
@@ -428,14 +655,30 @@ pub fn plan_move_vertex(atlas: &Atlas, from: Coord, to: Coord, tol_m: f64, versi
         }
     }
     if edited.is_empty() {
-        return Err(Error::Invalid(vec![FieldError::at("from", format!("no grid has a vertex within {tol_m} m"), [from.x, from.y])]));
+        return Err(Error::Invalid(vec![FieldError::at(
+            "from",
+            format!("no grid has a vertex within {tol_m} m"),
+            [from.x, from.y],
+        )]));
     }
     let empty = HashMap::new();
     let versions = versions.unwrap_or(&empty);
-    check_versions(atlas, &versions.iter().filter(|(id, _)| edited.contains_key(id)).map(|(a, b)| (*a, *b)).collect())?;
+    check_versions(
+        atlas,
+        &versions
+            .iter()
+            .filter(|(id, _)| edited.contains_key(id))
+            .map(|(a, b)| (*a, *b))
+            .collect(),
+    )?;
     let sid = one_subdistrict(atlas, edited.keys().copied(), "from")?;
     let updates = updates_from(atlas, edited, versions)?;
-    Ok(EditBatch { subdistrict_id: sid, action: "move-vertex".into(), updates, ..Default::default() })
+    Ok(EditBatch {
+        subdistrict_id: sid,
+        action: "move-vertex".into(),
+        updates,
+        ..Default::default()
+    })
 }
 
 /// Plans inserting a vertex at `at` into every grid edge passing within `tol_m`.
@@ -452,7 +695,12 @@ pub fn plan_insert_vertex(atlas: &Atlas, at: Coord, tol_m: f64) -> Result<EditBa
     }
     let sid = one_subdistrict(atlas, edited.keys().copied(), "at")?;
     let updates = updates_from(atlas, edited, &HashMap::new())?;
-    Ok(EditBatch { subdistrict_id: sid, action: "insert-vertex".into(), updates, ..Default::default() })
+    Ok(EditBatch {
+        subdistrict_id: sid,
+        action: "insert-vertex".into(),
+        updates,
+        ..Default::default()
+    })
 }
 
 /// Plans deleting the vertex at `at` from every grid that has it.
@@ -466,18 +714,31 @@ pub fn plan_delete_vertex(atlas: &Atlas, at: Coord, tol_m: f64) -> Result<EditBa
                 edited.insert(g.grid.id, n);
             }
             Ok(None) => {}
-            Err(why) => refused.push(FieldError::at(format!("grids.{}", g.grid.id), format!("grid {} ({}): {why}", g.grid.id, g.grid.draft.code), [at.x, at.y])),
+            Err(why) => refused.push(FieldError::at(
+                format!("grids.{}", g.grid.id),
+                format!("grid {} ({}): {why}", g.grid.id, g.grid.draft.code),
+                [at.x, at.y],
+            )),
         }
     }
     if !refused.is_empty() {
         return Err(Error::Invalid(refused));
     }
     if edited.is_empty() {
-        return Err(Error::Invalid(vec![FieldError::at("at", format!("no grid has a vertex within {tol_m} m"), [at.x, at.y])]));
+        return Err(Error::Invalid(vec![FieldError::at(
+            "at",
+            format!("no grid has a vertex within {tol_m} m"),
+            [at.x, at.y],
+        )]));
     }
     let sid = one_subdistrict(atlas, edited.keys().copied(), "at")?;
     let updates = updates_from(atlas, edited, &HashMap::new())?;
-    Ok(EditBatch { subdistrict_id: sid, action: "delete-vertex".into(), updates, ..Default::default() })
+    Ok(EditBatch {
+        subdistrict_id: sid,
+        action: "delete-vertex".into(),
+        updates,
+        ..Default::default()
+    })
 }
 
 #[cfg(test)]

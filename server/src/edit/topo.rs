@@ -66,12 +66,18 @@ impl Graph {
             let c = self.nodes[i];
             list.sort_by(|&a, &b| {
                 let (pa, pb) = (self.nodes[a], self.nodes[b]);
-                (pa.y - c.y).atan2(pa.x - c.x).total_cmp(&(pb.y - c.y).atan2(pb.x - c.x))
+                (pa.y - c.y)
+                    .atan2(pa.x - c.x)
+                    .total_cmp(&(pb.y - c.y).atan2(pb.x - c.x))
             });
         }
         let mut used: HashMap<(usize, usize), bool> = HashMap::new();
         let mut out = Vec::new();
-        let mut starts: Vec<(usize, usize)> = self.edges.keys().flat_map(|&(i, j)| [(i, j), (j, i)]).collect();
+        let mut starts: Vec<(usize, usize)> = self
+            .edges
+            .keys()
+            .flat_map(|&(i, j)| [(i, j), (j, i)])
+            .collect();
         starts.sort_unstable();
         for start in starts {
             if used.contains_key(&start) {
@@ -86,7 +92,9 @@ impl Graph {
                 // Next edge keeping the face on the left: the neighbour of v just
                 // clockwise from u.
                 let list = &around[v];
-                let Some(pos) = list.iter().position(|&w| w == u) else { break };
+                let Some(pos) = list.iter().position(|&w| w == u) else {
+                    break;
+                };
                 let w = list[(pos + list.len() - 1) % list.len()];
                 u = v;
                 v = w;
@@ -103,11 +111,15 @@ impl Graph {
 
 /// Signed area of a closed ring (counter-clockwise positive), degrees².
 pub fn signed_area(r: &LineString) -> f64 {
-    r.0.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum::<f64>() / 2.0
+    r.0.windows(2)
+        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+        .sum::<f64>()
+        / 2.0
 }
 
 fn rings(mp: &MultiPolygon) -> impl Iterator<Item = &LineString> {
-    mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 
 /// Why an overlay could not be done.
@@ -149,7 +161,10 @@ fn pieces(a: Coord, b: Coord, mut at: Vec<Coord>) -> Vec<(Coord, Coord)> {
 /// Cuts a (multi)polygon with a line. Answers the pieces (each a polygon, exact
 /// input coordinates kept, cut points shared by the pieces on both sides) and the
 /// new vertices made where the line meets the boundary.
-pub fn cut(area: &MultiPolygon, line: &LineString) -> Result<(Vec<Polygon>, Vec<Coord>), TopoError> {
+pub fn cut(
+    area: &MultiPolygon,
+    line: &LineString,
+) -> Result<(Vec<Polygon>, Vec<Coord>), TopoError> {
     let ring_segs: Vec<Line> = rings(area).flat_map(|r| r.lines()).collect();
     let line_segs: Vec<Line> = line.lines().filter(|l| l.start != l.end).collect();
     let mut on_ring: Vec<Vec<Coord>> = vec![Vec::new(); ring_segs.len()];
@@ -168,7 +183,10 @@ pub fn cut(area: &MultiPolygon, line: &LineString) -> Result<(Vec<Polygon>, Vec<
                 }
                 Some(LineIntersection::SinglePoint { intersection, .. }) => {
                     // Prefer an existing boundary vertex, then a line vertex.
-                    let c = [r.start, r.end, l.start, l.end].into_iter().find(|v| near(*v, intersection)).unwrap_or(intersection);
+                    let c = [r.start, r.end, l.start, l.end]
+                        .into_iter()
+                        .find(|v| near(*v, intersection))
+                        .unwrap_or(intersection);
                     if key(c) != key(r.start) && key(c) != key(r.end) {
                         new_vertices.push(c);
                     }
@@ -186,7 +204,10 @@ pub fn cut(area: &MultiPolygon, line: &LineString) -> Result<(Vec<Polygon>, Vec<
     }
     for (l, at) in line_segs.iter().zip(on_line) {
         for (a, b) in pieces(l.start, l.end, at) {
-            let mid = Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
+            let mid = Coord {
+                x: (a.x + b.x) / 2.0,
+                y: (a.y + b.y) / 2.0,
+            };
             if area.contains(&mid) {
                 g.add(a, b);
             }
@@ -196,7 +217,9 @@ pub fn cut(area: &MultiPolygon, line: &LineString) -> Result<(Vec<Polygon>, Vec<
     let want = area.unsigned_area();
     let got: f64 = parts.iter().map(Area::unsigned_area).sum();
     if (got - want).abs() > 1e-9 * want.max(f64::MIN_POSITIVE) {
-        return Err(TopoError::Unsupported(format!("the pieces' area {got} differs from the grid's {want}")));
+        return Err(TopoError::Unsupported(format!(
+            "the pieces' area {got} differs from the grid's {want}"
+        )));
     }
     new_vertices.sort_by_key(|a| key(*a));
     new_vertices.dedup_by(|a, b| key(*a) == key(*b));
@@ -253,8 +276,19 @@ fn assemble(g: &Graph, inside: impl Fn(&geo::Point) -> bool) -> Result<Vec<Polyg
 /// on edges of another) disappear. Refuses inputs that cross each other.
 pub fn dissolve(parts: &[MultiPolygon]) -> Result<Vec<Polygon>, TopoError> {
     // Segments per input, noded at vertices of the other inputs lying on them.
-    let segs: Vec<Vec<Line>> = parts.iter().map(|mp| rings(mp).flat_map(|r| r.lines()).filter(|l| l.start != l.end).collect()).collect();
-    let verts: Vec<Vec<Coord>> = parts.iter().map(|mp| rings(mp).flat_map(|r| r.0.iter().copied()).collect()).collect();
+    let segs: Vec<Vec<Line>> = parts
+        .iter()
+        .map(|mp| {
+            rings(mp)
+                .flat_map(|r| r.lines())
+                .filter(|l| l.start != l.end)
+                .collect()
+        })
+        .collect();
+    let verts: Vec<Vec<Coord>> = parts
+        .iter()
+        .map(|mp| rings(mp).flat_map(|r| r.0.iter().copied()).collect())
+        .collect();
     let mut g = Graph::default();
     for (i, ss) in segs.iter().enumerate() {
         for s in ss {
@@ -269,8 +303,13 @@ pub fn dissolve(parts: &[MultiPolygon]) -> Result<Vec<Polygon>, TopoError> {
                     }
                 }
                 for o in &segs[j] {
-                    if let Some(LineIntersection::SinglePoint { intersection, is_proper: true }) = line_intersection(*s, *o)
-                        && ![s.start, s.end, o.start, o.end].iter().any(|v| near(*v, intersection))
+                    if let Some(LineIntersection::SinglePoint {
+                        intersection,
+                        is_proper: true,
+                    }) = line_intersection(*s, *o)
+                        && ![s.start, s.end, o.start, o.end]
+                            .iter()
+                            .any(|v| near(*v, intersection))
                     {
                         return Err(TopoError::Overlap(intersection));
                     }
@@ -282,7 +321,11 @@ pub fn dissolve(parts: &[MultiPolygon]) -> Result<Vec<Polygon>, TopoError> {
         }
     }
     g.drop_shared();
-    let covered = |p: &geo::Point| parts.iter().any(|mp| mp.contains(p) || geo::Intersects::intersects(mp, p));
+    let covered = |p: &geo::Point| {
+        parts
+            .iter()
+            .any(|mp| mp.contains(p) || geo::Intersects::intersects(mp, p))
+    };
     let out = assemble(&g, covered)?;
     let want: f64 = parts.iter().map(Area::unsigned_area).sum();
     let got: f64 = out.iter().map(Area::unsigned_area).sum();
@@ -319,7 +362,9 @@ mod tests {
     use geo::{Validation, polygon};
 
     fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon {
-        MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]])
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
     }
 
     #[test]
@@ -356,7 +401,13 @@ mod tests {
     #[test]
     fn cut_keeps_holes() {
         let mut a = sq(0.0, 0.0, 4.0, 4.0);
-        a.0[0].interiors_push(LineString::from(vec![(1.0, 1.0), (1.0, 1.5), (1.5, 1.5), (1.5, 1.0), (1.0, 1.0)]));
+        a.0[0].interiors_push(LineString::from(vec![
+            (1.0, 1.0),
+            (1.0, 1.5),
+            (1.5, 1.5),
+            (1.5, 1.0),
+            (1.0, 1.0),
+        ]));
         let line = LineString::from(vec![(2.0, -1.0), (2.0, 5.0)]);
         let (parts, _) = cut(&a, &line).expect("cut");
         assert_eq!(parts.len(), 2);
@@ -374,7 +425,9 @@ mod tests {
     fn dissolve_neighbours() {
         let a = sq(0.0, 0.0, 1.0, 1.0);
         // b shares half of a's right edge: a T-junction at (1, 0.5)
-        let b = MultiPolygon(vec![polygon![(x: 1.0, y: 0.5), (x: 2.0, y: 0.5), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)]]);
+        let b = MultiPolygon(vec![
+            polygon![(x: 1.0, y: 0.5), (x: 2.0, y: 0.5), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)],
+        ]);
         let u = dissolve(&[a.clone(), b.clone()]).expect("dissolve");
         assert_eq!(u.len(), 1);
         assert!(u[0].is_valid());

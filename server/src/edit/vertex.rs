@@ -16,11 +16,18 @@ pub fn distance_m(a: Coord, b: Coord) -> f64 {
 /// Distance in metres from `p` to the segment `a`–`b`.
 pub fn segment_distance_m(p: Coord, a: Coord, b: Coord) -> f64 {
     let kx = M_PER_DEG * p.y.to_radians().cos();
-    let to = |c: Coord| Coord { x: (c.x - p.x) * kx, y: (c.y - p.y) * M_PER_DEG };
+    let to = |c: Coord| Coord {
+        x: (c.x - p.x) * kx,
+        y: (c.y - p.y) * M_PER_DEG,
+    };
     let (a, b) = (to(a), to(b));
     let d = b - a;
     let len2 = d.x * d.x + d.y * d.y;
-    let t = if len2 == 0.0 { 0.0 } else { (-(a.x * d.x + a.y * d.y) / len2).clamp(0.0, 1.0) };
+    let t = if len2 == 0.0 {
+        0.0
+    } else {
+        (-(a.x * d.x + a.y * d.y) / len2).clamp(0.0, 1.0)
+    };
     (a.x + t * d.x).hypot(a.y + t * d.y)
 }
 
@@ -28,10 +35,22 @@ pub fn segment_distance_m(p: Coord, a: Coord, b: Coord) -> f64 {
 pub fn search_box(p: Coord, m: f64) -> geo::Rect {
     let dy = m / M_PER_DEG;
     let dx = m / (M_PER_DEG * p.y.to_radians().cos().max(1e-6));
-    geo::Rect::new(Coord { x: p.x - dx, y: p.y - dy }, Coord { x: p.x + dx, y: p.y + dy })
+    geo::Rect::new(
+        Coord {
+            x: p.x - dx,
+            y: p.y - dy,
+        },
+        Coord {
+            x: p.x + dx,
+            y: p.y + dy,
+        },
+    )
 }
 
-fn map_rings(g: &Geometry, mut f: impl FnMut(&LineString) -> Result<Option<LineString>, String>) -> Result<Option<Geometry>, String> {
+fn map_rings(
+    g: &Geometry,
+    mut f: impl FnMut(&LineString) -> Result<Option<LineString>, String>,
+) -> Result<Option<Geometry>, String> {
     let mut changed = false;
     let mut poly = |p: &Polygon| -> Result<Polygon, String> {
         let mut ring = |r: &LineString| -> Result<LineString, String> {
@@ -44,12 +63,18 @@ fn map_rings(g: &Geometry, mut f: impl FnMut(&LineString) -> Result<Option<LineS
             })
         };
         let ext = ring(p.exterior())?;
-        let holes = p.interiors().iter().map(&mut ring).collect::<Result<Vec<_>, _>>()?;
+        let holes = p
+            .interiors()
+            .iter()
+            .map(&mut ring)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Polygon::new(ext, holes))
     };
     let out = match g {
         Geometry::Polygon(p) => Geometry::Polygon(poly(p)?),
-        Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(MultiPolygon(mp.0.iter().map(&mut poly).collect::<Result<_, _>>()?)),
+        Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(MultiPolygon(
+            mp.0.iter().map(&mut poly).collect::<Result<_, _>>()?,
+        )),
         _ => return Ok(None),
     };
     Ok(changed.then_some(out))
@@ -70,7 +95,11 @@ pub fn move_vertex(g: &Geometry, from: Coord, to: Coord, tol_m: f64) -> Option<G
         }
         let mut out: Vec<Coord> = Vec::with_capacity(r.0.len());
         for c in &r.0 {
-            let c = if distance_m(*c, from) <= tol_m { to } else { *c };
+            let c = if distance_m(*c, from) <= tol_m {
+                to
+            } else {
+                *c
+            };
             if out.last() != Some(&c) {
                 out.push(c);
             }
@@ -113,7 +142,11 @@ pub fn delete_vertex(g: &Geometry, at: Coord, tol_m: f64) -> Result<Option<Geome
         }
         // Work on the open ring, then close it again.
         let open = &r.0[..r.0.len().saturating_sub(1)];
-        let kept: Vec<Coord> = open.iter().copied().filter(|c| distance_m(*c, at) > tol_m).collect();
+        let kept: Vec<Coord> = open
+            .iter()
+            .copied()
+            .filter(|c| distance_m(*c, at) > tol_m)
+            .collect();
         if kept.len() < 3 {
             return Err(format!(
                 "a ring would keep {} positions; a ring needs at least 4 (first = last)",
@@ -141,21 +174,34 @@ mod tests {
     fn shared_vertex_moves_in_both() {
         let (a, b) = two();
         let from = Coord { x: 0.001, y: 0.001 };
-        let to = Coord { x: 0.0012, y: 0.0011 };
-        let (a2, b2) = (move_vertex(&a, from, to, 0.05).expect("a"), move_vertex(&b, from, to, 0.05).expect("b"));
+        let to = Coord {
+            x: 0.0012,
+            y: 0.0011,
+        };
+        let (a2, b2) = (
+            move_vertex(&a, from, to, 0.05).expect("a"),
+            move_vertex(&b, from, to, 0.05).expect("b"),
+        );
         assert!(a2.is_valid() && b2.is_valid());
         assert!(has_vertex(&a2, to, 1e-9) && has_vertex(&b2, to, 1e-9));
         assert!(move_vertex(&a, Coord { x: 0.5, y: 0.5 }, to, 0.05).is_none());
         // the closing position moves with the first one
         let first = Coord { x: 0.0, y: 0.0 };
-        let Geometry::Polygon(p) = move_vertex(&a, first, Coord { x: -0.0001, y: 0.0 }, 0.05).expect("first") else { panic!() };
+        let Geometry::Polygon(p) =
+            move_vertex(&a, first, Coord { x: -0.0001, y: 0.0 }, 0.05).expect("first")
+        else {
+            panic!()
+        };
         assert_eq!(p.exterior().0.first(), p.exterior().0.last());
     }
 
     #[test]
     fn insert_and_delete() {
         let (a, b) = two();
-        let at = Coord { x: 0.001, y: 0.0004 };
+        let at = Coord {
+            x: 0.001,
+            y: 0.0004,
+        };
         let a2 = insert_vertex(&a, at, 0.05).expect("a");
         let b2 = insert_vertex(&b, at, 0.05).expect("b");
         assert!(has_vertex(&a2, at, 0.0) && has_vertex(&b2, at, 0.0));
@@ -163,15 +209,25 @@ mod tests {
         let a3 = delete_vertex(&a2, at, 0.05).expect("ok").expect("changed");
         assert_eq!(a3, a);
         // a triangle cannot lose a vertex
-        let t = Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.0, y: 0.001)]);
+        let t =
+            Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.0, y: 0.001)]);
         assert!(delete_vertex(&t, Coord { x: 0.0, y: 0.0 }, 0.05).is_err());
     }
 
     #[test]
     fn distances() {
         let a = Coord { x: 120.0, y: 31.0 };
-        let b = Coord { x: 120.0, y: 31.0 + 1.0 / M_PER_DEG };
+        let b = Coord {
+            x: 120.0,
+            y: 31.0 + 1.0 / M_PER_DEG,
+        };
         assert!((distance_m(a, b) - 1.0).abs() < 1e-9);
-        assert!(segment_distance_m(Coord { x: 120.0, y: 31.0 }, Coord { x: 119.0, y: 31.0 }, Coord { x: 121.0, y: 31.0 }) < 1e-9);
+        assert!(
+            segment_distance_m(
+                Coord { x: 120.0, y: 31.0 },
+                Coord { x: 119.0, y: 31.0 },
+                Coord { x: 121.0, y: 31.0 }
+            ) < 1e-9
+        );
     }
 }

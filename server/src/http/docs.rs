@@ -17,12 +17,17 @@ pub(super) fn router() -> Router<super::State> {
 
 async fn openapi() -> Response {
     let mut res = OPENAPI.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     res
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 async fn page() -> Html<String> {
@@ -60,10 +65,17 @@ async fn page() -> Html<String> {
                         ));
                     }
                 }
-                let codes: Vec<&String> = op["responses"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+                let codes: Vec<&String> = op["responses"]
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
                 html.push_str(&format!(
                     "<div class=d>answers: {}</div></div>",
-                    codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                    codes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }

@@ -31,34 +31,70 @@ pub(super) struct ListQuery {
 
 fn int_param<T: std::str::FromStr>(name: &str, v: Option<&str>) -> Result<Option<T>, Error> {
     v.filter(|s| !s.is_empty())
-        .map(|s| s.trim().parse::<T>().map_err(|_| Error::invalid(name, format!("must be a whole number, got {s:?}"))))
+        .map(|s| {
+            s.trim()
+                .parse::<T>()
+                .map_err(|_| Error::invalid(name, format!("must be a whole number, got {s:?}")))
+        })
         .transpose()
 }
 
 /// Parses `minLon,minLat,maxLon,maxLat` (degrees).
 pub(super) fn parse_bbox(v: Option<&str>) -> Result<Option<geo::Rect>, Error> {
-    let Some(s) = v.filter(|s| !s.is_empty()) else { return Ok(None) };
+    let Some(s) = v.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
     let n: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| Error::invalid("bbox", format!("must be four numbers minLon,minLat,maxLon,maxLat, got {s:?}")))?;
+        .map_err(|_| {
+            Error::invalid(
+                "bbox",
+                format!("must be four numbers minLon,minLat,maxLon,maxLat, got {s:?}"),
+            )
+        })?;
     let [a, b, c, d] = n[..] else {
-        return Err(Error::invalid("bbox", format!("must be four numbers minLon,minLat,maxLon,maxLat, got {} numbers", n.len())));
+        return Err(Error::invalid(
+            "bbox",
+            format!(
+                "must be four numbers minLon,minLat,maxLon,maxLat, got {} numbers",
+                n.len()
+            ),
+        ));
     };
-    if !n.iter().all(|x| x.is_finite()) || a > c || b > d || a < -180.0 || c > 180.0 || b < -90.0 || d > 90.0 {
-        return Err(Error::invalid("bbox", "must be minLon,minLat,maxLon,maxLat within [-180,180]×[-90,90] with min ≤ max"));
+    if !n.iter().all(|x| x.is_finite())
+        || a > c
+        || b > d
+        || a < -180.0
+        || c > 180.0
+        || b < -90.0
+        || d > 90.0
+    {
+        return Err(Error::invalid(
+            "bbox",
+            "must be minLon,minLat,maxLon,maxLat within [-180,180]×[-90,90] with min ≤ max",
+        ));
     }
-    Ok(Some(geo::Rect::new(geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d })))
+    Ok(Some(geo::Rect::new(
+        geo::coord! { x: a, y: b },
+        geo::coord! { x: c, y: d },
+    )))
 }
 
 pub(super) fn geojson_response(v: &impl serde::Serialize) -> Response {
     let mut res = axum::Json(v).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
     res
 }
 
-async fn list(State(app): State<super::State>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+async fn list(
+    State(app): State<super::State>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let level: Option<u8> = int_param("level", q.level.as_deref())?;
     if let Some(l) = level.filter(|l| !(1..=5).contains(l)) {
         return Err(Error::invalid("level", format!("must be 1 to 5, got {l}")).into());
@@ -75,11 +111,16 @@ async fn list(State(app): State<super::State>, Query(q): Query<ListQuery>) -> Re
         .into_iter()
         .map(|g| g.grid.to_feature())
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection { bbox: None, features, foreign_members: None }))
+    Ok(geojson_response(&geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }))
 }
 
 fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+    HeaderValue::from_str(&format!("\"{version}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 fn feature_response(status: StatusCode, g: &crate::domain::grid::Grid) -> Response {
@@ -90,24 +131,41 @@ fn feature_response(status: StatusCode, g: &crate::domain::grid::Grid) -> Respon
 }
 
 fn path_id(id: &str) -> Result<GridId, Error> {
-    id.parse().map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))
+    id.parse()
+        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))
 }
 
-async fn one(State(app): State<super::State>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn one(
+    State(app): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let atlas = app.atlas();
-    let g = atlas.grid(id).ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+    let g = atlas
+        .grid(id)
+        .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
     Ok(feature_response(StatusCode::OK, &g.grid))
 }
 
-async fn children(State(app): State<super::State>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn children(
+    State(app): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let atlas = app.atlas();
     if atlas.grid(id).is_none() {
         return Err(Error::NotFound(format!("grid {id}")).into());
     }
-    let features = atlas.children(id).into_iter().map(|g| g.grid.to_feature()).collect();
-    Ok(geojson_response(&geojson::FeatureCollection { bbox: None, features, foreign_members: None }))
+    let features = atlas
+        .children(id)
+        .into_iter()
+        .map(|g| g.grid.to_feature())
+        .collect();
+    Ok(geojson_response(&geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }))
 }
 
 async fn tree(State(app): State<super::State>) -> Response {
@@ -115,12 +173,26 @@ async fn tree(State(app): State<super::State>) -> Response {
 }
 
 /// Splits a GeoJSON Feature body into checked properties and its geometry.
-pub(super) fn parse_feature(body: &serde_json::Value) -> Result<(GridProps, Option<geojson::Geometry>), Error> {
-    let obj = body.as_object().ok_or_else(|| Error::invalid("body", "must be a GeoJSON Feature object"))?;
+pub(super) fn parse_feature(
+    body: &serde_json::Value,
+) -> Result<(GridProps, Option<geojson::Geometry>), Error> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Error::invalid("body", "must be a GeoJSON Feature object"))?;
     match obj.get("type").and_then(|t| t.as_str()) {
         Some("Feature") => {}
-        Some(t) => return Err(Error::invalid("type", format!("must be \"Feature\", got {t:?}"))),
-        None => return Err(Error::invalid("type", "is required and must be \"Feature\"")),
+        Some(t) => {
+            return Err(Error::invalid(
+                "type",
+                format!("must be \"Feature\", got {t:?}"),
+            ));
+        }
+        None => {
+            return Err(Error::invalid(
+                "type",
+                "is required and must be \"Feature\"",
+            ));
+        }
     }
     let props: GridProps = match obj.get("properties") {
         Some(p @ serde_json::Value::Object(_)) => serde_json::from_value(p.clone())
@@ -131,8 +203,12 @@ pub(super) fn parse_feature(body: &serde_json::Value) -> Result<(GridProps, Opti
     let geometry = match obj.get("geometry") {
         None | Some(serde_json::Value::Null) => None,
         Some(g) => Some(
-            serde_json::from_value::<geojson::Geometry>(g.clone())
-                .map_err(|e| Error::Invalid(vec![FieldError::new("geometry", format!("not a GeoJSON geometry: {e}"))]))?,
+            serde_json::from_value::<geojson::Geometry>(g.clone()).map_err(|e| {
+                Error::Invalid(vec![FieldError::new(
+                    "geometry",
+                    format!("not a GeoJSON geometry: {e}"),
+                )])
+            })?,
         ),
     };
     Ok((props, geometry))
@@ -152,7 +228,10 @@ pub(super) fn actor(headers: &HeaderMap) -> Actor {
         let s = s.trim();
         (!s.is_empty()).then(|| s.chars().take(max).collect())
     };
-    Actor::new(text("x-gridd-user", 100).unwrap_or_else(|| "anonymous".into()), text("x-gridd-reason", 2000))
+    Actor::new(
+        text("x-gridd-user", 100).unwrap_or_else(|| "anonymous".into()),
+        text("x-gridd-reason", 2000),
+    )
 }
 
 /// Decodes `%XX` escapes (UTF-8); text without valid escapes is returned as is.
@@ -165,7 +244,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -178,17 +259,28 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Error> {
-    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let s = v.to_str().unwrap_or("").trim();
     let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse()
-        .map(Some)
-        .map_err(|_| Error::invalid("If-Match", format!("must be the grid's ETag, e.g. \"3\", got {s:?}")))
+    s.parse().map(Some).map_err(|_| {
+        Error::invalid(
+            "If-Match",
+            format!("must be the grid's ETag, e.g. \"3\", got {s:?}"),
+        )
+    })
 }
 
-async fn create(State(app): State<super::State>, headers: HeaderMap, Json(body): Json<serde_json::Value>) -> Result<Response, ApiError> {
+async fn create(
+    State(app): State<super::State>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
     let (props, geometry) = parse_feature(&body)?;
-    let g = app.create_grid(&props, geometry.as_ref(), &actor(&headers)).await?;
+    let g = app
+        .create_grid(&props, geometry.as_ref(), &actor(&headers))
+        .await?;
     let mut res = feature_response(StatusCode::CREATED, &g);
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/grids/{}", g.id)) {
         res.headers_mut().insert(header::LOCATION, loc);
@@ -205,12 +297,19 @@ async fn update(
     let id = path_id(&id)?;
     let version = if_match(&headers)?;
     let (props, geometry) = parse_feature(&body)?;
-    let g = app.update_grid(id, version, &props, geometry.as_ref(), &actor(&headers)).await?;
+    let g = app
+        .update_grid(id, version, &props, geometry.as_ref(), &actor(&headers))
+        .await?;
     Ok(feature_response(StatusCode::OK, &g))
 }
 
-async fn remove(State(app): State<super::State>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+async fn remove(
+    State(app): State<super::State>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    app.delete_grid(id, if_match(&headers)?, &actor(&headers)).await?;
+    app.delete_grid(id, if_match(&headers)?, &actor(&headers))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

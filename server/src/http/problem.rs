@@ -21,7 +21,13 @@ impl<E: Into<Error>> From<E> for ApiError {
 }
 
 /// A problem response with a status, title, detail and field errors.
-pub fn problem(status: StatusCode, title: &str, detail: &str, errors: &[FieldError], extra: serde_json::Value) -> Response {
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    errors: &[FieldError],
+    extra: serde_json::Value,
+) -> Response {
     let mut body = json!({
         "type": "about:blank",
         "title": title,
@@ -35,7 +41,10 @@ pub fn problem(status: StatusCode, title: &str, detail: &str, errors: &[FieldErr
         b.extend(m);
     }
     let mut res = (status, body.to_string()).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     res
 }
 
@@ -50,10 +59,25 @@ impl IntoResponse for ApiError {
                 errors,
                 json!({}),
             ),
-            Error::NotFound(what) => problem(StatusCode::NOT_FOUND, "Not found", &format!("{what} not found"), &[], json!({})),
+            Error::NotFound(what) => problem(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                &format!("{what} not found"),
+                &[],
+                json!({}),
+            ),
             Error::Conflict { message, field } => {
-                let errors: Vec<FieldError> = field.iter().map(|f| FieldError::new(f.clone(), message.clone())).collect();
-                problem(StatusCode::CONFLICT, "Conflict", &format!("{message}; nothing was stored"), &errors, json!({}))
+                let errors: Vec<FieldError> = field
+                    .iter()
+                    .map(|f| FieldError::new(f.clone(), message.clone()))
+                    .collect();
+                problem(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    &format!("{message}; nothing was stored"),
+                    &errors,
+                    json!({}),
+                )
             }
             Error::Stale { given, current } => problem(
                 StatusCode::CONFLICT,
@@ -63,20 +87,34 @@ impl IntoResponse for ApiError {
                 json!({ "given_version": given, "current_version": current }),
             ),
             Error::StaleGrids(stale) => {
-                let current: serde_json::Map<String, serde_json::Value> =
-                    stale.iter().map(|s| (s.id.to_string(), json!(s.current))).collect();
+                let current: serde_json::Map<String, serde_json::Value> = stale
+                    .iter()
+                    .map(|s| (s.id.to_string(), json!(s.current)))
+                    .collect();
                 problem(
                     StatusCode::CONFLICT,
                     "Stale edit",
-                    &format!("{e}; someone else saved first. Reload the grids and apply the edit again"),
+                    &format!(
+                        "{e}; someone else saved first. Reload the grids and apply the edit again"
+                    ),
                     &[],
                     json!({ "stale": stale, "current_versions": current }),
                 )
             }
-            Error::PreconditionRequired(msg) => {
-                problem(StatusCode::PRECONDITION_REQUIRED, "Version required", msg, &[], json!({}))
-            }
-            Error::TooLarge(msg) => problem(StatusCode::PAYLOAD_TOO_LARGE, "Request too large", msg, &[], json!({})),
+            Error::PreconditionRequired(msg) => problem(
+                StatusCode::PRECONDITION_REQUIRED,
+                "Version required",
+                msg,
+                &[],
+                json!({}),
+            ),
+            Error::TooLarge(msg) => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request too large",
+                msg,
+                &[],
+                json!({}),
+            ),
             Error::Storage(_) | Error::Internal(_) => {
                 tracing::error!(error = ?e, "request failed");
                 problem(
@@ -100,7 +138,13 @@ pub fn json_rejection(r: &JsonRejection) -> Response {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
         _ => "Malformed JSON",
     };
-    problem(status, title, &format!("{}; nothing was stored", r.body_text()), &[FieldError::new("body", r.body_text())], json!({}))
+    problem(
+        status,
+        title,
+        &format!("{}; nothing was stored", r.body_text()),
+        &[FieldError::new("body", r.body_text())],
+        json!({}),
+    )
 }
 
 /// `axum::Json` whose rejections are problem+json.

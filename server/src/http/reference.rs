@@ -30,23 +30,37 @@ fn feature(id: i64, g: &geo::Geometry, props: serde_json::Value) -> geojson::Fea
     }
 }
 
-async fn buildings(State(app): State<super::State>, Query(q): Query<BboxQuery>) -> Result<Response, ApiError> {
+async fn buildings(
+    State(app): State<super::State>,
+    Query(q): Query<BboxQuery>,
+) -> Result<Response, ApiError> {
     let r = parse_bbox(q.bbox.as_deref())?;
     let atlas = app.atlas();
     let features = atlas
         .buildings_in(r)
         .into_iter()
         .map(|b| {
-            feature(b.id, &b.footprint, serde_json::json!({
-                "id": b.id, "osm_id": b.osm_id, "name": b.name, "use": b.usage,
-                "levels": b.levels, "households": b.households,
-            }))
+            feature(
+                b.id,
+                &b.footprint,
+                serde_json::json!({
+                    "id": b.id, "osm_id": b.osm_id, "name": b.name, "use": b.usage,
+                    "levels": b.levels, "households": b.households,
+                }),
+            )
         })
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection { bbox: None, features, foreign_members: None }))
+    Ok(geojson_response(&geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }))
 }
 
-async fn roads(State(app): State<super::State>, Query(q): Query<BboxQuery>) -> Result<Response, ApiError> {
+async fn roads(
+    State(app): State<super::State>,
+    Query(q): Query<BboxQuery>,
+) -> Result<Response, ApiError> {
     let r = parse_bbox(q.bbox.as_deref())?;
     let atlas = app.atlas();
     let features = atlas
@@ -54,5 +68,9 @@ async fn roads(State(app): State<super::State>, Query(q): Query<BboxQuery>) -> R
         .into_iter()
         .map(|x| feature(x.id, &x.line, serde_json::json!({ "id": x.id, "osm_id": x.osm_id, "name": x.name, "highway": x.highway })))
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection { bbox: None, features, foreign_members: None }))
+    Ok(geojson_response(&geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }))
 }

@@ -21,23 +21,38 @@ async fn list(State(app): State<super::State>) -> Response {
     let v: Vec<serde_json::Value> = atlas
         .subdistricts()
         .map(|s| {
-            let bbox = s.boundary.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+            let bbox = s
+                .boundary
+                .bounding_rect()
+                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
             serde_json::json!({ "id": s.id, "code": s.code, "name": s.name, "bbox": bbox })
         })
         .collect();
     axum::Json(v).into_response()
 }
 
-async fn one(State(app): State<super::State>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: i64 = id.parse().map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))?;
+async fn one(
+    State(app): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))?;
     let atlas = app.atlas();
-    let s = atlas.subdistrict(id).ok_or_else(|| Error::NotFound(format!("subdistrict {id}")))?;
-    let bbox = s.boundary.bounding_rect().map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]);
+    let s = atlas
+        .subdistrict(id)
+        .ok_or_else(|| Error::NotFound(format!("subdistrict {id}")))?;
+    let bbox = s
+        .boundary
+        .bounding_rect()
+        .map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]);
     let f = geojson::Feature {
         bbox,
         geometry: Some(geojson::Geometry::new((&s.boundary).into())),
         id: Some(geojson::feature::Id::Number(s.id.into())),
-        properties: serde_json::json!({ "id": s.id, "code": s.code, "name": s.name }).as_object().cloned(),
+        properties: serde_json::json!({ "id": s.id, "code": s.code, "name": s.name })
+            .as_object()
+            .cloned(),
         foreign_members: None,
     };
     Ok(geojson_response(&f))

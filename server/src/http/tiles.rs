@@ -32,8 +32,14 @@ fn base_url(app: &super::State, headers: &HeaderMap) -> String {
     if let Some(u) = &app.map_options().public_url {
         return u.trim_end_matches('/').to_owned();
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
     format!("{proto}://{host}")
 }
 
@@ -48,7 +54,8 @@ fn tileset(name: &str) -> Result<Tileset, Error> {
 
 fn json_response(v: &Value, cache: &'static str) -> Response {
     let mut res = axum::Json(v).into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
@@ -68,7 +75,10 @@ async fn catalogue(State(app): State<super::State>, headers: HeaderMap) -> Respo
             })
         })
         .collect();
-    json_response(&json!({ "tilesets": sets, "style": format!("{base}/styles/default.json") }), "no-cache")
+    json_response(
+        &json!({ "tilesets": sets, "style": format!("{base}/styles/default.json") }),
+        "no-cache",
+    )
 }
 
 fn bounds_and_center(app: &super::State) -> (Vec<f64>, Vec<f64>) {
@@ -87,15 +97,24 @@ fn bounds_and_center(app: &super::State) -> (Vec<f64>, Vec<f64>) {
             vec![r.min().x, r.min().y, r.max().x, r.max().y],
             vec![r.center().x, r.center().y, 14.0],
         ),
-        None => (vec![-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59], vec![0.0, 0.0, 2.0]),
+        None => (
+            vec![-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59],
+            vec![0.0, 0.0, 2.0],
+        ),
     }
 }
 
 const ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
-async fn tilejson(State(app): State<super::State>, Path(name): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn tilejson(
+    State(app): State<super::State>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let Some(stem) = name.strip_suffix(".json") else {
-        return Err(Error::NotFound(format!("{name:?}: TileJSON is at /tiles/{{tileset}}.json")).into());
+        return Err(
+            Error::NotFound(format!("{name:?}: TileJSON is at /tiles/{{tileset}}.json")).into(),
+        );
     };
     let set = tileset(stem)?;
     let base = base_url(&app, &headers);
@@ -135,7 +154,10 @@ fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, Error> {
         .ok_or_else(|| Error::invalid("y", "tiles are at /tiles/{tileset}/{z}/{x}/{y}.mvt"))?;
     let (z, x, y) = (num("z", z)?, num("x", x)?, num("y", y)?);
     if z > u32::from(MAX_ZOOM) {
-        return Err(Error::invalid("z", format!("zoom {z} is out of range 0–{MAX_ZOOM}")));
+        return Err(Error::invalid(
+            "z",
+            format!("zoom {z} is out of range 0–{MAX_ZOOM}"),
+        ));
     }
     TileCoord::new(z as u8, x, y).map_err(|e| {
         let field = match e {
@@ -153,7 +175,13 @@ fn bad_request(e: Error) -> Response {
         Error::Invalid(v) => v.clone(),
         _ => vec![],
     };
-    super::problem::problem(StatusCode::BAD_REQUEST, "Bad tile address", &e.to_string(), &errors, json!({}))
+    super::problem::problem(
+        StatusCode::BAD_REQUEST,
+        "Bad tile address",
+        &e.to_string(),
+        &errors,
+        json!({}),
+    )
 }
 
 #[tracing::instrument(skip_all, fields(tileset = %set_name, z = %z, x = %x, y = %y))]
@@ -189,9 +217,14 @@ async fn tile(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
         if gz {
-            let body = if t.gzip.is_empty() { crate::vector_tiles::gzip(&t.raw) } else { t.gzip.clone() };
+            let body = if t.gzip.is_empty() {
+                crate::vector_tiles::gzip(&t.raw)
+            } else {
+                t.gzip.clone()
+            };
             let mut r = body.into_response();
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             r
         } else {
             t.raw.clone().into_response()
@@ -208,7 +241,14 @@ async fn tile(
 
 async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
-    json_response(&default_style(&base, app.map_options().raster_basemap.as_deref(), &bounds_and_center(&app).1), "no-cache")
+    json_response(
+        &default_style(
+            &base,
+            app.map_options().raster_basemap.as_deref(),
+            &bounds_and_center(&app).1,
+        ),
+        "no-cache",
+    )
 }
 
 /// The default MapLibre style: a light offline basemap from our own data, the
@@ -222,10 +262,13 @@ pub fn default_style(base: &str, raster: Option<&str>, center: &[f64]) -> Value 
         "roads": src("roads"),
         "subdistrict": src("subdistrict"),
     });
-    let mut layers = vec![json!({ "id": "background", "type": "background", "paint": { "background-color": "#f4f2ee" } })];
+    let mut layers = vec![
+        json!({ "id": "background", "type": "background", "paint": { "background-color": "#f4f2ee" } }),
+    ];
     if let Some(url) = raster {
         sources["raster-basemap"] = json!({ "type": "raster", "tiles": [url], "tileSize": 256 });
-        layers.push(json!({ "id": "raster-basemap", "type": "raster", "source": "raster-basemap" }));
+        layers
+            .push(json!({ "id": "raster-basemap", "type": "raster", "source": "raster-basemap" }));
     }
     let level_color = ["#c0392b", "#d35400", "#2471a3", "#7d3c98", "#117a65"];
     let level_width = [3.0, 2.0, 1.0, 0.8, 0.6];

@@ -101,12 +101,19 @@ impl Atlas {
             }
             a.link(&g);
             a.projected.put_grid(g.id, &g.draft.geometry);
-            a.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+            a.grids
+                .insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
         }
         a.levels = per_level.map(RTree::bulk_load);
         a.points = crate::lookup::PointIndex::build(a.grids.values().map(|g| {
             let g = &g.grid;
-            (g.id, g.subdistrict_id, g.draft.level, g.draft.code.as_str(), &g.draft.geometry)
+            (
+                g.id,
+                g.subdistrict_id,
+                g.draft.level,
+                g.draft.code.as_str(),
+                &g.draft.geometry,
+            )
         }));
         for s in a.subdistricts.values() {
             a.points.put_subdistrict(s.id, &s.boundary);
@@ -129,7 +136,8 @@ impl Atlas {
     }
 
     fn link(&mut self, g: &Grid) {
-        self.by_code.insert((g.subdistrict_id, g.draft.code.clone()), g.id);
+        self.by_code
+            .insert((g.subdistrict_id, g.draft.code.clone()), g.id);
         match g.draft.parent_id {
             Some(p) => self.children.entry(p).or_default().insert(g.id),
             None => self.roots.entry(g.subdistrict_id).or_default().insert(g.id),
@@ -163,20 +171,33 @@ impl Atlas {
     pub fn put_grid(&mut self, g: Grid) -> Option<Rect> {
         let old = self.remove_grid(g.id).map(|o| o.bbox);
         let b = bbox(&g.draft.geometry);
-        if let Some(t) = self.levels.get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1) {
+        if let Some(t) = self
+            .levels
+            .get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1)
+        {
             t.insert(entry(g.id, b));
         }
         self.link(&g);
-        self.points.put_grid(g.id, g.subdistrict_id, g.draft.level, &g.draft.code, &g.draft.geometry);
+        self.points.put_grid(
+            g.id,
+            g.subdistrict_id,
+            g.draft.level,
+            &g.draft.code,
+            &g.draft.geometry,
+        );
         self.projected.put_grid(g.id, &g.draft.geometry);
-        self.grids.insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+        self.grids
+            .insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
         old
     }
 
     /// Removes a grid; returns it.
     pub fn remove_grid(&mut self, id: GridId) -> Option<Arc<IndexedGrid>> {
         let old = self.grids.remove(&id)?;
-        if let Some(t) = self.levels.get_mut(usize::from(old.grid.draft.level.clamp(1, 5)) - 1) {
+        if let Some(t) = self
+            .levels
+            .get_mut(usize::from(old.grid.draft.level.clamp(1, 5)) - 1)
+        {
             t.remove(&entry(id, old.bbox));
         }
         self.unlink(&old.grid);
@@ -334,7 +355,13 @@ impl Atlas {
         self.subdistricts
             .values()
             .map(|s| {
-                let mut roots: Vec<GridId> = self.roots.get(&s.id).into_iter().flatten().copied().collect();
+                let mut roots: Vec<GridId> = self
+                    .roots
+                    .get(&s.id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect();
                 roots.sort_by(|a, b| self.code_of(*a).cmp(self.code_of(*b)));
                 TreeNode {
                     id: s.id,
@@ -350,7 +377,9 @@ impl Atlas {
     }
 
     fn code_of(&self, id: GridId) -> &str {
-        self.grids.get(&id).map_or("", |g| g.grid.draft.code.as_str())
+        self.grids
+            .get(&id)
+            .map_or("", |g| g.grid.draft.code.as_str())
     }
 
     fn node(&self, id: GridId) -> Option<TreeNode> {
@@ -373,9 +402,13 @@ impl Atlas {
 
 impl TreeView for Atlas {
     fn grid_facts(&self, id: GridId) -> Option<(SubdistrictId, u8, String)> {
-        self.grids
-            .get(&id)
-            .map(|g| (g.grid.subdistrict_id, g.grid.draft.level, g.grid.draft.code.clone()))
+        self.grids.get(&id).map(|g| {
+            (
+                g.grid.subdistrict_id,
+                g.grid.draft.level,
+                g.grid.draft.code.clone(),
+            )
+        })
     }
 
     fn grid_by_code(&self, subdistrict: SubdistrictId, code: &str) -> Option<GridId> {

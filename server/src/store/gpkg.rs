@@ -10,10 +10,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use geo::{BoundingRect, Geometry};
 use geozero::{CoordDimensions, ToGeo, ToWkb};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, real_id, temporary_code};
+use super::{
+    Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, real_id,
+    temporary_code,
+};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
@@ -65,7 +71,12 @@ impl GpkgStore {
 
     async fn open_with(path: &Path, journal: SqliteJournalMode, connections: u32) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(|e| Error::Internal(anyhow::anyhow!("bad GeoPackage path {}: {e}", path.display())))?
+            .map_err(|e| {
+                Error::Internal(anyhow::anyhow!(
+                    "bad GeoPackage path {}: {e}",
+                    path.display()
+                ))
+            })?
             .create_if_missing(true)
             .journal_mode(journal)
             .synchronous(SqliteSynchronous::Full)
@@ -75,9 +86,18 @@ impl GpkgStore {
             .max_connections(connections)
             .connect_with(opts)
             .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("cannot open GeoPackage {}: {e}", path.display())))?;
-        sqlx::query(&format!("PRAGMA application_id = {GPKG_APPLICATION_ID}")).execute(&pool).await?;
-        sqlx::query(&format!("PRAGMA user_version = {GPKG_USER_VERSION}")).execute(&pool).await?;
+            .map_err(|e| {
+                Error::Internal(anyhow::anyhow!(
+                    "cannot open GeoPackage {}: {e}",
+                    path.display()
+                ))
+            })?;
+        sqlx::query(&format!("PRAGMA application_id = {GPKG_APPLICATION_ID}"))
+            .execute(&pool)
+            .await?;
+        sqlx::query(&format!("PRAGMA user_version = {GPKG_USER_VERSION}"))
+            .execute(&pool)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -89,7 +109,9 @@ impl GpkgStore {
 
     /// Closes the file (flushes the WAL).
     pub async fn close(self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
         self.pool.close().await;
     }
 
@@ -105,14 +127,16 @@ impl GpkgStore {
 
     /// Sets a table's extent in `gpkg_contents` (degrees).
     pub async fn set_extent(&self, table: &str, r: geo::Rect) -> Result<()> {
-        sqlx::query("UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=? WHERE table_name=?")
-            .bind(r.min().x)
-            .bind(r.min().y)
-            .bind(r.max().x)
-            .bind(r.max().y)
-            .bind(table)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=? WHERE table_name=?",
+        )
+        .bind(r.min().x)
+        .bind(r.min().y)
+        .bind(r.max().x)
+        .bind(r.max().y)
+        .bind(table)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
@@ -143,7 +167,8 @@ fn grid_from_row(r: &SqliteRow) -> Result<Grid> {
 
 fn responsible_from_row(r: &SqliteRow) -> Result<Vec<crate::domain::grid::Responsible>> {
     let v: Option<String> = r.try_get("responsible")?;
-    Ok(v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
 }
 
 /// The `responsible` column value (JSON text): NULL for nobody.
@@ -180,7 +205,11 @@ async fn audit(
     GpkgStore::touch_contents(tx).await
 }
 
-async fn insert_grid(tx: &mut Transaction<'_, Sqlite>, sid: SubdistrictId, d: &GridDraft) -> Result<Grid> {
+async fn insert_grid(
+    tx: &mut Transaction<'_, Sqlite>,
+    sid: SubdistrictId,
+    d: &GridDraft,
+) -> Result<Grid> {
     let now = Utc::now();
     let row = sqlx::query(&format!(
         "INSERT INTO grids (subdistrict_id, code, name, level, parent_id, kind, households, population, geom, responsible, version, created_at, updated_at)
@@ -242,7 +271,10 @@ impl Store for GpkgStore {
 
     async fn load(&self) -> Result<Loaded> {
         let mut out = Loaded::default();
-        for r in sqlx::query("SELECT fid, code, name, geom FROM subdistricts ORDER BY fid").fetch_all(&self.pool).await? {
+        for r in sqlx::query("SELECT fid, code, name, geom FROM subdistricts ORDER BY fid")
+            .fetch_all(&self.pool)
+            .await?
+        {
             let blob: Vec<u8> = r.try_get("geom")?;
             out.subdistricts.push(Subdistrict {
                 id: r.try_get("fid")?,
@@ -251,7 +283,10 @@ impl Store for GpkgStore {
                 boundary: from_blob(&blob)?,
             });
         }
-        for r in sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grids ORDER BY fid")).fetch_all(&self.pool).await? {
+        for r in sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grids ORDER BY fid"))
+            .fetch_all(&self.pool)
+            .await?
+        {
             out.grids.push(grid_from_row(&r)?);
         }
         for r in sqlx::query("SELECT fid, subdistrict_id, osm_id, name, usage, levels, households, geom FROM buildings ORDER BY fid")
@@ -270,9 +305,11 @@ impl Store for GpkgStore {
                 footprint: from_blob(&blob)?,
             });
         }
-        for r in sqlx::query("SELECT fid, subdistrict_id, osm_id, name, highway, geom FROM roads ORDER BY fid")
-            .fetch_all(&self.pool)
-            .await?
+        for r in sqlx::query(
+            "SELECT fid, subdistrict_id, osm_id, name, highway, geom FROM roads ORDER BY fid",
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             let blob: Vec<u8> = r.try_get("geom")?;
             out.roads.push(Road {
@@ -287,19 +324,43 @@ impl Store for GpkgStore {
         Ok(out)
     }
 
-    async fn create_grid(&self, sid: SubdistrictId, draft: &GridDraft, actor: &Actor) -> Result<Grid> {
+    async fn create_grid(
+        &self,
+        sid: SubdistrictId,
+        draft: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let mut tx = self.pool.begin().await?;
         let g = insert_grid(&mut tx, sid, draft).await?;
-        audit(&mut tx, sid, actor, "create", "grid", Some(g.id), None, Some(feature_json(&g))).await?;
+        audit(
+            &mut tx,
+            sid,
+            actor,
+            "create",
+            "grid",
+            Some(g.id),
+            None,
+            Some(feature_json(&g)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(g)
     }
 
-    async fn update_grid(&self, id: GridId, expected: i64, d: &GridDraft, actor: &Actor) -> Result<Grid> {
+    async fn update_grid(
+        &self,
+        id: GridId,
+        expected: i64,
+        d: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let mut tx = self.pool.begin().await?;
         let before = get_grid(&mut tx, id).await?;
         if before.version != expected {
-            return Err(Error::Stale { given: expected, current: before.version });
+            return Err(Error::Stale {
+                given: expected,
+                current: before.version,
+            });
         }
         let row = sqlx::query(&format!(
             "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?, responsible=?,
@@ -321,7 +382,17 @@ impl Store for GpkgStore {
         .await?
         .ok_or(Error::Stale { given: expected, current: before.version + 1 })?;
         let g = grid_from_row(&row)?;
-        audit(&mut tx, g.subdistrict_id, actor, "update", "grid", Some(id), Some(feature_json(&before)), Some(feature_json(&g))).await?;
+        audit(
+            &mut tx,
+            g.subdistrict_id,
+            actor,
+            "update",
+            "grid",
+            Some(id),
+            Some(feature_json(&before)),
+            Some(feature_json(&g)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -330,7 +401,10 @@ impl Store for GpkgStore {
         let mut tx = self.pool.begin().await?;
         let before = get_grid(&mut tx, id).await?;
         if let Some(v) = expected.filter(|v| *v != before.version) {
-            return Err(Error::Stale { given: v, current: before.version });
+            return Err(Error::Stale {
+                given: v,
+                current: before.version,
+            });
         }
         let children: i64 = sqlx::query_scalar("SELECT count(*) FROM grids WHERE parent_id = ?")
             .bind(id)
@@ -342,8 +416,21 @@ impl Store for GpkgStore {
                 field: None,
             });
         }
-        sqlx::query("DELETE FROM grids WHERE fid = ?").bind(id).execute(&mut *tx).await?;
-        audit(&mut tx, before.subdistrict_id, actor, "delete", "grid", Some(id), Some(feature_json(&before)), None).await?;
+        sqlx::query("DELETE FROM grids WHERE fid = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            before.subdistrict_id,
+            actor,
+            "delete",
+            "grid",
+            Some(id),
+            Some(feature_json(&before)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(before)
     }
@@ -386,7 +473,11 @@ impl Store for GpkgStore {
                 .bind(gpkg_blob(&b.footprint)?)
                 .fetch_one(&mut *tx)
                 .await?;
-            out.buildings.push(Building { id, subdistrict_id: sid, ..b.clone() });
+            out.buildings.push(Building {
+                id,
+                subdistrict_id: sid,
+                ..b.clone()
+            });
         }
         for r in &batch.roads {
             let sid = real_id(&sids, r.subdistrict_id, "subdistrict")?;
@@ -398,7 +489,11 @@ impl Store for GpkgStore {
                 .bind(gpkg_blob(&r.line)?)
                 .fetch_one(&mut *tx)
                 .await?;
-            out.roads.push(Road { id, subdistrict_id: sid, ..r.clone() });
+            out.roads.push(Road {
+                id,
+                subdistrict_id: sid,
+                ..r.clone()
+            });
         }
         let sid = out
             .subdistricts
@@ -410,13 +505,25 @@ impl Store for GpkgStore {
             "subdistricts": out.subdistricts.len(), "grids": out.grids.len(),
             "buildings": out.buildings.len(), "roads": out.roads.len(),
         });
-        audit(&mut tx, sid, actor, "import", "batch", None, None, Some(summary.to_string())).await?;
+        audit(
+            &mut tx,
+            sid,
+            actor,
+            "import",
+            "batch",
+            None,
+            None,
+            Some(summary.to_string()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistricts").fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistricts")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 
@@ -434,32 +541,50 @@ impl Store for GpkgStore {
         // BEGIN IMMEDIATE would be ideal; the app's write lock already serialises
         // writers of this process, and SQLite's own lock the rest.
         let mut tx = self.pool.begin().await?;
-        let mut named: Vec<(GridId, i64)> = b.updates.iter().map(|u| (u.id, u.expected_version)).chain(b.deletes.iter().copied()).collect();
+        let mut named: Vec<(GridId, i64)> = b
+            .updates
+            .iter()
+            .map(|u| (u.id, u.expected_version))
+            .chain(b.deletes.iter().copied())
+            .collect();
         named.sort_unstable();
         let mut before = HashMap::new();
         let mut stale = Vec::new();
         for (id, expected) in named {
-            let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grids WHERE fid = ? AND subdistrict_id = ?"))
-                .bind(id)
-                .bind(sid)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let row = sqlx::query(&format!(
+                "SELECT {GRID_COLUMNS} FROM grids WHERE fid = ? AND subdistrict_id = ?"
+            ))
+            .bind(id)
+            .bind(sid)
+            .fetch_optional(&mut *tx)
+            .await?;
             match row {
                 Some(r) => {
                     let g = grid_from_row(&r)?;
                     if g.version != expected {
-                        stale.push(StaleGrid { id, given: Some(expected), current: Some(g.version) });
+                        stale.push(StaleGrid {
+                            id,
+                            given: Some(expected),
+                            current: Some(g.version),
+                        });
                     }
                     before.insert(id, g);
                 }
-                None => stale.push(StaleGrid { id, given: Some(expected), current: None }),
+                None => stale.push(StaleGrid {
+                    id,
+                    given: Some(expected),
+                    current: None,
+                }),
             }
         }
         if !stale.is_empty() {
             return Err(Error::StaleGrids(stale));
         }
         for u in &b.updates {
-            if before.get(&u.id).is_some_and(|g| g.draft.code != u.draft.code) {
+            if before
+                .get(&u.id)
+                .is_some_and(|g| g.draft.code != u.draft.code)
+            {
                 sqlx::query("UPDATE grids SET code=? WHERE fid=?")
                     .bind(temporary_code(u.id))
                     .bind(u.id)
@@ -469,10 +594,14 @@ impl Store for GpkgStore {
         }
         let mut out = EditResult::default();
         for u in &b.updates {
-            out.changed.push(rewrite_grid(&mut tx, u.id, &u.draft).await?);
+            out.changed
+                .push(rewrite_grid(&mut tx, u.id, &u.draft).await?);
         }
         for (id, _) in &b.deletes {
-            sqlx::query("DELETE FROM grids WHERE fid = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM grids WHERE fid = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         for d in &b.creates {
             out.created.push(insert_grid(&mut tx, sid, d).await?);
@@ -490,23 +619,57 @@ impl Store for GpkgStore {
         }
         for g in &out.changed {
             let old = before.get(&g.id).map(feature_json);
-            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), old, Some(feature_json(g))).await?;
+            audit(
+                &mut tx,
+                sid,
+                actor,
+                &b.action,
+                "grid",
+                Some(g.id),
+                old,
+                Some(feature_json(g)),
+            )
+            .await?;
         }
         for (id, _) in &b.deletes {
             if let Some(g) = before.remove(id) {
-                audit(&mut tx, sid, actor, &b.action, "grid", Some(*id), Some(feature_json(&g)), None).await?;
+                audit(
+                    &mut tx,
+                    sid,
+                    actor,
+                    &b.action,
+                    "grid",
+                    Some(*id),
+                    Some(feature_json(&g)),
+                    None,
+                )
+                .await?;
                 out.deleted.push(g);
             }
         }
         for g in &out.created {
-            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), None, Some(feature_json(g))).await?;
+            audit(
+                &mut tx,
+                sid,
+                actor,
+                &b.action,
+                "grid",
+                Some(g.id),
+                None,
+                Some(feature_json(g)),
+            )
+            .await?;
         }
         tx.commit().await?;
         out.code_changes = b.code_changes.clone();
         Ok(out)
     }
 
-    async fn code_history(&self, sid: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>> {
+    async fn code_history(
+        &self,
+        sid: SubdistrictId,
+        grid: GridId,
+    ) -> Result<Vec<CodeHistoryEntry>> {
         let rows = sqlx::query("SELECT grid_id, old_code, new_code, at, actor, reason FROM code_history WHERE subdistrict_id=? AND grid_id=? ORDER BY id")
             .bind(sid)
             .bind(grid)

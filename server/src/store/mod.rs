@@ -80,7 +80,10 @@ pub struct ImportBatch {
 impl ImportBatch {
     /// Whether there is nothing to import.
     pub fn is_empty(&self) -> bool {
-        self.subdistricts.is_empty() && self.grids.is_empty() && self.buildings.is_empty() && self.roads.is_empty()
+        self.subdistricts.is_empty()
+            && self.grids.is_empty()
+            && self.buildings.is_empty()
+            && self.roads.is_empty()
     }
 }
 
@@ -179,7 +182,10 @@ pub struct Signature {
 
 impl From<&str> for Signature {
     fn from(name: &str) -> Self {
-        Self { name: name.to_owned(), reason: None }
+        Self {
+            name: name.to_owned(),
+            reason: None,
+        }
     }
 }
 
@@ -192,7 +198,10 @@ impl From<String> for Signature {
 impl Actor {
     /// An actor with a reason.
     pub fn new(name: impl Into<String>, reason: Option<String>) -> Self {
-        Self(Signature { name: name.into(), reason })
+        Self(Signature {
+            name: name.into(),
+            reason,
+        })
     }
 
     /// Who.
@@ -214,11 +223,27 @@ pub trait Store: Send + Sync {
     /// Reads everything (at start).
     async fn load(&self) -> Result<Loaded>;
     /// Stores a new grid; the grid's relations have been checked by the caller.
-    async fn create_grid(&self, subdistrict: SubdistrictId, draft: &GridDraft, actor: &Actor) -> Result<Grid>;
+    async fn create_grid(
+        &self,
+        subdistrict: SubdistrictId,
+        draft: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid>;
     /// Replaces a grid if it is still at `expected_version`; else [`Error::Stale`].
-    async fn update_grid(&self, id: GridId, expected_version: i64, draft: &GridDraft, actor: &Actor) -> Result<Grid>;
+    async fn update_grid(
+        &self,
+        id: GridId,
+        expected_version: i64,
+        draft: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid>;
     /// Deletes a childless grid if it is still at `expected_version` (when given).
-    async fn delete_grid(&self, id: GridId, expected_version: Option<i64>, actor: &Actor) -> Result<Grid>;
+    async fn delete_grid(
+        &self,
+        id: GridId,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Grid>;
     /// Stores a whole batch in one transaction and returns the stored rows.
     async fn import(&self, batch: &ImportBatch, actor: &Actor) -> Result<Loaded>;
     /// Whether the store holds no subdistrict yet.
@@ -231,12 +256,19 @@ pub trait Store: Send + Sync {
     /// the answer is [`Error::StaleGrids`] with every stale grid.
     async fn apply_edit(&self, batch: &EditBatch, actor: &Actor) -> Result<EditResult>;
     /// A grid's code history, oldest first.
-    async fn code_history(&self, subdistrict: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>>;
+    async fn code_history(
+        &self,
+        subdistrict: SubdistrictId,
+        grid: GridId,
+    ) -> Result<Vec<CodeHistoryEntry>>;
 }
 
 /// Opens the store the configuration names: PostGIS when a database URL is given,
 /// else the GeoPackage file. Applies migrations.
-pub async fn open(database_url: Option<&str>, gpkg_path: &std::path::Path) -> Result<Box<dyn Store>> {
+pub async fn open(
+    database_url: Option<&str>,
+    gpkg_path: &std::path::Path,
+) -> Result<Box<dyn Store>> {
     match database_url {
         Some(url) => Ok(Box::new(PostgisStore::connect(url).await?)),
         None => Ok(Box::new(GpkgStore::open(gpkg_path).await?)),
@@ -266,7 +298,9 @@ fn real_id(map: &std::collections::HashMap<i64, i64>, id: i64, what: &str) -> Re
     if id >= 0 {
         return Ok(id);
     }
-    map.get(&id)
-        .copied()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("import batch refers to unknown {what} {id}")))
+    map.get(&id).copied().ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "import batch refers to unknown {what} {id}"
+        ))
+    })
 }

@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, ewkb, geom_from_wkb, real_id, temporary_code};
+use super::{
+    Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, ewkb,
+    geom_from_wkb, real_id, temporary_code,
+};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
@@ -39,7 +42,12 @@ impl PostgisStore {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
+            .map_err(|e| {
+                Error::Internal(anyhow::anyhow!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    redact(url)
+                ))
+            })?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -88,7 +96,8 @@ fn grid_from_row(r: &PgRow) -> Result<Grid> {
 
 fn responsible_from_row(r: &PgRow) -> Result<Vec<crate::domain::grid::Responsible>> {
     let v: Option<serde_json::Value> = r.try_get("responsible")?;
-    Ok(v.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default())
+    Ok(v.and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
 }
 
 /// The `responsible` column value: NULL for nobody.
@@ -156,16 +165,23 @@ async fn insert_grid(
 }
 
 async fn lock_grid(tx: &mut Transaction<'_, Postgres>, id: GridId) -> Result<Grid> {
-    let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+    let row = sqlx::query(&format!(
+        "SELECT {GRID_COLUMNS} FROM grid WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
     grid_from_row(&row)
 }
 
 /// Replaces every editable column of a grid and bumps its version.
-async fn rewrite_grid(tx: &mut Transaction<'_, Postgres>, sid: SubdistrictId, id: GridId, d: &GridDraft) -> Result<Grid> {
+async fn rewrite_grid(
+    tx: &mut Transaction<'_, Postgres>,
+    sid: SubdistrictId,
+    id: GridId,
+    d: &GridDraft,
+) -> Result<Grid> {
     let row = sqlx::query(&format!(
         "UPDATE grid SET code=$3, name=$4, level=$5, parent_id=$6, kind=$7, households=$8, population=$9,
            geom=ST_GeomFromEWKB($10), responsible=$11, version=version+1, updated_at=now()
@@ -195,9 +211,11 @@ impl Store for PostgisStore {
 
     async fn load(&self) -> Result<Loaded> {
         let mut out = Loaded::default();
-        for r in sqlx::query("SELECT id, code, name, ST_AsBinary(boundary) AS wkb FROM subdistrict ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
+        for r in sqlx::query(
+            "SELECT id, code, name, ST_AsBinary(boundary) AS wkb FROM subdistrict ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             let wkb: Vec<u8> = r.try_get("wkb")?;
             out.subdistricts.push(Subdistrict {
@@ -207,9 +225,11 @@ impl Store for PostgisStore {
                 boundary: geom_from_wkb(&wkb)?,
             });
         }
-        for r in sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid ORDER BY subdistrict_id, id"))
-            .fetch_all(&self.pool)
-            .await?
+        for r in sqlx::query(&format!(
+            "SELECT {GRID_COLUMNS} FROM grid ORDER BY subdistrict_id, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
         {
             out.grids.push(grid_from_row(&r)?);
         }
@@ -246,19 +266,43 @@ impl Store for PostgisStore {
         Ok(out)
     }
 
-    async fn create_grid(&self, sid: SubdistrictId, draft: &GridDraft, actor: &Actor) -> Result<Grid> {
+    async fn create_grid(
+        &self,
+        sid: SubdistrictId,
+        draft: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let mut tx = self.pool.begin().await?;
         let g = insert_grid(&mut tx, sid, draft).await?;
-        audit(&mut tx, sid, actor, "create", "grid", Some(g.id), None, Some(feature_json(&g))).await?;
+        audit(
+            &mut tx,
+            sid,
+            actor,
+            "create",
+            "grid",
+            Some(g.id),
+            None,
+            Some(feature_json(&g)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(g)
     }
 
-    async fn update_grid(&self, id: GridId, expected: i64, d: &GridDraft, actor: &Actor) -> Result<Grid> {
+    async fn update_grid(
+        &self,
+        id: GridId,
+        expected: i64,
+        d: &GridDraft,
+        actor: &Actor,
+    ) -> Result<Grid> {
         let mut tx = self.pool.begin().await?;
         let before = lock_grid(&mut tx, id).await?;
         if before.version != expected {
-            return Err(Error::Stale { given: expected, current: before.version });
+            return Err(Error::Stale {
+                given: expected,
+                current: before.version,
+            });
         }
         let row = sqlx::query(&format!(
             "UPDATE grid SET code=$2, name=$3, level=$4, parent_id=$5, kind=$6, households=$7, population=$8,
@@ -278,7 +322,17 @@ impl Store for PostgisStore {
         .fetch_one(&mut *tx)
         .await?;
         let g = grid_from_row(&row)?;
-        audit(&mut tx, g.subdistrict_id, actor, "update", "grid", Some(id), Some(feature_json(&before)), Some(feature_json(&g))).await?;
+        audit(
+            &mut tx,
+            g.subdistrict_id,
+            actor,
+            "update",
+            "grid",
+            Some(id),
+            Some(feature_json(&before)),
+            Some(feature_json(&g)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -287,13 +341,18 @@ impl Store for PostgisStore {
         let mut tx = self.pool.begin().await?;
         let before = lock_grid(&mut tx, id).await?;
         if let Some(v) = expected.filter(|v| *v != before.version) {
-            return Err(Error::Stale { given: v, current: before.version });
+            return Err(Error::Stale {
+                given: v,
+                current: before.version,
+            });
         }
-        let children: i64 = sqlx::query_scalar("SELECT count(*) FROM grid WHERE subdistrict_id=$1 AND parent_id=$2")
-            .bind(before.subdistrict_id)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let children: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM grid WHERE subdistrict_id=$1 AND parent_id=$2",
+        )
+        .bind(before.subdistrict_id)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
         if children > 0 {
             return Err(Error::Conflict {
                 message: format!("grid {id} has {children} child grids; delete or move them first"),
@@ -305,7 +364,17 @@ impl Store for PostgisStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, before.subdistrict_id, actor, "delete", "grid", Some(id), Some(feature_json(&before)), None).await?;
+        audit(
+            &mut tx,
+            before.subdistrict_id,
+            actor,
+            "delete",
+            "grid",
+            Some(id),
+            Some(feature_json(&before)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(before)
     }
@@ -341,10 +410,15 @@ impl Store for PostgisStore {
                 .bind(chunk.len() as i64)
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut cols = (Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()));
+            let mut cols = (
+                Vec::with_capacity(chunk.len()),
+                Vec::with_capacity(chunk.len()),
+                Vec::with_capacity(chunk.len()),
+            );
             let mut geoms = Vec::with_capacity(chunk.len());
             for b in chunk {
-                cols.0.push(real_id(&sids, b.subdistrict_id, "subdistrict")?);
+                cols.0
+                    .push(real_id(&sids, b.subdistrict_id, "subdistrict")?);
                 cols.1.push(b.osm_id);
                 cols.2.push(b.name.clone());
                 geoms.push(ewkb(&b.footprint)?);
@@ -366,7 +440,11 @@ impl Store for PostgisStore {
             .execute(&mut *tx)
             .await?;
             for ((b, id), sid) in chunk.iter().zip(ids).zip(&cols.0) {
-                out.buildings.push(Building { id, subdistrict_id: *sid, ..b.clone() });
+                out.buildings.push(Building {
+                    id,
+                    subdistrict_id: *sid,
+                    ..b.clone()
+                });
             }
         }
         for r in &batch.roads {
@@ -379,7 +457,11 @@ impl Store for PostgisStore {
                 .bind(ewkb(&r.line)?)
                 .fetch_one(&mut *tx)
                 .await?;
-            out.roads.push(Road { id, subdistrict_id: sid, ..r.clone() });
+            out.roads.push(Road {
+                id,
+                subdistrict_id: sid,
+                ..r.clone()
+            });
         }
         let sid = out
             .subdistricts
@@ -393,13 +475,25 @@ impl Store for PostgisStore {
             "subdistricts": out.subdistricts.len(), "grids": out.grids.len(),
             "buildings": out.buildings.len(), "roads": out.roads.len(),
         });
-        audit(&mut tx, sid, actor, "import", "batch", None, None, Some(summary)).await?;
+        audit(
+            &mut tx,
+            sid,
+            actor,
+            "import",
+            "batch",
+            None,
+            None,
+            Some(summary),
+        )
+        .await?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistrict").fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subdistrict")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 
@@ -416,25 +510,40 @@ impl Store for PostgisStore {
         let sid = b.subdistrict_id;
         let mut tx = self.pool.begin().await?;
         // Lock every grid the edit names, in id order (no deadlock between edits).
-        let mut named: Vec<(GridId, i64)> = b.updates.iter().map(|u| (u.id, u.expected_version)).chain(b.deletes.iter().copied()).collect();
+        let mut named: Vec<(GridId, i64)> = b
+            .updates
+            .iter()
+            .map(|u| (u.id, u.expected_version))
+            .chain(b.deletes.iter().copied())
+            .collect();
         named.sort_unstable();
         let mut before = HashMap::new();
         let mut stale = Vec::new();
         for (id, expected) in named {
-            let row = sqlx::query(&format!("SELECT {GRID_COLUMNS} FROM grid WHERE subdistrict_id = $1 AND id = $2 FOR UPDATE"))
-                .bind(sid)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let row = sqlx::query(&format!(
+                "SELECT {GRID_COLUMNS} FROM grid WHERE subdistrict_id = $1 AND id = $2 FOR UPDATE"
+            ))
+            .bind(sid)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
             match row {
                 Some(r) => {
                     let g = grid_from_row(&r)?;
                     if g.version != expected {
-                        stale.push(StaleGrid { id, given: Some(expected), current: Some(g.version) });
+                        stale.push(StaleGrid {
+                            id,
+                            given: Some(expected),
+                            current: Some(g.version),
+                        });
                     }
                     before.insert(id, g);
                 }
-                None => stale.push(StaleGrid { id, given: Some(expected), current: None }),
+                None => stale.push(StaleGrid {
+                    id,
+                    given: Some(expected),
+                    current: None,
+                }),
             }
         }
         if !stale.is_empty() {
@@ -443,7 +552,10 @@ impl Store for PostgisStore {
         // Phase 1: grids whose code changes take a temporary code, so that codes
         // swapped or shifted between grids never collide on the unique constraint.
         for u in &b.updates {
-            if before.get(&u.id).is_some_and(|g| g.draft.code != u.draft.code) {
+            if before
+                .get(&u.id)
+                .is_some_and(|g| g.draft.code != u.draft.code)
+            {
                 sqlx::query("UPDATE grid SET code=$3 WHERE subdistrict_id=$1 AND id=$2")
                     .bind(sid)
                     .bind(u.id)
@@ -454,7 +566,8 @@ impl Store for PostgisStore {
         }
         let mut out = EditResult::default();
         for u in &b.updates {
-            out.changed.push(rewrite_grid(&mut tx, sid, u.id, &u.draft).await?);
+            out.changed
+                .push(rewrite_grid(&mut tx, sid, u.id, &u.draft).await?);
         }
         for (id, _) in &b.deletes {
             sqlx::query("DELETE FROM grid WHERE subdistrict_id=$1 AND id=$2")
@@ -479,23 +592,57 @@ impl Store for PostgisStore {
         }
         for g in &out.changed {
             let old = before.get(&g.id).map(feature_json);
-            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), old, Some(feature_json(g))).await?;
+            audit(
+                &mut tx,
+                sid,
+                actor,
+                &b.action,
+                "grid",
+                Some(g.id),
+                old,
+                Some(feature_json(g)),
+            )
+            .await?;
         }
         for (id, _) in &b.deletes {
             if let Some(g) = before.remove(id) {
-                audit(&mut tx, sid, actor, &b.action, "grid", Some(*id), Some(feature_json(&g)), None).await?;
+                audit(
+                    &mut tx,
+                    sid,
+                    actor,
+                    &b.action,
+                    "grid",
+                    Some(*id),
+                    Some(feature_json(&g)),
+                    None,
+                )
+                .await?;
                 out.deleted.push(g);
             }
         }
         for g in &out.created {
-            audit(&mut tx, sid, actor, &b.action, "grid", Some(g.id), None, Some(feature_json(g))).await?;
+            audit(
+                &mut tx,
+                sid,
+                actor,
+                &b.action,
+                "grid",
+                Some(g.id),
+                None,
+                Some(feature_json(g)),
+            )
+            .await?;
         }
         tx.commit().await?;
         out.code_changes = b.code_changes.clone();
         Ok(out)
     }
 
-    async fn code_history(&self, sid: SubdistrictId, grid: GridId) -> Result<Vec<CodeHistoryEntry>> {
+    async fn code_history(
+        &self,
+        sid: SubdistrictId,
+        grid: GridId,
+    ) -> Result<Vec<CodeHistoryEntry>> {
         let rows = sqlx::query("SELECT grid_id, old_code, new_code, at, actor, reason FROM code_history WHERE subdistrict_id=$1 AND grid_id=$2 ORDER BY id")
             .bind(sid)
             .bind(grid)

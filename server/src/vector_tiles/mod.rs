@@ -80,7 +80,12 @@ impl TileCache {
 
     /// The tile at `coord` of `set`, from the cache or rendered from the atlas.
     pub fn get(&self, atlas: &Atlas, set: Tileset, coord: TileCoord) -> Arc<Tile> {
-        let key = Key { set, z: coord.z, x: coord.x, y: coord.y };
+        let key = Key {
+            set,
+            z: coord.z,
+            x: coord.x,
+            y: coord.y,
+        };
         if let Some(t) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             return t;
         }
@@ -108,20 +113,38 @@ impl TileCache {
         }
         let ranges: Vec<_> = areas
             .iter()
-            .flat_map(|r| (0..=MAX_ZOOM).map(move |z| tiles_covering_buffered(*r, z, gridd_tiles::DEFAULT_BUFFER, gridd_tiles::DEFAULT_EXTENT)))
+            .flat_map(|r| {
+                (0..=MAX_ZOOM).map(move |z| {
+                    tiles_covering_buffered(
+                        *r,
+                        z,
+                        gridd_tiles::DEFAULT_BUFFER,
+                        gridd_tiles::DEFAULT_EXTENT,
+                    )
+                })
+            })
             .collect();
         let total: u64 = ranges.iter().map(|r| r.count()).sum::<u64>() * Tileset::ALL.len() as u64;
         if total > c.len() as u64 * 4 {
             // Cheaper to scan the cache than to enumerate the covered tiles.
             c.retain(|k, _| {
-                let t = TileCoord { z: k.z, x: k.x, y: k.y };
+                let t = TileCoord {
+                    z: k.z,
+                    x: k.x,
+                    y: k.y,
+                };
                 !ranges.iter().any(|r| r.z() == k.z && r.contains(&t))
             });
         } else {
             for r in &ranges {
                 for t in r.iter() {
                     for set in Tileset::ALL {
-                        c.remove(&Key { set, z: t.z, x: t.x, y: t.y });
+                        c.remove(&Key {
+                            set,
+                            z: t.z,
+                            x: t.x,
+                            y: t.y,
+                        });
                     }
                 }
             }
@@ -152,14 +175,25 @@ fn finish(raw: Vec<u8>, compress: bool) -> Tile {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     raw.hash(&mut h);
     let etag = format!("\"{:016x}\"", h.finish());
-    let gzip = if compress && !raw.is_empty() { gzip(&raw) } else { Bytes::new() };
-    Tile { raw: Bytes::from(raw), gzip, etag }
+    let gzip = if compress && !raw.is_empty() {
+        gzip(&raw)
+    } else {
+        Bytes::new()
+    };
+    Tile {
+        raw: Bytes::from(raw),
+        gzip,
+        etag,
+    }
 }
 
 /// gzip at a fast level: tiles are small and compression must not dominate.
 pub fn gzip(raw: &[u8]) -> Bytes {
     use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 2),
+        flate2::Compression::fast(),
+    );
     if enc.write_all(raw).is_err() {
         return Bytes::new();
     }

@@ -24,7 +24,10 @@ impl Projected {
 
     /// Without a label point.
     fn line(g: &Geometry) -> Self {
-        Self { geometry: project_geometry(g), label: None }
+        Self {
+            geometry: project_geometry(g),
+            label: None,
+        }
     }
 }
 

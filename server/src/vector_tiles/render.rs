@@ -87,18 +87,66 @@ const GRID_FIELDS: &[(&str, &str)] = &[
 
 /// Every layer of every tileset.
 pub const LAYERS: &[LayerSpec] = &[
-    LayerSpec { tileset: Tileset::Grids, id: "grids_l1", minzoom: 6, maxzoom: 22, fields: GRID_FIELDS, description: "level 1 grids (communities)" },
-    LayerSpec { tileset: Tileset::Grids, id: "grids_l2", minzoom: 10, maxzoom: 22, fields: GRID_FIELDS, description: "level 2 grids (blocks, compounds)" },
-    LayerSpec { tileset: Tileset::Grids, id: "grids_l3", minzoom: 10, maxzoom: 22, fields: GRID_FIELDS, description: "level 3 grids (building groups)" },
-    LayerSpec { tileset: Tileset::Grids, id: "grids_l4", minzoom: 14, maxzoom: 22, fields: GRID_FIELDS, description: "level 4 grids (floors, shops)" },
-    LayerSpec { tileset: Tileset::Grids, id: "grids_l5", minzoom: 16, maxzoom: 22, fields: GRID_FIELDS, description: "level 5 grids (counters)" },
-    LayerSpec { tileset: Tileset::Grids, id: "grid_labels", minzoom: 10, maxzoom: 22, fields: GRID_FIELDS, description: "a label point inside each grid (L1 from z10, L2 z13, L3 z15, L4 z17, L5 z18)" },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grids_l1",
+        minzoom: 6,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "level 1 grids (communities)",
+    },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grids_l2",
+        minzoom: 10,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "level 2 grids (blocks, compounds)",
+    },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grids_l3",
+        minzoom: 10,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "level 3 grids (building groups)",
+    },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grids_l4",
+        minzoom: 14,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "level 4 grids (floors, shops)",
+    },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grids_l5",
+        minzoom: 16,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "level 5 grids (counters)",
+    },
+    LayerSpec {
+        tileset: Tileset::Grids,
+        id: "grid_labels",
+        minzoom: 10,
+        maxzoom: 22,
+        fields: GRID_FIELDS,
+        description: "a label point inside each grid (L1 from z10, L2 z13, L3 z15, L4 z17, L5 z18)",
+    },
     LayerSpec {
         tileset: Tileset::Buildings,
         id: "buildings",
         minzoom: 13,
         maxzoom: 22,
-        fields: &[("id", "Number"), ("use", "String"), ("levels", "Number"), ("households", "Number"), ("name", "String")],
+        fields: &[
+            ("id", "Number"),
+            ("use", "String"),
+            ("levels", "Number"),
+            ("households", "Number"),
+            ("name", "String"),
+        ],
         description: "building footprints with estimated households",
     },
     LayerSpec {
@@ -106,7 +154,12 @@ pub const LAYERS: &[LayerSpec] = &[
         id: "roads",
         minzoom: 8,
         maxzoom: 22,
-        fields: &[("id", "Number"), ("highway", "String"), ("class", "String"), ("name", "String")],
+        fields: &[
+            ("id", "Number"),
+            ("highway", "String"),
+            ("class", "String"),
+            ("name", "String"),
+        ],
         description: "roads; class major (z8+), minor (z12+), path (z14+)",
     },
     LayerSpec {
@@ -137,7 +190,8 @@ fn label_minzoom(level: u8) -> u8 {
 pub fn road_class(highway: &str) -> (&'static str, u8) {
     match highway.trim_end_matches("_link") {
         "motorway" | "trunk" | "primary" | "secondary" => ("major", 8),
-        "tertiary" | "residential" | "unclassified" | "living_street" | "service" | "pedestrian" | "road" => ("minor", 12),
+        "tertiary" | "residential" | "unclassified" | "living_street" | "service"
+        | "pedestrian" | "road" => ("minor", 12),
         _ => ("path", 14),
     }
 }
@@ -145,9 +199,12 @@ pub fn road_class(highway: &str) -> (&'static str, u8) {
 /// The tile's area in degrees, widened by the buffer, for the R-tree queries.
 fn query_box(coord: TileCoord) -> Rect {
     let r = coord.bounds_mercator();
-    let pad = r.width() * f64::from(gridd_tiles::DEFAULT_BUFFER) / f64::from(gridd_tiles::DEFAULT_EXTENT);
-    let min = gridd_tiles::mercator_to_lonlat(geo::coord! { x: r.min().x - pad, y: r.min().y - pad });
-    let max = gridd_tiles::mercator_to_lonlat(geo::coord! { x: r.max().x + pad, y: r.max().y + pad });
+    let pad =
+        r.width() * f64::from(gridd_tiles::DEFAULT_BUFFER) / f64::from(gridd_tiles::DEFAULT_EXTENT);
+    let min =
+        gridd_tiles::mercator_to_lonlat(geo::coord! { x: r.min().x - pad, y: r.min().y - pad });
+    let max =
+        gridd_tiles::mercator_to_lonlat(geo::coord! { x: r.max().x + pad, y: r.max().y + pad });
     Rect::new(min, max)
 }
 
@@ -174,15 +231,23 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
             grids.sort_by_key(|g| (g.grid.draft.level, g.grid.id));
             for g in grids {
                 let d = &g.grid.draft;
-                let Some(Some(layer_id)) = level_layers.get(usize::from(d.level.clamp(1, 5)) - 1) else { continue };
-                let Some(p) = projected.grids.get(&g.grid.id) else { continue };
+                let Some(Some(layer_id)) = level_layers.get(usize::from(d.level.clamp(1, 5)) - 1)
+                else {
+                    continue;
+                };
+                let Some(p) = projected.grids.get(&g.grid.id) else {
+                    continue;
+                };
                 let props = [
                     ("id", PropValue::Int(g.grid.id)),
                     ("code", PropValue::Str(&d.code)),
                     ("name", PropValue::Str(&d.name)),
                     ("level", PropValue::UInt(u64::from(d.level))),
                     ("parent_id", PropValue::Int(d.parent_id.unwrap_or(0))),
-                    ("households", PropValue::Int(i64::from(d.households.unwrap_or(0)))),
+                    (
+                        "households",
+                        PropValue::Int(i64::from(d.households.unwrap_or(0))),
+                    ),
                     ("kind", PropValue::Str(d.kind.as_str())),
                     ("version", PropValue::Int(g.grid.version)),
                 ];
@@ -200,7 +265,9 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
             let mut buildings = atlas.buildings_in(Some(q));
             buildings.sort_by_key(|x| x.id);
             for x in buildings {
-                let Some(p) = projected.buildings.get(&x.id) else { continue };
+                let Some(p) = projected.buildings.get(&x.id) else {
+                    continue;
+                };
                 let mut props = vec![
                     ("id", PropValue::Int(x.id)),
                     ("use", PropValue::Str(&x.usage)),
@@ -222,7 +289,9 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                 if coord.z < minzoom {
                     continue;
                 }
-                let Some(p) = projected.roads.get(&x.id) else { continue };
+                let Some(p) = projected.roads.get(&x.id) else {
+                    continue;
+                };
                 let mut props = vec![
                     ("id", PropValue::Int(x.id)),
                     ("highway", PropValue::Str(&x.highway)),
@@ -237,8 +306,14 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
         Tileset::Subdistrict => {
             let l = b.layer("subdistrict");
             for s in atlas.subdistricts() {
-                let Some(p) = projected.subdistricts.get(&s.id) else { continue };
-                let props = [("id", PropValue::Int(s.id)), ("code", PropValue::Str(&s.code)), ("name", PropValue::Str(&s.name))];
+                let Some(p) = projected.subdistricts.get(&s.id) else {
+                    continue;
+                };
+                let props = [
+                    ("id", PropValue::Int(s.id)),
+                    ("code", PropValue::Str(&s.code)),
+                    ("name", PropValue::Str(&s.name)),
+                ];
                 b.add_feature(l, u64::try_from(s.id).ok(), &p.geometry, &props);
             }
         }
