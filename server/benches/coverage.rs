@@ -230,7 +230,15 @@ fn postgis(
                 let t = Instant::now();
                 let rows = sqlx::query(st).fetch_all(&pool).await?;
                 let secs = t.elapsed().as_secs_f64();
-let first: String = st.lines().next().unwrap_or_default().trim_start_matches("-- ").chars().take(60).collect();
+let first: String = st
+                    .lines()
+                    .take_while(|l| l.starts_with("--"))
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("-- ")
+                    .chars()
+                    .take(60)
+                    .collect();
                 let detail: Vec<String> = rows
                     .iter()
                     .map(|r| {
