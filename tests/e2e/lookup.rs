@@ -4,6 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+/// One point's answer from PostGIS: index, then the L1, L2 and L3 grid ids.
+type PathRow = (i64, Option<i64>, Option<i64>, Option<i64>);
+
 use geo::BoundingRect;
 use gridd::lookup::synthetic::{Tessellation, points};
 use gridd_e2e::{Backend, Server, StoreLocation, both_backends};
@@ -83,7 +86,7 @@ async fn postgis_paths(url: &str, points: &[[f64; 2]]) -> Vec<Vec<i64>> {
     .execute(&mut c)
     .await
     .unwrap();
-    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<PathRow> = sqlx::query_as(
         "SELECT p.i,
            (SELECT id FROM grid WHERE level = 1 AND ST_Covers(geom, p.g) ORDER BY code LIMIT 1),
            (SELECT id FROM grid WHERE level = 2 AND ST_Covers(geom, p.g) ORDER BY code LIMIT 1),
@@ -140,13 +143,14 @@ async fn agrees_with_postgis_st_covers_on_synthetic_grids() {
         .map(|c| [c.x, c.y])
         .collect();
     // Lattice vertices: shared by four L3 grids (and L2/L1 grids on block corners).
-    let a = s.app.atlas();
-    for g in a.grids(None, Some(3), None, None).into_iter().take(200) {
-        if let geo::Geometry::Polygon(p) = &g.grid.draft.geometry {
-            pts.extend(p.exterior().coords().map(|c| [c.x, c.y]));
+    {
+        let a = s.app.atlas();
+        for g in a.grids(None, Some(3), None, None).into_iter().take(200) {
+            if let geo::Geometry::Polygon(p) = &g.grid.draft.geometry {
+                pts.extend(p.exterior().coords().map(|c| [c.x, c.y]));
+            }
         }
     }
-    drop(a);
     agree(&s, &pts).await;
 }
 
