@@ -61,9 +61,17 @@ stop_pid() {
   pids=("${keep[@]}")
 }
 
+# A server left on one of our ports would be measured instead of ours.
+for port in "$GRIDD_PORT" "$MARTIN_PORT"; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    echo "port $port is already in use: stop that server or set GRIDD_PORT/MARTIN_PORT" >&2
+    exit 1
+  fi
+done
+
 # --- PostgreSQL -------------------------------------------------------------------
-pgdata=${GRIDD_PG_DATA:-$root/.pgdata}
-if ! runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pgdata" status >/dev/null 2>&1; then
+# Others may use the cluster: stop it at the end only if this script started it.
+if ! pg_isready -q -h 127.0.0.1 -p "${GRIDD_PG_PORT:-54329}" 2>/dev/null; then
   pg_started=1
 fi
 base_url=$(scripts/pg.sh start)
@@ -110,7 +118,6 @@ load() {
       timeout 600 "$GRIDD" synth --database-url "$url" --grids-l3 "$GRIDS_L3" --buildings "$BUILDINGS" 2>&1 | tee "$out/load-synth.log" >&2
       ;;
   esac
-  psql_ -d "gridd_bench_$set" -c "vacuum analyze grid; vacuum analyze building" >/dev/null
 }
 
 # --- Martin -----------------------------------------------------------------------
@@ -149,6 +156,14 @@ start_gridd() { # set, cache_mb → $started (pid); not in a subshell, so cleanu
   "$GRIDD" serve --database-url "$(db_url "$1")" --addr "127.0.0.1:$GRIDD_PORT" --tile-cache-mb "$2" >"$out/gridd-$1-$2.log" 2>&1 &
   local p=$!; pids+=("$p")
   wait_http "http://127.0.0.1:$GRIDD_PORT/tiles" "$p" 180
+  # After LISTEN, gridd reloads the store once (writes between its load and LISTEN
+  # are not notified): measure only after that, or the reload (and the cache
+  # invalidation it causes) falls into the run.
+  local i
+  for ((i = 0; i < 1800; i++)); do
+    grep -q "following other instances" "$out/gridd-$1-$2.log" && break
+    sleep 0.1
+  done
   started=$p
 }
 
@@ -171,7 +186,7 @@ tile_lists() { # set → writes $out/urls-<set>-{gridd,martin}.txt
 }
 
 warm_up() { # port, list: every tile once, 8 at a time
-  sed "s|^|http://127.0.0.1:$1|" "$2" | xargs -P 8 -n 50 curl -s -o /dev/null
+  sed "s|^|http://127.0.0.1:$1|" "$2" | xargs -P 8 -n 1 curl -s -o /dev/null
 }
 
 run_wrk() { # label, port, list
@@ -245,6 +260,7 @@ PY
 
 for set in $DATASETS; do
   load "$set"
+  psql_ -d "gridd_bench_$set" -c "vacuum analyze grid" -c "vacuum analyze building" >/dev/null
   sizes=$(psql_ -d "gridd_bench_$set" -F' ' -c "select (select count(*) from grid), (select count(*) from building), (select count(*) from road)")
   log "$set: grids buildings roads = $sizes"
   printf '%s\tsizes %s\n' "$set" "$sizes" >>"$results"

@@ -86,24 +86,41 @@ impl Params {
         if self.l1 == 0 || self.l2_split == 0 || self.l3_split == 0 {
             return Err("every lattice size must be at least 1".into());
         }
-        for (what, n) in [("L1", self.l1), ("L2", self.l2_split), ("L3", self.l3_split)] {
+        for (what, n) in [
+            ("L1", self.l1),
+            ("L2", self.l2_split),
+            ("L3", self.l3_split),
+        ] {
             if n * n > 999 {
-                return Err(format!("{what}: {n} × {n} siblings exceed the 999 that 3-digit codes allow"));
+                return Err(format!(
+                    "{what}: {n} × {n} siblings exceed the 999 that 3-digit codes allow"
+                ));
             }
         }
         if !(self.code.len() == 9 && self.code.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(format!("subdistrict code must be 9 digits, got {:?}", self.code));
+            return Err(format!(
+                "subdistrict code must be 9 digits, got {:?}",
+                self.code
+            ));
         }
         if !(0.0..=0.2).contains(&self.jitter) {
-            return Err(format!("jitter must be within 0–0.2 of a cell, got {}", self.jitter));
+            return Err(format!(
+                "jitter must be within 0–0.2 of a cell, got {}",
+                self.jitter
+            ));
         }
         if !(self.cell_m.is_finite() && self.cell_m >= 5.0) {
-            return Err(format!("cell size must be at least 5 m, got {}", self.cell_m));
+            return Err(format!(
+                "cell size must be at least 5 m, got {}",
+                self.cell_m
+            ));
         }
         let (lon, lat) = self.centre;
         let half_deg = self.side() as f64 * self.cell_m / M_PER_DEG;
         if !(lon.abs() < 170.0 && lat.abs() + half_deg < 80.0) {
-            return Err(format!("centre {lon},{lat} is too close to the edge of the world"));
+            return Err(format!(
+                "centre {lon},{lat} is too close to the edge of the world"
+            ));
         }
         Ok(())
     }
@@ -135,12 +152,19 @@ struct Frame {
 
 impl Frame {
     fn new((lon0, lat0): (f64, f64)) -> Self {
-        Self { lon0, lat0, kx: M_PER_DEG * lat0.to_radians().cos() }
+        Self {
+            lon0,
+            lat0,
+            kx: M_PER_DEG * lat0.to_radians().cos(),
+        }
     }
 
     fn deg(&self, x: f64, y: f64) -> Coord {
         let r = |v: f64| (v * 1e7).round() / 1e7;
-        Coord { x: r(self.lon0 + x / self.kx), y: r(self.lat0 + y / M_PER_DEG) }
+        Coord {
+            x: r(self.lon0 + x / self.kx),
+            y: r(self.lat0 + y / M_PER_DEG),
+        }
     }
 }
 
@@ -159,11 +183,17 @@ impl Lattice {
             for i in 0..=side {
                 let interior = i > 0 && i < side && j > 0 && j < side;
                 let (dx, dy) = if interior {
-                    (hash(i as u64, j as u64, 1) * p.jitter, hash(i as u64, j as u64, 2) * p.jitter)
+                    (
+                        hash(i as u64, j as u64, 1) * p.jitter,
+                        hash(i as u64, j as u64, 2) * p.jitter,
+                    )
                 } else {
                     (0.0, 0.0)
                 };
-                v.push(frame.deg((i as f64 - half + dx) * p.cell_m, (j as f64 - half + dy) * p.cell_m));
+                v.push(frame.deg(
+                    (i as f64 - half + dx) * p.cell_m,
+                    (j as f64 - half + dy) * p.cell_m,
+                ));
             }
         }
         Self { side, v }
@@ -193,13 +223,23 @@ fn seq(parent: &str, rows: usize, cols: usize, col: usize, row_from_south: usize
 
 /// Buildings of one L3 cell [i, i+1) × [j, j+1): `count` rectangles on a sub-lattice
 /// of slots inside the part of the cell that no jitter can reach.
-fn cell_buildings(p: &Params, frame: &Frame, i: usize, j: usize, count: usize, out: &mut Vec<Building>) {
+fn cell_buildings(
+    p: &Params,
+    frame: &Frame,
+    i: usize,
+    j: usize,
+    count: usize,
+    out: &mut Vec<Building>,
+) {
     if count == 0 {
         return;
     }
     let half = p.side() as f64 / 2.0;
     let margin = p.jitter + 0.06; // share of a cell; rounding is ~1 cm
-    let (x0, y0) = ((i as f64 - half + margin) * p.cell_m, (j as f64 - half + margin) * p.cell_m);
+    let (x0, y0) = (
+        (i as f64 - half + margin) * p.cell_m,
+        (j as f64 - half + margin) * p.cell_m,
+    );
     let inner = (1.0 - 2.0 * margin) * p.cell_m;
     let sx = (count as f64).sqrt().ceil() as usize;
     let sy = count.div_ceil(sx);
@@ -220,7 +260,13 @@ fn cell_buildings(p: &Params, frame: &Frame, i: usize, j: usize, count: usize, o
         ];
         let footprint = Geometry::Polygon(Polygon::new(LineString(ring), vec![]));
         let r = (hash(key, s as u64, 5) + 1.0) / 2.0;
-        let usage = if r < 0.8 { "residential" } else if r < 0.9 { "commercial" } else { "yes" };
+        let usage = if r < 0.8 {
+            "residential"
+        } else if r < 0.9 {
+            "commercial"
+        } else {
+            "yes"
+        };
         let levels = (3.0 + ((hash(key, s as u64, 6) + 1.0) * 7.5).floor()).min(18.0);
         let households = estimate_households(&footprint, levels, usage);
         out.push(Building {
@@ -263,8 +309,18 @@ pub fn city(p: &Params) -> ImportBatch {
         for i in 0..side {
             let t = j * side + i;
             let start = buildings.len();
-            cell_buildings(p, &frame, i, j, base + usize::from(t < extra), &mut buildings);
-            cell_households[t] = buildings[start..].iter().map(|b| i64::from(b.households)).sum();
+            cell_buildings(
+                p,
+                &frame,
+                i,
+                j,
+                base + usize::from(t < extra),
+                &mut buildings,
+            );
+            cell_households[t] = buildings[start..]
+                .iter()
+                .map(|b| i64::from(b.households))
+                .sum();
         }
     }
 
@@ -275,14 +331,23 @@ pub fn city(p: &Params) -> ImportBatch {
         next_local -= 1;
         id
     };
-    let draft = |code: String, name: String, level: u8, parent: Option<i64>, households: i64, geometry: Polygon| {
+    let draft = |code: String,
+                 name: String,
+                 level: u8,
+                 parent: Option<i64>,
+                 households: i64,
+                 geometry: Polygon| {
         let h = i32::try_from(households).unwrap_or(i32::MAX);
         GridDraft {
             code,
             name,
             level,
             parent_id: parent,
-            kind: if h > 0 { GridKind::Residential } else { GridKind::Other },
+            kind: if h > 0 {
+                GridKind::Residential
+            } else {
+                GridKind::Other
+            },
             households: Some(h),
             population: Some((f64::from(h) * 2.6).round() as i32),
             geometry: Geometry::Polygon(geometry),
@@ -290,7 +355,10 @@ pub fn city(p: &Params) -> ImportBatch {
         }
     };
     let sum = |i0: usize, j0: usize, w: usize| -> i64 {
-        (j0..j0 + w).flat_map(|j| (i0..i0 + w).map(move |i| (i, j))).map(|(i, j)| cell_households[j * side + i]).sum()
+        (j0..j0 + w)
+            .flat_map(|j| (i0..i0 + w).map(move |i| (i, j)))
+            .map(|(i, j)| cell_households[j * side + i])
+            .sum()
     };
     let (w1, w2) = (k * m, m);
     for b1 in (0..n).rev() {
@@ -302,7 +370,14 @@ pub fn city(p: &Params) -> ImportBatch {
             grids.push(ImportGrid {
                 local_id: id1,
                 subdistrict_id: SUBDISTRICT,
-                draft: draft(code1.clone(), name1, 1, None, sum(i1, j1, w1), lat.block(i1, j1, i1 + w1, j1 + w1)),
+                draft: draft(
+                    code1.clone(),
+                    name1,
+                    1,
+                    None,
+                    sum(i1, j1, w1),
+                    lat.block(i1, j1, i1 + w1, j1 + w1),
+                ),
             });
             for b2 in (0..k).rev() {
                 for a2 in 0..k {
@@ -313,17 +388,32 @@ pub fn city(p: &Params) -> ImportBatch {
                     grids.push(ImportGrid {
                         local_id: id2,
                         subdistrict_id: SUBDISTRICT,
-                        draft: draft(code2.clone(), name2, 2, Some(id1), sum(i2, j2, w2), lat.block(i2, j2, i2 + w2, j2 + w2)),
+                        draft: draft(
+                            code2.clone(),
+                            name2,
+                            2,
+                            Some(id1),
+                            sum(i2, j2, w2),
+                            lat.block(i2, j2, i2 + w2, j2 + w2),
+                        ),
                     });
                     for b3 in (0..m).rev() {
                         for a3 in 0..m {
                             let code3 = seq(&code2, m, m, a3, b3);
                             let (i3, j3) = (i2 + a3, j2 + b3);
-                            let name3 = format!("Group {}-{}-{}", &code1[9..], &code2[12..], &code3[15..]);
+                            let name3 =
+                                format!("Group {}-{}-{}", &code1[9..], &code2[12..], &code3[15..]);
                             grids.push(ImportGrid {
                                 local_id: local(),
                                 subdistrict_id: SUBDISTRICT,
-                                draft: draft(code3, name3, 3, Some(id2), cell_households[j3 * side + i3], lat.block(i3, j3, i3 + 1, j3 + 1)),
+                                draft: draft(
+                                    code3,
+                                    name3,
+                                    3,
+                                    Some(id2),
+                                    cell_households[j3 * side + i3],
+                                    lat.block(i3, j3, i3 + 1, j3 + 1),
+                                ),
                             });
                         }
                     }
@@ -341,7 +431,10 @@ pub fn city(p: &Params) -> ImportBatch {
         let highway = if a % 3 == 0 { "primary" } else { "secondary" };
         let ns = LineString((0..=side).map(|j| lat.at(l, j)).collect());
         let ew = LineString((0..=side).map(|i| lat.at(i, l)).collect());
-        for (line, name) in [(ns, format!("Synthetic North Road {a}")), (ew, format!("Synthetic East Road {a}"))] {
+        for (line, name) in [
+            (ns, format!("Synthetic North Road {a}")),
+            (ew, format!("Synthetic East Road {a}")),
+        ] {
             roads.push(Road {
                 id: 0,
                 subdistrict_id: SUBDISTRICT,
@@ -353,7 +446,12 @@ pub fn city(p: &Params) -> ImportBatch {
         }
     }
 
-    ImportBatch { subdistricts: vec![subdistrict], grids, buildings, roads }
+    ImportBatch {
+        subdistricts: vec![subdistrict],
+        grids,
+        buildings,
+        roads,
+    }
 }
 
 #[cfg(test)]
@@ -366,7 +464,14 @@ mod tests {
     use crate::domain::code::check_grid_code;
 
     fn small() -> Params {
-        Params { l1: 3, l2_split: 2, l3_split: 2, buildings: 500, cell_m: 60.0, ..Params::default() }
+        Params {
+            l1: 3,
+            l2_split: 2,
+            l3_split: 2,
+            buildings: 500,
+            cell_m: 60.0,
+            ..Params::default()
+        }
     }
 
     fn poly(g: &Geometry) -> &Polygon {
@@ -379,13 +484,30 @@ mod tests {
     #[test]
     fn counts_and_lattice_choice() {
         assert_eq!(Params::l1_for(50_000, 4, 3), 19);
-        let p = Params { l1: Params::l1_for(50_000, 4, 3), ..Params::default() };
+        let p = Params {
+            l1: Params::l1_for(50_000, 4, 3),
+            ..Params::default()
+        };
         let (a, b, c) = p.counts();
         assert!(c >= 50_000, "{c}");
         assert_eq!((a, b), (361, 5776));
         assert!(p.check().is_ok());
-        assert!(Params { l1: 32, ..Params::default() }.check().is_err());
-        assert!(Params { code: "12".into(), ..Params::default() }.check().is_err());
+        assert!(
+            Params {
+                l1: 32,
+                ..Params::default()
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Params {
+                code: "12".into(),
+                ..Params::default()
+            }
+            .check()
+            .is_err()
+        );
         let b = city(&small());
         assert_eq!(b.grids.len(), 9 + 36 + 144);
         assert_eq!(b.buildings.len(), 500);
@@ -400,10 +522,16 @@ mod tests {
         assert_eq!(a.roads, b.roads);
         assert_eq!(a.grids.len(), b.grids.len());
         for (x, y) in a.grids.iter().zip(&b.grids) {
-            assert_eq!((x.local_id, x.subdistrict_id, &x.draft), (y.local_id, y.subdistrict_id, &y.draft));
+            assert_eq!(
+                (x.local_id, x.subdistrict_id, &x.draft),
+                (y.local_id, y.subdistrict_id, &y.draft)
+            );
         }
         // Jitter is on: the lattice is not a plain grid.
-        let other = city(&Params { jitter: 0.0, ..small() });
+        let other = city(&Params {
+            jitter: 0.0,
+            ..small()
+        });
         assert_ne!(a.grids[50].draft.geometry, other.grids[50].draft.geometry);
     }
 
@@ -425,7 +553,11 @@ mod tests {
                 }
             };
             check_grid_code("code", &g.draft.code, g.draft.level, &parent_code).unwrap();
-            assert!(codes.insert(g.draft.code.clone()), "duplicate {}", g.draft.code);
+            assert!(
+                codes.insert(g.draft.code.clone()),
+                "duplicate {}",
+                g.draft.code
+            );
             let p = poly(&g.draft.geometry);
             assert!(p.is_valid(), "{} invalid", g.draft.code);
             assert!(p.exterior().is_closed());
@@ -469,9 +601,15 @@ mod tests {
             for (&(s, e), &count) in &edges {
                 assert_eq!(count, 1, "edge used twice in one direction");
                 let twin = edges.contains_key(&(e, s));
-                assert!(twin || boundary.contains(&(s, e)), "level {level}: an edge is neither shared nor on the boundary");
+                assert!(
+                    twin || boundary.contains(&(s, e)),
+                    "level {level}: an edge is neither shared nor on the boundary"
+                );
             }
-            assert!((area - total).abs() < total * 1e-9, "level {level}: {area} vs {total}");
+            assert!(
+                (area - total).abs() < total * 1e-9,
+                "level {level}: {area} vs {total}"
+            );
         }
     }
 
@@ -484,14 +622,32 @@ mod tests {
             let f = poly(&x.footprint);
             assert!(f.is_valid());
             let owners: Vec<_> = l3.iter().filter(|g| g.draft.geometry.contains(f)).collect();
-            assert_eq!(owners.len(), 1, "a building lies inside exactly one L3 grid");
+            assert_eq!(
+                owners.len(),
+                1,
+                "a building lies inside exactly one L3 grid"
+            );
             *per_grid.entry(&owners[0].draft.code).or_default() += i64::from(x.households);
         }
         for g in &l3 {
-            assert_eq!(i64::from(g.draft.households.unwrap()), per_grid.get(g.draft.code.as_str()).copied().unwrap_or(0));
+            assert_eq!(
+                i64::from(g.draft.households.unwrap()),
+                per_grid.get(g.draft.code.as_str()).copied().unwrap_or(0)
+            );
         }
-        let total: i64 = b.grids.iter().filter(|g| g.draft.level == 1).map(|g| i64::from(g.draft.households.unwrap())).sum();
-        assert_eq!(total, b.buildings.iter().map(|x| i64::from(x.households)).sum::<i64>());
+        let total: i64 = b
+            .grids
+            .iter()
+            .filter(|g| g.draft.level == 1)
+            .map(|g| i64::from(g.draft.households.unwrap()))
+            .sum();
+        assert_eq!(
+            total,
+            b.buildings
+                .iter()
+                .map(|x| i64::from(x.households))
+                .sum::<i64>()
+        );
         assert!(total > 0);
     }
 }

@@ -268,16 +268,19 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                 let Some(p) = projected.buildings.get(&x.id) else {
                     continue;
                 };
-                let mut props = vec![
+                // On the stack: city-scale tiles hold thousands of buildings.
+                let props = [
                     ("id", PropValue::Int(x.id)),
                     ("use", PropValue::Str(&x.usage)),
                     ("levels", PropValue::Double(x.levels)),
                     ("households", PropValue::Int(i64::from(x.households))),
+                    (
+                        "name",
+                        PropValue::Str(x.name.as_deref().unwrap_or_default()),
+                    ),
                 ];
-                if let Some(n) = &x.name {
-                    props.push(("name", PropValue::Str(n)));
-                }
-                b.add_feature(l, u64::try_from(x.id).ok(), &p.geometry, &props);
+                let n = if x.name.is_some() { 5 } else { 4 };
+                b.add_feature(l, u64::try_from(x.id).ok(), &p.geometry, &props[..n]);
             }
         }
         Tileset::Roads => {
