@@ -48,6 +48,7 @@ impl Slivers {
 ///
 /// # Examples
 /// ```
+/// use geo::polygon;
 /// // a 2 m × 100 m strip (metres, local frame)
 /// let strip = polygon![(x: 0.0, y: 0.0), (x: 100.0, y: 0.0), (x: 100.0, y: 2.0), (x: 0.0, y: 2.0)];
 /// let w = gridd::coverage::width_m(&strip);

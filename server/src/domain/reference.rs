@@ -80,12 +80,13 @@ pub fn parse_levels(v: Option<&serde_json::Value>) -> f64 {
 ///
 /// # Examples
 /// ```
+/// use geo::polygon;
 /// use gridd::domain::reference::estimate_households;
 /// // a 30 m × 30 m apartment block of 5 storeys at 60°N: 900 m² × 5 / 90 = 50
 /// let m = 6_371_008.8 * std::f64::consts::PI / 180.0;
 /// let d_lat = 30.0 / m;
 /// let d_lon = 30.0 / (m * 60f64.to_radians().cos());
-/// let sq = geo::polygon![(x: 24.0, y: 60.0), (x: 24.0 + d_lon, y: 60.0),
+/// let sq = polygon![(x: 24.0, y: 60.0), (x: 24.0 + d_lon, y: 60.0),
 ///     (x: 24.0 + d_lon, y: 60.0 + d_lat), (x: 24.0, y: 60.0 + d_lat)];
 /// assert_eq!(estimate_households(&geo::Geometry::Polygon(sq), 5.0, "apartments"), 49);
 /// ```
