@@ -455,6 +455,7 @@ pub fn city(p: &Params) -> ImportBatch {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use std::collections::HashMap;
 
