@@ -6,6 +6,14 @@
 //! reloads everything from the store. Applying is idempotent and version-checked
 //! ([`App::follow`]), so this instance's own notifications cost one query and change
 //! nothing.
+//!
+//! Start-up: `gridd serve` calls [`listen`] *before* it loads the store and hands the
+//! listener to [`spawn_listening`], so every write committed after LISTEN is queued
+//! for us and nothing needs reloading right after the start. (Reloading rebuilt the
+//! whole atlas and cleared the whole tile cache, seconds of stall on a city.) A
+//! write committed between LISTEN and the load is both in the load and notified;
+//! applying it again is a no-op. [`spawn`], for an atlas loaded before LISTEN,
+//! still reloads once after LISTEN.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,11 +43,37 @@ fn target(payload: &str) -> Option<i64> {
 }
 
 /// Starts following the database at `url` in the background, for as long as the
-/// process runs. Reconnects with a one-second pause after failures.
+/// process runs, for an atlas loaded *before* this call: reloads once after LISTEN.
+/// Reconnects with a one-second pause after failures.
 pub fn spawn(app: Arc<App>, url: String) -> tokio::task::JoinHandle<()> {
+    run(app, url, None)
+}
+
+/// LISTENs on the notification channel; call before loading the store and pass the
+/// listener to [`spawn_listening`].
+///
+/// # Errors
+/// When the database cannot be reached.
+pub async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(NOTIFY_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Like [`spawn`], with a `listener` from [`listen`] that was listening before the
+/// atlas was loaded: no reload at start (queued notifications are applied).
+pub fn spawn_listening(
+    app: Arc<App>,
+    url: String,
+    listener: PgListener,
+) -> tokio::task::JoinHandle<()> {
+    run(app, url, Some(listener))
+}
+
+fn run(app: Arc<App>, url: String, mut early: Option<PgListener>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = follow(&app, &url).await {
+            if let Err(e) = follow(&app, &url, early.take()).await {
                 tracing::warn!(error = %e, "following other instances failed; retrying in 1 s");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -47,11 +81,17 @@ pub fn spawn(app: Arc<App>, url: String) -> tokio::task::JoinHandle<()> {
     })
 }
 
-async fn follow(app: &App, url: &str) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
-    listener.listen(NOTIFY_CHANNEL).await?;
-    // Writes committed between our load and this LISTEN are not notified to us.
-    resync(app).await;
+async fn follow(app: &App, url: &str, early: Option<PgListener>) -> Result<(), sqlx::Error> {
+    let mut listener = match early {
+        Some(l) => l,
+        None => {
+            let l = listen(url).await?;
+            // Writes committed between our load (or the lost connection) and this
+            // LISTEN are not notified to us.
+            resync(app).await;
+            l
+        }
+    };
     tracing::info!(channel = NOTIFY_CHANNEL, "following other instances");
     loop {
         match listener.try_recv().await? {
