@@ -55,15 +55,21 @@ pub fn router(app: State, web: &WebConfig) -> Router {
         let dir = web.dir.display().to_string();
         Router::new().fallback(move || async move { no_web(&dir) })
     };
-    Router::new()
+    let layered = Router::new()
         .route("/health", get(health))
         .nest("/api/v1", api)
         .merge(tiles::router())
-        .with_state(app)
+        .with_state(app.clone())
         .merge(site)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http());
+    // Tiles bypass the compression and trace layers: the handler serves gzip it
+    // compressed once per cached tile, and per-request layers cost warm throughput
+    // (BENCHMARKS.md, Vector tiles).
+    Router::new()
+        .merge(tiles::tile_router().with_state(app))
+        .merge(layered)
 }
 
 async fn health(axum::extract::State(app): axum::extract::State<State>) -> impl IntoResponse {

@@ -33,8 +33,8 @@ pub struct Tile {
     pub raw: Bytes,
     /// The same, gzip-compressed (compressed once, when cached).
     pub gzip: Bytes,
-    /// Strong ETag: a hash of `raw`.
-    pub etag: String,
+    /// Strong ETag: a hash of `raw`, quoted, ready to send.
+    pub etag: axum::http::HeaderValue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,7 +174,8 @@ impl TileCache {
 fn finish(raw: Vec<u8>, compress: bool) -> Tile {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     raw.hash(&mut h);
-    let etag = format!("\"{:016x}\"", h.finish());
+    let etag = axum::http::HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"0\""));
     let gzip = if compress && !raw.is_empty() {
         gzip(&raw)
     } else {
