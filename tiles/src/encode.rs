@@ -40,7 +40,7 @@
 use fast_mvt::{MvtCoord, MvtGeomType, MvtLayerBuilder, MvtResult, MvtValueRef};
 use geo::{BoundingRect, Coord, Geometry, LineString, Polygon, Rect};
 
-use crate::tile::TileCoord;
+use crate::tile::{TileCoord, lonlat_to_mercator};
 
 /// Tile units per tile side, as in the MVT spec's usual choice.
 pub const DEFAULT_EXTENT: u32 = 4096;
@@ -107,6 +107,8 @@ pub struct TileBuilder {
     scale: f64,
     layers: Vec<Layer>,
     scratch: Scratch,
+    /// Whether the feature being added is in degrees (projected on the fly).
+    lonlat: bool,
 }
 
 #[derive(Debug)]
@@ -204,6 +206,7 @@ impl TileBuilder {
             scale: f64::from(DEFAULT_EXTENT) / coord.size_mercator(),
             layers: Vec::new(),
             scratch: Scratch::default(),
+            lonlat: false,
         }
     }
 
@@ -253,6 +256,37 @@ impl TileBuilder {
     /// # Panics
     /// If `layer` came from another builder.
     pub fn add_feature(
+        &mut self,
+        layer: LayerId,
+        id: Option<u64>,
+        geom: &Geometry<f64>,
+        props: &[(&str, PropValue)],
+    ) -> bool {
+        self.lonlat = false;
+        self.add(layer, id, geom, props)
+    }
+
+    /// Like [`add_feature`](Self::add_feature) for a geometry in degrees (EPSG:4326),
+    /// projected to Web Mercator on the fly with [`lonlat_to_mercator`]: the same tile
+    /// bytes as projecting first with [`project_geometry`](crate::project_geometry)
+    /// and calling `add_feature`, without keeping a projected copy.
+    ///
+    /// # Panics
+    /// If `layer` came from another builder.
+    pub fn add_feature_lonlat(
+        &mut self,
+        layer: LayerId,
+        id: Option<u64>,
+        geom: &Geometry<f64>,
+        props: &[(&str, PropValue)],
+    ) -> bool {
+        self.lonlat = true;
+        let added = self.add(layer, id, geom, props);
+        self.lonlat = false;
+        added
+    }
+
+    fn add(
         &mut self,
         layer: LayerId,
         id: Option<u64>,
@@ -337,8 +371,14 @@ impl TileBuilder {
         }
     }
 
-    /// Metres to (fractional) tile units, `y` down.
+    /// Metres (degrees when adding a lon/lat feature) to (fractional) tile units,
+    /// `y` down.
     fn to_tile(&self, c: Coord<f64>) -> Coord<f64> {
+        let c = if self.lonlat {
+            lonlat_to_mercator(c)
+        } else {
+            c
+        };
         Coord {
             x: (c.x - self.origin.x) * self.scale,
             y: (self.origin.y - c.y) * self.scale,
@@ -400,7 +440,7 @@ impl TileBuilder {
 
     /// Transforms `coords` into `scratch.float` and says where they lie.
     fn transform(&mut self, coords: &[Coord<f64>], inside: bool) -> Placement {
-        let (origin, scale) = (self.origin, self.scale);
+        let (origin, scale, lonlat) = (self.origin, self.scale, self.lonlat);
         let out = &mut self.scratch.float;
         out.clear();
         let mut min = Coord {
@@ -411,7 +451,8 @@ impl TileBuilder {
             x: f64::NEG_INFINITY,
             y: f64::NEG_INFINITY,
         };
-        for c in coords {
+        for &c in coords {
+            let c = if lonlat { lonlat_to_mercator(c) } else { c };
             let t = Coord {
                 x: (c.x - origin.x) * scale,
                 y: (origin.y - c.y) * scale,
@@ -894,5 +935,32 @@ mod tests {
             (c, d),
             (coord! { x: 0.0, y: 10.0 }, coord! { x: 0.0, y: 10.0 })
         );
+    }
+
+    #[test]
+    fn lonlat_features_match_projected_ones() {
+        use geo::polygon;
+        // Buildings across a z16 tile's edge and wholly inside it, and a line.
+        let tile = TileCoord::new(16, 54394, 26613).unwrap();
+        let c = tile.bounds_lonlat().center();
+        let d = tile.bounds_lonlat().width();
+        let shapes: Vec<Geometry<f64>> = vec![
+            polygon![(x: c.x, y: c.y), (x: c.x + d * 0.1, y: c.y), (x: c.x + d * 0.1, y: c.y + d * 0.07), (x: c.x, y: c.y + d * 0.07)].into(),
+            polygon![(x: c.x + d * 0.45, y: c.y), (x: c.x + d * 0.6, y: c.y + d * 0.01), (x: c.x + d * 0.55, y: c.y + d * 0.2)].into(),
+            LineString::from(vec![(c.x - d, c.y - d * 0.3), (c.x + d, c.y + d * 0.2)]).into(),
+        ];
+        let mut a = TileBuilder::new(tile);
+        let mut b = TileBuilder::new(tile);
+        let (la, lb) = (a.layer("l"), b.layer("l"));
+        for (i, g) in shapes.iter().enumerate() {
+            let props = [("i", PropValue::UInt(i as u64))];
+            let projected = crate::project_geometry(g);
+            assert_eq!(
+                a.add_feature(la, Some(i as u64), &projected, &props),
+                b.add_feature_lonlat(lb, Some(i as u64), g, &props)
+            );
+        }
+        assert!(!a.is_empty());
+        assert_eq!(a.finish(), b.finish());
     }
 }

@@ -17,6 +17,31 @@ use crate::domain::grid::{Grid, GridId, SubdistrictId, TreeView};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
 
+/// Hashes an integer id with one multiplication (ids are assigned by the store, not
+/// chosen by clients, so no flooding resistance is needed). Tiles look up every
+/// grid and building they draw by id; SipHash was a visible share of that.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0 ^ n.cast_unsigned()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by id, hashed with [`IdHasher`].
+pub type IdMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// An R-tree entry: a bounding box carrying the id of what it bounds.
 pub type Entry = GeomWithData<Rectangle<[f64; 2]>, i64>;
 
@@ -46,12 +71,12 @@ pub struct IndexedGrid {
 #[derive(Default)]
 pub struct Atlas {
     subdistricts: BTreeMap<SubdistrictId, Arc<Subdistrict>>,
-    grids: HashMap<GridId, Arc<IndexedGrid>>,
+    grids: IdMap<Arc<IndexedGrid>>,
     by_code: HashMap<(SubdistrictId, String), GridId>,
     children: HashMap<GridId, BTreeSet<GridId>>,
     roots: HashMap<SubdistrictId, BTreeSet<GridId>>,
     levels: [RTree<Entry>; 5],
-    buildings: HashMap<i64, Arc<Building>>,
+    buildings: IdMap<Arc<Building>>,
     building_tree: RTree<Entry>,
     roads: HashMap<i64, Arc<Road>>,
     road_tree: RTree<Entry>,
@@ -121,7 +146,6 @@ impl Atlas {
         let mut be = Vec::with_capacity(buildings.len());
         for b in buildings {
             be.push(entry(b.id, bbox(&b.footprint)));
-            a.projected.put_building(b.id, &b.footprint);
             a.buildings.insert(b.id, Arc::new(b));
         }
         a.building_tree = RTree::bulk_load(be);
@@ -210,7 +234,6 @@ impl Atlas {
     pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
         for b in buildings {
             self.building_tree.insert(entry(b.id, bbox(&b.footprint)));
-            self.projected.put_building(b.id, &b.footprint);
             self.buildings.insert(b.id, Arc::new(b));
         }
         for r in roads {
@@ -295,6 +318,25 @@ impl Atlas {
         });
         v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));
         v
+    }
+
+    /// For tiles: appends to `out` the ids of the grids of `level` whose bounding box
+    /// meets `r` (degrees), in no particular order and without an exact test (the
+    /// tile clips anyway).
+    pub fn grid_ids_meeting(&self, level: u8, r: Rect, out: &mut Vec<GridId>) {
+        if let Some(t) = self.levels.get(usize::from(level.clamp(1, 5)) - 1) {
+            out.extend(t.locate_in_envelope_intersecting(&aabb(r)).map(|e| e.data));
+        }
+    }
+
+    /// For tiles: appends to `out` the ids of the buildings whose bounding box meets
+    /// `r` (degrees), in no particular order.
+    pub fn building_ids_meeting(&self, r: Rect, out: &mut Vec<i64>) {
+        out.extend(
+            self.building_tree
+                .locate_in_envelope_intersecting(&aabb(r))
+                .map(|e| e.data),
+        );
     }
 
     /// Buildings whose bounding box meets `r` (degrees).

@@ -1,7 +1,10 @@
-//! Web Mercator copies of every geometry in the atlas, made once when a feature is
-//! added, so that rendering a tile never reprojects.
+//! Web Mercator copies of the atlas's grids, roads and subdistricts, made once when a
+//! feature is added, so that rendering a tile never reprojects them. Buildings have
+//! no copy: they are many and small (a million on a city), so they are projected
+//! while rendering (`TileBuilder::add_feature_lonlat`), which keeps the city-scale
+//! atlas under 1 GiB (BENCHMARKS.md).
 
-use std::collections::HashMap;
+use crate::index::IdMap;
 
 use geo::{Geometry, InteriorPoint, Point};
 use gridd_tiles::project_geometry;
@@ -35,13 +38,11 @@ impl Projected {
 #[derive(Debug, Default)]
 pub struct ProjectedLayers {
     /// Grids by grid id.
-    pub grids: HashMap<i64, Projected>,
-    /// Buildings by id.
-    pub buildings: HashMap<i64, Projected>,
+    pub grids: IdMap<Projected>,
     /// Roads by id.
-    pub roads: HashMap<i64, Projected>,
+    pub roads: IdMap<Projected>,
     /// Subdistrict boundaries by id.
-    pub subdistricts: HashMap<i64, Projected>,
+    pub subdistricts: IdMap<Projected>,
 }
 
 impl ProjectedLayers {
@@ -53,11 +54,6 @@ impl ProjectedLayers {
     /// Forgets a grid.
     pub fn remove_grid(&mut self, id: i64) {
         self.grids.remove(&id);
-    }
-
-    /// Projects a building (no label point: buildings are not labelled).
-    pub fn put_building(&mut self, id: i64, g: &Geometry) {
-        self.buildings.insert(id, Projected::line(g));
     }
 
     /// Projects a road.

@@ -10,7 +10,7 @@
 //! New kinds (incidents, patrol tracks) become a tileset or a layer here: a
 //! `LayerSpec` and a match arm in `render`.
 
-use geo::Rect;
+use geo::{Intersects, Rect};
 use gridd_tiles::{PropValue, TileBuilder, TileCoord};
 
 use crate::index::Atlas;
@@ -208,6 +208,19 @@ fn query_box(coord: TileCoord) -> Rect {
     Rect::new(min, max)
 }
 
+thread_local! {
+    /// Ids found by a tile's R-tree query, reused from tile to tile.
+    static IDS: std::cell::Cell<Vec<i64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+fn has_holes(g: &geo::Geometry) -> bool {
+    match g {
+        geo::Geometry::Polygon(p) => !p.interiors().is_empty(),
+        geo::Geometry::MultiPolygon(mp) => mp.0.iter().any(|p| !p.interiors().is_empty()),
+        _ => true,
+    }
+}
+
 /// Renders one tile of a tileset from the atlas: uncompressed MVT bytes, empty when
 /// nothing falls in the tile.
 pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
@@ -220,52 +233,66 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
     let projected = atlas.projected();
     match set {
         Tileset::Grids => {
-            let level_layers: Vec<_> = (1..=5u8)
-                .map(|l| {
-                    let spec = layer(&format!("grids_l{l}"));
-                    (coord.z >= spec.minzoom).then(|| b.layer(spec.id))
-                })
-                .collect();
-            let labels = b.layer("grid_labels");
-            let mut grids = atlas.grids(None, None, None, Some(q));
-            grids.sort_by_key(|g| (g.grid.draft.level, g.grid.id));
-            for g in grids {
-                let d = &g.grid.draft;
-                let Some(Some(layer_id)) = level_layers.get(usize::from(d.level.clamp(1, 5)) - 1)
-                else {
-                    continue;
-                };
-                let Some(p) = projected.grids.get(&g.grid.id) else {
-                    continue;
-                };
-                let props = [
-                    ("id", PropValue::Int(g.grid.id)),
-                    ("code", PropValue::Str(&d.code)),
-                    ("name", PropValue::Str(&d.name)),
-                    ("level", PropValue::UInt(u64::from(d.level))),
-                    ("parent_id", PropValue::Int(d.parent_id.unwrap_or(0))),
-                    (
-                        "households",
-                        PropValue::Int(i64::from(d.households.unwrap_or(0))),
-                    ),
-                    ("kind", PropValue::Str(d.kind.as_str())),
-                    ("version", PropValue::Int(g.grid.version)),
-                ];
-                let fid = u64::try_from(g.grid.id).ok();
-                b.add_feature(*layer_id, fid, &p.geometry, &props);
-                if coord.z >= label_minzoom(d.level)
-                    && let Some(pt) = p.label
-                {
-                    b.add_feature(labels, fid, &geo::Geometry::Point(pt), &props);
+            const NAMES: [&str; 5] = ["grids_l1", "grids_l2", "grids_l3", "grids_l4", "grids_l5"];
+            let mut level_layers = [None; 5];
+            for (slot, name) in level_layers.iter_mut().zip(NAMES) {
+                if coord.z >= layer(name).minzoom {
+                    *slot = Some(b.layer(name));
                 }
             }
+            let labels = b.layer("grid_labels");
+            let mut ids = IDS.take();
+            // Level by level, ids ascending: a stable feature order that no R-tree
+            // rebalancing changes (untouched tiles keep their bytes and ETag). Levels
+            // the zoom does not show are not queried; bounding boxes only, the
+            // builder clips.
+            for (level, layer_id) in (1..=5u8).zip(level_layers) {
+                let Some(layer_id) = layer_id else { continue };
+                ids.clear();
+                atlas.grid_ids_meeting(level, q, &mut ids);
+                ids.sort_unstable();
+                for &id in &ids {
+                    let (Some(g), Some(p)) = (atlas.grid(id), projected.grids.get(&id)) else {
+                        continue;
+                    };
+                    let d = &g.grid.draft;
+                    // A grid with holes may have the tile in a hole: its clipped
+                    // exterior and hole would both fill the tile.
+                    if has_holes(&d.geometry) && !d.geometry.intersects(&q) {
+                        continue;
+                    }
+                    let props = [
+                        ("id", PropValue::Int(g.grid.id)),
+                        ("code", PropValue::Str(&d.code)),
+                        ("name", PropValue::Str(&d.name)),
+                        ("level", PropValue::UInt(u64::from(d.level))),
+                        ("parent_id", PropValue::Int(d.parent_id.unwrap_or(0))),
+                        (
+                            "households",
+                            PropValue::Int(i64::from(d.households.unwrap_or(0))),
+                        ),
+                        ("kind", PropValue::Str(d.kind.as_str())),
+                        ("version", PropValue::Int(g.grid.version)),
+                    ];
+                    let fid = u64::try_from(g.grid.id).ok();
+                    b.add_feature(layer_id, fid, &p.geometry, &props);
+                    if coord.z >= label_minzoom(d.level)
+                        && let Some(pt) = p.label
+                    {
+                        b.add_feature(labels, fid, &geo::Geometry::Point(pt), &props);
+                    }
+                }
+            }
+            IDS.set(ids);
         }
         Tileset::Buildings => {
             let l = b.layer("buildings");
-            let mut buildings = atlas.buildings_in(Some(q));
-            buildings.sort_by_key(|x| x.id);
-            for x in buildings {
-                let Some(p) = projected.buildings.get(&x.id) else {
+            let mut ids = IDS.take();
+            ids.clear();
+            atlas.building_ids_meeting(q, &mut ids);
+            ids.sort_unstable();
+            for &id in &ids {
+                let Some(x) = atlas.building(id) else {
                     continue;
                 };
                 // On the stack: city-scale tiles hold thousands of buildings.
@@ -280,8 +307,11 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                     ),
                 ];
                 let n = if x.name.is_some() { 5 } else { 4 };
-                b.add_feature(l, u64::try_from(x.id).ok(), &p.geometry, &props[..n]);
+                // Projected while drawing: the atlas keeps no Mercator copy of
+                // buildings (memory, see `projected.rs`).
+                b.add_feature_lonlat(l, u64::try_from(x.id).ok(), &x.footprint, &props[..n]);
             }
+            IDS.set(ids);
         }
         Tileset::Roads => {
             let l = b.layer("roads");
