@@ -238,9 +238,23 @@ pub async fn run(cli: Cli) -> Result<()> {
                 public_url,
                 raster_basemap,
             };
+            // LISTEN before loading, so that start-up needs no second load.
+            let early = match &store.database_url {
+                Some(url) => match crate::follow::listen(url).await {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot LISTEN before loading; will reload once following");
+                        None
+                    }
+                },
+                None => None,
+            };
             let app = App::start_with(backend, options).await?;
             if let Some(url) = &store.database_url {
-                crate::follow::spawn(Arc::clone(&app), url.clone());
+                match early {
+                    Some(l) => crate::follow::spawn_listening(Arc::clone(&app), url.clone(), l),
+                    None => crate::follow::spawn(Arc::clone(&app), url.clone()),
+                };
             }
             serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
         }
@@ -448,6 +462,10 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, web: &WebConfig, store: &str
         .map_err(|e| Error::Internal(e.into()))?;
     println!("gridd listening on http://{bound}/ (store: {store})");
     let router = http::router(app, web);
+    // Small answers (tiles, lookups) go out at once instead of waiting for an ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await
