@@ -22,6 +22,7 @@ import {
 } from './map';
 import { GridTree } from './tree';
 import { Editor } from './editor';
+import { CoveragePanel } from './coverage';
 
 // ---------------------------------------------------------------- elements
 
@@ -54,6 +55,10 @@ const els = {
   subName: $('subdistrict-name'),
   subPicker: $('subdistrict-picker'),
   subSelect: $('subdistrict-select') as HTMLSelectElement,
+  tabTree: $('tab-tree') as HTMLButtonElement,
+  tabCoverage: $('tab-coverage') as HTMLButtonElement,
+  treeSection: $('tree-section'),
+  coverage: $('coverage'),
 };
 
 // ------------------------------------------------------------------- state
@@ -116,18 +121,43 @@ const editor = new Editor(
   els.map.parentElement as HTMLElement,
 );
 
-// Test hook for the browser tests: the map, the selected grid id and what the
-// editor is doing (mode, session), nothing more.
+const coverage = new CoveragePanel(
+  {
+    map,
+    subdistrictId: () => state.current?.id ?? null,
+    select: (id) => select(id),
+    fitBounds: (bb) =>
+      map.fitBounds(
+        [
+          [bb[0], bb[1]],
+          [bb[2], bb[3]],
+        ],
+        { padding: fitPadding(true), maxZoom: 19, duration: 500 },
+      ),
+    gridName: (id) => tree.gridName(id),
+    legendChanged: () => renderLegend(),
+  },
+  els.coverage,
+);
+
+// Test hook for the browser tests: the map, the selected grid id, what the
+// editor is doing (mode, session) and what the coverage panel holds, nothing more.
 declare global {
   interface Window {
-    __gridd?: { map: maplibregl.Map; selected: () => number | null; editor: () => ReturnType<Editor['state']> };
+    __gridd?: {
+      map: maplibregl.Map;
+      selected: () => number | null;
+      editor: () => ReturnType<Editor['state']>;
+      coverage: () => ReturnType<CoveragePanel['state']>;
+    };
   }
 }
-window.__gridd = { map, selected: () => state.selected, editor: () => editor.state() };
+window.__gridd = { map, selected: () => state.selected, editor: () => editor.state(), coverage: () => coverage.state() };
 
 /** After a write: reload the grid tiles, the tree and the labels. */
 async function refreshAfterEdit(): Promise<void> {
   void refreshGridTiles(map);
+  coverage.edited();
   try {
     const [treeData, loaded] = await Promise.all([
       api.tree(),
@@ -243,6 +273,11 @@ function pickGrid(point: PointLike): GridProperties | null {
 
 map.on('click', (e: MapMouseEvent) => {
   if (editor.capturesClicks()) return;
+  // A click on a drawn coverage problem marks it in the open coverage panel.
+  if (activeTab === 'coverage') {
+    const pids = coverage.problemsAt(e.point);
+    if (pids.length) coverage.markFromMap(pids[0]);
+  }
   const g = pickGrid(e.point);
   if (g && editor.pickedGrid(Number(g.id))) return;
   if (g) select(Number(g.id));
@@ -376,6 +411,17 @@ function renderLegend(): void {
     for (const k of [...kinds].sort()) swatch(KIND_COLORS[k] ?? KIND_FALLBACK, kindName(k || null));
   }
   line('#e76f00', 3, t('legend.selected'));
+  const problems = coverage.legendEntries();
+  if (problems.length) {
+    const sub = document.createElement('div');
+    sub.className = 'legend-title legend-sub';
+    sub.textContent = t('cov.legend');
+    rows.push(sub);
+    for (const p of problems) {
+      if (p.outline) line(p.color, 2, p.label, true);
+      else swatch(p.color, p.label, 2);
+    }
+  }
   els.legend.replaceChildren(...rows);
 }
 
@@ -483,6 +529,39 @@ els.panelToggle.addEventListener('click', () =>
   setPanel(document.body.classList.contains('panel-collapsed')),
 );
 
+// -------------------------------------------------------------------- tabs
+
+type Tab = 'tree' | 'coverage';
+let activeTab: Tab = 'tree';
+
+function setTab(tab: Tab, focus = false): void {
+  activeTab = tab;
+  const pairs: [Tab, HTMLButtonElement, HTMLElement][] = [
+    ['tree', els.tabTree, els.treeSection],
+    ['coverage', els.tabCoverage, els.coverage],
+  ];
+  for (const [name, button, panel] of pairs) {
+    const on = name === tab;
+    button.setAttribute('aria-selected', String(on));
+    button.tabIndex = on ? 0 : -1;
+    button.classList.toggle('on', on);
+    panel.hidden = !on;
+    if (on && focus) button.focus();
+  }
+  if (tab === 'coverage') coverage.show();
+  else coverage.hide();
+}
+els.tabTree.addEventListener('click', () => setTab('tree'));
+els.tabCoverage.addEventListener('click', () => setTab('coverage'));
+for (const b of [els.tabTree, els.tabCoverage]) {
+  b.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      setTab(activeTab === 'tree' ? 'coverage' : 'tree', true);
+    }
+  });
+}
+
 // --------------------------------------------------------------- language
 
 function syncLangButton(): void {
@@ -494,6 +573,7 @@ onLangChange(() => {
   tree.relabel();
   details.render();
   editor.relabel();
+  coverage.relabel();
   renderLegend();
   if (!els.status.hidden) showLoading(true);
   if (lastError) showError(lastError);
@@ -528,6 +608,7 @@ async function switchSubdistrict(sub: Subdistrict): Promise<void> {
   state.current = sub;
   state.partialErrors = [];
   clearSelection();
+  coverage.reset();
   els.subName.textContent = `${sub.name} · ${sub.code}`;
   els.subSelect.value = String(sub.id);
   showLoading(true);

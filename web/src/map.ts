@@ -51,6 +51,44 @@ export const EDIT_SOURCES = {
 
 const NOTHING = -1;
 
+/** GeoJSON source of the coverage audit's problems (the "覆盖检查" panel). */
+export const COVERAGE_SOURCE = 'coverage-problems';
+export const COVERAGE_FILL_LAYER = 'coverage-fill';
+export const COVERAGE_LAYERS = ['coverage-fill', 'coverage-line', 'coverage-outline', 'coverage-point', 'coverage-active'] as const;
+
+/** Colour of each kind of coverage problem; other kinds fall back to COVERAGE_FALLBACK. */
+export const COVERAGE_COLORS: Record<string, string> = {
+  gap: '#e31a1c',
+  overlap: '#c51b7d',
+  outside_parent: '#6a3d9a',
+  invalid_geometry: '#111111',
+  duplicate_code: '#0571b0',
+  malformed_code: '#0571b0',
+  code_prefix: '#0571b0',
+  bad_parent: '#0571b0',
+  too_many_households: '#8c6d1f',
+  too_few_households: '#8c6d1f',
+  building_unassigned: '#d95f02',
+  building_split: '#b15928',
+};
+export const COVERAGE_FALLBACK = '#555555';
+/**
+ * Kinds whose geometry is a whole grid (codes, households, parent): drawn as a
+ * dashed outline, never filled, so they do not hide the grid under them.
+ */
+export const COVERAGE_OUTLINE_KINDS = [
+  'duplicate_code',
+  'malformed_code',
+  'code_prefix',
+  'bad_parent',
+  'too_many_households',
+  'too_few_households',
+];
+
+function coverageColor(): ExpressionSpecification {
+  return ['match', ['get', 'kind'], ...Object.entries(COVERAGE_COLORS).flat(), COVERAGE_FALLBACK] as unknown as ExpressionSpecification;
+}
+
 function zoomWidth(pairs: [number, number][]): ExpressionSpecification {
   return ['interpolate', ['exponential', 1.6], ['zoom'], ...pairs.flat()] as ExpressionSpecification;
 }
@@ -186,6 +224,49 @@ function layers(): LayerSpecification[] {
       paint: { 'line-color': '#e76f00', 'line-width': zoomWidth([[13, 3], [18, 6]]) },
     });
   }
+  // Coverage problems over the grids (GeoJSON, from GET /api/v1/coverage?format=geojson).
+  const polygonal = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false] as ExpressionSpecification;
+  const outline = ['in', ['get', 'kind'], ['literal', COVERAGE_OUTLINE_KINDS]] as ExpressionSpecification;
+  out.push(
+    {
+      id: 'coverage-fill',
+      type: 'fill',
+      source: COVERAGE_SOURCE,
+      filter: ['all', polygonal, ['!', outline]] as FilterSpecification,
+      paint: { 'fill-color': coverageColor(), 'fill-opacity': 0.5 },
+    },
+    {
+      id: 'coverage-line',
+      type: 'line',
+      source: COVERAGE_SOURCE,
+      filter: ['all', ['!=', ['geometry-type'], 'Point'], ['!', outline]] as FilterSpecification,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': coverageColor(), 'line-width': zoomWidth([[13, 1.5], [18, 3]]) },
+    },
+    {
+      id: 'coverage-outline',
+      type: 'line',
+      source: COVERAGE_SOURCE,
+      filter: ['all', polygonal, outline] as FilterSpecification,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': coverageColor(), 'line-width': zoomWidth([[13, 1.5], [18, 3]]), 'line-dasharray': [2, 1.5], 'line-opacity': 0.85 },
+    },
+    {
+      id: 'coverage-point',
+      type: 'circle',
+      source: COVERAGE_SOURCE,
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-color': coverageColor(), 'circle-radius': 6, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 },
+    },
+    {
+      id: 'coverage-active',
+      type: 'line',
+      source: COVERAGE_SOURCE,
+      filter: ['==', ['get', 'pid'], NOTHING],
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#111111', 'line-width': zoomWidth([[13, 2.5], [18, 5]]), 'line-opacity': 0.9 },
+    },
+  );
   // Editor overlays (GeoJSON, true geometry).
   out.push(
     {
@@ -223,6 +304,7 @@ export function createMap(container: HTMLElement): MlMap {
     name: 'gridd offline',
     sources: {
       ...vectorSources(),
+      [COVERAGE_SOURCE]: { type: 'geojson', data: EMPTY_FC },
       [EDIT_SOURCES.problems]: { type: 'geojson', data: EMPTY_FC },
       [EDIT_SOURCES.conflict]: { type: 'geojson', data: EMPTY_FC },
       [EDIT_SOURCES.context]: { type: 'geojson', data: EMPTY_FC },
@@ -304,4 +386,14 @@ export function hideGrids(map: MlMap, ids: number[]): void {
 export function setOverlay(map: MlMap, source: string, data: GeoJSON.FeatureCollection | GeoJSON.Feature): void {
   const s = map.getSource(source);
   if (s && s.type === 'geojson') (s as GeoJSONSource).setData(data);
+}
+
+/** Show or hide the coverage problems layer. */
+export function setCoverageVisible(map: MlMap, visible: boolean): void {
+  for (const id of COVERAGE_LAYERS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+}
+
+/** Outline one coverage problem (its `pid` property) in black, or none. */
+export function setActiveProblem(map: MlMap, pid: number | null): void {
+  if (map.getLayer('coverage-active')) map.setFilter('coverage-active', ['==', ['get', 'pid'], pid ?? NOTHING]);
 }
