@@ -158,6 +158,25 @@ where
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Refuse an announced oversized body at once, before reading any of it.
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if let Some(n) = announced.filter(|n| *n > super::MAX_BODY) {
+            let detail = format!(
+                "the body has {n} bytes; at most {} are accepted; nothing was stored",
+                super::MAX_BODY
+            );
+            return Err(problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request too large",
+                &detail,
+                &[FieldError::new("body", detail.clone())],
+                json!({}),
+            ));
+        }
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Json(v)),
             Err(r) => Err(json_rejection(&r)),
