@@ -226,7 +226,18 @@ impl App {
 
     /// Stores a checked import batch in one transaction and adds it to the atlas.
     pub async fn import(&self, batch: ImportBatch, actor: &Actor) -> Result<Loaded> {
+        self.import_with(|_| Ok(batch), actor).await
+    }
+
+    /// Builds an import batch against the current atlas and stores it, all under the
+    /// write lock, so no other write can slip between the checks and the commit.
+    pub async fn import_with(
+        &self,
+        make: impl FnOnce(&Atlas) -> Result<ImportBatch>,
+        actor: &Actor,
+    ) -> Result<Loaded> {
         let _w = self.write.lock().await;
+        let batch = make(&self.atlas.read())?;
         let stored = self.store.import(&batch, actor).await?;
         let mut areas = Vec::new();
         {
@@ -421,17 +432,6 @@ impl App {
             None => return Err(Error::NotFound(format!("grid {id}"))),
         };
         self.store.code_history(sid, id).await
-    }
-
-    /// Runs `f` with the write lock held and the atlas readable, for imports that
-    /// must validate against the current tree and then store atomically.
-    pub async fn with_write_lock<T>(
-        &self,
-        f: impl FnOnce(&Atlas) -> T,
-    ) -> (tokio::sync::MutexGuard<'_, ()>, T) {
-        let guard = self.write.lock().await;
-        let t = f(&self.atlas.read());
-        (guard, t)
     }
 }
 

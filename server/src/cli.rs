@@ -266,38 +266,35 @@ pub async fn run(cli: Cli) -> Result<()> {
         } => {
             let backend = store.open().await?;
             let app = App::start(backend).await?;
-            let batch = {
-                let (_guard, result) = app
-                    .with_write_lock(|atlas: &Atlas| -> Result<(store::ImportBatch, Option<import::OsmSkipped>)> {
-                        Ok(match layer {
-                            Layer::Osm => {
-                                let (b, s) = import::osm(&file, atlas, subdistrict, &progress)?;
-                                (b, Some(s))
-                            }
-                            _ => {
-                                eprintln!("reading {}", file.display());
-                                let features = import::read_features(&file)?;
-                                eprintln!("{} features; checking", features.len());
-                                let b = match layer {
-                                    Layer::Subdistrict => {
-                                        let codes = atlas.subdistricts().map(|s| s.code.clone()).collect();
-                                        import::subdistricts(&features, &codes)?
-                                    }
-                                    Layer::Grids => import::grids(&features, atlas, subdistrict, Limits::default(), &progress)?,
-                                    Layer::Buildings => import::buildings(&features, atlas, subdistrict)?,
-                                    Layer::Roads => import::roads(&features, atlas, subdistrict)?,
-                                    Layer::Osm => unreachable!("handled above"),
-                                };
-                                (b, None)
-                            }
-                        })
-                    })
-                    .await;
-                result?
+            let features = if layer == Layer::Osm {
+                Vec::new()
+            } else {
+                eprintln!("reading {}", file.display());
+                let f = import::read_any(&file, None).await?;
+                eprintln!("{} features; checking", f.len());
+                f
             };
-            let (batch, skipped) = batch;
-            eprintln!("storing in one transaction…");
-            let n = app.import(batch, &Actor("gridd import".into())).await?;
+            let mut skipped = None;
+            let make = |atlas: &Atlas| -> Result<store::ImportBatch> {
+                Ok(match layer {
+                    Layer::Osm => {
+                        let (b, s) = import::osm(&file, atlas, subdistrict, &progress)?;
+                        skipped = Some(s);
+                        eprintln!("storing in one transaction…");
+                        b
+                    }
+                    Layer::Subdistrict => {
+                        let codes = atlas.subdistricts().map(|s| s.code.clone()).collect();
+                        import::subdistricts(&features, &codes)?
+                    }
+                    Layer::Grids => {
+                        import::grids(&features, atlas, subdistrict, Limits::default(), &progress)?
+                    }
+                    Layer::Buildings => import::buildings(&features, atlas, subdistrict)?,
+                    Layer::Roads => import::roads(&features, atlas, subdistrict)?,
+                })
+            };
+            let n = app.import_with(make, &Actor("gridd import".into())).await?;
             println!(
                 "imported {} subdistricts, {} grids, {} buildings, {} roads into {}",
                 n.subdistricts.len(),

@@ -549,3 +549,118 @@ pub fn osm(
     }
     Ok((batch, skipped))
 }
+
+/// Reads a file of features: a GeoPackage (by its SQLite header) or GeoJSON.
+pub async fn read_any(path: &Path, layer: Option<&str>) -> Result<Vec<geojson::Feature>> {
+    let mut head = [0u8; 16];
+    let is_sqlite = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0";
+    if is_sqlite {
+        crate::store::read_gpkg_features(path, layer).await
+    } else {
+        read_features(path)
+    }
+}
+
+/// Makes features children of `parent` (a grid; `None` = level 1 grids of the
+/// subdistrict): each gets the level and parent; a feature without a code gets the
+/// next free sequence under the parent, numbered in reading order; one without a
+/// name gets "<parent name> 第N网格". Codes given in the file are kept (and checked
+/// later like any other).
+pub fn adopt(
+    features: &mut [geojson::Feature],
+    atlas: &crate::index::Atlas,
+    subdistrict: SubdistrictId,
+    parent: Option<grid::GridId>,
+) -> Result<()> {
+    use geo::InteriorPoint;
+    let (pcode, pname, level, siblings): (String, String, u8, Vec<String>) = match parent {
+        Some(p) => {
+            let g = atlas
+                .grid(p)
+                .ok_or_else(|| Error::NotFound(format!("grid {p}")))?;
+            let d = &g.grid.draft;
+            if d.level >= code::MAX_LEVEL {
+                return Err(Error::invalid(
+                    "parent",
+                    format!("a level {} grid cannot have children", d.level),
+                ));
+            }
+            let sib = atlas
+                .children(p)
+                .iter()
+                .map(|c| c.grid.draft.code.clone())
+                .collect();
+            (d.code.clone(), d.name.clone(), d.level + 1, sib)
+        }
+        None => {
+            let s = atlas
+                .subdistrict(subdistrict)
+                .ok_or_else(|| Error::NotFound(format!("subdistrict {subdistrict}")))?;
+            let sib = atlas
+                .grids(Some(subdistrict), Some(1), None, None)
+                .iter()
+                .map(|g| g.grid.draft.code.clone())
+                .collect();
+            (s.code.clone(), s.name.clone(), 1, sib)
+        }
+    };
+    let mut taken: HashSet<String> = siblings.into_iter().collect();
+    for f in features.iter() {
+        if let Some(c) = prop_str(f, "code") {
+            taken.insert(c);
+        }
+    }
+    let needs: Vec<usize> = (0..features.len())
+        .filter(|&i| prop_str(&features[i], "code").is_none())
+        .collect();
+    let points: Vec<(f64, f64)> = needs
+        .iter()
+        .map(|&i| {
+            features[i]
+                .geometry
+                .as_ref()
+                .and_then(|g| Geometry::<f64>::try_from(g.value.clone()).ok())
+                .and_then(|g| g.interior_point())
+                .map_or((0.0, 0.0), |p| (p.x(), p.y()))
+        })
+        .collect();
+    let order = code::reading_order(&points, 0.0005);
+    let mut seq = 0u32;
+    for k in order {
+        let i = needs[k];
+        let next = loop {
+            seq += 1;
+            let c = code::child_code(&pcode, seq).map_err(|e| Error::conflict("code", e))?;
+            if !taken.contains(&c) {
+                break c;
+            }
+        };
+        taken.insert(next.clone());
+        features[i].set_property("code", next);
+    }
+    for (n, f) in features.iter_mut().enumerate() {
+        f.set_property("level", level);
+        match parent {
+            Some(p) => f.set_property("parent_id", p),
+            None => {
+                f.set_property("subdistrict_id", subdistrict);
+                if let Some(props) = f.properties.as_mut() {
+                    props.remove("parent_id");
+                    props.remove("parent_code");
+                }
+            }
+        }
+        if parent.is_some()
+            && let Some(props) = f.properties.as_mut()
+        {
+            props.remove("parent_code");
+        }
+        if prop_str(f, "name").is_none() {
+            f.set_property("name", format!("{pname} 第{}网格", n + 1));
+        }
+    }
+    Ok(())
+}

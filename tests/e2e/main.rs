@@ -7,5 +7,6 @@ mod coverage;
 mod docs;
 mod edits;
 mod grids;
+mod imports;
 mod lookup;
 mod tiles;

@@ -5,6 +5,7 @@ pub(crate) mod coverage;
 mod docs;
 mod edits;
 mod grids;
+mod imports;
 mod lookup;
 pub mod problem;
 mod reference;
@@ -44,6 +45,7 @@ pub fn router(app: State, web: &WebConfig) -> Router {
         .merge(subdistricts::router())
         .merge(grids::router())
         .merge(edits::router())
+        .merge(imports::router())
         .merge(coverage::router())
         .merge(lookup::router())
         .merge(reference::router())

@@ -689,3 +689,82 @@ impl Store for GpkgStore {
             .collect()
     }
 }
+
+/// Reads the features of one table of any GeoPackage (QGIS's, GDAL's, ours): the
+/// geometry column becomes the geometry, every other column a property. `layer`
+/// picks the table; by default the first features table of `gpkg_contents`.
+pub async fn read_features(path: &Path, layer: Option<&str>) -> Result<Vec<geojson::Feature>> {
+    use sqlx::{Column, TypeInfo, ValueRef};
+    let bad = |reason: String| Error::invalid("file", reason);
+    let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(|e| bad(format!("bad path {}: {e}", path.display())))?
+        .read_only(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(|e| bad(format!("not a GeoPackage (SQLite) file: {e}")))?;
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT g.table_name, g.column_name FROM gpkg_geometry_columns g
+         JOIN gpkg_contents c ON c.table_name = g.table_name
+         WHERE c.data_type = 'features' ORDER BY c.table_name",
+    )
+    .fetch_all(&pool)
+    .await
+    .map_err(|e| bad(format!("not a GeoPackage: no gpkg_geometry_columns ({e})")))?;
+    let (table, geom_col) = match layer {
+        Some(l) => tables.into_iter().find(|(t, _)| t == l).ok_or_else(|| {
+            Error::invalid(
+                "layer",
+                format!("the GeoPackage has no features table {l:?}"),
+            )
+        })?,
+        None => tables
+            .into_iter()
+            .next()
+            .ok_or_else(|| bad("the GeoPackage has no features table".into()))?,
+    };
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let rows = sqlx::query(&format!("SELECT * FROM {}", quote(&table)))
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| bad(format!("cannot read table {table}: {e}")))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let mut props = serde_json::Map::new();
+        let mut geometry = None;
+        for col in row.columns() {
+            let name = col.name();
+            let raw = row.try_get_raw(col.ordinal())?;
+            if raw.is_null() {
+                continue;
+            }
+            if name == geom_col {
+                let blob: Vec<u8> = row.try_get(col.ordinal())?;
+                let g = from_blob(&blob).map_err(|e| {
+                    Error::invalid(
+                        format!("features[{i}].geometry"),
+                        format!("unreadable geometry: {e}"),
+                    )
+                })?;
+                geometry = Some(geojson::Geometry::new((&g).into()));
+                continue;
+            }
+            let type_name = raw.type_info().name().to_ascii_uppercase();
+            let value = match type_name.as_str() {
+                "INTEGER" => serde_json::json!(row.try_get::<i64, _>(col.ordinal())?),
+                "REAL" => serde_json::json!(row.try_get::<f64, _>(col.ordinal())?),
+                "TEXT" => serde_json::json!(row.try_get::<String, _>(col.ordinal())?),
+                _ => continue,
+            };
+            props.insert(name.to_owned(), value);
+        }
+        out.push(geojson::Feature {
+            geometry,
+            properties: Some(props),
+            ..Default::default()
+        });
+    }
+    pool.close().await;
+    Ok(out)
+}

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
-pub use gpkg::GpkgStore;
+pub use gpkg::{GpkgStore, read_features as read_gpkg_features};
 pub use postgis::{NOTIFY_CHANNEL, PostgisStore, redact as postgis_redact};
 
 use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
