@@ -49,6 +49,27 @@ fn entry(id: i64, r: Rect) -> Entry {
     GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), id)
 }
 
+/// An R-tree payload that carries the item itself, so that walking the tree needs no
+/// map lookup (tiles walk hundreds of buildings per tile); compared by id only.
+#[derive(Debug, Clone)]
+pub struct Item<T>(pub i64, pub Arc<T>);
+
+impl<T> PartialEq for Item<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// An R-tree entry with its item.
+pub type Linked<T> = GeomWithData<Rectangle<[f64; 2]>, Item<T>>;
+
+fn linked<T>(id: i64, r: Rect, item: &Arc<T>) -> Linked<T> {
+    GeomWithData::new(
+        Rectangle::from_corners(r.min().into(), r.max().into()),
+        Item(id, Arc::clone(item)),
+    )
+}
+
 fn bbox(g: &Geometry) -> Rect {
     g.bounding_rect()
         .unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }))
@@ -65,6 +86,20 @@ pub struct IndexedGrid {
     pub grid: Grid,
     /// Its bounding box, degrees.
     pub bbox: Rect,
+    /// Its Web Mercator copy and label point, for tiles.
+    pub projected: crate::vector_tiles::Projected,
+}
+
+impl IndexedGrid {
+    fn new(grid: Grid) -> Arc<Self> {
+        let bbox = bbox(&grid.draft.geometry);
+        let projected = crate::vector_tiles::Projected::area(&grid.draft.geometry);
+        Arc::new(Self {
+            grid,
+            bbox,
+            projected,
+        })
+    }
 }
 
 /// Everything the server knows, in memory.
@@ -75,9 +110,9 @@ pub struct Atlas {
     by_code: HashMap<(SubdistrictId, String), GridId>,
     children: HashMap<GridId, BTreeSet<GridId>>,
     roots: HashMap<SubdistrictId, BTreeSet<GridId>>,
-    levels: [RTree<Entry>; 5],
+    levels: [RTree<Linked<IndexedGrid>>; 5],
     buildings: IdMap<Arc<Building>>,
-    building_tree: RTree<Entry>,
+    building_tree: RTree<Linked<Building>>,
     roads: HashMap<i64, Arc<Road>>,
     road_tree: RTree<Entry>,
     points: crate::lookup::PointIndex,
@@ -118,16 +153,14 @@ impl Atlas {
             a.projected.put_subdistrict(s.id, &s.boundary);
             a.subdistricts.insert(s.id, Arc::new(s));
         }
-        let mut per_level: [Vec<Entry>; 5] = Default::default();
+        let mut per_level: [Vec<Linked<IndexedGrid>>; 5] = Default::default();
         for g in grids {
-            let b = bbox(&g.draft.geometry);
-            if let Some(v) = per_level.get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1) {
-                v.push(entry(g.id, b));
-            }
             a.link(&g);
-            a.projected.put_grid(g.id, &g.draft.geometry);
-            a.grids
-                .insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+            let g = IndexedGrid::new(g);
+            if let Some(v) = per_level.get_mut(usize::from(g.grid.draft.level.clamp(1, 5)) - 1) {
+                v.push(linked(g.grid.id, g.bbox, &g));
+            }
+            a.grids.insert(g.grid.id, g);
         }
         a.levels = per_level.map(RTree::bulk_load);
         a.points = crate::lookup::PointIndex::build(a.grids.values().map(|g| {
@@ -145,8 +178,9 @@ impl Atlas {
         }
         let mut be = Vec::with_capacity(buildings.len());
         for b in buildings {
-            be.push(entry(b.id, bbox(&b.footprint)));
-            a.buildings.insert(b.id, Arc::new(b));
+            let b = Arc::new(b);
+            be.push(linked(b.id, bbox(&b.footprint), &b));
+            a.buildings.insert(b.id, b);
         }
         a.building_tree = RTree::bulk_load(be);
         let mut re = Vec::with_capacity(roads.len());
@@ -194,13 +228,6 @@ impl Atlas {
     /// Adds or replaces a grid; returns the bounding box of the old version, if any.
     pub fn put_grid(&mut self, g: Grid) -> Option<Rect> {
         let old = self.remove_grid(g.id).map(|o| o.bbox);
-        let b = bbox(&g.draft.geometry);
-        if let Some(t) = self
-            .levels
-            .get_mut(usize::from(g.draft.level.clamp(1, 5)) - 1)
-        {
-            t.insert(entry(g.id, b));
-        }
         self.link(&g);
         self.points.put_grid(
             g.id,
@@ -209,9 +236,14 @@ impl Atlas {
             &g.draft.code,
             &g.draft.geometry,
         );
-        self.projected.put_grid(g.id, &g.draft.geometry);
-        self.grids
-            .insert(g.id, Arc::new(IndexedGrid { grid: g, bbox: b }));
+        let g = IndexedGrid::new(g);
+        if let Some(t) = self
+            .levels
+            .get_mut(usize::from(g.grid.draft.level.clamp(1, 5)) - 1)
+        {
+            t.insert(linked(g.grid.id, g.bbox, &g));
+        }
+        self.grids.insert(g.grid.id, g);
         old
     }
 
@@ -222,19 +254,20 @@ impl Atlas {
             .levels
             .get_mut(usize::from(old.grid.draft.level.clamp(1, 5)) - 1)
         {
-            t.remove(&entry(id, old.bbox));
+            t.remove(&linked(id, old.bbox, &old));
         }
         self.unlink(&old.grid);
         self.points.remove_grid(id);
-        self.projected.remove_grid(id);
         Some(old)
     }
 
     /// Adds buildings and roads (after an import).
     pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
         for b in buildings {
-            self.building_tree.insert(entry(b.id, bbox(&b.footprint)));
-            self.buildings.insert(b.id, Arc::new(b));
+            let b = Arc::new(b);
+            self.building_tree
+                .insert(linked(b.id, bbox(&b.footprint), &b));
+            self.buildings.insert(b.id, b);
         }
         for r in roads {
             self.road_tree.insert(entry(r.id, bbox(&r.line)));
@@ -305,7 +338,7 @@ impl Atlas {
                 levels
                     .into_iter()
                     .flat_map(|l| self.levels[l].locate_in_envelope_intersecting(&env))
-                    .filter_map(|e| self.grids.get(&e.data))
+                    .map(|e| &e.data.1)
                     .filter(|g| g.grid.draft.geometry.intersects(&r))
                     .collect()
             }
@@ -320,23 +353,27 @@ impl Atlas {
         v
     }
 
-    /// For tiles: appends to `out` the ids of the grids of `level` whose bounding box
-    /// meets `r` (degrees), in no particular order and without an exact test (the
-    /// tile clips anyway).
-    pub fn grid_ids_meeting(&self, level: u8, r: Rect, out: &mut Vec<GridId>) {
-        if let Some(t) = self.levels.get(usize::from(level.clamp(1, 5)) - 1) {
-            out.extend(t.locate_in_envelope_intersecting(&aabb(r)).map(|e| e.data));
-        }
+    /// For tiles: the grids of `level` whose bounding box meets `r` (degrees), with
+    /// their ids, in no particular order and without an exact test (the tile clips
+    /// anyway).
+    pub fn grids_meeting(
+        &self,
+        level: u8,
+        r: Rect,
+    ) -> impl Iterator<Item = (GridId, &Arc<IndexedGrid>)> {
+        self.levels
+            .get(usize::from(level.clamp(1, 5)) - 1)
+            .into_iter()
+            .flat_map(move |t| t.locate_in_envelope_intersecting(&aabb(r)))
+            .map(|e| (e.data.0, &e.data.1))
     }
 
-    /// For tiles: appends to `out` the ids of the buildings whose bounding box meets
-    /// `r` (degrees), in no particular order.
-    pub fn building_ids_meeting(&self, r: Rect, out: &mut Vec<i64>) {
-        out.extend(
-            self.building_tree
-                .locate_in_envelope_intersecting(&aabb(r))
-                .map(|e| e.data),
-        );
+    /// For tiles: the buildings whose bounding box meets `r` (degrees), with their
+    /// ids, in no particular order.
+    pub fn buildings_meeting(&self, r: Rect) -> impl Iterator<Item = (i64, &Arc<Building>)> {
+        self.building_tree
+            .locate_in_envelope_intersecting(&aabb(r))
+            .map(|e| (e.data.0, &e.data.1))
     }
 
     /// Buildings whose bounding box meets `r` (degrees).
@@ -345,7 +382,7 @@ impl Atlas {
             Some(r) => self
                 .building_tree
                 .locate_in_envelope_intersecting(&aabb(r))
-                .filter_map(|e| self.buildings.get(&e.data))
+                .map(|e| &e.data.1)
                 .collect(),
             None => self.buildings.values().collect(),
         }
@@ -370,7 +407,7 @@ impl Atlas {
         };
         let mut v: Vec<_> = t
             .locate_all_at_point(&[p.x, p.y])
-            .filter_map(|e| self.grids.get(&e.data))
+            .map(|e| &e.data.1)
             .filter(|g| g.grid.draft.geometry.covers(&p))
             .collect();
         v.sort_by(|a, b| a.grid.draft.code.cmp(&b.grid.draft.code));

@@ -1,4 +1,4 @@
-//! Web Mercator copies of the atlas's grids, roads and subdistricts, made once when a
+//! Web Mercator copies of the atlas's grids (kept in `IndexedGrid`), roads and subdistricts, made once when a
 //! feature is added, so that rendering a tile never reprojects them. Buildings have
 //! no copy: they are many and small (a million on a city), so they are projected
 //! while rendering (`TileBuilder::add_feature_lonlat`), which keeps the city-scale
@@ -19,7 +19,8 @@ pub struct Projected {
 }
 
 impl Projected {
-    fn area(g: &Geometry) -> Self {
+    /// With an interior point as label.
+    pub fn area(g: &Geometry) -> Self {
         let geometry = project_geometry(g);
         let label = geometry.interior_point();
         Self { geometry, label }
@@ -37,8 +38,6 @@ impl Projected {
 /// Mercator copies, by kind and id.
 #[derive(Debug, Default)]
 pub struct ProjectedLayers {
-    /// Grids by grid id.
-    pub grids: IdMap<Projected>,
     /// Roads by id.
     pub roads: IdMap<Projected>,
     /// Subdistrict boundaries by id.
@@ -46,16 +45,6 @@ pub struct ProjectedLayers {
 }
 
 impl ProjectedLayers {
-    /// Projects a grid (replacing an older copy).
-    pub fn put_grid(&mut self, id: i64, g: &Geometry) {
-        self.grids.insert(id, Projected::area(g));
-    }
-
-    /// Forgets a grid.
-    pub fn remove_grid(&mut self, id: i64) {
-        self.grids.remove(&id);
-    }
-
     /// Projects a road.
     pub fn put_road(&mut self, id: i64, g: &Geometry) {
         self.roads.insert(id, Projected::line(g));

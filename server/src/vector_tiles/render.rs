@@ -208,11 +208,6 @@ fn query_box(coord: TileCoord) -> Rect {
     Rect::new(min, max)
 }
 
-thread_local! {
-    /// Ids found by a tile's R-tree query, reused from tile to tile.
-    static IDS: std::cell::Cell<Vec<i64>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
 fn has_holes(g: &geo::Geometry) -> bool {
     match g {
         geo::Geometry::Polygon(p) => !p.interiors().is_empty(),
@@ -241,26 +236,24 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                 }
             }
             let labels = b.layer("grid_labels");
-            let mut ids = IDS.take();
             // Level by level, ids ascending: a stable feature order that no R-tree
             // rebalancing changes (untouched tiles keep their bytes and ETag). Levels
             // the zoom does not show are not queried; bounding boxes only, the
-            // builder clips.
+            // builder clips. The R-tree entries carry the grids: no map lookups.
+            let mut found = Vec::new();
             for (level, layer_id) in (1..=5u8).zip(level_layers) {
                 let Some(layer_id) = layer_id else { continue };
-                ids.clear();
-                atlas.grid_ids_meeting(level, q, &mut ids);
-                ids.sort_unstable();
-                for &id in &ids {
-                    let (Some(g), Some(p)) = (atlas.grid(id), projected.grids.get(&id)) else {
-                        continue;
-                    };
+                found.clear();
+                found.extend(atlas.grids_meeting(level, q));
+                found.sort_unstable_by_key(|(id, _)| *id);
+                for (_, g) in &found {
                     let d = &g.grid.draft;
                     // A grid with holes may have the tile in a hole: its clipped
                     // exterior and hole would both fill the tile.
                     if has_holes(&d.geometry) && !d.geometry.intersects(&q) {
                         continue;
                     }
+                    let p = &g.projected;
                     let props = [
                         ("id", PropValue::Int(g.grid.id)),
                         ("code", PropValue::Str(&d.code)),
@@ -283,18 +276,12 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                     }
                 }
             }
-            IDS.set(ids);
         }
         Tileset::Buildings => {
             let l = b.layer("buildings");
-            let mut ids = IDS.take();
-            ids.clear();
-            atlas.building_ids_meeting(q, &mut ids);
-            ids.sort_unstable();
-            for &id in &ids {
-                let Some(x) = atlas.building(id) else {
-                    continue;
-                };
+            let mut found: Vec<_> = atlas.buildings_meeting(q).collect();
+            found.sort_unstable_by_key(|(id, _)| *id);
+            for (_, x) in found {
                 // On the stack: city-scale tiles hold thousands of buildings.
                 let props = [
                     ("id", PropValue::Int(x.id)),
@@ -311,7 +298,6 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                 // buildings (memory, see `projected.rs`).
                 b.add_feature_lonlat(l, u64::try_from(x.id).ok(), &x.footprint, &props[..n]);
             }
-            IDS.set(ids);
         }
         Tileset::Roads => {
             let l = b.layer("roads");
