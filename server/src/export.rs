@@ -11,13 +11,7 @@ use crate::store::{Actor, GpkgStore, ImportBatch, ImportGrid, Loaded, Store};
 
 /// A layer of `data` as a GeoJSON FeatureCollection.
 pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection> {
-    let feature = |id: i64, g: &geo::Geometry, props: serde_json::Value| geojson::Feature {
-        bbox: None,
-        geometry: Some(geojson::Geometry::new(g.into())),
-        id: Some(geojson::feature::Id::Number(id.into())),
-        properties: props.as_object().cloned(),
-        foreign_members: None,
-    };
+    use crate::domain::geometry::feature;
     let features = match layer {
         Layer::Subdistrict => data
             .subdistricts
@@ -51,11 +45,7 @@ pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection
             .collect(),
         Layer::Osm => return Err(Error::invalid("layer", "osm is an import format; export grids, buildings, roads or subdistrict")),
     };
-    Ok(geojson::FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: None,
-    })
+    Ok(crate::domain::geometry::collection(features))
 }
 
 /// Writes everything into a new GeoPackage file (refuses to overwrite one).

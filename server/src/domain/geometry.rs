@@ -301,6 +301,29 @@ pub fn to_multi_polygon(g: &Geometry) -> MultiPolygon {
     }
 }
 
+/// A GeoJSON Feature with a numeric id; `props` must be a JSON object.
+pub fn feature(id: i64, g: &Geometry, props: serde_json::Value) -> geojson::Feature {
+    geojson::Feature {
+        bbox: None,
+        geometry: Some(geojson::Geometry::new(g.into())),
+        id: Some(geojson::feature::Id::Number(id.into())),
+        properties: match props {
+            serde_json::Value::Object(m) => Some(m),
+            _ => None,
+        },
+        foreign_members: None,
+    }
+}
+
+/// A GeoJSON FeatureCollection of `features`.
+pub fn collection(features: Vec<geojson::Feature>) -> geojson::FeatureCollection {
+    geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

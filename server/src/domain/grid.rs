@@ -516,12 +516,10 @@ impl Grid {
 
     /// The grid as a GeoJSON Feature (geometry in EPSG:4326).
     pub fn to_feature(&self) -> geojson::Feature {
-        geojson::Feature {
-            bbox: None,
-            geometry: Some(geojson::Geometry::new((&self.draft.geometry).into())),
-            id: Some(geojson::feature::Id::Number(self.id.into())),
-            properties: Some(self.properties()),
-            foreign_members: None,
-        }
+        super::geometry::feature(
+            self.id,
+            &self.draft.geometry,
+            serde_json::Value::Object(self.properties()),
+        )
     }
 }

@@ -8,6 +8,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::problem::{ApiError, Json};
+use crate::domain::geometry::collection;
 use crate::domain::grid::{GridId, GridProps};
 use crate::error::{Error, FieldError};
 use crate::store::Actor;
@@ -111,11 +112,7 @@ async fn list(
         .into_iter()
         .map(|g| g.grid.to_feature())
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: None,
-    }))
+    Ok(geojson_response(&collection(features)))
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -161,11 +158,7 @@ async fn children(
         .into_iter()
         .map(|g| g.grid.to_feature())
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: None,
-    }))
+    Ok(geojson_response(&collection(features)))
 }
 
 async fn tree(State(app): State<super::State>) -> Response {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::grids::{geojson_response, parse_bbox};
 use super::problem::ApiError;
+use crate::domain::geometry::{collection, feature};
 
 pub(super) fn router() -> Router<super::State> {
     Router::new()
@@ -18,16 +19,6 @@ pub(super) fn router() -> Router<super::State> {
 #[derive(Debug, Deserialize)]
 pub(super) struct BboxQuery {
     bbox: Option<String>,
-}
-
-fn feature(id: i64, g: &geo::Geometry, props: serde_json::Value) -> geojson::Feature {
-    geojson::Feature {
-        bbox: None,
-        geometry: Some(geojson::Geometry::new(g.into())),
-        id: Some(geojson::feature::Id::Number(id.into())),
-        properties: props.as_object().cloned(),
-        foreign_members: None,
-    }
 }
 
 async fn buildings(
@@ -50,11 +41,7 @@ async fn buildings(
             )
         })
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: None,
-    }))
+    Ok(geojson_response(&collection(features)))
 }
 
 async fn roads(
@@ -68,9 +55,5 @@ async fn roads(
         .into_iter()
         .map(|x| feature(x.id, &x.line, serde_json::json!({ "id": x.id, "osm_id": x.osm_id, "name": x.name, "highway": x.highway })))
         .collect();
-    Ok(geojson_response(&geojson::FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: None,
-    }))
+    Ok(geojson_response(&collection(features)))
 }

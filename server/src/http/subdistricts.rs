@@ -46,14 +46,11 @@ async fn one(
         .boundary
         .bounding_rect()
         .map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]);
-    let f = geojson::Feature {
-        bbox,
-        geometry: Some(geojson::Geometry::new((&s.boundary).into())),
-        id: Some(geojson::feature::Id::Number(s.id.into())),
-        properties: serde_json::json!({ "id": s.id, "code": s.code, "name": s.name })
-            .as_object()
-            .cloned(),
-        foreign_members: None,
-    };
+    let mut f = crate::domain::geometry::feature(
+        s.id,
+        &s.boundary,
+        serde_json::json!({ "id": s.id, "code": s.code, "name": s.name }),
+    );
+    f.bbox = bbox;
     Ok(geojson_response(&f))
 }
