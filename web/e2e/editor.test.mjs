@@ -6,6 +6,10 @@
 // Screenshots go to artifacts/screenshots/ at the repository root.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
 
@@ -76,6 +80,47 @@ async function gridsOf(url, level) {
 }
 
 const key = (p) => `${p[0]},${p[1]}`;
+
+/** Two rectangles side by side sharing an edge: the halves of square(at, d), as closed rings. */
+function halves(at, d) {
+  const [x, y] = at;
+  const ring = (x0, x1) => [[x0, y - d / 2], [x1, y - d / 2], [x1, y + d / 2], [x0, y + d / 2], [x0, y - d / 2]];
+  return [ring(x - d, x), ring(x, x + d)];
+}
+
+/** A GeoPackage made from a GeoJSON FeatureCollection with GDAL (`ogr2ogr -f GPKG`). */
+function toGeoPackage(t, fc) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-gpkg-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const src = path.join(dir, 'planned.geojson');
+  const out = path.join(dir, 'planned.gpkg');
+  fs.writeFileSync(src, JSON.stringify(fc));
+  execFileSync('ogr2ogr', ['-f', 'GPKG', out, src], { stdio: 'pipe' });
+  return fs.readFileSync(out);
+}
+
+/** Choose a file with the import button's input, check the confirmation names the parent, confirm. */
+async function importFile(page, file, parentCode) {
+  await page.locator('#edit-import-file').setInputFiles(file);
+  await page.locator('#edit-dialog').waitFor({ state: 'visible' });
+  const body = await page.locator('#edit-dialog').innerText();
+  assert.ok(body.includes(parentCode), `the confirmation names the parent ${parentCode}: ${body}`);
+  assert.ok(body.includes(file.name), body);
+  await page.locator('#edit-dialog-ok').click();
+}
+
+/** The import report once the server has answered; its status must be `want`. */
+async function importReport(page, want) {
+  await page.locator('#edit-import-report:not([data-status="busy"])').waitFor();
+  const box = page.locator('#edit-import-report');
+  const text = await box.innerText();
+  const status = await box.getAttribute('data-status');
+  if (status !== want) {
+    if (/HTTP 40[45]/.test(text)) assert.fail(`waits on POST /api/v1/grids/{id}/import: ${text}`);
+    assert.fail(`import ${status}, expected ${want}: ${text}`);
+  }
+  return text;
+}
 
 describe('grid editor', () => {
   test('draw a grid and save it', async (t) => {
@@ -307,8 +352,8 @@ describe('grid editor', () => {
     await screenshot(page, '17-editor-merged');
   });
 
-  test('undo and redo a vertex move; help overlay; import reports failures', async (t) => {
-    const { page } = await openWith(t, 36);
+  test('undo and redo a vertex move; help overlay; import a GeoJSON file', async (t) => {
+    const { srv, page } = await openWith(t, 36);
     await page.keyboard.press('?');
     await page.locator('#edit-help').waitFor();
     assert.match(await page.locator('#edit-help').innerText(), /Ctrl\+Z/);
@@ -332,23 +377,113 @@ describe('grid editor', () => {
     assert.equal((await editorState(page)).session.redo, 1);
     await page.keyboard.press('Control+Shift+z');
     await page.waitForFunction(() => window.__gridd.editor().session?.ops === 1);
-    // Discard the session, then import a file with one good and one bad feature.
+    // Discard the session, then import a GeoJSON file with two features under grid 36:
+    // one with its own code, one without (the server gives it the next free code).
     await page.locator('#edit-cancel').click();
     await page.locator('#edit-dialog-ok').click();
     await page.waitForFunction(() => window.__gridd.editor().session === null);
-    const at = interiorPoint(g.geometry);
+    const [left, right] = halves(interiorPoint(g.geometry), 0.00003);
     const file = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[...square(at, 0.00003), square(at, 0.00003)[0]]] }, properties: { name: '导入一', code: `${g.properties.code}001`, kind: 'commercial' } },
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] }, properties: { name: '坏的' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '导入一', code: `${g.properties.code}007`, kind: 'commercial' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '导入二' } },
       ],
     };
-    await page.locator('#edit-import-file').setInputFiles({ name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) });
-    await page.locator('#edit-import-report').waitFor();
-    const report = await page.locator('#edit-import-report').innerText();
-    assert.match(report, /1.*1/);
-    assert.equal(await page.locator('#edit-import-report li[data-index="1"]').count(), 1, report);
+    await importFile(page, { name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) }, g.properties.code);
+    const report = await importReport(page, 'done');
+    assert.equal(await page.locator('#edit-import-report .edit-created li').count(), 2, report);
+    const children = (await request(srv.url, 'GET', '/api/v1/grids/36/children')).body.features.map((f) => f.properties);
+    assert.equal(children.length, 2, 'both features stored under grid 36');
+    const byName = Object.fromEntries(children.map((c) => [c.name, c]));
+    assert.equal(byName['导入一'].code, `${g.properties.code}007`, 'a code in the file is kept');
+    assert.equal(byName['导入一'].kind, 'commercial');
+    assert.ok(byName['导入二'].code.startsWith(g.properties.code) && byName['导入二'].code !== byName['导入一'].code, byName['导入二'].code);
+    for (const c of children) {
+      assert.equal(c.level, 4);
+      assert.equal(c.parent_id, 36);
+      assert.match(report, new RegExp(c.code));
+    }
+    // The page selects the first created grid and shows it in the tree.
+    await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), children.map((c) => c.id));
     await screenshot(page, '19-editor-import');
+  });
+
+  test('import a GeoPackage file under a grid', async (t) => {
+    const { srv, page } = await openWith(t, 36);
+    const g = (await request(srv.url, 'GET', '/api/v1/grids/36')).body;
+    const before = (await request(srv.url, 'GET', '/api/v1/grids/36/children')).body.features.length;
+    const [left, right] = halves(interiorPoint(g.geometry), 0.00003);
+    const gpkg = toGeoPackage(t, {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '包内网格', kind: 'residential' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { kind: 'commercial' } },
+      ],
+    });
+    assert.equal(gpkg.subarray(0, 15).toString(), 'SQLite format 3');
+    await importFile(page, { name: 'planned.gpkg', mimeType: 'application/geopackage+sqlite3', buffer: gpkg }, g.properties.code);
+    const report = await importReport(page, 'done');
+    const children = (await request(srv.url, 'GET', '/api/v1/grids/36/children')).body.features.map((f) => f.properties);
+    assert.equal(children.length, before + 2, report);
+    const codes = children.map((c) => c.code);
+    assert.equal(new Set(codes).size, codes.length, `distinct codes: ${codes}`);
+    for (const c of children) {
+      assert.equal(c.parent_id, 36);
+      assert.equal(c.level, 4);
+      assert.ok(c.code.startsWith(g.properties.code) && c.code.length > g.properties.code.length, `${c.code} is under ${g.properties.code}`);
+      assert.match(report, new RegExp(c.code));
+    }
+    assert.ok(children.some((c) => c.name === '包内网格'), 'the name from the GeoPackage is kept');
+    assert.ok(children.some((c) => c.kind === 'commercial'));
+    const ids = children.map((c) => c.id);
+    await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), ids);
+    // The map is refreshed: the new grids come from the L4 tiles.
+    await mapIdle(page);
+    await page.waitForFunction(
+      (ids) => {
+        const seen = new Set(window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id));
+        return ids.every((id) => seen.has(id));
+      },
+      ids,
+    );
+    // The tree lists them, the selected one highlighted.
+    for (const id of ids) await page.locator(`#tree li[data-grid-id="${id}"]`).waitFor({ state: 'attached' });
+    const sel = await page.evaluate(() => window.__gridd.selected());
+    assert.equal(await page.locator(`#tree li[data-grid-id="${sel}"]`).getAttribute('aria-selected'), 'true');
+    await screenshot(page, '20-editor-import-gpkg');
+  });
+
+  test('an import with bad features lists every error and stores nothing', async (t) => {
+    // Nothing selected: the file would become level 1 grids of the subdistrict.
+    const { srv, page } = await openWith(t, null);
+    const count = async () => (await request(srv.url, 'GET', '/api/v1/grids')).body.features.length;
+    const l1 = (await request(srv.url, 'GET', '/api/v1/grids?level=1')).body.features;
+    const before = await count();
+    const sub = (await request(srv.url, 'GET', '/api/v1/subdistricts')).body[0];
+    const [left, right] = halves(interiorPoint(l1[0].geometry), 0.00003);
+    const file = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '好的' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] }, properties: { name: '坏的' } },
+        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '也好' } },
+        { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] }, properties: { name: '是个点' } },
+      ],
+    };
+    await importFile(page, { name: 'bad.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) }, sub.code);
+    const report = await importReport(page, 'refused');
+    assert.match(report, /未导入任何网格/, report);
+    assert.equal(await page.locator('#edit-import-report li[data-index="1"]').count(), 1, report);
+    assert.equal(await page.locator('#edit-import-report li[data-index="3"]').count(), 1, report);
+    assert.equal(await page.locator('#edit-import-report li[data-index="0"]').count(), 0, report);
+    assert.match(report, /#1/);
+    assert.match(report, /#3/);
+    assert.equal(await count(), before, 'nothing was stored');
+    assert.equal((await request(srv.url, 'GET', '/api/v1/grids?level=1')).body.features.length, l1.length);
+    assert.equal(await page.evaluate(() => window.__gridd.selected()), null);
+    await screenshot(page, '21-editor-import-refused');
+    await page.locator('#edit-close').click();
+    await page.locator('#edit-import-report').waitFor({ state: 'hidden' });
   });
 });

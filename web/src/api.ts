@@ -115,6 +115,31 @@ export async function sendJson<T>(
   return (type.includes('json') ? await res.json() : null) as T;
 }
 
+/**
+ * POST a file as the request body (e.g. an import: GeoJSON or GeoPackage) and
+ * read the JSON answer. Errors become ApiError with the problem+json body.
+ */
+export async function sendFile<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}/${path}`, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': contentType },
+      body: file,
+    });
+  } catch (err) {
+    throw new ApiError(String(err), 0, null, true);
+  }
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    const unreachable = problem === null && res.status >= 502 && res.status <= 504;
+    const message = problem?.detail ?? problem?.title ?? `HTTP ${res.status} ${res.statusText} (POST ${path})`;
+    throw new ApiError(message, res.status, problem, unreachable);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  return (type.includes('json') ? await res.json() : null) as T;
+}
+
 /** Header that records why a write was made (e.g. saving an edit that breaks coverage). */
 export function reasonHeader(reason: string | null | undefined): Record<string, string> {
   // Header values must be ISO-8859-1: percent-encode anything else (Chinese text).

@@ -1,7 +1,7 @@
 // The grid editor: vertex editing with snapping and topological moves, drawing
 // a new grid, split by a line, merge of adjacent siblings, delete, undo/redo,
 // the attribute form, the coverage preview before saving, stale-edit conflicts,
-// GeoJSON import and export.
+// import of GeoJSON / GeoPackage files (server side, all or nothing) and GeoJSON export.
 //
 // Terra Draw draws and edits the working geometry on the map. Everything it
 // edits is TRUE geometry fetched from GET /api/v1/grids/{id} (and the
@@ -19,7 +19,7 @@ import {
   type TerraDrawMouseEvent,
 } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
-import { ApiError, api, getJson, reasonHeader, sendJson, type GridFeature, type ProblemDetails } from './api';
+import { ApiError, api, getJson, reasonHeader, sendFile, sendJson, type GridFeature, type ProblemDetails } from './api';
 import { geometryBBox } from './geom';
 import { kindName, levelName, t, type MessageKey } from './i18n';
 import { EDIT_SOURCES, hideGrids, setOverlay } from './map';
@@ -148,6 +148,24 @@ function problemText(err: unknown): string {
     return [err.message, ...fields].join(' · ');
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** What an import answered: the grids it created, or why the whole file was refused. */
+export interface ImportReport {
+  file: string;
+  /** The parent, as "name (code)". */
+  parent: string;
+  status: 'busy' | 'done' | 'refused';
+  created: { id: number; code: string; name: string; level: number; bbox: [number, number, number, number] | null }[];
+  /** Every bad feature (index into the file's features; null for the file as a whole). */
+  errors: { index: number | null; field: string; reason: string }[];
+  detail: string | null;
+}
+
+/** A GeoPackage is an SQLite file: check its header rather than trust the name. */
+async function isGeoPackage(file: Blob): Promise<boolean> {
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  return new TextDecoder().decode(head) === 'SQLite format 3\u0000';
 }
 
 function emptyAttrs(): Attrs {
@@ -1025,40 +1043,85 @@ export class Editor {
 
   // ------------------------------------------------------ import / export
 
-  async importFile(file: File): Promise<{ ok: number; failures: { index: number; reason: string }[] }> {
+  /**
+   * Import a GeoJSON or GeoPackage file under the selected grid (or as L1 grids
+   * under the subdistrict): the file itself goes to `POST /grids/{id}/import`
+   * (or `/subdistricts/{id}/import`), which stores every feature or none.
+   */
+  async importFile(file: File): Promise<ImportReport | null> {
+    if (this.s || this.mode !== 'idle') {
+      if (this.s && !(await this.discardOk())) return null;
+      this.end();
+    }
     const parentId = this.host.selected();
     const sid = this.host.subdistrictId();
-    const failures: { index: number; reason: string }[] = [];
-    let ok = 0;
+    if (parentId === null && sid === null) return null;
+    const gpkg = await isGeoPackage(file);
+    let target: string;
     let level = 1;
     try {
-      if (parentId !== null) level = (await api.grid(parentId)).properties.level + 1;
-      const text = await file.text();
-      const json = JSON.parse(text) as FeatureCollection | Feature;
-      const features = json.type === 'FeatureCollection' ? json.features : [json];
-      for (let i = 0; i < features.length; i++) {
-        const f = features[i];
-        const props = { ...(f.properties ?? {}) } as Record<string, unknown>;
-        props.level = level;
-        props.parent_id = parentId;
-        if (parentId === null) props.subdistrict_id = sid;
-        try {
-          await sendJson('POST', 'grids', { type: 'Feature', geometry: f.geometry, properties: props });
-          ok++;
-        } catch (err) {
-          failures.push({ index: i, reason: problemText(err) });
-        }
+      if (parentId !== null) {
+        const parent = await api.grid(parentId);
+        level = parent.properties.level + 1;
+        target = `${parent.properties.name} (${parent.properties.code})`;
+      } else {
+        const sub = await api.subdistrict(sid!);
+        target = `${sub.properties.name} (${sub.properties.code})`;
       }
     } catch (err) {
-      failures.push({ index: -1, reason: problemText(err) });
+      this.setMessage(problemText(err), true);
+      return null;
     }
-    await this.host.refresh();
-    this.importReport = { file: file.name, ok, failures };
+    const ok = await this.ask(
+      t('edit.import.confirm.title'),
+      t('edit.import.confirm.body').replace('{file}', file.name).replace('{parent}', target).replace('{level}', levelName(level)),
+    );
+    if (!ok.ok) return null;
+    const report: ImportReport = { file: file.name, parent: target, status: 'busy', created: [], errors: [], detail: null };
+    this.importReport = report;
+    this.idleMessage = null;
     this.render();
-    return { ok, failures };
+    const path = parentId !== null ? `grids/${parentId}/import` : `subdistricts/${sid}/import`;
+    try {
+      const r = await sendFile<{ created?: GridFeature[] }>(path, file, gpkg ? 'application/geopackage+sqlite3' : 'application/geo+json');
+      report.status = 'done';
+      report.created = (r?.created ?? []).map((f) => ({
+        id: f.properties.id,
+        code: f.properties.code,
+        name: f.properties.name,
+        level: f.properties.level,
+        bbox: geometryBBox(f.geometry),
+      }));
+    } catch (err) {
+      report.status = 'refused';
+      if (err instanceof ApiError) {
+        report.detail = err.status === 404 || err.status === 405 ? problemText(err) : err.message;
+        report.errors = (err.problem?.errors ?? []).map((e) => {
+          const m = /^features\[(\d+)\]\.?(.*)$/.exec(e.field);
+          return { index: m ? Number(m[1]) : null, field: m ? m[2] : e.field, reason: e.reason };
+        });
+      } else {
+        report.detail = problemText(err);
+      }
+    }
+    if (this.importReport === report) this.render();
+    if (report.status === 'done' && report.created.length) {
+      await this.host.refresh();
+      this.host.select(report.created[0].id);
+      this.zoomToCreated(report.created);
+    }
+    return report;
   }
 
-  private importReport: { file: string; ok: number; failures: { index: number; reason: string }[] } | null = null;
+  /** Fit the map to some of the grids an import created. */
+  private zoomToCreated(items: ImportReport['created']): void {
+    const bbs = items.map((c) => c.bbox).filter((b): b is [number, number, number, number] => !!b);
+    if (!bbs.length) return;
+    const bb = bbs.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+    this.host.map.fitBounds([[bb[0], bb[1]], [bb[2], bb[3]]], { padding: 80, maxZoom: 19, duration: 500 });
+  }
+
+  private importReport: ImportReport | null = null;
 
   async exportVisible(): Promise<void> {
     const level = this.host.visibleLevel();
@@ -1218,7 +1281,7 @@ export class Editor {
   private renderToolbar(): void {
     const on = (m: EditMode) => (this.mode === m ? 'on' : '');
     const s = this.s;
-    const fileInput = el('input', { type: 'file', accept: '.geojson,.json,application/geo+json,application/json', id: 'edit-import-file', hidden: true });
+    const fileInput = el('input', { type: 'file', accept: '.geojson,.json,.gpkg,application/geo+json,application/json,application/geopackage+sqlite3', id: 'edit-import-file', hidden: true });
     fileInput.addEventListener('change', () => {
       const f = fileInput.files?.[0];
       if (f) void this.importFile(f);
@@ -1304,12 +1367,38 @@ export class Editor {
 
   private renderImport(): HTMLElement {
     const r = this.importReport!;
-    const box = el('div', { className: 'edit-import-report', id: 'edit-import-report' });
-    box.append(el('p', { textContent: t('edit.import.result').replace('{file}', r.file).replace('{ok}', String(r.ok)).replace('{bad}', String(r.failures.length)) }));
-    if (r.failures.length) {
-      const ul = el('ul', { className: 'edit-failures' });
-      for (const f of r.failures) ul.append(el('li', { dataset: { index: String(f.index) }, textContent: `#${f.index}: ${f.reason}` }));
+    const box = el('div', { className: `edit-import-report ${r.status}`, id: 'edit-import-report', dataset: { status: r.status } });
+    const fill = (key: MessageKey, n = 0) =>
+      t(key).replace('{file}', r.file).replace('{parent}', r.parent).replace('{n}', String(n));
+    if (r.status === 'busy') {
+      box.append(el('p', { className: 'edit-hint', textContent: fill('edit.import.busy') }));
+      return box;
+    }
+    if (r.status === 'done') {
+      box.append(el('p', { className: 'edit-msg', textContent: fill('edit.import.done', r.created.length) }));
+      const ul = el('ul', { className: 'edit-created' });
+      for (const c of r.created) {
+        const b = btn(`${c.code} ${c.name}`, () => {
+          this.host.select(c.id);
+          this.zoomToCreated([c]);
+        }, { cls: 'edit-created-grid' });
+        b.dataset.id = String(c.id);
+        ul.append(el('li', {}, el('span', { className: `badge badge-l${Math.min(c.level, 3)}`, textContent: `L${c.level}` }), b));
+      }
       box.append(ul);
+      if (r.created.length > 1) box.append(btn(t('edit.import.zoomAll'), () => this.zoomToCreated(r.created), { id: 'edit-import-zoom' }));
+      return box;
+    }
+    box.append(el('p', { className: 'edit-msg error', textContent: fill(r.errors.length ? 'edit.import.refused' : 'edit.import.refusedOther', r.errors.length) }));
+    if (r.errors.length) {
+      const ul = el('ul', { className: 'edit-failures' });
+      for (const e of r.errors) {
+        const where = e.index === null ? (e.field || t('edit.import.file')) : `${t('edit.import.feature')} #${e.index}${e.field ? ` · ${e.field}` : ''}`;
+        ul.append(el('li', { dataset: { index: e.index === null ? '' : String(e.index) } }, el('strong', { textContent: where }), `: ${e.reason}`));
+      }
+      box.append(ul);
+    } else if (r.detail) {
+      box.append(el('p', { className: 'edit-failures', textContent: r.detail }));
     }
     return box;
   }
