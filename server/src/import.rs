@@ -567,7 +567,7 @@ pub async fn read_any(path: &Path, layer: Option<&str>) -> Result<Vec<geojson::F
 /// Makes features children of `parent` (a grid; `None` = level 1 grids of the
 /// subdistrict): each gets the level and parent; a feature without a code gets the
 /// next free sequence under the parent, numbered in reading order; one without a
-/// name gets "<parent name> 第N网格". Codes given in the file are kept (and checked
+/// name gets "<parent name> 第N网格", N being its code's sequence. Codes given in the file are kept (and checked
 /// later like any other).
 pub fn adopt(
     features: &mut [geojson::Feature],
@@ -659,7 +659,12 @@ pub fn adopt(
             props.remove("parent_code");
         }
         if prop_str(f, "name").is_none() {
-            f.set_property("name", format!("{pname} 第{}网格", n + 1));
+            // Named after its sequence among the parent's children, so names stay
+            // distinct across imports.
+            let seq = prop_str(f, "code")
+                .and_then(|c| code::sequence(&c))
+                .unwrap_or(n as u32 + 1);
+            f.set_property("name", format!("{pname} 第{seq}网格"));
         }
     }
     Ok(())
