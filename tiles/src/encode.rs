@@ -298,15 +298,22 @@ impl TileBuilder {
         self.scratch.rings.clear();
         self.scratch.ring_is_exterior.clear();
 
-        let Some(bbox) = geom.bounding_rect() else {
-            return false;
-        };
-        // Cheap reject, or pass-through without clipping, from the bounding box alone.
-        let placement = self.placement_of(bbox, self.clip_square());
-        if placement == Placement::Outside {
-            return false;
+        if self.lonlat {
+            // Small features (buildings) found by a bounding-box query: walking the
+            // coordinates for a box and projecting its corners costs more than it
+            // saves; each part is placed as it is transformed, the same decision.
+            self.collect(geom, false);
+        } else {
+            let Some(bbox) = geom.bounding_rect() else {
+                return false;
+            };
+            // Cheap reject, or pass-through without clipping, from the bounding box alone.
+            let placement = self.placement_of(bbox, self.clip_square());
+            if placement == Placement::Outside {
+                return false;
+            }
+            self.collect(geom, placement == Placement::Inside);
         }
-        self.collect(geom, placement == Placement::Inside);
 
         let slot = &mut self.layers[layer.0];
         let Some(mut builder) = slot.builder.take() else {
