@@ -268,6 +268,59 @@ async fn a_second_instance_follows_within_one_second() {
     }
 }
 
+/// `gridd serve`'s start-up: LISTEN first, then load, then follow without reloading
+/// (a reload rebuilt the atlas and cleared every cached tile); edits still arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_listening_before_its_load_follows_without_reloading() {
+    let first = Server::demo(Backend::Postgis).await;
+    let url = first.store.database_url().unwrap().to_owned();
+    let listener = gridd::follow::listen(&url).await.unwrap();
+    let second = Server::on(StoreLocation::Postgis(url.clone()), false).await;
+    let (l3, p) = an_l3(&first);
+    let t = gridd_tiles::tiles_covering(
+        geo::Rect::new(
+            geo::coord! { x: p[0], y: p[1] },
+            geo::coord! { x: p[0], y: p[1] },
+        ),
+        14,
+    );
+    let tile = &format!(
+        "/tiles/grids/14/{}/{}.mvt",
+        t.x_range().start(),
+        t.y_range().start()
+    );
+    assert_eq!(second.get(tile).await.0, 200);
+    let rendered = second.app.tiles().rendered();
+    gridd::follow::spawn_listening(second.app.clone(), url, listener);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(second.get(tile).await.0, 200);
+    assert_eq!(
+        second.app.tiles().rendered(),
+        rendered,
+        "following cleared the tile cache (a start-up reload)"
+    );
+    let before = path_ids(&lookup(&second, p).await);
+    let code = format!("{}001", first.app.atlas().grid(l3).unwrap().grid.draft.code);
+    let r = first
+        .send(
+            Method::POST,
+            "/api/v1/grids",
+            Some(&l4_at(l3, &code, p)),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let l4 = r.json["properties"]["id"].as_i64().unwrap();
+    let t0 = Instant::now();
+    while path_ids(&lookup(&second, p).await) != [before.clone(), vec![l4]].concat() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(1),
+            "the second instance did not see the edit within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn batch_formats_agree_and_keep_order(backend: Backend) {
     let s = Server::demo(backend).await;
     let pts = sample(&s, 2_000);
