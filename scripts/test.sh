@@ -32,9 +32,11 @@ else
 fi
 
 echo "== browser tests" >&2
+GRIDD_BIN=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gridd
+export GRIDD_BIN
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-target/debug/gridd serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
+"$GRIDD_BIN" serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 1 120); do
   url=$(grep -o 'http://[0-9.:]*' "$tmp/out" | head -1 || true)
