@@ -142,27 +142,8 @@ impl GpkgStore {
 }
 
 fn grid_from_row(r: &SqliteRow) -> Result<Grid> {
-    let kind: String = r.try_get("kind")?;
-    let level: i64 = r.try_get("level")?;
     let blob: Vec<u8> = r.try_get("geom")?;
-    Ok(Grid {
-        id: r.try_get("id")?,
-        subdistrict_id: r.try_get("subdistrict_id")?,
-        draft: GridDraft {
-            code: r.try_get("code")?,
-            name: r.try_get("name")?,
-            level: u8::try_from(level).unwrap_or(0),
-            parent_id: r.try_get("parent_id")?,
-            kind: GridKind::parse(&kind).unwrap_or_default(),
-            households: r.try_get("households")?,
-            population: r.try_get("population")?,
-            geometry: from_blob(&blob)?,
-            responsible: responsible_from_row(r)?,
-        },
-        version: r.try_get("version")?,
-        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
-        updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
-    })
+    grid_from_row!(r, level: i64, geometry: from_blob(&blob)?, responsible: responsible_from_row(r)?)
 }
 
 fn responsible_from_row(r: &SqliteRow) -> Result<Vec<crate::domain::grid::Responsible>> {
@@ -289,37 +270,21 @@ impl Store for GpkgStore {
         {
             out.grids.push(grid_from_row(&r)?);
         }
-        for r in sqlx::query("SELECT fid, subdistrict_id, osm_id, name, usage, levels, households, geom FROM buildings ORDER BY fid")
+        for r in sqlx::query("SELECT fid AS id, subdistrict_id, osm_id, name, usage, levels, households, geom FROM buildings ORDER BY fid")
             .fetch_all(&self.pool)
             .await?
         {
             let blob: Vec<u8> = r.try_get("geom")?;
-            out.buildings.push(Building {
-                id: r.try_get("fid")?,
-                subdistrict_id: r.try_get("subdistrict_id")?,
-                osm_id: r.try_get("osm_id")?,
-                name: r.try_get("name")?,
-                usage: r.try_get("usage")?,
-                levels: r.try_get("levels")?,
-                households: r.try_get("households")?,
-                footprint: from_blob(&blob)?,
-            });
+            out.buildings.push(building_from_row!(&r, from_blob(&blob)?));
         }
         for r in sqlx::query(
-            "SELECT fid, subdistrict_id, osm_id, name, highway, geom FROM roads ORDER BY fid",
+            "SELECT fid AS id, subdistrict_id, osm_id, name, highway, geom FROM roads ORDER BY fid",
         )
         .fetch_all(&self.pool)
         .await?
         {
             let blob: Vec<u8> = r.try_get("geom")?;
-            out.roads.push(Road {
-                id: r.try_get("fid")?,
-                subdistrict_id: r.try_get("subdistrict_id")?,
-                osm_id: r.try_get("osm_id")?,
-                name: r.try_get("name")?,
-                highway: r.try_get("highway")?,
-                line: from_blob(&blob)?,
-            });
+            out.roads.push(road_from_row!(&r, from_blob(&blob)?));
         }
         Ok(out)
     }
@@ -675,18 +640,7 @@ impl Store for GpkgStore {
             .bind(grid)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CodeHistoryEntry {
-                    grid_id: r.try_get("grid_id")?,
-                    old_code: r.try_get("old_code")?,
-                    new_code: r.try_get("new_code")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| code_history_from_row!(r)).collect()
     }
 }
 

@@ -4,6 +4,79 @@
 //!
 //! Every method is one transaction: when it returns `Ok`, the change is committed.
 
+/// Row → domain mappings shared by both backends: the SQL of each backend names
+/// the columns alike (the GeoPackage's `fid` is selected `AS id`); the caller hands
+/// in what decodes differently (geometry blobs, the level's integer type, JSON).
+macro_rules! grid_from_row {
+    ($r:expr, level: $lt:ty, geometry: $geom:expr, responsible: $resp:expr) => {{
+        let r = $r;
+        let kind: String = r.try_get("kind")?;
+        let level: $lt = r.try_get("level")?;
+        Ok(Grid {
+            id: r.try_get("id")?,
+            subdistrict_id: r.try_get("subdistrict_id")?,
+            draft: GridDraft {
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                level: u8::try_from(level).unwrap_or(0),
+                parent_id: r.try_get("parent_id")?,
+                kind: GridKind::parse(&kind).unwrap_or_default(),
+                households: r.try_get("households")?,
+                population: r.try_get("population")?,
+                geometry: $geom,
+                responsible: $resp,
+            },
+            version: r.try_get("version")?,
+            created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
+            updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
+        })
+    }};
+}
+
+macro_rules! building_from_row {
+    ($r:expr, $footprint:expr) => {{
+        let r = $r;
+        Building {
+            id: r.try_get("id")?,
+            subdistrict_id: r.try_get("subdistrict_id")?,
+            osm_id: r.try_get("osm_id")?,
+            name: r.try_get("name")?,
+            usage: r.try_get("usage")?,
+            levels: r.try_get("levels")?,
+            households: r.try_get("households")?,
+            footprint: $footprint,
+        }
+    }};
+}
+
+macro_rules! road_from_row {
+    ($r:expr, $line:expr) => {{
+        let r = $r;
+        Road {
+            id: r.try_get("id")?,
+            subdistrict_id: r.try_get("subdistrict_id")?,
+            osm_id: r.try_get("osm_id")?,
+            name: r.try_get("name")?,
+            highway: r.try_get("highway")?,
+            line: $line,
+        }
+    }};
+}
+
+macro_rules! code_history_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok(CodeHistoryEntry {
+            grid_id: r.try_get("grid_id")?,
+            old_code: r.try_get("old_code")?,
+            new_code: r.try_get("new_code")?,
+            at: r.try_get("at")?,
+            actor: r.try_get("actor")?,
+            reason: r.try_get("reason")?,
+        })
+    }};
+}
+
 mod gpkg;
 mod postgis;
 

@@ -71,27 +71,8 @@ pub fn redact(url: &str) -> String {
 }
 
 fn grid_from_row(r: &PgRow) -> Result<Grid> {
-    let kind: String = r.try_get("kind")?;
-    let level: i16 = r.try_get("level")?;
     let wkb: Vec<u8> = r.try_get("wkb")?;
-    Ok(Grid {
-        id: r.try_get("id")?,
-        subdistrict_id: r.try_get("subdistrict_id")?,
-        draft: GridDraft {
-            code: r.try_get("code")?,
-            name: r.try_get("name")?,
-            level: u8::try_from(level).unwrap_or(0),
-            parent_id: r.try_get("parent_id")?,
-            kind: GridKind::parse(&kind).unwrap_or_default(),
-            households: r.try_get("households")?,
-            population: r.try_get("population")?,
-            geometry: geom_from_wkb(&wkb)?,
-            responsible: responsible_from_row(r)?,
-        },
-        version: r.try_get("version")?,
-        created_at: r.try_get::<DateTime<Utc>, _>("created_at")?,
-        updated_at: r.try_get::<DateTime<Utc>, _>("updated_at")?,
-    })
+    grid_from_row!(r, level: i16, geometry: geom_from_wkb(&wkb)?, responsible: responsible_from_row(r)?)
 }
 
 fn responsible_from_row(r: &PgRow) -> Result<Vec<crate::domain::grid::Responsible>> {
@@ -238,30 +219,14 @@ impl Store for PostgisStore {
             .await?
         {
             let wkb: Vec<u8> = r.try_get("wkb")?;
-            out.buildings.push(Building {
-                id: r.try_get("id")?,
-                subdistrict_id: r.try_get("subdistrict_id")?,
-                osm_id: r.try_get("osm_id")?,
-                name: r.try_get("name")?,
-                usage: r.try_get("usage")?,
-                levels: r.try_get("levels")?,
-                households: r.try_get("households")?,
-                footprint: geom_from_wkb(&wkb)?,
-            });
+            out.buildings.push(building_from_row!(&r, geom_from_wkb(&wkb)?));
         }
         for r in sqlx::query("SELECT subdistrict_id, id, osm_id, name, highway, ST_AsBinary(geom) AS wkb FROM road ORDER BY subdistrict_id, id")
             .fetch_all(&self.pool)
             .await?
         {
             let wkb: Vec<u8> = r.try_get("wkb")?;
-            out.roads.push(Road {
-                id: r.try_get("id")?,
-                subdistrict_id: r.try_get("subdistrict_id")?,
-                osm_id: r.try_get("osm_id")?,
-                name: r.try_get("name")?,
-                highway: r.try_get("highway")?,
-                line: geom_from_wkb(&wkb)?,
-            });
+            out.roads.push(road_from_row!(&r, geom_from_wkb(&wkb)?));
         }
         Ok(out)
     }
@@ -648,17 +613,6 @@ impl Store for PostgisStore {
             .bind(grid)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CodeHistoryEntry {
-                    grid_id: r.try_get("grid_id")?,
-                    old_code: r.try_get("old_code")?,
-                    new_code: r.try_get("new_code")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| code_history_from_row!(r)).collect()
     }
 }
