@@ -555,48 +555,36 @@ impl Store for PostgisStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for g in &out.changed {
-            let old = before.get(&g.id).map(feature_json);
-            audit(
-                &mut tx,
-                sid,
-                actor,
-                &b.action,
-                "grid",
-                Some(g.id),
-                old,
-                Some(feature_json(g)),
-            )
-            .await?;
-        }
         for (id, _) in &b.deletes {
             if let Some(g) = before.remove(id) {
-                audit(
-                    &mut tx,
-                    sid,
-                    actor,
-                    &b.action,
-                    "grid",
-                    Some(*id),
-                    Some(feature_json(&g)),
-                    None,
-                )
-                .await?;
                 out.deleted.push(g);
             }
         }
-        for g in &out.created {
-            audit(
-                &mut tx,
-                sid,
-                actor,
-                &b.action,
-                "grid",
-                Some(g.id),
-                None,
-                Some(feature_json(g)),
+        // One audit row per touched grid: changed (before, after), deleted (before),
+        // created (after).
+        let entries: Vec<_> = out
+            .changed
+            .iter()
+            .map(|g| {
+                (
+                    g.id,
+                    before.get(&g.id).map(feature_json),
+                    Some(feature_json(g)),
+                )
+            })
+            .chain(
+                out.deleted
+                    .iter()
+                    .map(|g| (g.id, Some(feature_json(g)), None)),
             )
-            .await?;
+            .chain(
+                out.created
+                    .iter()
+                    .map(|g| (g.id, None, Some(feature_json(g)))),
+            )
+            .collect();
+        for (id, old, new) in entries {
+            audit(&mut tx, sid, actor, &b.action, "grid", Some(id), old, new).await?;
         }
         tx.commit().await?;
         out.code_changes = b.code_changes.clone();
