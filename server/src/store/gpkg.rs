@@ -222,11 +222,17 @@ async fn get_grid(tx: &mut Transaction<'_, Sqlite>, id: GridId) -> Result<Grid> 
     grid_from_row(&row)
 }
 
-/// Replaces every editable column of a grid and bumps its version.
-async fn rewrite_grid(tx: &mut Transaction<'_, Sqlite>, id: GridId, d: &GridDraft) -> Result<Grid> {
+/// Replaces every editable column of a grid and bumps its version, if it is still at
+/// `expected` (a guard against another process writing the same file).
+async fn rewrite_grid(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: GridId,
+    expected: i64,
+    d: &GridDraft,
+) -> Result<Grid> {
     let row = sqlx::query(&format!(
         "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?, responsible=?,
-           version=version+1, updated_at=? WHERE fid=? RETURNING {GRID_COLUMNS}"
+           version=version+1, updated_at=? WHERE fid=? AND version=? RETURNING {GRID_COLUMNS}"
     ))
     .bind(&d.code)
     .bind(&d.name)
@@ -239,8 +245,13 @@ async fn rewrite_grid(tx: &mut Transaction<'_, Sqlite>, id: GridId, d: &GridDraf
     .bind(responsible_json(d))
     .bind(Utc::now())
     .bind(id)
-    .fetch_one(&mut **tx)
-    .await?;
+    .bind(expected)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(Error::Stale {
+        given: expected,
+        current: expected + 1,
+    })?;
     grid_from_row(&row)
 }
 
@@ -327,26 +338,7 @@ impl Store for GpkgStore {
                 current: before.version,
             });
         }
-        let row = sqlx::query(&format!(
-            "UPDATE grids SET code=?, name=?, level=?, parent_id=?, kind=?, households=?, population=?, geom=?, responsible=?,
-               version=version+1, updated_at=? WHERE fid=? AND version=? RETURNING {GRID_COLUMNS}"
-        ))
-        .bind(&d.code)
-        .bind(&d.name)
-        .bind(i64::from(d.level))
-        .bind(d.parent_id)
-        .bind(d.kind.as_str())
-        .bind(d.households)
-        .bind(d.population)
-        .bind(gpkg_blob(&d.geometry)?)
-        .bind(responsible_json(d))
-        .bind(Utc::now())
-        .bind(id)
-        .bind(expected)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::Stale { given: expected, current: before.version + 1 })?;
-        let g = grid_from_row(&row)?;
+        let g = rewrite_grid(&mut tx, id, expected, d).await?;
         audit(
             &mut tx,
             g.subdistrict_id,
@@ -560,7 +552,7 @@ impl Store for GpkgStore {
         let mut out = EditResult::default();
         for u in &b.updates {
             out.changed
-                .push(rewrite_grid(&mut tx, u.id, &u.draft).await?);
+                .push(rewrite_grid(&mut tx, u.id, u.expected_version, &u.draft).await?);
         }
         for (id, _) in &b.deletes {
             sqlx::query("DELETE FROM grids WHERE fid = ?")

@@ -269,24 +269,8 @@ impl Store for PostgisStore {
                 current: before.version,
             });
         }
-        let row = sqlx::query(&format!(
-            "UPDATE grid SET code=$2, name=$3, level=$4, parent_id=$5, kind=$6, households=$7, population=$8,
-               geom=ST_GeomFromEWKB($9), responsible=$10, version=version+1, updated_at=now()
-             WHERE id=$1 RETURNING {GRID_COLUMNS}"
-        ))
-        .bind(id)
-        .bind(&d.code)
-        .bind(&d.name)
-        .bind(i16::from(d.level))
-        .bind(d.parent_id)
-        .bind(d.kind.as_str())
-        .bind(d.households)
-        .bind(d.population)
-        .bind(ewkb(&d.geometry)?)
-        .bind(responsible_json(d))
-        .fetch_one(&mut *tx)
-        .await?;
-        let g = grid_from_row(&row)?;
+        // The row is locked (FOR UPDATE) and its version checked above.
+        let g = rewrite_grid(&mut tx, before.subdistrict_id, id, d).await?;
         audit(
             &mut tx,
             g.subdistrict_id,
