@@ -73,6 +73,13 @@ fn prop_str(f: &geojson::Feature, k: &str) -> Option<String> {
     })
 }
 
+/// The `osm_id` property, even when real data carries it as a string.
+fn osm_id(f: &geojson::Feature) -> Option<i64> {
+    f.property("osm_id")
+        .and_then(grid::lenient_f64)
+        .map(|x| x as i64)
+}
+
 fn fail_if(errors: Vec<FieldError>) -> Result<()> {
     if errors.is_empty() {
         Ok(())
@@ -333,10 +340,7 @@ pub fn buildings(
         batch.buildings.push(Building {
             id: 0,
             subdistrict_id: sid,
-            osm_id: f
-                .property("osm_id")
-                .and_then(grid::lenient_f64)
-                .map(|x| x as i64),
+            osm_id: osm_id(f),
             name: prop_str(f, "name"),
             usage,
             levels,
@@ -392,10 +396,7 @@ pub fn roads(
         batch.roads.push(Road {
             id: 0,
             subdistrict_id: sid,
-            osm_id: f
-                .property("osm_id")
-                .and_then(grid::lenient_f64)
-                .map(|x| x as i64),
+            osm_id: osm_id(f),
             name: prop_str(f, "name"),
             highway: prop_str(f, "highway").unwrap_or_else(|| "road".into()),
             line,
