@@ -12,10 +12,10 @@ use std::io::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
+use gridd::domain::change::ImportBatch;
 use gridd::domain::grid::Grid;
 use gridd::index::Atlas;
 use gridd::lookup::synthetic::{Tessellation, city, points};
-use gridd::store::ImportBatch;
 
 const N: usize = 100_000;
 

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use crate::domain::change::{Actor, ImportBatch, Loaded};
 use crate::domain::geometry::Limits;
 use crate::domain::grid::{self, Grid, GridId, GridProps};
 use crate::error::{Error, Result};
 use crate::index::Atlas;
-use crate::store::{Actor, ImportBatch, Loaded, Store};
+use crate::store::Store;
 
 /// What changed in one committed write, for caches to invalidate.
 #[derive(Debug, Clone)]
@@ -321,8 +322,8 @@ impl App {
     async fn edit(
         &self,
         actor: &Actor,
-        plan: impl FnOnce(&Atlas) -> Result<crate::store::EditBatch>,
-    ) -> Result<crate::store::EditResult> {
+        plan: impl FnOnce(&Atlas) -> Result<crate::domain::change::EditBatch>,
+    ) -> Result<crate::domain::change::EditResult> {
         let _w = self.write.lock().await;
         let batch = plan(&self.atlas.read())?;
         let out = self.store.apply_edit(&batch, actor).await?;
@@ -352,7 +353,7 @@ impl App {
         version: i64,
         line: &geo::LineString,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         self.edit(actor, |a| crate::edit::plan_split(a, id, version, line))
             .await
     }
@@ -363,7 +364,7 @@ impl App {
         ids: &[GridId],
         versions: &std::collections::HashMap<GridId, i64>,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions))
             .await
     }
@@ -376,7 +377,7 @@ impl App {
         tolerance_m: f64,
         versions: Option<&std::collections::HashMap<GridId, i64>>,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)
         })
@@ -389,7 +390,7 @@ impl App {
         at: geo::Coord,
         tolerance_m: f64,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_insert_vertex(a, at, tolerance_m)
         })
@@ -402,7 +403,7 @@ impl App {
         at: geo::Coord,
         tolerance_m: f64,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_delete_vertex(a, at, tolerance_m)
         })
@@ -415,7 +416,7 @@ impl App {
         subdistrict: grid::SubdistrictId,
         parent: Option<GridId>,
         actor: &Actor,
-    ) -> Result<crate::store::EditResult> {
+    ) -> Result<crate::domain::change::EditResult> {
         if parent.is_none() && self.atlas.read().subdistrict(subdistrict).is_none() {
             return Err(Error::NotFound(format!("subdistrict {subdistrict}")));
         }
@@ -426,7 +427,10 @@ impl App {
     }
 
     /// A grid's code history (from the store: the atlas keeps no history).
-    pub async fn code_history(&self, id: GridId) -> Result<Vec<crate::store::CodeHistoryEntry>> {
+    pub async fn code_history(
+        &self,
+        id: GridId,
+    ) -> Result<Vec<crate::domain::change::CodeHistoryEntry>> {
         let sid = match self.atlas.read().grid(id) {
             Some(g) => g.grid.subdistrict_id,
             None => return Err(Error::NotFound(format!("grid {id}"))),

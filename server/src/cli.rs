@@ -7,12 +7,13 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::App;
+use crate::domain::change::Actor;
 use crate::domain::geometry::Limits;
 use crate::error::{Error, Result};
 use crate::http::{self, WebConfig};
 use crate::import::{self, Layer};
 use crate::index::Atlas;
-use crate::store::{self, Actor, Store};
+use crate::store::{self, Store};
 
 /// gridd: grid-based social services management for a subdistrict (DB32/T 2763-2015).
 #[derive(Debug, Parser)]
@@ -275,7 +276,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 f
             };
             let mut skipped = None;
-            let make = |atlas: &Atlas| -> Result<store::ImportBatch> {
+            let make = |atlas: &Atlas| -> Result<crate::domain::change::ImportBatch> {
                 Ok(match layer {
                     Layer::Osm => {
                         let (b, s) = import::osm(&file, atlas, subdistrict, &progress)?;

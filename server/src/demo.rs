@@ -5,11 +5,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::domain::change::ImportBatch;
 use crate::domain::geometry::Limits;
 use crate::error::Result;
 use crate::import::{self, Progress};
 use crate::index::Atlas;
-use crate::store::ImportBatch;
 
 /// The demo folder in the source tree (`gis-data/demo`).
 pub fn default_dir() -> PathBuf {

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use geo::BoundingRect;
 
+use crate::domain::change::{Actor, ImportBatch, ImportGrid, Loaded};
 use crate::error::{Error, Result};
 use crate::import::Layer;
-use crate::store::{Actor, GpkgStore, ImportBatch, ImportGrid, Loaded, Store};
+use crate::store::{GpkgStore, Store};
 
 /// A layer of `data` as a GeoJSON FeatureCollection.
 pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection> {

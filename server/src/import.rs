@@ -9,13 +9,13 @@ use std::path::Path;
 
 use geo::{Geometry, LineString, MultiLineString};
 
+use crate::domain::change::{ImportBatch, ImportGrid};
 use crate::domain::code;
 use crate::domain::geometry::{self, Limits};
 use crate::domain::grid::{self, GridProps, SubdistrictId, TreeView};
 use crate::domain::reference::{self, Building, Road};
 use crate::domain::subdistrict::Subdistrict;
 use crate::error::{Error, FieldError, Result};
-use crate::store::{ImportBatch, ImportGrid};
 
 /// Reports progress of long work: `(stage, done, total)`.
 pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);

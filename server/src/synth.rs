@@ -13,10 +13,10 @@
 
 use geo::{Coord, Geometry, LineString, Polygon};
 
+use crate::domain::change::{ImportBatch, ImportGrid};
 use crate::domain::grid::{GridDraft, GridKind};
 use crate::domain::reference::{Building, Road, estimate_households};
 use crate::domain::subdistrict::Subdistrict;
-use crate::store::{ImportBatch, ImportGrid};
 
 /// Metres per degree of latitude (sphere of the mean Earth radius).
 const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;

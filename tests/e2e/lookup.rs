@@ -134,7 +134,7 @@ async fn agrees_with_postgis_st_covers_on_synthetic_grids() {
     store
         .open()
         .await
-        .import(&t.batch(), &gridd::store::Actor("test".into()))
+        .import(&t.batch(), &gridd::domain::change::Actor("test".into()))
         .await
         .unwrap();
     let s = Server::on(store, false).await;

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gridd::app::App;
+use gridd::domain::change::Actor;
 use gridd::http::WebConfig;
-use gridd::store::{Actor, GpkgStore, PostgisStore, Store};
+use gridd::store::{GpkgStore, PostgisStore, Store};
 
 /// Which store a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +274,7 @@ impl Server {
     }
 
     /// Everything in the store, read straight from it (not from the server's memory).
-    pub async fn stored(&self) -> gridd::store::Loaded {
+    pub async fn stored(&self) -> gridd::domain::change::Loaded {
         self.store.open().await.load().await.expect("load store")
     }
 }

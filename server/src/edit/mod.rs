@@ -21,11 +21,11 @@ use geo::{
     Validation,
 };
 
+use crate::domain::change::{CodeChange, EditBatch, EditUpdate};
 use crate::domain::code;
 use crate::domain::grid::{Grid, GridDraft, GridId, MAX_RESPONSIBLE, SubdistrictId, TreeView};
 use crate::error::{Error, FieldError, StaleGrid};
 use crate::index::Atlas;
-use crate::store::{CodeChange, EditBatch, EditUpdate};
 
 /// Default tolerance for finding a vertex or an edge, metres.
 pub const DEFAULT_TOLERANCE_M: f64 = 0.05;

@@ -3,9 +3,9 @@
 
 use geo::{BoundingRect, Coord, Geometry, InteriorPoint};
 
+use crate::domain::change::CodeChange;
 use crate::domain::code;
 use crate::domain::grid::GridId;
-use crate::store::CodeChange;
 
 /// The next free sequence among sibling codes: one above the highest used, or
 /// (when 999 is taken) the lowest gap. `Err` when all 999 are used.

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 use super::grids::actor;
 use super::problem::{ApiError, Json};
+use crate::domain::change::EditResult;
 use crate::domain::grid::GridId;
 use crate::edit::DEFAULT_TOLERANCE_M;
 use crate::error::{Error, FieldError};
-use crate::store::EditResult;
 
 pub(super) fn router() -> Router<super::State> {
     Router::new()

@@ -8,10 +8,10 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::problem::{ApiError, Json};
+use crate::domain::change::Actor;
 use crate::domain::geometry::collection;
 use crate::domain::grid::{GridId, GridProps};
 use crate::error::{Error, FieldError};
-use crate::store::Actor;
 
 pub(super) fn router() -> Router<super::State> {
     Router::new()

@@ -10,10 +10,10 @@
 use chrono::{DateTime, Utc};
 use geo::{Coord, Geometry, LineString, Polygon, Rect, polygon};
 
+use crate::domain::change::{ImportBatch, ImportGrid};
 use crate::domain::grid::{Grid, GridDraft, GridKind};
 use crate::domain::reference::Building;
 use crate::domain::subdistrict::Subdistrict;
-use crate::store::{ImportBatch, ImportGrid};
 
 /// The shape of a synthetic subdistrict.
 #[derive(Debug, Clone, Copy)]

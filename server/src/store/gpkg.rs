@@ -16,10 +16,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::{
-    Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, real_id,
-    temporary_code,
-};
+use super::{Store, by_level, real_id, temporary_code};
+use crate::domain::change::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;

@@ -9,10 +9,8 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::{
-    Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded, Store, by_level, ewkb,
-    geom_from_wkb, real_id, temporary_code,
-};
+use super::{Store, by_level, ewkb, geom_from_wkb, real_id, temporary_code};
+use crate::domain::change::{Actor, CodeHistoryEntry, EditBatch, EditResult, ImportBatch, Loaded};
 use crate::domain::grid::{Grid, GridDraft, GridId, GridKind, SubdistrictId};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;

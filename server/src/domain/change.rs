@@ -1,0 +1,178 @@
+//! What flows up from the domain to storage and caches: the write commands
+//! (`ImportBatch`, `EditBatch`), what a commit stored (`Loaded`, `EditResult`), code
+//! changes and the actor behind a write. Lower layers own these types, so the store,
+//! the tiles and the HTTP layer depend on the domain, never the reverse.
+
+use super::grid::{Grid, GridDraft, GridId, SubdistrictId};
+use super::reference::{Building, Road};
+use super::subdistrict::Subdistrict;
+
+/// Everything in a store, for building the in-memory atlas.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// All subdistricts.
+    pub subdistricts: Vec<Subdistrict>,
+    /// All grids.
+    pub grids: Vec<Grid>,
+    /// All buildings.
+    pub buildings: Vec<Building>,
+    /// All roads.
+    pub roads: Vec<Road>,
+}
+
+/// A grid to import. Ids below zero are references to other rows of the same batch
+/// (a subdistrict or parent grid imported alongside); others are stored rows.
+#[derive(Debug, Clone)]
+pub struct ImportGrid {
+    /// Batch-local id (negative), for children to refer to.
+    pub local_id: i64,
+    /// Subdistrict: stored id, or a negative batch-local id.
+    pub subdistrict_id: SubdistrictId,
+    /// The grid; `parent_id` may be a negative batch-local id.
+    pub draft: GridDraft,
+}
+
+/// An all-or-nothing import. Negative ids refer to rows of the same batch.
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    /// New subdistricts; their `id` is a negative batch-local id.
+    pub subdistricts: Vec<Subdistrict>,
+    /// New grids, parents before children (sorted by level by the store anyway).
+    pub grids: Vec<ImportGrid>,
+    /// New buildings (`subdistrict_id` may be batch-local).
+    pub buildings: Vec<Building>,
+    /// New roads (`subdistrict_id` may be batch-local).
+    pub roads: Vec<Road>,
+}
+
+impl ImportBatch {
+    /// Whether there is nothing to import.
+    pub fn is_empty(&self) -> bool {
+        self.subdistricts.is_empty()
+            && self.grids.is_empty()
+            && self.buildings.is_empty()
+            && self.roads.is_empty()
+    }
+}
+
+/// One grid replaced by an edit, if it is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct EditUpdate {
+    /// The grid.
+    pub id: GridId,
+    /// The version the edit started from.
+    pub expected_version: i64,
+    /// Its new content (code, parent and geometry may all change).
+    pub draft: GridDraft,
+}
+
+/// A grid code changed by an edit, for `code_history`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CodeChange {
+    /// The grid.
+    pub id: GridId,
+    /// Its code before.
+    pub old_code: String,
+    /// Its code after.
+    pub new_code: String,
+}
+
+/// An all-or-nothing edit of several grids of one subdistrict (split, merge,
+/// vertex moves, renumbering). Applied in this order: updates (codes through a
+/// temporary value, so swapped codes never meet the unique constraint), deletes,
+/// creates; then the code history and one audit row per grid.
+#[derive(Debug, Clone, Default)]
+pub struct EditBatch {
+    /// The subdistrict of every grid in the batch.
+    pub subdistrict_id: SubdistrictId,
+    /// What the edit is, for the audit log (`split`, `merge`, `move-vertex`, …).
+    pub action: String,
+    /// Grids replaced.
+    pub updates: Vec<EditUpdate>,
+    /// Grids deleted, each with the version the edit started from.
+    pub deletes: Vec<(GridId, i64)>,
+    /// New grids.
+    pub creates: Vec<GridDraft>,
+    /// Codes changed by the updates, recorded in `code_history`.
+    pub code_changes: Vec<CodeChange>,
+}
+
+/// What an applied [`EditBatch`] stored.
+#[derive(Debug, Clone, Default)]
+pub struct EditResult {
+    /// The updated grids, as stored.
+    pub changed: Vec<Grid>,
+    /// The new grids, as stored.
+    pub created: Vec<Grid>,
+    /// The deleted grids, as they were.
+    pub deleted: Vec<Grid>,
+    /// The codes changed (as recorded in `code_history`).
+    pub code_changes: Vec<CodeChange>,
+}
+
+/// One row of `code_history`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodeHistoryEntry {
+    /// The grid.
+    pub grid_id: GridId,
+    /// Code before.
+    pub old_code: String,
+    /// Code after.
+    pub new_code: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who.
+    pub actor: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+}
+
+/// Who made a change, and why, for the audit log. `Actor("name".into())` still
+/// builds one without a reason.
+#[derive(Debug, Clone)]
+pub struct Actor(pub Signature);
+
+/// The person (or program) behind a write and the reason they gave, if any
+/// (`X-Gridd-Reason`, e.g. why an edit that breaks coverage was saved anyway).
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    /// Who: `X-Gridd-User` or a program name.
+    pub name: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+}
+
+impl From<&str> for Signature {
+    fn from(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            reason: None,
+        }
+    }
+}
+
+impl From<String> for Signature {
+    fn from(name: String) -> Self {
+        Self { name, reason: None }
+    }
+}
+
+impl Actor {
+    /// An actor with a reason.
+    pub fn new(name: impl Into<String>, reason: Option<String>) -> Self {
+        Self(Signature {
+            name: name.into(),
+            reason,
+        })
+    }
+
+    /// Who.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Why, when given.
+    pub fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
