@@ -14,6 +14,8 @@ pub mod follow;
 pub mod http;
 pub mod import;
 pub mod index;
+#[cfg(test)]
+mod layering;
 pub mod lookup;
 pub mod store;
 pub mod synth;

@@ -13,6 +13,13 @@ use geo::{BoundingRect, Coord, Covers, Geometry, Intersects, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
+pub mod points;
+pub mod prepared;
+pub mod projected;
+
+pub use points::{Placement, PointIndex};
+pub use projected::{Projected, ProjectedLayers};
+
 use crate::domain::grid::{Grid, GridId, SubdistrictId, TreeView};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
@@ -87,13 +94,13 @@ pub struct IndexedGrid {
     /// Its bounding box, degrees.
     pub bbox: Rect,
     /// Its Web Mercator copy and label point, for tiles.
-    pub projected: crate::vector_tiles::Projected,
+    pub projected: Projected,
 }
 
 impl IndexedGrid {
     fn new(grid: Grid) -> Arc<Self> {
         let bbox = bbox(&grid.draft.geometry);
-        let projected = crate::vector_tiles::Projected::area(&grid.draft.geometry);
+        let projected = Projected::area(&grid.draft.geometry);
         Arc::new(Self {
             grid,
             bbox,
@@ -115,8 +122,8 @@ pub struct Atlas {
     building_tree: RTree<Linked<Building>>,
     roads: HashMap<i64, Arc<Road>>,
     road_tree: RTree<Entry>,
-    points: crate::lookup::PointIndex,
-    projected: crate::vector_tiles::ProjectedLayers,
+    points: PointIndex,
+    projected: ProjectedLayers,
 }
 
 /// A node of the hierarchy, without geometry.
@@ -163,7 +170,7 @@ impl Atlas {
             a.grids.insert(g.grid.id, g);
         }
         a.levels = per_level.map(RTree::bulk_load);
-        a.points = crate::lookup::PointIndex::build(a.grids.values().map(|g| {
+        a.points = PointIndex::build(a.grids.values().map(|g| {
             let g = &g.grid;
             (
                 g.id,
@@ -277,7 +284,7 @@ impl Atlas {
     }
 
     /// Web Mercator copies of every geometry, for tiles.
-    pub fn projected(&self) -> &crate::vector_tiles::ProjectedLayers {
+    pub fn projected(&self) -> &ProjectedLayers {
         &self.projected
     }
 
@@ -414,8 +421,8 @@ impl Atlas {
         v
     }
 
-    /// The point-in-grid index (see [`crate::lookup`]).
-    pub fn point_index(&self) -> &crate::lookup::PointIndex {
+    /// The point-in-grid index (see [`points`]; the answers are built in `crate::lookup`).
+    pub fn point_index(&self) -> &PointIndex {
         &self.points
     }
 

@@ -16,15 +16,13 @@
 //! - **Coordinates.** Longitude and latitude in degrees, WGS 84 (= CGCS2000 here);
 //!   [`datum`] converts GCJ-02 and BD-09 input first.
 //!
-//! The index ([`levels::PointIndex`]) keeps every grid as a [`prepared::PreparedArea`]
+//! The index ([`crate::index::points::PointIndex`]) keeps every grid as a [`crate::index::prepared::PreparedArea`]
 //! (edges bucketed in latitude bands) in a per-level bucket grid whose buckets list
 //! grids in code order, so the first grid that covers the point is the answer.
 
 pub mod batch;
 pub mod buildings;
 pub mod datum;
-pub mod levels;
-pub mod prepared;
 pub mod synthetic;
 #[cfg(test)]
 mod tests;
@@ -32,7 +30,7 @@ mod tests;
 use geo::Coord;
 use serde::Serialize;
 
-pub use levels::{Placement, PointIndex};
+pub use crate::index::{Placement, PointIndex};
 
 use crate::domain::grid::{GridId, SubdistrictId};
 use crate::index::Atlas;

@@ -1,10 +1,10 @@
 use geo::{Coord, Covers, Geometry, coord, polygon};
 
 use super::batch::{self, Format};
-use super::prepared::{Position, PreparedArea};
 use super::synthetic::{Tessellation, city, points};
 use crate::error::Error;
 use crate::index::Atlas;
+use crate::index::prepared::{Position, PreparedArea};
 
 fn small() -> Tessellation {
     Tessellation {

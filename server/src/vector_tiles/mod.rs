@@ -8,7 +8,6 @@
 //! can never be cached after the edit's invalidation. ETags are a hash of the tile's
 //! bytes, so a re-rendered but unchanged tile keeps its ETag.
 
-mod projected;
 mod render;
 
 use std::hash::{Hash, Hasher};
@@ -18,7 +17,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use gridd_tiles::{TileCoord, tiles_covering_buffered};
 
-pub use projected::{Projected, ProjectedLayers};
 pub use render::{LAYERS, LayerSpec, Tileset, render};
 
 use crate::index::Atlas;

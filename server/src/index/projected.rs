@@ -4,7 +4,7 @@
 //! while rendering (`TileBuilder::add_feature_lonlat`), which keeps the city-scale
 //! atlas under 1 GiB (BENCHMARKS.md).
 
-use crate::index::IdMap;
+use super::IdMap;
 
 use geo::{Geometry, InteriorPoint, Point};
 use gridd_tiles::project_geometry;
