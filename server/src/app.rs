@@ -1,95 +1,78 @@
 //! The running application: the store (system of record) and the in-memory atlas
-//! kept in step with it. Every write goes store first, then atlas, under one write
-//! lock, so the atlas always shows exactly the committed state in commit order.
+//! kept equal to it.
+//!
+//! One change path: every write — this instance's commit or another instance's,
+//! followed through the store's change log — becomes a [`Delta`] (the rows as
+//! stored now) that [`App::apply`] puts into a copy of the current atlas snapshot;
+//! the copy is swapped in, then the [`Change`] (ids and before/after boxes) goes to
+//! every listener (the tile cache, synchronously, before the write's answer) and to
+//! every subscriber (the coming live feed). Writers take one lock, so snapshots
+//! follow commit order; readers never take it: they hold a snapshot, so a long
+//! audit or a tile render never waits for a writer and a writer never waits for
+//! them.
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+use geo::BoundingRect;
 use parking_lot::RwLock;
 
-use crate::domain::change::{Actor, ImportBatch, Loaded};
+use crate::domain::change::{
+    Actor, Change, ChangeListener, ChangedIds, CodeHistoryEntry, Delta, EditBatch, EditResult,
+    EditUpdate, ImportBatch, Loaded,
+};
 use crate::domain::geometry::Limits;
 use crate::domain::grid::{self, Grid, GridId, GridProps};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StaleGrid};
 use crate::index::Atlas;
-use crate::store::Store;
+use crate::store::GridStore;
 
-/// What changed in one committed write, for caches to invalidate.
-#[derive(Debug, Clone)]
-pub struct Change {
-    /// Bounding boxes (degrees) of every geometry before and after the write.
-    pub areas: Vec<geo::Rect>,
-}
-
-/// The application: store + atlas.
+/// The application: store + atlas snapshots + the change path.
 pub struct App {
-    store: Box<dyn Store>,
-    atlas: RwLock<Atlas>,
-    write: tokio::sync::Mutex<()>,
+    store: Arc<dyn GridStore>,
+    atlas: ArcSwap<Atlas>,
+    /// Held by every writer (local commits and followed changes) from planning to
+    /// the swap; holds the number of the newest change the atlas has.
+    write: tokio::sync::Mutex<i64>,
     limits: Limits,
-    changes: tokio::sync::broadcast::Sender<Change>,
-    tiles: crate::vector_tiles::TileCache,
-    options: Options,
-}
-
-/// Tunables of a running application.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Bytes of rendered tiles to keep; 0 turns the tile cache off.
-    pub tile_cache_bytes: u64,
-    /// Public base URL for absolute links in TileJSON and styles (default: from Host).
-    pub public_url: Option<String>,
-    /// An XYZ raster basemap URL template to draw under the data (e.g. Tianditu).
-    pub raster_basemap: Option<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            tile_cache_bytes: 256 * 1024 * 1024,
-            public_url: None,
-            raster_basemap: None,
-        }
-    }
+    listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
+    changes: tokio::sync::broadcast::Sender<Arc<Change>>,
 }
 
 impl App {
     /// Loads everything from the store into a fresh atlas.
-    pub async fn start(store: Box<dyn Store>) -> Result<Arc<Self>> {
-        Self::start_with(store, Options::default()).await
-    }
-
-    /// Like [`App::start`], with options.
-    pub async fn start_with(store: Box<dyn Store>, options: Options) -> Result<Arc<Self>> {
+    pub async fn start(store: Arc<dyn GridStore>) -> Result<Arc<Self>> {
+        let (loaded, seq) = store.load().await?;
+        tracing::info!(
+            backend = store.backend(),
+            subdistricts = loaded.subdistricts.len(),
+            grids = loaded.grids.len(),
+            buildings = loaded.buildings.len(),
+            roads = loaded.roads.len(),
+            change = seq,
+            "loaded store"
+        );
         let Loaded {
             subdistricts,
             grids,
             buildings,
             roads,
-        } = store.load().await?;
-        tracing::info!(
-            backend = store.backend(),
-            subdistricts = subdistricts.len(),
-            grids = grids.len(),
-            buildings = buildings.len(),
-            roads = roads.len(),
-            "loaded store"
-        );
+        } = loaded;
         let atlas = Atlas::build(subdistricts, grids, buildings, roads);
         let (changes, _) = tokio::sync::broadcast::channel(1024);
         Ok(Arc::new(Self {
             store,
-            atlas: RwLock::new(atlas),
-            write: tokio::sync::Mutex::new(()),
+            atlas: ArcSwap::from_pointee(atlas),
+            write: tokio::sync::Mutex::new(seq),
             limits: Limits::default(),
+            listeners: RwLock::new(Vec::new()),
             changes,
-            tiles: crate::vector_tiles::TileCache::new(options.tile_cache_bytes),
-            options,
         }))
     }
 
-    /// The atlas, for reading.
-    pub fn atlas(&self) -> parking_lot::RwLockReadGuard<'_, Atlas> {
-        self.atlas.read()
+    /// The current atlas snapshot: every committed write up to now, immutable.
+    pub fn atlas(&self) -> Arc<Atlas> {
+        self.atlas.load_full()
     }
 
     /// The storage backend's name.
@@ -97,31 +80,141 @@ impl App {
         self.store.backend()
     }
 
+    /// The name of this instance's writes in the change log.
+    pub fn origin(&self) -> &str {
+        self.store.origin()
+    }
+
     /// Input limits.
     pub fn limits(&self) -> Limits {
         self.limits
     }
 
-    /// Subscribes to committed changes.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+    /// Tells `listener` of every change from now on, synchronously (see
+    /// [`ChangeListener`]).
+    pub fn listen(&self, listener: Arc<dyn ChangeListener>) {
+        self.listeners.write().push(listener);
+    }
+
+    /// Subscribes to committed changes (asynchronously; a lagging receiver loses
+    /// changes, so resuming reads the store's change log).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Change>> {
         self.changes.subscribe()
     }
 
-    /// Map-serving options.
-    pub fn map_options(&self) -> &Options {
-        &self.options
+    /// Puts a committed write into a new snapshot and tells listeners and
+    /// subscribers. Idempotent: a grid no newer than the atlas's copy is left alone,
+    /// buildings and roads already held are kept, so applying a change twice (a
+    /// follower seeing its own write, a catch-up overlapping a notification) changes
+    /// nothing. The caller holds the write lock (`last` is its guard's value).
+    fn apply(&self, last: &mut i64, delta: Delta) -> Arc<Change> {
+        let mut next = Atlas::clone(&self.atlas.load());
+        let mut areas = Vec::new();
+        let Delta {
+            seq,
+            origin,
+            rows,
+            removed_grids,
+        } = delta;
+        let ids = ChangedIds::of(&rows, &removed_grids);
+        let newer: Vec<Grid> = rows
+            .grids
+            .into_iter()
+            .filter(|g| next.grid(g.id).is_none_or(|c| c.grid.version < g.version))
+            .collect();
+        // Remove every touched grid first, then put the new versions: codes may have
+        // moved from one grid to another (renumbering).
+        for id in removed_grids
+            .iter()
+            .copied()
+            .chain(newer.iter().map(|g| g.id))
+        {
+            if let Some(old) = next.remove_grid(id) {
+                areas.push(old.bbox);
+            }
+        }
+        for g in newer {
+            areas.extend(g.draft.geometry.bounding_rect());
+            next.put_grid(g);
+        }
+        for s in rows.subdistricts {
+            areas.extend(s.boundary.bounding_rect());
+            next.put_subdistrict(s);
+        }
+        areas.extend(
+            rows.buildings
+                .iter()
+                .filter_map(|b| b.footprint.bounding_rect()),
+        );
+        areas.extend(rows.roads.iter().filter_map(|r| r.line.bounding_rect()));
+        next.add_reference(rows.buildings, rows.roads);
+        self.atlas.store(Arc::new(next));
+        *last = (*last).max(seq);
+        let change = Arc::new(Change {
+            seq,
+            origin,
+            ids,
+            areas,
+        });
+        for l in self.listeners.read().iter() {
+            l.changed(&change);
+        }
+        let _ = self.changes.send(Arc::clone(&change));
+        change
     }
 
-    /// The vector tile cache.
-    pub fn tiles(&self) -> &crate::vector_tiles::TileCache {
-        &self.tiles
+    /// Brings the atlas up to date with writes other instances committed: reads the
+    /// change log after the newest change the atlas has and applies each foreign
+    /// change's rows (this instance's own are already in). Called by
+    /// `crate::follow` on every notification and after a lost connection.
+    pub async fn catch_up(&self) -> Result<usize> {
+        let mut last = self.write.lock().await;
+        let records = self.store.changes_since(*last).await?;
+        let mut applied = 0;
+        for r in records {
+            if r.origin == self.origin() {
+                *last = (*last).max(r.seq);
+                continue;
+            }
+            let rows = self.store.rows(&r.ids).await?;
+            let removed_grids = r
+                .ids
+                .grids
+                .iter()
+                .copied()
+                .filter(|id| rows.grids.iter().all(|g| g.id != *id))
+                .collect();
+            self.apply(
+                &mut last,
+                Delta {
+                    seq: r.seq,
+                    origin: r.origin,
+                    rows,
+                    removed_grids,
+                },
+            );
+            applied += 1;
+        }
+        Ok(applied)
     }
 
-    /// Tells caches and subscribers what a committed write touched. Tile caches are
-    /// invalidated here, synchronously, before the write's answer is sent.
-    fn publish(&self, areas: Vec<geo::Rect>) {
-        self.tiles.invalidate(&areas);
-        let _ = self.changes.send(Change { areas });
+    /// The newest change number the atlas has.
+    pub async fn last_change(&self) -> i64 {
+        *self.write.lock().await
+    }
+
+    /// Plans an edit over the newest snapshot under the write lock, stores it in one
+    /// transaction and applies it.
+    async fn edit(
+        &self,
+        actor: &Actor,
+        plan: impl FnOnce(&Atlas) -> Result<EditBatch>,
+    ) -> Result<EditResult> {
+        let mut last = self.write.lock().await;
+        let batch = plan(&self.atlas.load())?;
+        let (out, delta) = self.store.apply_edit(&batch, actor).await?;
+        self.apply(&mut last, delta);
+        Ok(out)
     }
 
     /// Creates a grid from API input.
@@ -132,13 +225,21 @@ impl App {
         actor: &Actor,
     ) -> Result<Grid> {
         let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
-        let _w = self.write.lock().await;
-        let (sid, draft) = grid::resolve(&checked, &*self.atlas.read(), None)?;
-        let g = self.store.create_grid(sid, &draft, actor).await?;
-        let b = bbox(&g);
-        self.atlas.write().put_grid(g.clone());
-        self.publish(vec![b]);
-        Ok(g)
+        let out = self
+            .edit(actor, |atlas| {
+                let (sid, draft) = grid::resolve(&checked, atlas, None)?;
+                Ok(EditBatch {
+                    subdistrict_id: sid,
+                    action: "create".into(),
+                    creates: vec![draft],
+                    ..Default::default()
+                })
+            })
+            .await?;
+        out.created
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("the store created no grid")))
     }
 
     /// Replaces a grid. `version` is the version the edit started from (If-Match or
@@ -157,39 +258,47 @@ impl App {
                 "name the version the edit started from: an If-Match header (the grid's ETag) or properties.version".into(),
             )
         })?;
-        let _w = self.write.lock().await;
-        let (sid, draft) = {
-            let atlas = self.atlas.read();
-            let current = atlas
-                .grid(id)
-                .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
-            if current.grid.version != version {
-                return Err(Error::Stale {
-                    given: version,
-                    current: current.grid.version,
-                });
-            }
-            let (sid, draft) = grid::resolve(&checked, &*atlas, Some(id))?;
-            if sid != current.grid.subdistrict_id {
-                return Err(Error::invalid(
-                    "properties.subdistrict_id",
-                    "a grid cannot move to another subdistrict",
-                ));
-            }
-            if draft.level != current.grid.draft.level && atlas.has_children(id) {
-                return Err(Error::conflict(
-                    "properties.level",
-                    "a grid with children cannot change level",
-                ));
-            }
-            (sid, draft)
-        };
-        let _ = sid;
-        let g = self.store.update_grid(id, version, &draft, actor).await?;
-        let new_box = bbox(&g);
-        let old_box = self.atlas.write().put_grid(g.clone());
-        self.publish(old_box.into_iter().chain([new_box]).collect());
-        Ok(g)
+        let out = self
+            .edit(actor, |atlas| {
+                let current = atlas
+                    .grid(id)
+                    .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+                if current.grid.version != version {
+                    return Err(Error::Stale {
+                        given: version,
+                        current: current.grid.version,
+                    });
+                }
+                let (sid, draft) = grid::resolve(&checked, atlas, Some(id))?;
+                if sid != current.grid.subdistrict_id {
+                    return Err(Error::invalid(
+                        "properties.subdistrict_id",
+                        "a grid cannot move to another subdistrict",
+                    ));
+                }
+                if draft.level != current.grid.draft.level && atlas.has_children(id) {
+                    return Err(Error::conflict(
+                        "properties.level",
+                        "a grid with children cannot change level",
+                    ));
+                }
+                Ok(EditBatch {
+                    subdistrict_id: sid,
+                    action: "update".into(),
+                    updates: vec![EditUpdate {
+                        id,
+                        expected_version: version,
+                        draft,
+                    }],
+                    ..Default::default()
+                })
+            })
+            .await
+            .map_err(one_stale)?;
+        out.changed
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("the store changed no grid")))
     }
 
     /// Deletes a grid without children.
@@ -199,30 +308,39 @@ impl App {
         version: Option<i64>,
         actor: &Actor,
     ) -> Result<Grid> {
-        let _w = self.write.lock().await;
-        {
-            let atlas = self.atlas.read();
-            let current = atlas
-                .grid(id)
-                .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
-            if let Some(v) = version.filter(|v| *v != current.grid.version) {
-                return Err(Error::Stale {
-                    given: v,
-                    current: current.grid.version,
-                });
-            }
-            let n = atlas.children(id).len();
-            if n > 0 {
-                return Err(Error::Conflict {
-                    message: format!("grid {id} has {n} child grids; delete or move them first"),
-                    field: None,
-                });
-            }
-        }
-        let g = self.store.delete_grid(id, version, actor).await?;
-        self.atlas.write().remove_grid(id);
-        self.publish(vec![bbox(&g)]);
-        Ok(g)
+        let out = self
+            .edit(actor, |atlas| {
+                let current = atlas
+                    .grid(id)
+                    .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+                if let Some(v) = version.filter(|v| *v != current.grid.version) {
+                    return Err(Error::Stale {
+                        given: v,
+                        current: current.grid.version,
+                    });
+                }
+                let n = atlas.children(id).len();
+                if n > 0 {
+                    return Err(Error::Conflict {
+                        message: format!(
+                            "grid {id} has {n} child grids; delete or move them first"
+                        ),
+                        field: None,
+                    });
+                }
+                Ok(EditBatch {
+                    subdistrict_id: current.grid.subdistrict_id,
+                    action: "delete".into(),
+                    deletes: vec![(id, current.grid.version)],
+                    ..Default::default()
+                })
+            })
+            .await
+            .map_err(one_stale)?;
+        out.deleted
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("the store deleted no grid")))
     }
 
     /// Stores a checked import batch in one transaction and adds it to the atlas.
@@ -237,113 +355,17 @@ impl App {
         make: impl FnOnce(&Atlas) -> Result<ImportBatch>,
         actor: &Actor,
     ) -> Result<Loaded> {
-        let _w = self.write.lock().await;
-        let batch = make(&self.atlas.read())?;
-        let stored = self.store.import(&batch, actor).await?;
-        let mut areas = Vec::new();
-        {
-            let mut atlas = self.atlas.write();
-            for s in &stored.subdistricts {
-                atlas.put_subdistrict(s.clone());
-            }
-            for g in &stored.grids {
-                areas.push(bbox(g));
-                atlas.put_grid(g.clone());
-            }
-            atlas.add_reference(stored.buildings.clone(), stored.roads.clone());
-        }
-        use geo::BoundingRect;
-        areas.extend(
-            stored
-                .buildings
-                .iter()
-                .filter_map(|b| b.footprint.bounding_rect()),
-        );
-        areas.extend(stored.roads.iter().filter_map(|r| r.line.bounding_rect()));
-        areas.extend(
-            stored
-                .subdistricts
-                .iter()
-                .filter_map(|s| s.boundary.bounding_rect()),
-        );
-        self.publish(areas);
+        let mut last = self.write.lock().await;
+        let batch = make(&self.atlas.load())?;
+        let delta = self.store.import(&batch, actor).await?;
+        let stored = Loaded {
+            subdistricts: delta.rows.subdistricts.clone(),
+            grids: delta.rows.grids.clone(),
+            buildings: delta.rows.buildings.clone(),
+            roads: delta.rows.roads.clone(),
+        };
+        self.apply(&mut last, delta);
         Ok(stored)
-    }
-
-    /// Follows a write that another instance committed (see `crate::follow`):
-    /// re-reads one grid from the store (`Some(id)`; applied only when newer than
-    /// the atlas's copy, removed when gone), or reloads everything (`None`).
-    /// Idempotent, so this instance's own notifications are harmless.
-    pub async fn follow(&self, grid: Option<GridId>) -> Result<()> {
-        let _w = self.write.lock().await;
-        let mut areas = Vec::new();
-        match grid {
-            Some(id) => {
-                let stored = self.store.grid(id).await?;
-                let mut atlas = self.atlas.write();
-                let current = atlas.grid(id).map(|g| (g.grid.version, g.bbox));
-                match (stored, current) {
-                    (Some(g), Some((v, _))) if g.version <= v => {}
-                    (Some(g), _) => {
-                        areas.push(bbox(&g));
-                        areas.extend(atlas.put_grid(g));
-                    }
-                    (None, Some((_, b))) => {
-                        atlas.remove_grid(id);
-                        areas.push(b);
-                    }
-                    (None, None) => {}
-                }
-            }
-            None => {
-                let Loaded {
-                    subdistricts,
-                    grids,
-                    buildings,
-                    roads,
-                } = self.store.load().await?;
-                *self.atlas.write() = Atlas::build(subdistricts, grids, buildings, roads);
-                areas.push(geo::Rect::new(
-                    geo::coord! { x: -180.0, y: -90.0 },
-                    geo::coord! { x: 180.0, y: 90.0 },
-                ));
-            }
-        }
-        if !areas.is_empty() {
-            self.publish(areas);
-        }
-        Ok(())
-    }
-
-    /// Applies an edit planned over the atlas under the write lock: the plan sees
-    /// exactly the committed state, the store applies it in one transaction, then
-    /// the atlas takes every changed, created and deleted grid and the touched
-    /// areas are published (tiles invalidate).
-    async fn edit(
-        &self,
-        actor: &Actor,
-        plan: impl FnOnce(&Atlas) -> Result<crate::domain::change::EditBatch>,
-    ) -> Result<crate::domain::change::EditResult> {
-        let _w = self.write.lock().await;
-        let batch = plan(&self.atlas.read())?;
-        let out = self.store.apply_edit(&batch, actor).await?;
-        let mut areas = Vec::new();
-        {
-            let mut atlas = self.atlas.write();
-            // Remove every touched grid first, then put the new versions: codes may
-            // have moved from one grid to another (renumbering).
-            for id in out.deleted.iter().chain(&out.changed).map(|g| g.id) {
-                if let Some(old) = atlas.remove_grid(id) {
-                    areas.push(old.bbox);
-                }
-            }
-            for g in out.changed.iter().chain(&out.created) {
-                areas.push(bbox(g));
-                atlas.put_grid(g.clone());
-            }
-        }
-        self.publish(areas);
-        Ok(out)
     }
 
     /// Splits a grid with a line (see [`crate::edit::plan_split`]).
@@ -353,7 +375,7 @@ impl App {
         version: i64,
         line: &geo::LineString,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
+    ) -> Result<EditResult> {
         self.edit(actor, |a| crate::edit::plan_split(a, id, version, line))
             .await
     }
@@ -364,7 +386,7 @@ impl App {
         ids: &[GridId],
         versions: &std::collections::HashMap<GridId, i64>,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
+    ) -> Result<EditResult> {
         self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions))
             .await
     }
@@ -377,7 +399,7 @@ impl App {
         tolerance_m: f64,
         versions: Option<&std::collections::HashMap<GridId, i64>>,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
+    ) -> Result<EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)
         })
@@ -390,7 +412,7 @@ impl App {
         at: geo::Coord,
         tolerance_m: f64,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
+    ) -> Result<EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_insert_vertex(a, at, tolerance_m)
         })
@@ -403,7 +425,7 @@ impl App {
         at: geo::Coord,
         tolerance_m: f64,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
+    ) -> Result<EditResult> {
         self.edit(actor, |a| {
             crate::edit::plan_delete_vertex(a, at, tolerance_m)
         })
@@ -416,8 +438,8 @@ impl App {
         subdistrict: grid::SubdistrictId,
         parent: Option<GridId>,
         actor: &Actor,
-    ) -> Result<crate::domain::change::EditResult> {
-        if parent.is_none() && self.atlas.read().subdistrict(subdistrict).is_none() {
+    ) -> Result<EditResult> {
+        if parent.is_none() && self.atlas().subdistrict(subdistrict).is_none() {
             return Err(Error::NotFound(format!("subdistrict {subdistrict}")));
         }
         self.edit(actor, |a| {
@@ -427,11 +449,8 @@ impl App {
     }
 
     /// A grid's code history (from the store: the atlas keeps no history).
-    pub async fn code_history(
-        &self,
-        id: GridId,
-    ) -> Result<Vec<crate::domain::change::CodeHistoryEntry>> {
-        let sid = match self.atlas.read().grid(id) {
+    pub async fn code_history(&self, id: GridId) -> Result<Vec<CodeHistoryEntry>> {
+        let sid = match self.atlas().grid(id) {
             Some(g) => g.grid.subdistrict_id,
             None => return Err(Error::NotFound(format!("grid {id}"))),
         };
@@ -439,12 +458,17 @@ impl App {
     }
 }
 
-fn bbox(g: &Grid) -> geo::Rect {
-    use geo::BoundingRect;
-    g.draft.geometry.bounding_rect().unwrap_or_else(|| {
-        geo::Rect::new(
-            geo::coord! { x: 0.0, y: 0.0 },
-            geo::coord! { x: 0.0, y: 0.0 },
-        )
-    })
+/// A one-grid edit that the store found stale answers as a single stale grid.
+fn one_stale(e: Error) -> Error {
+    match e {
+        Error::StaleGrids(v) if v.len() == 1 => match v[0] {
+            StaleGrid {
+                given: Some(given),
+                current: Some(current),
+                ..
+            } => Error::Stale { given, current },
+            StaleGrid { id, .. } => Error::NotFound(format!("grid {id}")),
+        },
+        e => e,
+    }
 }

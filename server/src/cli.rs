@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::http::{self, WebConfig};
 use crate::import::{self, Layer};
 use crate::index::Atlas;
-use crate::store::{self, Store};
+use crate::store::{self, GridStore};
 
 /// gridd: grid-based social services management for a subdistrict (DB32/T 2763-2015).
 #[derive(Debug, Parser)]
@@ -38,7 +38,7 @@ pub struct StoreArgs {
 
 impl StoreArgs {
     /// Opens the store and applies migrations.
-    pub async fn open(&self) -> Result<Box<dyn Store>> {
+    pub async fn open(&self) -> Result<Arc<dyn GridStore>> {
         store::open(self.database_url.as_deref(), &self.gpkg).await
     }
 
@@ -229,12 +229,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let n = backend.import(&batch, &Actor("gridd demo".into())).await?;
                 eprintln!(
                     "demo loaded: {} grids, {} buildings, {} roads",
-                    n.grids.len(),
-                    n.buildings.len(),
-                    n.roads.len()
+                    n.rows.grids.len(),
+                    n.rows.buildings.len(),
+                    n.rows.roads.len()
                 );
             }
-            let options = crate::app::Options {
+            let map = http::MapOptions {
                 tile_cache_bytes: tile_cache_mb * 1024 * 1024,
                 public_url,
                 raster_basemap,
@@ -244,20 +244,27 @@ pub async fn run(cli: Cli) -> Result<()> {
                 Some(url) => match crate::follow::listen(url).await {
                     Ok(l) => Some(l),
                     Err(e) => {
-                        tracing::warn!(error = %e, "cannot LISTEN before loading; will reload once following");
+                        tracing::warn!(error = %e, "cannot LISTEN before loading; will catch up once following");
                         None
                     }
                 },
                 None => None,
             };
-            let app = App::start_with(backend, options).await?;
+            let app = App::start(backend).await?;
             if let Some(url) = &store.database_url {
                 match early {
                     Some(l) => crate::follow::spawn_listening(Arc::clone(&app), url.clone(), l),
                     None => crate::follow::spawn(Arc::clone(&app), url.clone()),
                 };
             }
-            serve(app, addr, &WebConfig { dir: web_dir }, &store.describe()).await
+            serve(
+                app,
+                addr,
+                &WebConfig { dir: web_dir },
+                map,
+                &store.describe(),
+            )
+            .await
         }
         Command::Import {
             layer,
@@ -314,7 +321,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Export { out, layer, store } => {
             let backend = store.open().await?;
-            let data = backend.load().await?;
+            let (data, _) = backend.load().await?;
             if out
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
@@ -433,10 +440,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             let n = backend.import(&batch, &Actor("gridd synth".into())).await?;
             println!(
                 "imported {} subdistricts, {} grids, {} buildings, {} roads into {} in {:.1} s",
-                n.subdistricts.len(),
-                n.grids.len(),
-                n.buildings.len(),
-                n.roads.len(),
+                n.rows.subdistricts.len(),
+                n.rows.grids.len(),
+                n.rows.buildings.len(),
+                n.rows.roads.len(),
                 store.describe(),
                 t.elapsed().as_secs_f64()
             );
@@ -451,7 +458,13 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// Serves until Ctrl-C / SIGTERM. Prints the bound address on standard output.
-pub async fn serve(app: Arc<App>, addr: SocketAddr, web: &WebConfig, store: &str) -> Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    addr: SocketAddr,
+    web: &WebConfig,
+    map: http::MapOptions,
+    store: &str,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::invalid("addr", format!("cannot listen on {addr}: {e}")))?;
@@ -459,7 +472,7 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, web: &WebConfig, store: &str
         .local_addr()
         .map_err(|e| Error::Internal(e.into()))?;
     println!("gridd listening on http://{bound}/ (store: {store})");
-    let router = http::router(app, web);
+    let router = http::router(http::State::new(app, map), web);
     // Small answers (tiles, lookups) go out at once instead of waiting for an ACK.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);

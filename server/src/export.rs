@@ -8,7 +8,7 @@ use geo::BoundingRect;
 use crate::domain::change::{Actor, ImportBatch, ImportGrid, Loaded};
 use crate::error::{Error, Result};
 use crate::import::Layer;
-use crate::store::{GpkgStore, Store};
+use crate::store::{GpkgStore, GridStore};
 
 /// A layer of `data` as a GeoJSON FeatureCollection.
 pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection> {

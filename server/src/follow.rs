@@ -1,19 +1,20 @@
-//! Following other instances: with PostGIS, every committed write sends
-//! `NOTIFY gridd` with `{"entity", "action", "id", "subdistrict_id"}` (see
-//! `store::postgis`). Each `gridd serve` LISTENs on that channel and brings its atlas
-//! up to date: a grid write re-reads that one grid; anything else (an import batch,
-//! an unknown payload, a lost connection that may have dropped notifications)
-//! reloads everything from the store. Applying is idempotent and version-checked
-//! ([`App::follow`]), so this instance's own notifications cost one query and change
-//! nothing.
+//! Following other instances: with PostGIS, every committed write appends a
+//! numbered row to the change log and sends `NOTIFY gridd` with
+//! `{"origin": "<instance>", "seq": <number>}` (see `store::postgis`). Each
+//! `gridd serve` LISTENs on that channel; a notification from another instance is a
+//! doorbell: [`App::catch_up`] reads the change log after the newest change the
+//! atlas has and applies each foreign change's rows through the one change path
+//! (`App::apply`). An instance's own notifications are skipped (its commits are
+//! already applied), and nothing is ever reloaded whole — an import of 100,000
+//! buildings is re-read by id like a one-grid edit.
 //!
-//! Start-up: `gridd serve` calls [`listen`] *before* it loads the store and hands the
-//! listener to [`spawn_listening`], so every write committed after LISTEN is queued
-//! for us and nothing needs reloading right after the start. (Reloading rebuilt the
-//! whole atlas and cleared the whole tile cache, seconds of stall on a city.) A
-//! write committed between LISTEN and the load is both in the load and notified;
-//! applying it again is a no-op. [`spawn`], for an atlas loaded before LISTEN,
-//! still reloads once after LISTEN.
+//! Change numbers grow in commit order (writers serialise on an advisory lock
+//! around their change-log row), so "everything after n" misses nothing: after a
+//! lost connection the follower reconnects and catches up from the log.
+//!
+//! Start-up: `gridd serve` calls [`listen`] *before* it loads the store and hands
+//! the listener to [`spawn_listening`]; the load records the newest change number
+//! it includes, so notifications queued meanwhile apply only what the load missed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,26 +26,21 @@ use crate::app::App;
 use crate::store::NOTIFY_CHANNEL;
 
 /// The payload of a `gridd` notification.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, PartialEq, Eq)]
 struct Notice {
-    entity: String,
-    id: Option<i64>,
+    origin: String,
+    seq: i64,
 }
 
-/// What a notification asks for: one grid re-read, or everything reloaded.
-fn target(payload: &str) -> Option<i64> {
-    match serde_json::from_str::<Notice>(payload) {
-        Ok(Notice {
-            entity,
-            id: Some(id),
-        }) if entity == "grid" => Some(id),
-        _ => None,
-    }
+/// Whether a notification is another instance's (then the log is read); a payload
+/// that cannot be read is treated as foreign (reading the log is always safe).
+fn foreign(payload: &str, me: &str) -> bool {
+    serde_json::from_str::<Notice>(payload).map_or(true, |n| n.origin != me)
 }
 
 /// Starts following the database at `url` in the background, for as long as the
-/// process runs, for an atlas loaded *before* this call: reloads once after LISTEN.
-/// Reconnects with a one-second pause after failures.
+/// process runs, for an atlas loaded *before* this call: catches up once after
+/// LISTEN. Reconnects with a one-second pause after failures.
 pub fn spawn(app: Arc<App>, url: String) -> tokio::task::JoinHandle<()> {
     run(app, url, None)
 }
@@ -61,7 +57,7 @@ pub async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
 }
 
 /// Like [`spawn`], with a `listener` from [`listen`] that was listening before the
-/// atlas was loaded: no reload at start (queued notifications are applied).
+/// atlas was loaded.
 pub fn spawn_listening(
     app: Arc<App>,
     url: String,
@@ -84,50 +80,36 @@ fn run(app: Arc<App>, url: String, mut early: Option<PgListener>) -> tokio::task
 async fn follow(app: &App, url: &str, early: Option<PgListener>) -> Result<(), sqlx::Error> {
     let mut listener = match early {
         Some(l) => l,
-        None => {
-            let l = listen(url).await?;
-            // Writes committed between our load (or the lost connection) and this
-            // LISTEN are not notified to us.
-            resync(app).await;
-            l
-        }
+        None => listen(url).await?,
     };
+    // Changes committed while nobody listened (before LISTEN, or while the
+    // connection was down) are in the log.
+    catch_up(app).await;
     tracing::info!(channel = NOTIFY_CHANNEL, "following other instances");
     loop {
         match listener.try_recv().await? {
-            Some(n) => {
-                let grid = target(n.payload());
-                if let Err(e) = app.follow(grid).await {
-                    tracing::warn!(error = ?e, payload = n.payload(), "cannot apply a change from another instance");
-                }
-            }
-            // The connection dropped; the next call reconnects. Notifications sent
-            // meanwhile are lost, so reload.
-            None => resync(app).await,
+            Some(n) if foreign(n.payload(), app.origin()) => catch_up(app).await,
+            Some(_) => {}
+            // The connection dropped; the next call reconnects (and catches up).
+            None => return Ok(()),
         }
     }
 }
 
-async fn resync(app: &App) {
-    if let Err(e) = app.follow(None).await {
-        tracing::warn!(error = ?e, "cannot reload the store");
+async fn catch_up(app: &App) {
+    if let Err(e) = app.catch_up().await {
+        tracing::warn!(error = ?e, "cannot apply changes from other instances");
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::target;
+    use super::foreign;
 
     #[test]
-    fn payloads() {
-        assert_eq!(
-            target(r#"{"entity":"grid","action":"update","id":42,"subdistrict_id":1}"#),
-            Some(42)
-        );
-        assert_eq!(
-            target(r#"{"entity":"batch","action":"import","id":null,"subdistrict_id":1}"#),
-            None
-        );
-        assert_eq!(target("garbage"), None);
+    fn own_notifications_are_skipped() {
+        assert!(!foreign(r#"{"origin":"a1","seq":42}"#, "a1"));
+        assert!(foreign(r#"{"origin":"b2","seq":43}"#, "a1"));
+        assert!(foreign("garbage", "a1"));
     }
 }

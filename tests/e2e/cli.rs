@@ -44,7 +44,7 @@ async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
     ] {
         assert!(err.contains(needle), "stderr names {needle}: {err}");
     }
-    let loaded = store.open().await.load().await.unwrap();
+    let loaded = store.open().await.load().await.unwrap().0;
     assert_eq!(loaded.grids.len(), 0, "nothing stored");
     // The good file goes in whole.
     let (code, out, err) = run_gridd(&args(&["import", "grids", &demo("grids.geojson")], &store));
@@ -61,7 +61,7 @@ async fn import_reports_every_bad_feature_and_stores_nothing(b: Backend) {
     let (code, _, err) = run_gridd(&args(&["import", "grids", &demo("grids.geojson")], &store));
     assert_eq!(code, 2);
     assert!(err.contains("is already stored"), "{err}");
-    assert_eq!(store.open().await.load().await.unwrap().grids.len(), n);
+    assert_eq!(store.open().await.load().await.unwrap().0.grids.len(), n);
 }
 
 async fn import_and_export_round_trip(b: Backend) {
@@ -81,7 +81,7 @@ async fn import_and_export_round_trip(b: Backend) {
     let (code, out, err) = run_gridd(&args(&["import", "osm", &pbf], &store));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("skipped:"), "{out}");
-    let loaded = store.open().await.load().await.unwrap();
+    let loaded = store.open().await.load().await.unwrap().0;
     assert!(
         loaded.buildings.len() > 300,
         "buildings from the PBF: {}",
@@ -182,6 +182,12 @@ async fn import_and_export_round_trip(b: Backend) {
         "six L1 grids read by GDAL: {text}"
     );
     // The exported GeoPackage is itself a gridd store.
-    let again = StoreLocation::Gpkg(gpkg).open().await.load().await.unwrap();
+    let again = StoreLocation::Gpkg(gpkg)
+        .open()
+        .await
+        .load()
+        .await
+        .unwrap()
+        .0;
     assert_eq!(again.grids.len(), src["features"].as_array().unwrap().len());
 }

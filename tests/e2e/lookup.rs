@@ -228,7 +228,7 @@ async fn a_second_instance_follows_within_one_second() {
     let first = Server::demo(Backend::Postgis).await;
     let url = first.store.database_url().unwrap().to_owned();
     let second = Server::on(StoreLocation::Postgis(url.clone()), false).await;
-    gridd::follow::spawn(second.app.clone(), url);
+    gridd::follow::spawn(second.app.app.clone(), url);
     tokio::time::sleep(Duration::from_millis(500)).await; // LISTEN in place
     let (l3, p) = an_l3(&first);
     let before = path_ids(&lookup(&second, p).await);
@@ -290,12 +290,12 @@ async fn an_instance_listening_before_its_load_follows_without_reloading() {
         t.y_range().start()
     );
     assert_eq!(second.get(tile).await.0, 200);
-    let rendered = second.app.tiles().rendered();
-    gridd::follow::spawn_listening(second.app.clone(), url, listener);
+    let rendered = second.app.tiles.rendered();
+    gridd::follow::spawn_listening(second.app.app.clone(), url, listener);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(second.get(tile).await.0, 200);
     assert_eq!(
-        second.app.tiles().rendered(),
+        second.app.tiles.rendered(),
         rendered,
         "following cleared the tile cache (a start-up reload)"
     );

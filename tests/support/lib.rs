@@ -13,7 +13,7 @@ use std::sync::Arc;
 use gridd::app::App;
 use gridd::domain::change::Actor;
 use gridd::http::WebConfig;
-use gridd::store::{GpkgStore, PostgisStore, Store};
+use gridd::store::{GpkgStore, GridStore, PostgisStore};
 
 /// Which store a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +43,11 @@ impl StoreLocation {
     }
 
     /// Opens (migrating) the store.
-    pub async fn open(&self) -> Box<dyn Store> {
+    pub async fn open(&self) -> Arc<dyn GridStore> {
         match self {
-            Self::Gpkg(p) => Box::new(GpkgStore::open(p).await.expect("open GeoPackage")),
+            Self::Gpkg(p) => Arc::new(GpkgStore::open(p).await.expect("open GeoPackage")),
             Self::Postgis(url) => {
-                Box::new(PostgisStore::connect(url).await.expect("connect PostGIS"))
+                Arc::new(PostgisStore::connect(url).await.expect("connect PostGIS"))
             }
         }
     }
@@ -172,7 +172,7 @@ pub struct Server {
     /// Where its data lives.
     pub store: StoreLocation,
     /// The application (for tests that look inside).
-    pub app: Arc<App>,
+    pub app: gridd::http::State,
     handle: tokio::task::JoinHandle<()>,
     /// An HTTP client.
     pub http: reqwest::Client,
@@ -211,6 +211,7 @@ impl Server {
             .await
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
+        let app = gridd::http::State::new(app, gridd::http::MapOptions::default());
         let router = gridd::http::router(
             app.clone(),
             &WebConfig {
@@ -275,7 +276,7 @@ impl Server {
 
     /// Everything in the store, read straight from it (not from the server's memory).
     pub async fn stored(&self) -> gridd::domain::change::Loaded {
-        self.store.open().await.load().await.expect("load store")
+        self.store.open().await.load().await.expect("load store").0
     }
 }
 

@@ -176,3 +176,93 @@ impl Actor {
         self.0.reason.as_deref()
     }
 }
+
+/// The ids a committed write touched, as the store's change log keeps them: what a
+/// follower re-reads to bring its atlas up to date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangedIds {
+    /// Subdistricts created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subdistricts: Vec<SubdistrictId>,
+    /// Grids created, changed or deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grids: Vec<GridId>,
+    /// Buildings created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buildings: Vec<i64>,
+    /// Roads created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roads: Vec<i64>,
+}
+
+impl ChangedIds {
+    /// The ids of every row in `rows`, plus `removed` grids.
+    pub fn of(rows: &Loaded, removed: &[GridId]) -> Self {
+        Self {
+            subdistricts: rows.subdistricts.iter().map(|s| s.id).collect(),
+            grids: rows
+                .grids
+                .iter()
+                .map(|g| g.id)
+                .chain(removed.iter().copied())
+                .collect(),
+            buildings: rows.buildings.iter().map(|b| b.id).collect(),
+            roads: rows.roads.iter().map(|r| r.id).collect(),
+        }
+    }
+
+    /// Whether nothing is named.
+    pub fn is_empty(&self) -> bool {
+        self.subdistricts.is_empty()
+            && self.grids.is_empty()
+            && self.buildings.is_empty()
+            && self.roads.is_empty()
+    }
+}
+
+/// One entry of the store's change log: a committed write, numbered in commit order.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    /// Its number; numbers grow in commit order.
+    pub seq: i64,
+    /// The instance that committed it (see `GridStore::origin`).
+    pub origin: String,
+    /// What it touched.
+    pub ids: ChangedIds,
+}
+
+/// What a committed write left in the store, to bring an atlas up to date: every row
+/// it touched as stored now, and the grids that are gone. A local commit knows its
+/// rows; a follower reads them for the ids of a [`ChangeRecord`].
+#[derive(Debug, Default)]
+pub struct Delta {
+    /// The change log's number of the write.
+    pub seq: i64,
+    /// The instance that committed it.
+    pub origin: String,
+    /// Rows created or changed, as stored.
+    pub rows: Loaded,
+    /// Grids deleted.
+    pub removed_grids: Vec<GridId>,
+}
+
+/// A committed change as caches and subscribers see it: what was touched and where,
+/// the same whether this instance committed it or followed another's commit.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The change log's number.
+    pub seq: i64,
+    /// The instance that committed it.
+    pub origin: String,
+    /// The ids touched.
+    pub ids: ChangedIds,
+    /// Bounding boxes (degrees) of every touched geometry, before and after.
+    pub areas: Vec<geo::Rect>,
+}
+
+/// Something told of every committed change, synchronously, after the atlas took it
+/// and before the write's answer is sent (a cache that must never serve stale data).
+pub trait ChangeListener: Send + Sync {
+    /// Called once per change, in commit order.
+    fn changed(&self, change: &Change);
+}

@@ -25,18 +25,70 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
+use crate::vector_tiles::TileCache;
 
 /// Largest request body accepted by ordinary endpoints.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// The shared state of every handler.
-pub type State = Arc<App>;
+/// The shared state of every handler: the application, the tile cache (a listener
+/// of the application's changes) and the map-serving options. Derefs to the
+/// application.
+#[derive(Clone)]
+pub struct State {
+    /// The application.
+    pub app: Arc<App>,
+    /// Rendered vector tiles.
+    pub tiles: Arc<TileCache>,
+    /// How maps are served.
+    pub map: Arc<MapOptions>,
+}
+
+impl std::ops::Deref for State {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+/// Tunables of map serving.
+#[derive(Debug, Clone)]
+pub struct MapOptions {
+    /// Bytes of rendered tiles to keep; 0 turns the tile cache off.
+    pub tile_cache_bytes: u64,
+    /// Public base URL for absolute links in TileJSON and styles (default: from Host).
+    pub public_url: Option<String>,
+    /// An XYZ raster basemap URL template to draw under the data (e.g. Tianditu).
+    pub raster_basemap: Option<String>,
+}
+
+impl Default for MapOptions {
+    fn default() -> Self {
+        Self {
+            tile_cache_bytes: 256 * 1024 * 1024,
+            public_url: None,
+            raster_basemap: None,
+        }
+    }
+}
 
 /// Where the built web app lives.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Folder with `index.html` (the Vite build output, `web/dist`).
     pub dir: PathBuf,
+}
+
+impl State {
+    /// The state over `app`, with a tile cache that listens to its changes.
+    pub fn new(app: Arc<App>, map: MapOptions) -> Self {
+        let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
+        app.listen(tiles.clone());
+        Self {
+            app,
+            tiles,
+            map: Arc::new(map),
+        }
+    }
 }
 
 /// The whole HTTP application.

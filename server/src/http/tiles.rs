@@ -34,7 +34,7 @@ pub(super) fn tile_router() -> Router<super::State> {
 /// The public base URL: configured, else from the request's Host (and
 /// X-Forwarded-Proto), so TileJSON holds absolute tile URLs.
 fn base_url(app: &super::State, headers: &HeaderMap) -> String {
-    if let Some(u) = &app.map_options().public_url {
+    if let Some(u) = &app.map.public_url {
         return u.trim_end_matches('/').to_owned();
     }
     let host = headers
@@ -215,10 +215,7 @@ async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> R
         Ok(c) => c,
         Err(e) => return bad_request(e),
     };
-    let t = {
-        let atlas = app.atlas();
-        app.tiles().get(&atlas, set, coord)
-    };
+    let t = app.tiles.get(|| app.atlas(), set, coord);
     let headers = req.headers();
     let etag = t.etag.as_bytes();
     let not_modified = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
@@ -267,7 +264,7 @@ async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response 
     json_response(
         &default_style(
             &base,
-            app.map_options().raster_basemap.as_deref(),
+            app.map.raster_basemap.as_deref(),
             &bounds_and_center(&app).1,
         ),
         "no-cache",

@@ -58,8 +58,14 @@ fn entry(id: i64, r: Rect) -> Entry {
 
 /// An R-tree payload that carries the item itself, so that walking the tree needs no
 /// map lookup (tiles walk hundreds of buildings per tile); compared by id only.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Item<T>(pub i64, pub Arc<T>);
+
+impl<T> Clone for Item<T> {
+    fn clone(&self) -> Self {
+        Self(self.0, Arc::clone(&self.1))
+    }
+}
 
 impl<T> PartialEq for Item<T> {
     fn eq(&self, other: &Self) -> bool {
@@ -109,23 +115,6 @@ impl IndexedGrid {
     }
 }
 
-/// Everything the server knows, in memory.
-#[derive(Default)]
-pub struct Atlas {
-    subdistricts: BTreeMap<SubdistrictId, Arc<Subdistrict>>,
-    grids: IdMap<Arc<IndexedGrid>>,
-    by_code: HashMap<(SubdistrictId, String), GridId>,
-    children: HashMap<GridId, BTreeSet<GridId>>,
-    roots: HashMap<SubdistrictId, BTreeSet<GridId>>,
-    levels: [RTree<Linked<IndexedGrid>>; 5],
-    buildings: IdMap<Arc<Building>>,
-    building_tree: RTree<Linked<Building>>,
-    roads: HashMap<i64, Arc<Road>>,
-    road_tree: RTree<Entry>,
-    points: PointIndex,
-    projected: ProjectedLayers,
-}
-
 /// A node of the hierarchy, without geometry.
 #[derive(Debug, serde::Serialize)]
 pub struct TreeNode {
@@ -147,6 +136,37 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
+/// Everything the server knows, in memory: an immutable value. Readers hold an
+/// `Arc<Atlas>` snapshot; a writer clones the snapshot and changes the clone. The
+/// parts are shared between snapshots (`Arc`) and copied only when a write touches
+/// them (`Arc::make_mut`): a grid edit copies its level's R-tree and point index, the
+/// id map and its subdistrict's tree, never the buildings or roads.
+#[derive(Clone, Default)]
+pub struct Atlas {
+    subdistricts: Arc<BTreeMap<SubdistrictId, Arc<Subdistrict>>>,
+    grids: Arc<IdMap<Arc<IndexedGrid>>>,
+    trees: Arc<HashMap<SubdistrictId, Arc<SubdistrictTree>>>,
+    levels: [Arc<RTree<Linked<IndexedGrid>>>; 5],
+    buildings: Arc<IdMap<Arc<Building>>>,
+    building_tree: Arc<RTree<Linked<Building>>>,
+    roads: Arc<HashMap<i64, Arc<Road>>>,
+    road_tree: Arc<RTree<Entry>>,
+    points: PointIndex,
+    projected: ProjectedLayers,
+}
+
+/// The hierarchy of one subdistrict: codes, children and roots.
+#[derive(Clone, Default)]
+struct SubdistrictTree {
+    by_code: HashMap<String, GridId>,
+    children: HashMap<GridId, BTreeSet<GridId>>,
+    roots: BTreeSet<GridId>,
+}
+
+fn level_slot(level: u8) -> usize {
+    usize::from(level.clamp(1, 5)) - 1
+}
+
 impl Atlas {
     /// Builds the atlas from everything loaded from the store.
     pub fn build(
@@ -157,20 +177,18 @@ impl Atlas {
     ) -> Self {
         let mut a = Self::default();
         for s in subdistricts {
-            a.projected.put_subdistrict(s.id, &s.boundary);
-            a.subdistricts.insert(s.id, Arc::new(s));
+            a.put_subdistrict(s);
         }
         let mut per_level: [Vec<Linked<IndexedGrid>>; 5] = Default::default();
+        let mut by_id = IdMap::default();
         for g in grids {
             a.link(&g);
             let g = IndexedGrid::new(g);
-            if let Some(v) = per_level.get_mut(usize::from(g.grid.draft.level.clamp(1, 5)) - 1) {
-                v.push(linked(g.grid.id, g.bbox, &g));
-            }
-            a.grids.insert(g.grid.id, g);
+            per_level[level_slot(g.grid.draft.level)].push(linked(g.grid.id, g.bbox, &g));
+            by_id.insert(g.grid.id, g);
         }
-        a.levels = per_level.map(RTree::bulk_load);
-        a.points = PointIndex::build(a.grids.values().map(|g| {
+        a.levels = per_level.map(|v| Arc::new(RTree::bulk_load(v)));
+        a.points.put_grids(by_id.values().map(|g| {
             let g = &g.grid;
             (
                 g.id,
@@ -180,48 +198,57 @@ impl Atlas {
                 &g.draft.geometry,
             )
         }));
-        for s in a.subdistricts.values() {
-            a.points.put_subdistrict(s.id, &s.boundary);
-        }
+        a.grids = Arc::new(by_id);
         let mut be = Vec::with_capacity(buildings.len());
+        let mut bm = IdMap::default();
         for b in buildings {
             let b = Arc::new(b);
             be.push(linked(b.id, bbox(&b.footprint), &b));
-            a.buildings.insert(b.id, b);
+            bm.insert(b.id, b);
         }
-        a.building_tree = RTree::bulk_load(be);
+        a.buildings = Arc::new(bm);
+        a.building_tree = Arc::new(RTree::bulk_load(be));
         let mut re = Vec::with_capacity(roads.len());
+        let mut rm = HashMap::with_capacity(roads.len());
         for r in roads {
             re.push(entry(r.id, bbox(&r.line)));
             a.projected.put_road(r.id, &r.line);
-            a.roads.insert(r.id, Arc::new(r));
+            rm.insert(r.id, Arc::new(r));
         }
-        a.road_tree = RTree::bulk_load(re);
+        a.roads = Arc::new(rm);
+        a.road_tree = Arc::new(RTree::bulk_load(re));
         a
     }
 
+    fn tree_mut(&mut self, sid: SubdistrictId) -> &mut SubdistrictTree {
+        Arc::make_mut(Arc::make_mut(&mut self.trees).entry(sid).or_default())
+    }
+
     fn link(&mut self, g: &Grid) {
-        self.by_code
-            .insert((g.subdistrict_id, g.draft.code.clone()), g.id);
+        let t = self.tree_mut(g.subdistrict_id);
+        t.by_code.insert(g.draft.code.clone(), g.id);
         match g.draft.parent_id {
-            Some(p) => self.children.entry(p).or_default().insert(g.id),
-            None => self.roots.entry(g.subdistrict_id).or_default().insert(g.id),
+            Some(p) => t.children.entry(p).or_default().insert(g.id),
+            None => t.roots.insert(g.id),
         };
     }
 
     fn unlink(&mut self, g: &Grid) {
+        let t = self.tree_mut(g.subdistrict_id);
         // Only this grid's own entry: after a renumbering another grid may already
         // hold the code.
-        let k = (g.subdistrict_id, g.draft.code.clone());
-        if self.by_code.get(&k) == Some(&g.id) {
-            self.by_code.remove(&k);
+        if t.by_code.get(&g.draft.code) == Some(&g.id) {
+            t.by_code.remove(&g.draft.code);
         }
-        let set = match g.draft.parent_id {
-            Some(p) => self.children.get_mut(&p),
-            None => self.roots.get_mut(&g.subdistrict_id),
-        };
-        if let Some(set) = set {
-            set.remove(&g.id);
+        match g.draft.parent_id {
+            Some(p) => {
+                if let Some(set) = t.children.get_mut(&p) {
+                    set.remove(&g.id);
+                }
+            }
+            None => {
+                t.roots.remove(&g.id);
+            }
         }
     }
 
@@ -229,7 +256,7 @@ impl Atlas {
     pub fn put_subdistrict(&mut self, s: Subdistrict) {
         self.points.put_subdistrict(s.id, &s.boundary);
         self.projected.put_subdistrict(s.id, &s.boundary);
-        self.subdistricts.insert(s.id, Arc::new(s));
+        Arc::make_mut(&mut self.subdistricts).insert(s.id, Arc::new(s));
     }
 
     /// Adds or replaces a grid; returns the bounding box of the old version, if any.
@@ -244,42 +271,47 @@ impl Atlas {
             &g.draft.geometry,
         );
         let g = IndexedGrid::new(g);
-        if let Some(t) = self
-            .levels
-            .get_mut(usize::from(g.grid.draft.level.clamp(1, 5)) - 1)
-        {
-            t.insert(linked(g.grid.id, g.bbox, &g));
-        }
-        self.grids.insert(g.grid.id, g);
+        Arc::make_mut(&mut self.levels[level_slot(g.grid.draft.level)])
+            .insert(linked(g.grid.id, g.bbox, &g));
+        Arc::make_mut(&mut self.grids).insert(g.grid.id, g);
         old
     }
 
     /// Removes a grid; returns it.
     pub fn remove_grid(&mut self, id: GridId) -> Option<Arc<IndexedGrid>> {
-        let old = self.grids.remove(&id)?;
-        if let Some(t) = self
-            .levels
-            .get_mut(usize::from(old.grid.draft.level.clamp(1, 5)) - 1)
-        {
-            t.remove(&linked(id, old.bbox, &old));
-        }
+        let old = Arc::make_mut(&mut self.grids).remove(&id)?;
+        Arc::make_mut(&mut self.levels[level_slot(old.grid.draft.level)])
+            .remove(&linked(id, old.bbox, &old));
         self.unlink(&old.grid);
         self.points.remove_grid(id);
         Some(old)
     }
 
-    /// Adds buildings and roads (after an import).
+    /// Adds buildings and roads (after an import); ones already held are kept.
     pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
-        for b in buildings {
-            let b = Arc::new(b);
-            self.building_tree
-                .insert(linked(b.id, bbox(&b.footprint), &b));
-            self.buildings.insert(b.id, b);
+        if !buildings.is_empty() {
+            let map = Arc::make_mut(&mut self.buildings);
+            let tree = Arc::make_mut(&mut self.building_tree);
+            for b in buildings {
+                if map.contains_key(&b.id) {
+                    continue;
+                }
+                let b = Arc::new(b);
+                tree.insert(linked(b.id, bbox(&b.footprint), &b));
+                map.insert(b.id, b);
+            }
         }
-        for r in roads {
-            self.road_tree.insert(entry(r.id, bbox(&r.line)));
-            self.projected.put_road(r.id, &r.line);
-            self.roads.insert(r.id, Arc::new(r));
+        if !roads.is_empty() {
+            let map = Arc::make_mut(&mut self.roads);
+            let tree = Arc::make_mut(&mut self.road_tree);
+            for r in roads {
+                if map.contains_key(&r.id) {
+                    continue;
+                }
+                tree.insert(entry(r.id, bbox(&r.line)));
+                self.projected.put_road(r.id, &r.line);
+                map.insert(r.id, Arc::new(r));
+            }
         }
     }
 
@@ -310,14 +342,18 @@ impl Atlas {
 
     /// Whether the grid has children.
     pub fn has_children(&self, id: GridId) -> bool {
-        self.children.get(&id).is_some_and(|c| !c.is_empty())
+        self.child_ids(id).is_some_and(|c| !c.is_empty())
+    }
+
+    fn child_ids(&self, id: GridId) -> Option<&BTreeSet<GridId>> {
+        let sid = self.grids.get(&id)?.grid.subdistrict_id;
+        self.trees.get(&sid)?.children.get(&id)
     }
 
     /// The children of a grid, in code order.
     pub fn children(&self, id: GridId) -> Vec<&Arc<IndexedGrid>> {
         let mut v: Vec<_> = self
-            .children
-            .get(&id)
+            .child_ids(id)
             .into_iter()
             .flatten()
             .filter_map(|c| self.grids.get(c))
@@ -442,11 +478,10 @@ impl Atlas {
             .values()
             .map(|s| {
                 let mut roots: Vec<GridId> = self
-                    .roots
+                    .trees
                     .get(&s.id)
                     .into_iter()
-                    .flatten()
-                    .copied()
+                    .flat_map(|t| t.roots.iter().copied())
                     .collect();
                 roots.sort_by(|a, b| self.code_of(*a).cmp(self.code_of(*b)));
                 TreeNode {
@@ -498,7 +533,7 @@ impl TreeView for Atlas {
     }
 
     fn grid_by_code(&self, subdistrict: SubdistrictId, code: &str) -> Option<GridId> {
-        self.by_code.get(&(subdistrict, code.to_owned())).copied()
+        self.trees.get(&subdistrict)?.by_code.get(code).copied()
     }
 
     fn subdistrict_code(&self, id: SubdistrictId) -> Option<String> {

@@ -4,6 +4,7 @@
 //! boundary rule) and the search stops there. Updated in place on every edit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use geo::{Coord, Geometry, Rect};
 
@@ -24,10 +25,11 @@ struct Slot {
     area: PreparedArea,
 }
 
-/// One level's grids in a bucket grid.
-#[derive(Debug, Default)]
+/// One level's grids in a bucket grid. Cloned when a write changes the level of a
+/// shared snapshot: slots are shared (`Arc`), only the lists are copied.
+#[derive(Debug, Default, Clone)]
 pub struct LevelIndex {
-    slots: Vec<Option<Slot>>,
+    slots: Vec<Option<Arc<Slot>>>,
     free: Vec<u32>,
     by_id: HashMap<GridId, u32>,
     /// Bucket grid: origin, inverse bucket size, shape.
@@ -84,12 +86,12 @@ impl LevelIndex {
         geometry: &Geometry,
     ) -> (u32, Rect) {
         self.remove(id);
-        let slot = Slot {
+        let slot = Arc::new(Slot {
             id,
             subdistrict,
             code: code.into(),
             area: PreparedArea::new(geometry),
-        };
+        });
         let bbox = slot.area.bbox();
         let i = match self.free.pop() {
             Some(i) => {
@@ -297,11 +299,12 @@ fn contains_rect(outer: Rect, inner: Rect) -> bool {
         && inner.max().y <= outer.max().y
 }
 
-/// Every level's index plus the subdistrict boundaries.
-#[derive(Debug, Default)]
+/// Every level's index plus the subdistrict boundaries; each part shared between
+/// atlas snapshots and copied only when written.
+#[derive(Debug, Default, Clone)]
 pub struct PointIndex {
-    levels: [LevelIndex; LEVELS],
-    subdistricts: Vec<(SubdistrictId, PreparedArea)>,
+    levels: [Arc<LevelIndex>; LEVELS],
+    subdistricts: Arc<Vec<(SubdistrictId, PreparedArea)>>,
 }
 
 /// Where a point falls: the subdistrict and, per level, the covering grid with the
@@ -348,10 +351,12 @@ impl PointIndex {
         }
     }
 
-    /// Builds from many grids `(id, subdistrict, level, code, geometry)` at once.
-    pub fn build<'a>(
+    /// Adds many grids `(id, subdistrict, level, code, geometry)` at once, building
+    /// each level's bucket grid once.
+    pub fn put_grids<'a>(
+        &mut self,
         grids: impl IntoIterator<Item = (GridId, SubdistrictId, u8, &'a str, &'a Geometry)>,
-    ) -> Self {
+    ) {
         let mut per_level: [Vec<(GridId, SubdistrictId, &'a str, &'a Geometry)>; LEVELS] =
             Default::default();
         for (id, sid, level, code, g) in grids {
@@ -362,34 +367,41 @@ impl PointIndex {
                 v.push((id, sid, code, g));
             }
         }
-        let mut out = Self::default();
-        for (l, v) in out.levels.iter_mut().zip(per_level) {
-            l.put_many(v);
+        for (l, v) in self.levels.iter_mut().zip(per_level) {
+            if !v.is_empty() {
+                Arc::make_mut(l).put_many(v);
+            }
         }
-        out
     }
 
     /// Removes a grid from every level.
     pub fn remove_grid(&mut self, id: GridId) {
         for l in &mut self.levels {
-            l.remove(id);
+            if l.by_id.contains_key(&id) {
+                Arc::make_mut(l).remove(id);
+            }
         }
     }
 
     /// Adds or replaces a subdistrict boundary.
     pub fn put_subdistrict(&mut self, id: SubdistrictId, boundary: &Geometry) {
-        self.subdistricts.retain(|(s, _)| *s != id);
-        self.subdistricts.push((id, PreparedArea::new(boundary)));
-        self.subdistricts.sort_by_key(|(s, _)| *s);
+        let all = Arc::make_mut(&mut self.subdistricts);
+        all.retain(|(s, _)| *s != id);
+        all.push((id, PreparedArea::new(boundary)));
+        all.sort_by_key(|(s, _)| *s);
     }
 
     fn level_mut(&mut self, level: u8) -> Option<&mut LevelIndex> {
-        self.levels.get_mut(usize::from(level).checked_sub(1)?)
+        self.levels
+            .get_mut(usize::from(level).checked_sub(1)?)
+            .map(Arc::make_mut)
     }
 
     /// One level's index (1 to 5).
     pub fn level(&self, level: u8) -> Option<&LevelIndex> {
-        self.levels.get(usize::from(level).checked_sub(1)?)
+        self.levels
+            .get(usize::from(level).checked_sub(1)?)
+            .map(AsRef::as_ref)
     }
 
     /// Places a point (lon, lat in degrees, WGS 84).
@@ -417,10 +429,7 @@ impl PointIndex {
 
     /// Heap bytes held, roughly.
     pub fn heap_bytes(&self) -> usize {
-        self.levels
-            .iter()
-            .map(LevelIndex::heap_bytes)
-            .sum::<usize>()
+        self.levels.iter().map(|l| l.heap_bytes()).sum::<usize>()
             + self
                 .subdistricts
                 .iter()

@@ -4,6 +4,8 @@
 //! while rendering (`TileBuilder::add_feature_lonlat`), which keeps the city-scale
 //! atlas under 1 GiB (BENCHMARKS.md).
 
+use std::sync::Arc;
+
 use super::IdMap;
 
 use geo::{Geometry, InteriorPoint, Point};
@@ -35,23 +37,23 @@ impl Projected {
     }
 }
 
-/// Mercator copies, by kind and id.
-#[derive(Debug, Default)]
+/// Mercator copies, by kind and id (shared between atlas snapshots).
+#[derive(Debug, Default, Clone)]
 pub struct ProjectedLayers {
     /// Roads by id.
-    pub roads: IdMap<Projected>,
+    pub roads: Arc<IdMap<Projected>>,
     /// Subdistrict boundaries by id.
-    pub subdistricts: IdMap<Projected>,
+    pub subdistricts: Arc<IdMap<Projected>>,
 }
 
 impl ProjectedLayers {
     /// Projects a road.
     pub fn put_road(&mut self, id: i64, g: &Geometry) {
-        self.roads.insert(id, Projected::line(g));
+        Arc::make_mut(&mut self.roads).insert(id, Projected::line(g));
     }
 
     /// Projects a subdistrict boundary.
     pub fn put_subdistrict(&mut self, id: i64, g: &Geometry) {
-        self.subdistricts.insert(id, Projected::area(g));
+        Arc::make_mut(&mut self.subdistricts).insert(id, Projected::area(g));
     }
 }

@@ -2,15 +2,17 @@
 //! through `gridd-tiles`, and a cache that an edit invalidates exactly where it
 //! touched, at every zoom, before the edit's answer is sent.
 //!
-//! Cache consistency: every tile is rendered under the atlas read lock and inserted
-//! only if no invalidation happened since its rendering began (a generation counter
-//! checked and bumped under one small mutex), so a tile rendered from the old state
-//! can never be cached after the edit's invalidation. ETags are a hash of the tile's
-//! bytes, so a re-rendered but unchanged tile keeps its ETag.
+//! Cache consistency: the cache listens to the application's changes
+//! ([`ChangeListener`]): after a commit swaps in a new atlas snapshot, the change's
+//! boxes are invalidated, synchronously, before the write's answer is sent. A tile
+//! reads the generation counter *before* taking its snapshot and is inserted only
+//! if no invalidation happened since (checked and bumped under one small mutex), so
+//! a tile rendered from the old snapshot can never be cached after the
+//! invalidation. ETags are a stable hash of the tile's bytes (xxh3-64, the same on
+//! every build and instance), so a re-rendered but unchanged tile keeps its ETag.
 
 mod render;
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +21,7 @@ use gridd_tiles::{TileCoord, tiles_covering_buffered};
 
 pub use render::{LAYERS, LayerSpec, Tileset, render};
 
+use crate::domain::change::{Change, ChangeListener};
 use crate::index::Atlas;
 
 /// Deepest zoom served.
@@ -76,8 +79,15 @@ impl TileCache {
         }
     }
 
-    /// The tile at `coord` of `set`, from the cache or rendered from the atlas.
-    pub fn get(&self, atlas: &Atlas, set: Tileset, coord: TileCoord) -> Arc<Tile> {
+    /// The tile at `coord` of `set`, from the cache or rendered from the snapshot
+    /// `atlas` gives. The snapshot is taken after the generation is read, so a tile
+    /// rendered from a snapshot older than an invalidation is never cached.
+    pub fn get(
+        &self,
+        atlas: impl FnOnce() -> Arc<Atlas>,
+        set: Tileset,
+        coord: TileCoord,
+    ) -> Arc<Tile> {
         let key = Key {
             set,
             z: coord.z,
@@ -88,7 +98,7 @@ impl TileCache {
             return t;
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let raw = render(atlas, set, coord);
+        let raw = render(&atlas(), set, coord);
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let tile = Arc::new(finish(raw, self.cache.is_some()));
         if let Some(c) = &self.cache {
@@ -169,10 +179,21 @@ impl TileCache {
     }
 }
 
+impl ChangeListener for TileCache {
+    fn changed(&self, change: &Change) {
+        self.invalidate(&change.areas);
+    }
+}
+
+/// The strong ETag of a tile's bytes: xxh3-64 is a specified algorithm (unlike
+/// `std`'s `DefaultHasher`), so every build on every instance gives the same tag
+/// for the same bytes and caches and CDNs in front of several instances agree.
+pub fn etag(raw: &[u8]) -> String {
+    format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(raw))
+}
+
 fn finish(raw: Vec<u8>, compress: bool) -> Tile {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    raw.hash(&mut h);
-    let etag = axum::http::HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
+    let etag = axum::http::HeaderValue::from_str(&etag(&raw))
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"0\""));
     let gzip = if compress && !raw.is_empty() {
         gzip(&raw)

@@ -1,0 +1,2 @@
+INSERT INTO audit_log (subdistrict_id, actor, action, entity, entity_id, before, after, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
