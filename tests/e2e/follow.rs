@@ -32,7 +32,7 @@ fn two_far_l3(s: &Server) -> ((i64, [f64; 2]), [f64; 2]) {
         let p = geo::InteriorPoint::interior_point(&g.grid.draft.geometry).unwrap();
         [p.x(), p.y()]
     };
-    let first = at(&l3[0]);
+    let first = at(l3[0]);
     let far = l3
         .iter()
         .map(|g| at(g))
