@@ -11,6 +11,7 @@ both_backends!(
     stale_edit_gets_409,
     bad_inputs_get_problems_and_store_nothing,
     delete_refuses_grids_with_children,
+    households_roll_up_the_tree,
 );
 
 /// A small square inside the demo subdistrict's first L3 grid, for new L4 grids.
@@ -578,4 +579,94 @@ async fn oversized_post(base: &str, path: &str, len: usize) -> (u16, String) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     (status, text)
+}
+
+/// Sets a grid's own households figure (null for unknown) through the API.
+async fn set_households(s: &Server, id: i64, households: Value) {
+    let path = format!("/api/v1/grids/{id}");
+    let (_, mut f) = s.get(&path).await;
+    f["properties"]["households"] = households;
+    let v = f["properties"]["version"].to_string();
+    let r = s
+        .send(
+            Method::PUT,
+            &path,
+            Some(&f),
+            &[("If-Match", &format!("\"{v}\""))],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+}
+
+fn tree_node(nodes: &Value, id: i64) -> Option<Value> {
+    nodes.as_array()?.iter().find_map(|n| {
+        if n["id"] == id && n["level"].as_u64().is_some_and(|l| l > 0) {
+            Some(n.clone())
+        } else {
+            tree_node(&n["children"], id)
+        }
+    })
+}
+
+/// Defect: L1 and L2 grids showed 0 households in the tree and the tiles when only
+/// their L3 children carried counts.
+async fn households_roll_up_the_tree(b: Backend) {
+    let s = Server::demo(b).await;
+    let (_, l1s) = s.get("/api/v1/grids?level=1").await;
+    let l1 = l1s["features"][0]["properties"]["id"].as_i64().unwrap();
+    let (_, l2s) = s.get(&format!("/api/v1/grids/{l1}/children")).await;
+    // Only the L3 grids keep a figure: the L1 and its L2 children have none.
+    set_households(&s, l1, Value::Null).await;
+    let mut expected_l1 = 0;
+    let mut l2_totals = Vec::new();
+    for l2 in l2s["features"].as_array().unwrap() {
+        let id = l2["properties"]["id"].as_i64().unwrap();
+        set_households(&s, id, Value::Null).await;
+        let (_, l3s) = s.get(&format!("/api/v1/grids/{id}/children")).await;
+        let sum: i64 = l3s["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["properties"]["households"].as_i64())
+            .sum();
+        expected_l1 += sum;
+        l2_totals.push((id, sum));
+    }
+    assert!(expected_l1 > 0, "the demo's L3 grids carry households");
+    let (_, tree) = s.get("/api/v1/tree").await;
+    assert_eq!(tree_node(&tree, l1).unwrap()["households"], expected_l1);
+    for (id, sum) in &l2_totals {
+        let n = tree_node(&tree, *id).unwrap();
+        if *sum > 0 {
+            assert_eq!(n["households"], *sum, "L2 grid {id}");
+        }
+    }
+    // The tiles carry the same rolled-up figure.
+    let (_, g) = s.get(&format!("/api/v1/grids/{l1}")).await;
+    let geom: geojson::Geometry = serde_json::from_value(g["geometry"].clone()).unwrap();
+    let geom: geo::Geometry = geom.try_into().unwrap();
+    let p = geo::InteriorPoint::interior_point(&geom).unwrap();
+    let t = gridd_tiles::tiles_covering(geo::Rect::new(p.0, p.0), 12);
+    let url = format!(
+        "{}/tiles/grids/12/{}/{}.mvt",
+        s.url,
+        t.x_range().start(),
+        t.y_range().start()
+    );
+    let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    let reader = mvt_reader::Reader::new(bytes.to_vec()).unwrap();
+    let names = reader.get_layer_names().unwrap();
+    let i = names.iter().position(|n| n == "grids_l1").unwrap();
+    let feature = reader
+        .get_features(i)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.id == Some(l1 as u64))
+        .expect("the L1 grid is in its tile");
+    let props = feature.properties.unwrap();
+    assert_eq!(
+        props.get("households"),
+        Some(&mvt_reader::feature::Value::SInt(expected_l1)),
+        "{props:?}"
+    );
 }

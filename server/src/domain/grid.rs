@@ -374,6 +374,34 @@ pub fn check_fields(
     }
 }
 
+/// The households a grid serves, rolled up the tree (clause 5.2: every household is
+/// in exactly one grid of each level): a grid with children serves the sum of what
+/// its children serve (those whose figure is known); its own figure counts only
+/// when it has no child or none of its children has a figure. `None` when unknown.
+///
+/// # Examples
+/// ```
+/// use gridd::domain::grid::rolled_households;
+/// // An L2 grid with no figure of its own and three L3 children, one unknown:
+/// assert_eq!(rolled_households(None, [Some(300), None, Some(280)].into_iter()), Some(580));
+/// // A childless grid keeps its own figure.
+/// assert_eq!(rolled_households(Some(120), std::iter::empty()), Some(120));
+/// // Children without figures leave the parent's own.
+/// assert_eq!(rolled_households(Some(900), [None, None].into_iter()), Some(900));
+/// ```
+pub fn rolled_households(
+    own: Option<i32>,
+    children: impl Iterator<Item = Option<i64>>,
+) -> Option<i64> {
+    let mut known = false;
+    let mut sum = 0i64;
+    for c in children.flatten() {
+        known = true;
+        sum += c;
+    }
+    if known { Some(sum) } else { own.map(i64::from) }
+}
+
 /// What the rules need to know of the current tree.
 pub trait TreeView {
     /// A grid's subdistrict, level and code.

@@ -129,9 +129,9 @@ pub struct TreeNode {
     /// Kind (grids only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,
-    /// Households (grids only).
+    /// Households, rolled up the tree (grids only; absent when unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub households: Option<i32>,
+    pub households: Option<i64>,
     /// Children in code order.
     pub children: Vec<TreeNode>,
 }
@@ -146,6 +146,9 @@ pub struct Atlas {
     subdistricts: Arc<BTreeMap<SubdistrictId, Arc<Subdistrict>>>,
     grids: Arc<IdMap<Arc<IndexedGrid>>>,
     trees: Arc<HashMap<SubdistrictId, Arc<SubdistrictTree>>>,
+    /// Households rolled up the tree ([`crate::domain::grid::rolled_households`]),
+    /// for grids whose figure is known.
+    households: Arc<IdMap<i64>>,
     levels: [Arc<RTree<Linked<IndexedGrid>>>; 5],
     buildings: Arc<IdMap<Arc<Building>>>,
     building_tree: Arc<RTree<Linked<Building>>>,
@@ -199,6 +202,15 @@ impl Atlas {
             )
         }));
         a.grids = Arc::new(by_id);
+        let mut deepest_first: Vec<(u8, GridId)> = a
+            .grids
+            .values()
+            .map(|g| (g.grid.draft.level, g.grid.id))
+            .collect();
+        deepest_first.sort_unstable_by(|x, y| y.cmp(x));
+        for (_, id) in deepest_first {
+            a.total_households(id);
+        }
         let mut be = Vec::with_capacity(buildings.len());
         let mut bm = IdMap::default();
         for b in buildings {
@@ -252,6 +264,40 @@ impl Atlas {
         }
     }
 
+    /// Recomputes a grid's rolled-up households from its own figure and its
+    /// children's totals.
+    fn total_households(&mut self, id: GridId) {
+        let Some(g) = self.grids.get(&id) else {
+            Arc::make_mut(&mut self.households).remove(&id);
+            return;
+        };
+        let children = self
+            .child_ids(id)
+            .into_iter()
+            .flatten()
+            .map(|c| self.households.get(c).copied());
+        let total = crate::domain::grid::rolled_households(g.grid.draft.households, children);
+        let map = Arc::make_mut(&mut self.households);
+        match total {
+            Some(t) => map.insert(id, t),
+            None => map.remove(&id),
+        };
+    }
+
+    /// Recomputes the totals of a grid and of every ancestor (after it changed).
+    fn total_households_up(&mut self, mut id: Option<GridId>) {
+        while let Some(g) = id {
+            self.total_households(g);
+            id = self.grids.get(&g).and_then(|x| x.grid.draft.parent_id);
+        }
+    }
+
+    /// The households a grid serves, rolled up the tree: its children's sum, or its
+    /// own figure (see [`crate::domain::grid::rolled_households`]); `None` when unknown.
+    pub fn households(&self, id: GridId) -> Option<i64> {
+        self.households.get(&id).copied()
+    }
+
     /// Adds or replaces a subdistrict.
     pub fn put_subdistrict(&mut self, s: Subdistrict) {
         self.points.put_subdistrict(s.id, &s.boundary);
@@ -273,7 +319,10 @@ impl Atlas {
         let g = IndexedGrid::new(g);
         Arc::make_mut(&mut self.levels[level_slot(g.grid.draft.level)])
             .insert(linked(g.grid.id, g.bbox, &g));
-        Arc::make_mut(&mut self.grids).insert(g.grid.id, g);
+        let id = g.grid.id;
+        Arc::make_mut(&mut self.grids).insert(id, g);
+        // The old version's ancestors were recomputed when it was removed.
+        self.total_households_up(Some(id));
         old
     }
 
@@ -284,6 +333,8 @@ impl Atlas {
             .remove(&linked(id, old.bbox, &old));
         self.unlink(&old.grid);
         self.points.remove_grid(id);
+        Arc::make_mut(&mut self.households).remove(&id);
+        self.total_households_up(old.grid.draft.parent_id);
         Some(old)
     }
 
@@ -511,7 +562,7 @@ impl Atlas {
             name: g.draft.name.clone(),
             level: g.draft.level,
             kind: Some(g.draft.kind.as_str()),
-            households: g.draft.households,
+            households: self.households(id),
             children: self
                 .children(id)
                 .into_iter()

@@ -262,7 +262,7 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                         ("parent_id", PropValue::Int(d.parent_id.unwrap_or(0))),
                         (
                             "households",
-                            PropValue::Int(i64::from(d.households.unwrap_or(0))),
+                            PropValue::Int(atlas.households(g.grid.id).unwrap_or(0)),
                         ),
                         ("kind", PropValue::Str(d.kind.as_str())),
                         ("version", PropValue::Int(g.grid.version)),
