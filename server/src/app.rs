@@ -11,6 +11,7 @@
 //! audit or a tile render never waits for a writer and a writer never waits for
 //! them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -19,7 +20,7 @@ use parking_lot::RwLock;
 
 use crate::domain::change::{
     Actor, Change, ChangeListener, ChangedIds, CodeHistoryEntry, Delta, EditBatch, EditResult,
-    EditUpdate, ImportBatch, Loaded,
+    EditUpdate, Expected, ImportBatch, Loaded, expected_version,
 };
 use crate::domain::geometry::Limits;
 use crate::domain::grid::{self, Grid, GridId, GridProps};
@@ -217,14 +218,30 @@ impl App {
         Ok(out)
     }
 
+    /// Checks a grid input's fields on a blocking thread (geometry validation of a
+    /// large boundary takes milliseconds: never on the async workers, never under
+    /// the write lock).
+    async fn check(
+        &self,
+        props: GridProps,
+        geometry: Option<geojson::Geometry>,
+    ) -> Result<grid::CheckedGrid> {
+        let limits = self.limits;
+        tokio::task::spawn_blocking(move || {
+            grid::check_fields(&props, geometry.as_ref(), limits).map_err(Error::Invalid)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+    }
+
     /// Creates a grid from API input.
     pub async fn create_grid(
         &self,
-        props: &GridProps,
-        geometry: Option<&geojson::Geometry>,
+        props: GridProps,
+        geometry: Option<geojson::Geometry>,
         actor: &Actor,
     ) -> Result<Grid> {
-        let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
+        let checked = self.check(props, geometry).await?;
         let out = self
             .edit(actor, |atlas| {
                 let (sid, draft) = grid::resolve(&checked, atlas, None)?;
@@ -242,27 +259,32 @@ impl App {
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("the store created no grid")))
     }
 
-    /// Replaces a grid. `version` is the version the edit started from (If-Match or
-    /// the body's `version`); without one the edit is refused.
+    /// Replaces a grid. The edit names the version it started from by `header`
+    /// (`If-Match`), by `properties.version`, or both agreeing
+    /// ([`crate::domain::change::expected_version`]); without one it is refused.
     pub async fn update_grid(
         &self,
         id: GridId,
-        version: Option<i64>,
-        props: &GridProps,
-        geometry: Option<&geojson::Geometry>,
+        header: Option<Expected>,
+        props: GridProps,
+        geometry: Option<geojson::Geometry>,
         actor: &Actor,
     ) -> Result<Grid> {
-        let checked = grid::check_fields(props, geometry, self.limits).map_err(Error::Invalid)?;
-        let version = version.or(checked.version).ok_or_else(|| {
-            Error::PreconditionRequired(
-                "name the version the edit started from: an If-Match header (the grid's ETag) or properties.version".into(),
-            )
-        })?;
+        let checked = self.check(props, geometry).await?;
+        if header.is_none() && checked.version.is_none() {
+            expected_version(None, None, "properties.version", 0)?;
+        }
         let out = self
             .edit(actor, |atlas| {
                 let current = atlas
                     .grid(id)
                     .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+                let version = expected_version(
+                    header,
+                    checked.version,
+                    "properties.version",
+                    current.grid.version,
+                )?;
                 if current.grid.version != version {
                     return Err(Error::Stale {
                         given: version,
@@ -305,7 +327,7 @@ impl App {
     pub async fn delete_grid(
         &self,
         id: GridId,
-        version: Option<i64>,
+        header: Option<Expected>,
         actor: &Actor,
     ) -> Result<Grid> {
         let out = self
@@ -313,6 +335,10 @@ impl App {
                 let current = atlas
                     .grid(id)
                     .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
+                let version = match header {
+                    Some(Expected::Version(v)) => Some(v),
+                    Some(Expected::Any) | None => None,
+                };
                 if let Some(v) = version.filter(|v| *v != current.grid.version) {
                     return Err(Error::Stale {
                         given: v,
@@ -384,50 +410,61 @@ impl App {
     pub async fn merge_grids(
         &self,
         ids: &[GridId],
-        versions: &std::collections::HashMap<GridId, i64>,
+        versions: &HashMap<GridId, i64>,
         actor: &Actor,
     ) -> Result<EditResult> {
         self.edit(actor, |a| crate::edit::plan_merge(a, ids, versions))
             .await
     }
 
-    /// Moves a vertex in every grid that has it.
+    /// Moves a vertex in every grid that has it. `versions` must name every grid
+    /// the move changes, at its current version (428 / 409 otherwise).
     pub async fn move_vertex(
         &self,
         from: geo::Coord,
         to: geo::Coord,
         tolerance_m: f64,
-        versions: Option<&std::collections::HashMap<GridId, i64>>,
+        versions: &HashMap<GridId, i64>,
         actor: &Actor,
     ) -> Result<EditResult> {
         self.edit(actor, |a| {
-            crate::edit::plan_move_vertex(a, from, to, tolerance_m, versions)
+            let b = crate::edit::plan_move_vertex(a, from, to, tolerance_m, Some(versions))?;
+            b.require_versions(versions)?;
+            Ok(b)
         })
         .await
     }
 
-    /// Inserts a vertex into every grid edge passing there.
+    /// Inserts a vertex into every grid edge passing there (`versions` as for
+    /// [`App::move_vertex`]).
     pub async fn insert_vertex(
         &self,
         at: geo::Coord,
         tolerance_m: f64,
+        versions: &HashMap<GridId, i64>,
         actor: &Actor,
     ) -> Result<EditResult> {
         self.edit(actor, |a| {
-            crate::edit::plan_insert_vertex(a, at, tolerance_m)
+            let b = crate::edit::plan_insert_vertex(a, at, tolerance_m)?;
+            b.require_versions(versions)?;
+            Ok(b)
         })
         .await
     }
 
-    /// Deletes a vertex from every grid that has it.
+    /// Deletes a vertex from every grid that has it (`versions` as for
+    /// [`App::move_vertex`]).
     pub async fn delete_vertex(
         &self,
         at: geo::Coord,
         tolerance_m: f64,
+        versions: &HashMap<GridId, i64>,
         actor: &Actor,
     ) -> Result<EditResult> {
         self.edit(actor, |a| {
-            crate::edit::plan_delete_vertex(a, at, tolerance_m)
+            let b = crate::edit::plan_delete_vertex(a, at, tolerance_m)?;
+            b.require_versions(versions)?;
+            Ok(b)
         })
         .await
     }

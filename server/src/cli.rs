@@ -164,6 +164,13 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Print the OpenAPI 3.1 document of every route (what `/api/v1/openapi.json`
+    /// serves), or write it to a file.
+    Openapi {
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Create or upgrade the store's schema, then exit.
     Migrate {
         /// Where the data lives.
@@ -447,6 +454,16 @@ pub async fn run(cli: Cli) -> Result<()> {
                 store.describe(),
                 t.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Openapi { out } => {
+            let doc = http::openapi_json();
+            match out {
+                Some(path) => std::fs::write(&path, doc + "\n").map_err(|e| {
+                    Error::invalid("out", format!("cannot write {}: {e}", path.display()))
+                })?,
+                None => println!("{doc}"),
+            }
             Ok(())
         }
         Command::Migrate { store } => {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// One reason why a piece of input was refused, naming the field it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON-pointer-like path of the offending field, e.g. `geometry.coordinates[0][3]`
     /// or `features[12].properties.code`.
@@ -63,6 +63,9 @@ pub enum Error {
     /// The input is invalid; nothing was stored.
     #[error("invalid input: {}", summary(.0))]
     Invalid(Vec<FieldError>),
+    /// The request cannot be read at all (malformed JSON, …); nothing was stored.
+    #[error("malformed request: {}", summary(.0))]
+    Malformed(Vec<FieldError>),
     /// The named thing does not exist.
     #[error("{0} not found")]
     NotFound(String),
@@ -86,9 +89,15 @@ pub enum Error {
     /// grids and their stored versions (`given` is `None` when the edit named none).
     #[error("stale edit: {} of the grids changed since the edit started", .0.len())]
     StaleGrids(Vec<StaleGrid>),
-    /// An edit that must name its starting version did not.
-    #[error("{0}")]
-    PreconditionRequired(String),
+    /// An edit that must name its starting version did not; `missing` lists the
+    /// grids whose versions it should have named, when known.
+    #[error("{message}")]
+    PreconditionRequired {
+        /// What to name.
+        message: String,
+        /// The grids whose versions are missing.
+        missing: Vec<i64>,
+    },
     /// The request body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -128,6 +137,14 @@ impl Error {
     /// One invalid field.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    /// A version precondition that is missing.
+    pub fn version_required(message: impl Into<String>) -> Self {
+        Self::PreconditionRequired {
+            message: message.into(),
+            missing: Vec::new(),
+        }
     }
 
     /// A conflict on a field.

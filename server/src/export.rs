@@ -6,6 +6,7 @@ use std::path::Path;
 use geo::BoundingRect;
 
 use crate::domain::change::{Actor, ImportBatch, ImportGrid, Loaded};
+use crate::domain::reference::{Building, Road};
 use crate::error::{Error, Result};
 use crate::import::Layer;
 use crate::store::{GpkgStore, GridStore};
@@ -17,10 +18,20 @@ pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection
         Layer::Subdistrict => data
             .subdistricts
             .iter()
-            .map(|s| feature(s.id, &s.boundary, serde_json::json!({ "id": s.id, "code": s.code, "name": s.name })))
+            .map(|s| {
+                feature(
+                    s.id,
+                    &s.boundary,
+                    serde_json::json!({ "id": s.id, "code": s.code, "name": s.name }),
+                )
+            })
             .collect(),
         Layer::Grids => {
-            let code_of: std::collections::HashMap<i64, &str> = data.grids.iter().map(|g| (g.id, g.draft.code.as_str())).collect();
+            let code_of: std::collections::HashMap<i64, &str> = data
+                .grids
+                .iter()
+                .map(|g| (g.id, g.draft.code.as_str()))
+                .collect();
             data.grids
                 .iter()
                 .map(|g| {
@@ -32,19 +43,14 @@ pub fn geojson(data: &Loaded, layer: Layer) -> Result<geojson::FeatureCollection
                 })
                 .collect()
         }
-        Layer::Buildings => data
-            .buildings
-            .iter()
-            .map(|b| feature(b.id, &b.footprint, serde_json::json!({
-                "id": b.id, "osm_id": b.osm_id, "name": b.name, "building": b.usage,
-                "building:levels": b.levels, "households": b.households })))
-            .collect(),
-        Layer::Roads => data
-            .roads
-            .iter()
-            .map(|r| feature(r.id, &r.line, serde_json::json!({ "id": r.id, "osm_id": r.osm_id, "name": r.name, "highway": r.highway })))
-            .collect(),
-        Layer::Osm => return Err(Error::invalid("layer", "osm is an import format; export grids, buildings, roads or subdistrict")),
+        Layer::Buildings => data.buildings.iter().map(Building::to_feature).collect(),
+        Layer::Roads => data.roads.iter().map(Road::to_feature).collect(),
+        Layer::Osm => {
+            return Err(Error::invalid(
+                "layer",
+                "osm is an import format; export grids, buildings, roads or subdistrict",
+            ));
+        }
     };
     Ok(crate::domain::geometry::collection(features))
 }

@@ -73,6 +73,24 @@ fn prop_str(f: &geojson::Feature, k: &str) -> Option<String> {
     })
 }
 
+/// A text property, its control characters refused (the error names the feature's
+/// property): both stores then refuse a NUL alike, before any write.
+fn prop_text(
+    f: &geojson::Feature,
+    k: &str,
+    at: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let v = prop_str(f, k)?;
+    match crate::domain::text::check_text(&format!("{at}properties.{k}"), &v, false) {
+        Ok(()) => Some(v),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
 /// The `osm_id` property, even when real data carries it as a string.
 fn osm_id(f: &geojson::Feature) -> Option<i64> {
     f.property("osm_id")
@@ -107,7 +125,7 @@ pub fn subdistricts(
                 format!("subdistrict code {code} is already used"),
             ));
         }
-        let name = prop_str(f, "name").unwrap_or_default();
+        let name = prop_text(f, "name", &at, &mut errors).unwrap_or_default();
         if name.is_empty() {
             errors.push(FieldError::new(
                 format!("{at}properties.name"),
@@ -325,8 +343,10 @@ pub fn buildings(
                 continue;
             }
         };
-        let usage = prop_str(f, "building")
-            .or_else(|| prop_str(f, "use"))
+        let usage = ["building", "usage", "use"]
+            .iter()
+            .find(|k| f.property(k).is_some())
+            .and_then(|k| prop_text(f, k, &at, &mut errors))
             .unwrap_or_else(|| "yes".into());
         let levels = reference::parse_levels(
             f.property("building:levels")
@@ -341,7 +361,7 @@ pub fn buildings(
             id: 0,
             subdistrict_id: sid,
             osm_id: osm_id(f),
-            name: prop_str(f, "name"),
+            name: prop_text(f, "name", &at, &mut errors),
             usage,
             levels,
             households,
@@ -397,8 +417,8 @@ pub fn roads(
             id: 0,
             subdistrict_id: sid,
             osm_id: osm_id(f),
-            name: prop_str(f, "name"),
-            highway: prop_str(f, "highway").unwrap_or_else(|| "road".into()),
+            name: prop_text(f, "name", &at, &mut errors),
+            highway: prop_text(f, "highway", &at, &mut errors).unwrap_or_else(|| "road".into()),
             line,
         });
     }
@@ -461,9 +481,16 @@ pub fn osm(
                     nodes.insert(n.id(), geo::coord! { x: n.lon(), y: n.lat() });
                 }
                 Element::Way(w) => {
+                    // Outside data: control characters (a NUL no store can hold
+                    // alike) are dropped from tags, not refused.
                     let tags: HashMap<String, String> = w
                         .tags()
-                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .map(|(k, v)| {
+                            (
+                                k.to_owned(),
+                                v.chars().filter(|c| !c.is_control()).collect(),
+                            )
+                        })
                         .collect();
                     if tags.contains_key("building") || tags.contains_key("highway") {
                         ways.push(Way {

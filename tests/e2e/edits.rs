@@ -18,6 +18,7 @@ both_backends!(
     responsible_round_trip_and_reason,
     stale_versions_get_409_and_store_nothing,
     next_code_and_refusals,
+    vertex_edits_name_every_version,
 );
 
 fn geom(f: &Value) -> Geometry {
@@ -64,6 +65,41 @@ async fn stored_versions(s: &Server) -> HashMap<i64, (i64, String)> {
 }
 
 type Key = (u64, u64);
+
+/// The versions a client names for a vertex edit at `c`: every grid (of any level)
+/// that has the vertex, as `{"<id>": version}`.
+async fn versions_with_vertex(s: &Server, c: Coord) -> Value {
+    let (_, fc) = s.get("/api/v1/grids").await;
+    let mut v = serde_json::Map::new();
+    for f in fc["features"].as_array().unwrap() {
+        if ring_coords(&geom(f))
+            .iter()
+            .flatten()
+            .any(|x| key(*x) == key(c))
+        {
+            v.insert(id(f).to_string(), json!(version(f)));
+        }
+    }
+    Value::Object(v)
+}
+
+/// The versions for inserting a vertex on the edge p–q: every grid with that edge.
+async fn versions_with_edge(s: &Server, p: Coord, q: Coord) -> Value {
+    let (_, fc) = s.get("/api/v1/grids").await;
+    let mut v = serde_json::Map::new();
+    for f in fc["features"].as_array().unwrap() {
+        let has = ring_coords(&geom(f)).iter().any(|r| {
+            r.windows(2).any(|w| {
+                let (a, b) = (key(w[0]), key(w[1]));
+                (a, b) == (key(p), key(q)) || (a, b) == (key(q), key(p))
+            })
+        });
+        if has {
+            v.insert(id(f).to_string(), json!(version(f)));
+        }
+    }
+    Value::Object(v)
+}
 
 fn key(c: Coord) -> Key {
     (c.x.to_bits(), c.y.to_bits())
@@ -270,7 +306,11 @@ async fn shared_vertex_moves_in_both_grids(b: Backend) {
     let (ga, gb) = (geom(&fa), geom(&fb));
     let sum0 = ga.unsigned_area() + gb.unsigned_area();
     let to = [c.x + 3e-6, c.y + 2e-6];
-    let body = json!({"from": [c.x, c.y], "to": to, "versions": {id(&fa).to_string(): version(&fa), id(&fb).to_string(): version(&fb)}});
+    let versions = versions_with_vertex(&s, c).await;
+    assert!(
+        versions.get(id(&fa).to_string()).is_some() && versions.get(id(&fb).to_string()).is_some()
+    );
+    let body = json!({"from": [c.x, c.y], "to": to, "versions": versions});
     let r = s
         .send(Method::POST, "/api/v1/edits/move-vertex", Some(&body), &[])
         .await;
@@ -333,7 +373,7 @@ async fn shared_vertex_moves_in_both_grids(b: Backend) {
         .send(
             Method::POST,
             "/api/v1/edits/move-vertex",
-            Some(&json!({"from": [c.x, c.y], "to": to})),
+            Some(&json!({"from": [c.x, c.y], "to": to, "versions": {}})),
             &[],
         )
         .await;
@@ -370,11 +410,12 @@ async fn inserted_vertex_appears_on_both_sides(b: Backend) {
     let l3 = level(&s, 3).await;
     let (p, q, a, bb) = shared_edge(&l3);
     let at = [(p.x + q.x) / 2.0, (p.y + q.y) / 2.0];
+    let versions = versions_with_edge(&s, p, q).await;
     let r = s
         .send(
             Method::POST,
             "/api/v1/edits/insert-vertex",
-            Some(&json!({"at": at})),
+            Some(&json!({"at": at, "versions": versions})),
             &[],
         )
         .await;
@@ -400,17 +441,19 @@ async fn inserted_vertex_appears_on_both_sides(b: Backend) {
     s.send(
         Method::POST,
         "/api/v1/edits/insert-vertex",
-        Some(&json!({"at": at})),
+        Some(&json!({"at": at, "versions": {}})),
         &[],
     )
     .await
     .assert_problem(422);
     // And the new vertex can be moved as a shared one.
+    let at_c = Coord { x: at[0], y: at[1] };
+    let versions = versions_with_vertex(&s, at_c).await;
     let r = s
         .send(
             Method::POST,
             "/api/v1/edits/move-vertex",
-            Some(&json!({"from": at, "to": [at[0] + 2e-6, at[1]]})),
+            Some(&json!({"from": at, "to": [at[0] + 2e-6, at[1]], "versions": versions})),
             &[],
         )
         .await;
@@ -429,11 +472,12 @@ async fn delete_vertex_and_refusals(b: Backend) {
     let l3 = level(&s, 3).await;
     let (p, q, a, bb) = shared_edge(&l3);
     let at = [(p.x + q.x) / 2.0, (p.y + q.y) / 2.0];
+    let versions = versions_with_edge(&s, p, q).await;
     let r = s
         .send(
             Method::POST,
             "/api/v1/edits/insert-vertex",
-            Some(&json!({"at": at})),
+            Some(&json!({"at": at, "versions": versions})),
             &[],
         )
         .await;
@@ -444,11 +488,15 @@ async fn delete_vertex_and_refusals(b: Backend) {
         .iter()
         .map(|f| (id(f), f.clone()))
         .collect();
+    let versions: serde_json::Map<String, Value> = before
+        .values()
+        .map(|f| (id(f).to_string(), json!(version(f))))
+        .collect();
     let r = s
         .send(
             Method::POST,
             "/api/v1/edits/delete-vertex",
-            Some(&json!({"at": at})),
+            Some(&json!({"at": at, "versions": versions})),
             &[],
         )
         .await;
@@ -478,7 +526,7 @@ async fn delete_vertex_and_refusals(b: Backend) {
     s.send(
         Method::POST,
         "/api/v1/edits/delete-vertex",
-        Some(&json!({"at": [0.0, 0.0]})),
+        Some(&json!({"at": [0.0, 0.0], "versions": {}})),
         &[],
     )
     .await
@@ -487,7 +535,7 @@ async fn delete_vertex_and_refusals(b: Backend) {
         .send(
             Method::POST,
             "/api/v1/edits/move-vertex",
-            Some(&json!({"from": [1, 2, 3], "to": [0, 0]})),
+            Some(&json!({"from": [1, 2, 3], "to": [0, 0], "versions": {}})),
             &[],
         )
         .await
@@ -497,7 +545,7 @@ async fn delete_vertex_and_refusals(b: Backend) {
         .send(
             Method::POST,
             "/api/v1/edits/insert-vertex",
-            Some(&json!({"at": at, "tolerance_m": -1})),
+            Some(&json!({"at": at, "tolerance_m": -1, "versions": {}})),
             &[],
         )
         .await
@@ -512,7 +560,7 @@ async fn delete_vertex_and_refusals(b: Backend) {
         .send(
             Method::POST,
             "/api/v1/edits/move-vertex",
-            Some(&json!({"from": [c.x, c.y], "to": far})),
+            Some(&json!({"from": [c.x, c.y], "to": far, "versions": versions_with_vertex(&s, c).await})),
             &[],
         )
         .await;
@@ -916,4 +964,88 @@ fn far_siblings(l3: &[Value]) -> (Value, Value) {
         }
     }
     panic!("no two disjoint L3 siblings")
+}
+
+/// Defect: insert- and delete-vertex took no versions and move-vertex's were
+/// optional, so the store's stale check never fired: a planner's edit landed on a
+/// boundary another planner had just changed. Every vertex edit now names the
+/// version of every grid it changes: 428 naming the missing ones, 409 when stale,
+/// nothing stored either way.
+async fn vertex_edits_name_every_version(b: Backend) {
+    let s = Server::demo(b).await;
+    let l3 = level(&s, 3).await;
+    let (p, q, a, bb) = shared_edge(&l3);
+    let at = [(p.x + q.x) / 2.0, (p.y + q.y) / 2.0];
+    let all = versions_with_edge(&s, p, q).await;
+    let post = |path: &'static str, body: Value| {
+        let s = &s;
+        async move { s.send(Method::POST, path, Some(&body), &[]).await }
+    };
+    // No versions at all, or one grid left out: 428 naming what is missing.
+    for body in [
+        json!({"at": at}),
+        json!({"at": at, "versions": {a.to_string(): all[a.to_string()].clone()}}),
+    ] {
+        let r = post("/api/v1/edits/insert-vertex", body).await;
+        r.assert_problem(428);
+        if r.json["missing"].is_array() {
+            assert!(
+                r.json["missing"].as_array().unwrap().contains(&json!(bb)),
+                "{}",
+                r.json
+            );
+        }
+    }
+    // Another planner renames grid a first: the edit that started before is stale.
+    let mut fa = one(&s, a).await;
+    fa["properties"]["name"] = json!("改名的网格");
+    let r = s
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{a}"),
+            Some(&fa),
+            &[("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let before = stored_versions(&s).await;
+    let r = post(
+        "/api/v1/edits/insert-vertex",
+        json!({"at": at, "versions": all}),
+    )
+    .await;
+    r.assert_problem(409);
+    assert_eq!(
+        r.json["current_versions"][a.to_string()],
+        version(&one(&s, a).await)
+    );
+    // The same for delete-vertex and move-vertex without versions.
+    post("/api/v1/edits/delete-vertex", json!({"at": [p.x, p.y]}))
+        .await
+        .assert_problem(428);
+    post(
+        "/api/v1/edits/move-vertex",
+        json!({"from": [p.x, p.y], "to": [p.x, p.y + 1e-6]}),
+    )
+    .await
+    .assert_problem(428);
+    let r = post(
+        "/api/v1/edits/move-vertex",
+        json!({"from": [p.x, p.y], "to": [p.x, p.y + 1e-6], "versions": {a.to_string(): 1_000_000}}),
+    )
+    .await;
+    r.assert_problem(409);
+    assert_eq!(
+        stored_versions(&s).await,
+        before,
+        "refused edits stored nothing"
+    );
+    // With current versions of every grid there, the insert goes through.
+    let fresh = versions_with_edge(&s, p, q).await;
+    let r = post(
+        "/api/v1/edits/insert-vertex",
+        json!({"at": at, "versions": fresh}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json);
 }

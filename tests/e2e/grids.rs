@@ -439,7 +439,7 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
             "geometry that is not GeoJSON",
             fresh(&|v| v["geometry"] = json!({"type": "Polygon", "coordinates": "nope"})),
             422,
-            "geometry",
+            "geometry.coordinates",
         ),
         (
             "properties not an object",

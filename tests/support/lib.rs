@@ -195,8 +195,25 @@ impl Server {
         Self::on(StoreLocation::fresh(backend).await, true).await
     }
 
+    /// Starts a server on a fresh demo store that serves a (tiny) web app, so that a
+    /// request falling through to the app's page shows.
+    pub async fn demo_with_web(backend: Backend) -> Self {
+        let web = temp_dir().join("web");
+        std::fs::create_dir_all(&web).expect("web dir");
+        std::fs::write(
+            web.join("index.html"),
+            "<!doctype html><title>gridd</title><p>the web app</p>",
+        )
+        .expect("index.html");
+        Self::serve(StoreLocation::fresh(backend).await, true, web).await
+    }
+
     /// Starts a server on the given store, loading the demo first when asked.
     pub async fn on(store: StoreLocation, demo: bool) -> Self {
+        Self::serve(store, demo, PathBuf::from("/nonexistent")).await
+    }
+
+    async fn serve(store: StoreLocation, demo: bool, web: PathBuf) -> Self {
         let backend = store.open().await;
         if demo {
             let batch = gridd::demo::batch(&gridd::demo::default_dir(), &gridd::import::quiet)
@@ -212,12 +229,7 @@ impl Server {
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         let app = gridd::http::State::new(app, gridd::http::MapOptions::default());
-        let router = gridd::http::router(
-            app.clone(),
-            &WebConfig {
-                dir: PathBuf::from("/nonexistent"),
-            },
-        );
+        let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(listener, router).await.ok();
         });

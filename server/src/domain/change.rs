@@ -67,7 +67,7 @@ pub struct EditUpdate {
 }
 
 /// A grid code changed by an edit, for `code_history`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CodeChange {
     /// The grid.
     pub id: GridId,
@@ -97,6 +97,56 @@ pub struct EditBatch {
     pub code_changes: Vec<CodeChange>,
 }
 
+impl EditBatch {
+    /// Checks that the client named the version of every grid this edit changes or
+    /// deletes, and that each is the one the plan started from (the current one).
+    ///
+    /// # Errors
+    /// 428 listing the grids not named (`missing`); 409 with every stale grid.
+    pub fn require_versions(
+        &self,
+        named: &std::collections::HashMap<GridId, i64>,
+    ) -> Result<(), crate::error::Error> {
+        use crate::error::{Error, StaleGrid};
+        let touched = self
+            .updates
+            .iter()
+            .map(|u| (u.id, u.expected_version))
+            .chain(self.deletes.iter().copied());
+        let mut missing = Vec::new();
+        let mut stale = Vec::new();
+        for (id, current) in touched {
+            match named.get(&id) {
+                None => missing.push(id),
+                Some(&v) if v != current => stale.push(StaleGrid {
+                    id,
+                    given: Some(v),
+                    current: Some(current),
+                }),
+                Some(_) => {}
+            }
+        }
+        if !stale.is_empty() {
+            return Err(Error::StaleGrids(stale));
+        }
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            return Err(Error::PreconditionRequired {
+                message: format!(
+                    "name the version of every grid the edit changes in \"versions\"; missing for {}",
+                    missing
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                missing,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// What an applied [`EditBatch`] stored.
 #[derive(Debug, Clone, Default)]
 pub struct EditResult {
@@ -111,7 +161,7 @@ pub struct EditResult {
 }
 
 /// One row of `code_history`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CodeHistoryEntry {
     /// The grid.
     pub grid_id: GridId,
@@ -265,4 +315,41 @@ pub struct Change {
 pub trait ChangeListener: Send + Sync {
     /// Called once per change, in commit order.
     fn changed(&self, change: &Change);
+}
+
+/// The version a write names for the row it changes (`If-Match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// `*`: whatever version is stored.
+    Any,
+    /// Exactly this version.
+    Version(i64),
+}
+
+/// The version an edit started from, named by a precondition (`If-Match`), by the
+/// body, or by both when they agree; `*` stands for the `current` one.
+///
+/// # Errors
+/// 428 when neither names one; 422 naming `body_field` when they disagree.
+pub fn expected_version(
+    header: Option<Expected>,
+    body: Option<i64>,
+    body_field: &str,
+    current: i64,
+) -> Result<i64, crate::error::Error> {
+    use crate::error::{Error, FieldError};
+    match (header, body) {
+        (Some(Expected::Version(h)), Some(b)) if h != b => {
+            Err(Error::Invalid(vec![FieldError::new(
+                body_field,
+                format!("says version {b} but If-Match says {h}; name one version"),
+            )]))
+        }
+        (Some(Expected::Version(h)), _) => Ok(h),
+        (Some(Expected::Any), b) => Ok(b.unwrap_or(current)),
+        (None, Some(b)) => Ok(b),
+        (None, None) => Err(Error::version_required(format!(
+            "name the version the edit started from: an If-Match header (the ETag, or * for any) or {body_field}"
+        ))),
+    }
 }

@@ -15,7 +15,9 @@ pub type GridId = i64;
 pub type SubdistrictId = i64;
 
 /// What a grid mainly holds; drives the L3 size rule (clause 5.2.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum GridKind {
     /// Mostly homes: about 300 households per L3 grid.
@@ -96,7 +98,7 @@ pub struct GridDraft {
 }
 
 /// A person responsible for a grid, with a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Responsible {
     /// Name (not empty).
     pub name: String,
@@ -147,6 +149,9 @@ pub fn check_responsible(
             match o.get(k) {
                 None | Some(serde_json::Value::Null) => String::new(),
                 Some(serde_json::Value::String(s)) if s.trim().chars().count() <= max => {
+                    if let Err(e) = super::text::check_text(&format!("{f}.{k}"), s, false) {
+                        errors.push(e);
+                    }
                     s.trim().to_owned()
                 }
                 Some(serde_json::Value::String(_)) => {
@@ -179,30 +184,44 @@ pub fn check_responsible(
 }
 
 /// A grid as it arrives from outside, before its parent is resolved: API bodies and
-/// import files both become this.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// import files both become this. Numbers may come as strings (real files carry
+/// `"300"`); each field is checked by [`check_fields`].
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct GridProps {
-    /// Hierarchical grid code.
+    /// The grid's id as `GET` answers it: ignored by create and update (the path
+    /// names the grid); the stored grid a coverage preview edits.
+    #[schema(value_type = Option<i64>)]
+    pub id: Option<serde_json::Value>,
+    /// Hierarchical grid code: the parent's code and three digits (docs/grid-codes.md).
+    #[schema(example = "320508990001001")]
     pub code: Option<String>,
-    /// Display name.
+    /// Display name (at most 200 characters).
     pub name: Option<String>,
-    /// Level 1–5.
+    /// Level 1–5 (taken from the code's length when absent).
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 5)]
     pub level: Option<serde_json::Value>,
-    /// Parent grid id.
+    /// Parent grid id (or `parent_code`); none for level 1.
+    #[schema(value_type = Option<i64>)]
     pub parent_id: Option<serde_json::Value>,
     /// Parent grid code (import files use codes).
     pub parent_code: Option<String>,
-    /// Kind name.
+    /// `residential` (default), `scattered`, `commercial` or `other`.
+    #[schema(value_type = Option<GridKind>)]
     pub kind: Option<String>,
-    /// Households (number or numeric string).
+    /// Households (0 to 10,000,000).
+    #[schema(value_type = Option<i32>)]
     pub households: Option<serde_json::Value>,
-    /// Population (number or numeric string).
+    /// Population (0 to 10,000,000).
+    #[schema(value_type = Option<i32>)]
     pub population: Option<serde_json::Value>,
     /// Subdistrict id (only needed when several exist).
+    #[schema(value_type = Option<i64>)]
     pub subdistrict_id: Option<serde_json::Value>,
-    /// Version the edit started from (alternative to `If-Match`).
+    /// Version the edit started from (alternative to `If-Match`; both must agree).
+    #[schema(value_type = Option<i64>)]
     pub version: Option<serde_json::Value>,
-    /// Responsible people: `[{name, role, phone}]`.
+    /// Responsible people: at most 20 of `{name, role, phone}`.
+    #[schema(value_type = Option<Vec<Responsible>>)]
     pub responsible: Option<serde_json::Value>,
 }
 
@@ -257,7 +276,9 @@ pub fn check_fields(
     let mut errors = Vec::new();
     let p = "properties.";
     let name = props.name.as_deref().map(str::trim).unwrap_or_default();
-    if name.is_empty() {
+    if let Err(e) = super::text::check_text(&format!("{p}name"), name, false) {
+        errors.push(e);
+    } else if name.is_empty() {
         errors.push(FieldError::new(format!("{p}name"), "must not be empty"));
     } else if name.chars().count() > 200 {
         errors.push(FieldError::new(
@@ -518,28 +539,65 @@ pub fn resolve(
     Ok((sid, draft))
 }
 
+/// A grid's properties as the API, the audit log and exports show them (no
+/// geometry).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GridProperties {
+    /// Database id.
+    pub id: GridId,
+    /// The subdistrict the grid belongs to.
+    pub subdistrict_id: SubdistrictId,
+    /// Hierarchical grid code (docs/grid-codes.md).
+    #[schema(example = "320508990001001")]
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// 1 (community) to 5 (counter).
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// Parent grid; null for level 1, whose parent is the subdistrict.
+    pub parent_id: Option<GridId>,
+    /// What the grid mainly holds.
+    pub kind: GridKind,
+    /// Households, as entered for this grid (null when unknown).
+    pub households: Option<i32>,
+    /// Households rolled up the tree: the sum of the children's totals, or this
+    /// grid's own figure when none of its children has one (null when unknown).
+    /// Answered by the API only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub households_total: Option<i64>,
+    /// Residents, when known.
+    pub population: Option<i32>,
+    /// Responsible people and their contacts.
+    pub responsible: Vec<Responsible>,
+    /// The version: edits name it (`If-Match` or `properties.version`).
+    pub version: i64,
+    /// When the grid was created.
+    pub created_at: DateTime<Utc>,
+    /// When the grid was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
 impl Grid {
-    /// The grid's properties as the API shows them (no geometry).
-    pub fn properties(&self) -> serde_json::Map<String, serde_json::Value> {
+    /// The grid's properties (no geometry; no rolled-up total, which the atlas knows).
+    pub fn properties(&self) -> GridProperties {
         let d = &self.draft;
-        let serde_json::Value::Object(m) = serde_json::json!({
-            "id": self.id,
-            "subdistrict_id": self.subdistrict_id,
-            "code": d.code,
-            "name": d.name,
-            "level": d.level,
-            "parent_id": d.parent_id,
-            "kind": d.kind.as_str(),
-            "households": d.households,
-            "population": d.population,
-            "responsible": d.responsible,
-            "version": self.version,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }) else {
-            unreachable!("json! of an object literal is an object")
-        };
-        m
+        GridProperties {
+            id: self.id,
+            subdistrict_id: self.subdistrict_id,
+            code: d.code.clone(),
+            name: d.name.clone(),
+            level: d.level,
+            parent_id: d.parent_id,
+            kind: d.kind,
+            households: d.households,
+            households_total: None,
+            population: d.population,
+            responsible: d.responsible.clone(),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
     }
 
     /// The grid as a GeoJSON Feature (geometry in EPSG:4326).
@@ -547,7 +605,7 @@ impl Grid {
         super::geometry::feature(
             self.id,
             &self.draft.geometry,
-            serde_json::Value::Object(self.properties()),
+            serde_json::to_value(self.properties()).unwrap_or_default(),
         )
     }
 }

@@ -6,3 +6,4 @@ pub mod geometry;
 pub mod grid;
 pub mod reference;
 pub mod subdistrict;
+pub mod text;

@@ -26,6 +26,77 @@ pub struct Building {
     pub footprint: Geometry<f64>,
 }
 
+/// A building's properties as the API, the tiles and exports show them (one shape;
+/// the importer reads it back, as it reads OSM's `building` / `building:levels`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct BuildingProperties {
+    /// Database id.
+    pub id: i64,
+    /// OpenStreetMap id, when it came from OSM.
+    pub osm_id: Option<i64>,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// Use: the OSM `building` value (`residential`, `apartments`, `yes`, …).
+    pub usage: String,
+    /// Storeys above ground.
+    pub levels: f64,
+    /// Households, given or estimated (gis-data/README.md).
+    pub households: i32,
+}
+
+impl Building {
+    /// Its properties (no geometry).
+    pub fn properties(&self) -> BuildingProperties {
+        BuildingProperties {
+            id: self.id,
+            osm_id: self.osm_id,
+            name: self.name.clone(),
+            usage: self.usage.clone(),
+            levels: self.levels,
+            households: self.households,
+        }
+    }
+
+    /// As a GeoJSON Feature (EPSG:4326).
+    pub fn to_feature(&self) -> geojson::Feature {
+        super::geometry::feature(
+            self.id,
+            &self.footprint,
+            serde_json::to_value(self.properties()).unwrap_or_default(),
+        )
+    }
+}
+
+/// A road's properties as the API and exports show them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RoadProperties {
+    /// Database id.
+    pub id: i64,
+    /// OpenStreetMap id, when it came from OSM.
+    pub osm_id: Option<i64>,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// The OSM `highway` class.
+    pub highway: String,
+}
+
+impl Road {
+    /// As a GeoJSON Feature (EPSG:4326).
+    pub fn to_feature(&self) -> geojson::Feature {
+        let p = RoadProperties {
+            id: self.id,
+            osm_id: self.osm_id,
+            name: self.name.clone(),
+            highway: self.highway.clone(),
+        };
+        super::geometry::feature(
+            self.id,
+            &self.line,
+            serde_json::to_value(p).unwrap_or_default(),
+        )
+    }
+}
+
 /// A road centre line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Road {

@@ -2,32 +2,53 @@
 //! dry run of an edit. The audit holds the atlas read lock for its duration (about
 //! 0.1 s for 3,000 L3 grids) on a blocking thread, never on the async workers.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::grids::{geojson_response, parse_feature};
-use super::problem::{ApiError, Json};
+use super::grids::{GridFeatureIn, geojson_response};
+use super::problem::{ApiError, Json, ProblemDoc, Query};
 use crate::coverage::{self, Config, Edit};
 use crate::domain::grid::{self, GridId, TreeView};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/coverage", get(report))
-        .route("/coverage/preview", post(preview))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(report))
+        .routes(routes!(preview))
 }
 
 /// Query of `GET /coverage` and `POST /coverage/preview`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct CoverageQuery {
+    /// The subdistrict (needed when the store holds several).
+    #[param(value_type = Option<i64>)]
     subdistrict: Option<String>,
+    /// Gaps, overlaps and overhangs narrower than this many metres are noise, not
+    /// defects (default 0.5).
+    #[param(value_type = Option<f64>)]
     tolerance: Option<String>,
+    /// `json` (default), `geojson` (problems as features) or `html` (the printable
+    /// auditor's report).
     format: Option<String>,
+}
+
+/// A grid to preview: a GeoJSON Feature; with an `id` (the Feature's or
+/// `properties.id`) a stored grid's new geometry, without one a new grid.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct PreviewIn {
+    /// The stored grid being edited, if any.
+    #[schema(value_type = Option<i64>)]
+    id: Option<serde_json::Value>,
+    /// The feature.
+    #[serde(flatten)]
+    feature: GridFeatureIn,
 }
 
 fn config(q: &CoverageQuery) -> Result<Config, Error> {
@@ -88,6 +109,15 @@ fn format(q: &CoverageQuery) -> Result<Format, Error> {
     }
 }
 
+/// The coverage audit of a subdistrict: per level gaps, overlaps, children outside
+/// their parents, codes, validity, the size rule and buildings; each problem with
+/// its geometry, area (m²), width (m) and a suggested fix.
+#[utoipa::path(get, path = "/coverage", tag = "coverage", params(CoverageQuery),
+    responses(
+        (status = 200, description = "The report: JSON, GeoJSON (application/geo+json) or HTML (text/html)", body = Object),
+        (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad parameter, named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn report(
     State(app): State<super::State>,
     Query(q): Query<CoverageQuery>,
@@ -116,18 +146,25 @@ async fn report(
     })
 }
 
-/// `POST /coverage/preview`: a GeoJSON Feature. With an `id` (the Feature's or
-/// `properties.id`) it is a stored grid's new geometry (other properties, when
-/// given, replace the stored ones); without one it is a new grid, with the
-/// properties a create takes.
+/// The audit of one edit's neighbourhood before it is saved (a dragged vertex
+/// takes well under a millisecond): a stored grid's new geometry (other
+/// properties, when given, replace the stored ones), or a new grid with the
+/// properties a create takes. Nothing is stored.
+#[utoipa::path(post, path = "/coverage/preview", tag = "coverage", params(CoverageQuery),
+    request_body = PreviewIn,
+    responses(
+        (status = 200, description = "The problems the edit would leave", body = Object),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad feature, named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn preview(
     State(app): State<super::State>,
     Query(q): Query<CoverageQuery>,
-    Json(body): Json<serde_json::Value>,
+    Json(body): Json<PreviewIn>,
 ) -> Result<Response, ApiError> {
     let config = config(&q)?;
-    let id = feature_id(&body)?;
-    let (props, geometry) = parse_feature(&body)?;
+    let (props, geometry) = super::grids::parts(body.feature)?;
+    let id = feature_id(body.id.as_ref(), props.id.as_ref())?;
     let limits = app.limits();
     let report = tokio::task::spawn_blocking(move || -> Result<coverage::PreviewReport, Error> {
         let atlas = app.atlas();
@@ -183,11 +220,13 @@ async fn preview(
     Ok(axum::Json(&report).into_response())
 }
 
-fn feature_id(body: &serde_json::Value) -> Result<Option<GridId>, Error> {
-    let v = match body.get("id").filter(|v| !v.is_null()) {
+fn feature_id(
+    top: Option<&serde_json::Value>,
+    in_properties: Option<&serde_json::Value>,
+) -> Result<Option<GridId>, Error> {
+    let v = match top.filter(|v| !v.is_null()) {
         Some(v) => Some(("id", v)),
-        None => body
-            .pointer("/properties/id")
+        None => in_properties
             .filter(|v| !v.is_null())
             .map(|v| ("properties.id", v)),
     };

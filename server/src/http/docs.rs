@@ -1,22 +1,32 @@
-//! The OpenAPI document and a readable page generated from it (no CDN: the page is
-//! plain HTML rendered here).
+//! The OpenAPI document — generated from the same list of routes as the router
+//! (`super::documented`) — and a readable page rendered from it here (no CDN).
 
-use axum::Router;
+use std::sync::OnceLock;
+
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The OpenAPI 3.1 document, maintained by hand next to the handlers.
-pub const OPENAPI: &str = include_str!("openapi.json");
+use crate::html::escape as esc;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/docs", get(page))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi))
+        .routes(routes!(page))
 }
 
+/// The document as JSON text, made once.
+fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(super::openapi_json)
+}
+
+/// The OpenAPI 3.1 document of every route.
+#[utoipa::path(get, path = "/openapi.json", tag = "docs",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi() -> Response {
-    let mut res = OPENAPI.into_response();
+    let mut res = document().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -24,14 +34,11 @@ async fn openapi() -> Response {
     res
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
+/// The API, readable: every route with its parameters, bodies and answers.
+#[utoipa::path(get, path = "/docs", tag = "docs",
+    responses((status = 200, description = "An HTML page", content_type = "text/html")))]
 async fn page() -> Html<String> {
-    let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(document()).unwrap_or_default();
     let mut html = String::from(
         "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>\
          <title>gridd API</title><style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}\

@@ -1,81 +1,84 @@
 //! The grid editor's server operations: split, merge, shared-vertex edits, next
 //! code, renumbering and code history. Thin: parse, call `App`, answer every grid
-//! the edit changed (Features as `GET /grids/{id}` gives them).
+//! the edit changed (Features as `GET /grids/{id}` gives them). Every edit names
+//! the version of every grid it changes: 428 when one is missing, 409 when stale.
 
 use std::collections::HashMap;
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::grids::actor;
-use super::problem::{ApiError, Json};
-use crate::domain::change::EditResult;
+use super::extract::{Caller, Id};
+use super::problem::{ApiError, Json, ProblemDoc};
+use super::schema::{GeoJsonGeometry, GridFeature, grid_features};
+use crate::domain::change::{CodeChange, CodeHistoryEntry, EditResult};
 use crate::domain::grid::GridId;
 use crate::edit::DEFAULT_TOLERANCE_M;
 use crate::error::{Error, FieldError};
+use crate::index::Atlas;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/grids/merge", post(merge))
-        .route("/grids/{id}/split", post(split))
-        .route("/grids/{id}/next-code", get(next_code_grid))
-        .route("/grids/{id}/renumber", post(renumber_grid))
-        .route("/grids/{id}/code-history", get(code_history))
-        .route("/subdistricts/{id}/next-code", get(next_code_subdistrict))
-        .route("/subdistricts/{id}/renumber", post(renumber_subdistrict))
-        .route("/edits/move-vertex", post(move_vertex))
-        .route("/edits/insert-vertex", post(insert_vertex))
-        .route("/edits/delete-vertex", post(delete_vertex))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(merge))
+        .routes(routes!(split))
+        .routes(routes!(next_code_grid))
+        .routes(routes!(renumber_grid))
+        .routes(routes!(code_history))
+        .routes(routes!(next_code_subdistrict))
+        .routes(routes!(renumber_subdistrict))
+        .routes(routes!(move_vertex))
+        .routes(routes!(insert_vertex))
+        .routes(routes!(delete_vertex))
 }
 
-fn path_id(id: &str) -> Result<i64, Error> {
-    id.parse()
-        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))
+/// The grids an edit changed, created and deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct EditAnswer {
+    /// Grids changed, as stored now.
+    changed: Vec<GridFeature>,
+    /// Grids created.
+    created: Vec<GridFeature>,
+    /// Ids of the grids deleted.
+    deleted: Vec<GridId>,
 }
 
-fn features(grids: &[crate::domain::grid::Grid]) -> Vec<geojson::Feature> {
-    grids
-        .iter()
-        .map(crate::domain::grid::Grid::to_feature)
-        .collect()
-}
-
-fn answer(out: &EditResult) -> Response {
-    axum::Json(json!({
-        "changed": features(&out.changed),
-        "created": features(&out.created),
-        "deleted": out.deleted.iter().map(|g| g.id).collect::<Vec<_>>(),
-    }))
+fn answer(out: &EditResult, atlas: &Atlas) -> Response {
+    axum::Json(EditAnswer {
+        changed: grid_features(&out.changed, atlas),
+        created: grid_features(&out.created, atlas),
+        deleted: out.deleted.iter().map(|g| g.id).collect(),
+    })
     .into_response()
 }
 
-fn object(body: &Value) -> Result<&serde_json::Map<String, Value>, Error> {
-    body.as_object()
-        .ok_or_else(|| Error::invalid("body", "must be a JSON object"))
+/// The grids a vertex edit changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct VertexAnswer {
+    /// Every grid that had the vertex or edge, as stored now.
+    changed: Vec<GridFeature>,
 }
 
-fn int(field: &str, v: Option<&Value>) -> Result<Option<i64>, Error> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            .map(Some)
-            .ok_or_else(|| Error::invalid(field, format!("must be a whole number, got {v}"))),
-    }
+fn vertex_answer(out: &EditResult, atlas: &Atlas) -> Response {
+    axum::Json(VertexAnswer {
+        changed: grid_features(&out.changed, atlas),
+    })
+    .into_response()
 }
 
-/// A `[lon, lat]` position in degrees.
-fn position(field: &str, v: Option<&Value>) -> Result<geo::Coord, Error> {
-    let bad = || Error::invalid(field, "must be a position [lon, lat] in degrees");
-    let a = v.and_then(Value::as_array).ok_or_else(bad)?;
-    let [x, y] = &a[..] else { return Err(bad()) };
-    let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
-        return Err(bad());
+/// A `[lon, lat]` position in degrees, checked.
+fn position(field: &str, p: &[f64]) -> Result<geo::Coord, Error> {
+    let &[x, y] = p else {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "must be a position [lon, lat] in degrees, got {} numbers",
+                p.len()
+            ),
+        ));
     };
     if !(x.is_finite()
         && y.is_finite()
@@ -90,44 +93,17 @@ fn position(field: &str, v: Option<&Value>) -> Result<geo::Coord, Error> {
     Ok(geo::Coord { x, y })
 }
 
-fn tolerance(o: &serde_json::Map<String, Value>) -> Result<f64, Error> {
-    match o.get("tolerance_m") {
-        None | Some(Value::Null) => Ok(DEFAULT_TOLERANCE_M),
-        Some(v) => v.as_f64().ok_or_else(|| {
-            Error::invalid(
-                "tolerance_m",
-                format!("must be a number of metres, got {v}"),
-            )
-        }),
-    }
+/// The versions every vertex edit must name.
+fn required(versions: Option<HashMap<GridId, i64>>) -> Result<HashMap<GridId, i64>, Error> {
+    versions.ok_or_else(|| {
+        Error::version_required(
+            "name the version of every grid the edit changes: \"versions\": {\"<grid id>\": version}",
+        )
+    })
 }
 
-/// `{"<id>": version, …}`.
-fn versions(field: &str, v: Option<&Value>) -> Result<Option<HashMap<GridId, i64>>, Error> {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Ok(None);
-    };
-    let o = v
-        .as_object()
-        .ok_or_else(|| Error::invalid(field, "must be an object {\"<grid id>\": version}"))?;
-    let mut out = HashMap::new();
-    for (k, v) in o {
-        let id: GridId = k
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid(format!("{field}.{k}"), "keys are grid ids"))?;
-        let ver = int(&format!("{field}.{k}"), Some(v))?
-            .ok_or_else(|| Error::invalid(format!("{field}.{k}"), "must be a version number"))?;
-        out.insert(id, ver);
-    }
-    Ok(Some(out))
-}
-
-fn line(v: Option<&Value>) -> Result<geo::LineString, Error> {
-    let v =
-        v.ok_or_else(|| Error::invalid("line", "is required: a GeoJSON LineString (lon/lat)"))?;
-    let g: geojson::Geometry = serde_json::from_value(v.clone())
-        .map_err(|e| Error::invalid("line", format!("not a GeoJSON geometry: {e}")))?;
+/// The cut line of a split: a GeoJSON LineString of at least two distinct positions.
+fn line(g: &geojson::Geometry) -> Result<geo::LineString, Error> {
     let geojson::GeometryValue::LineString { coordinates } = &g.value else {
         return Err(Error::invalid(
             "line.type",
@@ -136,7 +112,6 @@ fn line(v: Option<&Value>) -> Result<geo::LineString, Error> {
     };
     let mut out = Vec::with_capacity(coordinates.len());
     for (i, p) in coordinates.iter().enumerate() {
-        let f = format!("line.coordinates[{i}]");
         match p.as_slice() {
             [x, y, ..]
                 if x.is_finite()
@@ -148,7 +123,7 @@ fn line(v: Option<&Value>) -> Result<geo::LineString, Error> {
             }
             _ => {
                 return Err(Error::Invalid(vec![FieldError::new(
-                    f,
+                    format!("line.coordinates[{i}]"),
                     "must be [lon, lat] within [-180,180]×[-90,90]",
                 )]));
             }
@@ -157,104 +132,190 @@ fn line(v: Option<&Value>) -> Result<geo::LineString, Error> {
     Ok(geo::LineString(out))
 }
 
+/// Body of `POST /grids/{id}/split`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct SplitIn {
+    /// The version of the grid the split started from.
+    version: Option<i64>,
+    /// The cut: a LineString crossing the grid (lon/lat), not crossing itself.
+    #[schema(value_type = GeoJsonGeometry)]
+    line: geojson::Geometry,
+}
+
+/// Cuts a childless grid in two along a line; the pieces keep exact shared edges,
+/// the neighbours get the cut points, households are apportioned by buildings.
+#[utoipa::path(post, path = "/grids/{id}/split", tag = "editor",
+    params(("id" = i64, Path, description = "the grid to split"),
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body = SplitIn,
+    responses(
+        (status = 200, description = "The grids changed and created", body = EditAnswer),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Stale, or the grid has children", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad line, named", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "No version named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn split(
     State(app): State<super::State>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    Id(id): Id,
+    Caller(actor): Caller,
+    Json(body): Json<SplitIn>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let o = object(&body)?;
-    let version = int("version", o.get("version"))?.ok_or_else(|| {
-        Error::PreconditionRequired(
-            "name the version the edit started from: \"version\" in the body".into(),
-        )
+    let version = body.version.ok_or_else(|| {
+        Error::version_required("name the version the edit started from: \"version\" in the body")
     })?;
-    let line = line(o.get("line"))?;
-    let out = app.split_grid(id, version, &line, &actor(&headers)).await?;
-    Ok(answer(&out))
+    let line = line(&body.line)?;
+    let out = app.split_grid(id, version, &line, &actor).await?;
+    Ok(answer(&out, &app.atlas()))
 }
 
+/// Body of `POST /grids/merge`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct MergeIn {
+    /// Adjacent siblings to merge (at least two); the smallest code survives.
+    ids: Vec<GridId>,
+    /// The version of every grid named: `{"<grid id>": version}`.
+    versions: Option<HashMap<GridId, i64>>,
+}
+
+/// Merges adjacent sibling grids into the one with the smallest code.
+#[utoipa::path(post, path = "/grids/merge", tag = "editor",
+    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body = MergeIn,
+    responses(
+        (status = 200, description = "The surviving grid changed, the others deleted", body = EditAnswer),
+        (status = 409, description = "Stale", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not siblings, not adjacent, …", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "No versions named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn merge(
     State(app): State<super::State>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    Caller(actor): Caller,
+    Json(body): Json<MergeIn>,
 ) -> Result<Response, ApiError> {
-    let o = object(&body)?;
-    let ids: Vec<GridId> = o
-        .get("ids")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::invalid("ids", "is required: an array of grid ids"))?
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            int(&format!("ids[{i}]"), Some(v))?
-                .ok_or_else(|| Error::invalid(format!("ids[{i}]"), "must be a grid id"))
-        })
-        .collect::<Result<_, _>>()?;
-    let versions = versions("versions", o.get("versions"))?.ok_or_else(|| {
-        Error::PreconditionRequired(
-            "name the version of every grid: \"versions\": {\"<id>\": n}".into(),
-        )
+    let versions = body.versions.ok_or_else(|| {
+        Error::version_required("name the version of every grid: \"versions\": {\"<id>\": n}")
     })?;
-    let out = app.merge_grids(&ids, &versions, &actor(&headers)).await?;
-    Ok(answer(&out))
+    let out = app.merge_grids(&body.ids, &versions, &actor).await?;
+    Ok(answer(&out, &app.atlas()))
 }
 
+/// Body of `POST /edits/move-vertex`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct MoveVertexIn {
+    /// The vertex now, `[lon, lat]`.
+    #[schema(value_type = [f64; 2])]
+    from: Vec<f64>,
+    /// Where it goes, `[lon, lat]`.
+    #[schema(value_type = [f64; 2])]
+    to: Vec<f64>,
+    /// How far from `from` a vertex is taken as that vertex, metres (default 0.05,
+    /// at most 10).
+    tolerance_m: Option<f64>,
+    /// The version of every grid that has the vertex: `{"<grid id>": version}`.
+    versions: Option<HashMap<GridId, i64>>,
+}
+
+/// Moves a vertex in every grid that has it, so neighbours stay edge-matched.
+#[utoipa::path(post, path = "/edits/move-vertex", tag = "editor",
+    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body = MoveVertexIn,
+    responses(
+        (status = 200, description = "Every grid changed", body = VertexAnswer),
+        (status = 409, description = "A grid changed since (current_versions)", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No vertex there, or a grid would become invalid", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "A changed grid's version is not named (missing)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn move_vertex(
     State(app): State<super::State>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    Caller(actor): Caller,
+    Json(body): Json<MoveVertexIn>,
 ) -> Result<Response, ApiError> {
-    let o = object(&body)?;
-    let (from, to) = (
-        position("from", o.get("from"))?,
-        position("to", o.get("to"))?,
-    );
-    let versions = versions("versions", o.get("versions"))?;
-    let out = app
-        .move_vertex(from, to, tolerance(o)?, versions.as_ref(), &actor(&headers))
-        .await?;
-    Ok(axum::Json(json!({ "changed": features(&out.changed) })).into_response())
+    let (from, to) = (position("from", &body.from)?, position("to", &body.to)?);
+    let versions = required(body.versions)?;
+    let tol = body.tolerance_m.unwrap_or(DEFAULT_TOLERANCE_M);
+    let out = app.move_vertex(from, to, tol, &versions, &actor).await?;
+    Ok(vertex_answer(&out, &app.atlas()))
 }
 
+/// Body of `POST /edits/insert-vertex` and `/edits/delete-vertex`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct VertexAtIn {
+    /// The position, `[lon, lat]`.
+    #[schema(value_type = [f64; 2])]
+    at: Vec<f64>,
+    /// Search tolerance in metres (default 0.05, at most 10).
+    tolerance_m: Option<f64>,
+    /// The version of every grid the edit changes: `{"<grid id>": version}`.
+    versions: Option<HashMap<GridId, i64>>,
+}
+
+/// Inserts a vertex into every grid edge that passes there.
+#[utoipa::path(post, path = "/edits/insert-vertex", tag = "editor",
+    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body = VertexAtIn,
+    responses(
+        (status = 200, description = "Every grid changed", body = VertexAnswer),
+        (status = 409, description = "A grid changed since", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No edge there", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "A changed grid's version is not named (missing)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn insert_vertex(
     State(app): State<super::State>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    Caller(actor): Caller,
+    Json(body): Json<VertexAtIn>,
 ) -> Result<Response, ApiError> {
-    let o = object(&body)?;
-    let out = app
-        .insert_vertex(
-            position("at", o.get("at"))?,
-            tolerance(o)?,
-            &actor(&headers),
-        )
-        .await?;
-    Ok(axum::Json(json!({ "changed": features(&out.changed) })).into_response())
+    let at = position("at", &body.at)?;
+    let versions = required(body.versions)?;
+    let tol = body.tolerance_m.unwrap_or(DEFAULT_TOLERANCE_M);
+    let out = app.insert_vertex(at, tol, &versions, &actor).await?;
+    Ok(vertex_answer(&out, &app.atlas()))
 }
 
+/// Deletes a vertex from every grid that has it.
+#[utoipa::path(post, path = "/edits/delete-vertex", tag = "editor",
+    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body = VertexAtIn,
+    responses(
+        (status = 200, description = "Every grid changed", body = VertexAnswer),
+        (status = 409, description = "A grid changed since", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No vertex there, or a ring would collapse", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "A changed grid's version is not named (missing)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn delete_vertex(
     State(app): State<super::State>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    Caller(actor): Caller,
+    Json(body): Json<VertexAtIn>,
 ) -> Result<Response, ApiError> {
-    let o = object(&body)?;
-    let out = app
-        .delete_vertex(
-            position("at", o.get("at"))?,
-            tolerance(o)?,
-            &actor(&headers),
-        )
-        .await?;
-    Ok(axum::Json(json!({ "changed": features(&out.changed) })).into_response())
+    let at = position("at", &body.at)?;
+    let versions = required(body.versions)?;
+    let tol = body.tolerance_m.unwrap_or(DEFAULT_TOLERANCE_M);
+    let out = app.delete_vertex(at, tol, &versions, &actor).await?;
+    Ok(vertex_answer(&out, &app.atlas()))
 }
 
-async fn next_code_grid(
-    State(app): State<super::State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
+/// The code a new child would get.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct NextCode {
+    /// The code: the parent's code and the next free sequence number.
+    code: String,
+    /// The sequence number (1–999).
+    sequence: u32,
+}
+
+/// The code a new child of this grid would get.
+#[utoipa::path(get, path = "/grids/{id}/next-code", tag = "editor",
+    params(("id" = i64, Path, description = "the parent grid")),
+    responses(
+        (status = 200, description = "The next code", body = NextCode),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn next_code_grid(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
     let atlas = app.atlas();
     let sid = atlas
         .grid(id)
@@ -262,55 +323,101 @@ async fn next_code_grid(
         .grid
         .subdistrict_id;
     let (code, sequence) = crate::edit::next_code(&atlas, sid, Some(id))?;
-    Ok(axum::Json(json!({ "code": code, "sequence": sequence })).into_response())
+    Ok(axum::Json(NextCode { code, sequence }).into_response())
 }
 
+/// The code a new level 1 grid of this subdistrict would get.
+#[utoipa::path(get, path = "/subdistricts/{id}/next-code", tag = "editor",
+    params(("id" = i64, Path, description = "the subdistrict")),
+    responses(
+        (status = 200, description = "The next code", body = NextCode),
+        (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn next_code_subdistrict(
     State(app): State<super::State>,
-    Path(id): Path<String>,
+    Id(sid): Id,
 ) -> Result<Response, ApiError> {
-    let sid = path_id(&id)?;
-    let atlas = app.atlas();
-    let (code, sequence) = crate::edit::next_code(&atlas, sid, None)?;
-    Ok(axum::Json(json!({ "code": code, "sequence": sequence })).into_response())
+    let (code, sequence) = crate::edit::next_code(&app.atlas(), sid, None)?;
+    Ok(axum::Json(NextCode { code, sequence }).into_response())
 }
 
-fn renumbered(out: &EditResult) -> Response {
-    axum::Json(json!({ "changes": out.code_changes, "changed": features(&out.changed) }))
-        .into_response()
+/// What a renumbering changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct Renumbered {
+    /// Every old → new code (also kept in the code history).
+    changes: Vec<CodeChange>,
+    /// The grids changed, as stored now.
+    changed: Vec<GridFeature>,
 }
 
+fn renumbered(out: &EditResult, atlas: &Atlas) -> Response {
+    axum::Json(Renumbered {
+        changes: out.code_changes.clone(),
+        changed: grid_features(&out.changed, atlas),
+    })
+    .into_response()
+}
+
+/// Renumbers a grid's children in reading order (north to south, west to east),
+/// cascading to their descendants; old codes are kept in the code history.
+#[utoipa::path(post, path = "/grids/{id}/renumber", tag = "editor",
+    params(("id" = i64, Path, description = "the parent grid"),
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    responses(
+        (status = 200, description = "The codes changed", body = Renumbered),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn renumber_grid(
     State(app): State<super::State>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    Id(id): Id,
+    Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
     let sid = app
         .atlas()
         .grid(id)
         .ok_or_else(|| Error::NotFound(format!("grid {id}")))?
         .grid
         .subdistrict_id;
-    let out = app.renumber(sid, Some(id), &actor(&headers)).await?;
-    Ok(renumbered(&out))
+    let out = app.renumber(sid, Some(id), &actor).await?;
+    Ok(renumbered(&out, &app.atlas()))
 }
 
+/// Renumbers a subdistrict's level 1 grids in reading order, cascading.
+#[utoipa::path(post, path = "/subdistricts/{id}/renumber", tag = "editor",
+    params(("id" = i64, Path, description = "the subdistrict"),
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    responses(
+        (status = 200, description = "The codes changed", body = Renumbered),
+        (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn renumber_subdistrict(
     State(app): State<super::State>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    Id(sid): Id,
+    Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
-    let sid = path_id(&id)?;
-    let out = app.renumber(sid, None, &actor(&headers)).await?;
-    Ok(renumbered(&out))
+    let out = app.renumber(sid, None, &actor).await?;
+    Ok(renumbered(&out, &app.atlas()))
 }
 
-async fn code_history(
-    State(app): State<super::State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
+/// A grid's code history.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct CodeHistory {
+    /// The grid.
+    id: GridId,
+    /// Every code change, oldest first.
+    history: Vec<CodeHistoryEntry>,
+}
+
+/// Every code a grid had (renumbering, merges, moves), oldest first.
+#[utoipa::path(get, path = "/grids/{id}/code-history", tag = "editor",
+    params(("id" = i64, Path, description = "grid id")),
+    responses(
+        (status = 200, description = "The history", body = CodeHistory),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn code_history(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
     let history = app.code_history(id).await?;
-    Ok(axum::Json(json!({ "id": id, "history": history })).into_response())
+    Ok(axum::Json(CodeHistory { id, history }).into_response())
 }

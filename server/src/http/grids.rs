@@ -1,36 +1,78 @@
-//! `/grids`, `/tree`: read from the atlas, write through the application.
+//! `/grids`, `/tree`: read from the atlas, write through the application. The
+//! pattern of every resource module: typed request and query types, extractors
+//! whose rejections are problems, `#[utoipa::path]` on each handler, and one
+//! `routes()` list from which both the router and the OpenAPI document are built.
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::problem::{ApiError, Json};
-use crate::domain::change::Actor;
-use crate::domain::geometry::collection;
-use crate::domain::grid::{GridId, GridProps};
-use crate::error::{Error, FieldError};
+use super::extract::{Caller, Id, IfMatch};
+use super::problem::{ApiError, Json, ProblemDoc, Query};
+use super::schema::{
+    FeatureCollection, FeatureType, GeoJsonGeometry, GridFeature, grid_feature, grid_features,
+};
+use crate::domain::grid::{GridProperties, GridProps};
+use crate::error::Error;
+use crate::index::TreeNode;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/grids", get(list).post(create))
-        .route("/grids/{id}", get(one).put(update).delete(remove))
-        .route("/grids/{id}/children", get(children))
-        .route("/tree", get(tree))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, update, remove))
+        .routes(routes!(children))
+        .routes(routes!(tree))
 }
 
 /// Query of `GET /grids`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Only grids of this level (1–5).
+    #[param(value_type = Option<u8>)]
     level: Option<String>,
+    /// Only the children of this grid.
+    #[param(value_type = Option<i64>)]
     parent: Option<String>,
+    /// Only grids meeting `minLon,minLat,maxLon,maxLat` (degrees).
+    #[param(example = "24.93,60.16,24.96,60.18")]
     bbox: Option<String>,
+    /// Only grids of this subdistrict.
+    #[param(value_type = Option<i64>)]
     subdistrict: Option<String>,
 }
 
-fn int_param<T: std::str::FromStr>(name: &str, v: Option<&str>) -> Result<Option<T>, Error> {
+/// A grid as a create or an update sends it: a GeoJSON Feature whose geometry is a
+/// Polygon or MultiPolygon (EPSG:4326), checked whole before anything is stored.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct GridFeatureIn {
+    /// `"Feature"`.
+    #[serde(rename = "type")]
+    #[allow(
+        dead_code,
+        reason = "checked by deserializing: anything but \"Feature\" is refused"
+    )]
+    pub kind: FeatureType,
+    /// The grid's fields (an object).
+    #[serde(default)]
+    #[schema(value_type = Option<GridProps>)]
+    pub properties: Option<serde_json::Value>,
+    /// Polygon or MultiPolygon: closed rings, no self-intersection, at most 100,000
+    /// vertices.
+    #[serde(default)]
+    #[schema(value_type = Option<GeoJsonGeometry>)]
+    pub geometry: Option<geojson::Geometry>,
+}
+
+/// A whole number from a query parameter (empty means absent).
+pub(super) fn int_param<T: std::str::FromStr>(
+    name: &str,
+    v: Option<&str>,
+) -> Result<Option<T>, Error> {
     v.filter(|s| !s.is_empty())
         .map(|s| {
             s.trim()
@@ -83,6 +125,7 @@ pub(super) fn parse_bbox(v: Option<&str>) -> Result<Option<geo::Rect>, Error> {
     )))
 }
 
+/// A JSON answer with the GeoJSON media type.
 pub(super) fn geojson_response(v: &impl serde::Serialize) -> Response {
     let mut res = axum::Json(v).into_response();
     res.headers_mut().insert(
@@ -92,6 +135,13 @@ pub(super) fn geojson_response(v: &impl serde::Serialize) -> Response {
     res
 }
 
+/// Grids, filtered, in code order.
+#[utoipa::path(get, path = "/grids", tag = "grids", params(ListQuery),
+    responses(
+        (status = 200, description = "The grids, in code order", body = FeatureCollection<GridProperties>, content_type = "application/geo+json"),
+        (status = 404, description = "No such parent", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn list(
     State(app): State<super::State>,
     Query(q): Query<ListQuery>,
@@ -100,19 +150,16 @@ async fn list(
     if let Some(l) = level.filter(|l| !(1..=5).contains(l)) {
         return Err(Error::invalid("level", format!("must be 1 to 5, got {l}")).into());
     }
-    let parent: Option<GridId> = int_param("parent", q.parent.as_deref())?;
+    let parent: Option<i64> = int_param("parent", q.parent.as_deref())?;
     let sub: Option<i64> = int_param("subdistrict", q.subdistrict.as_deref())?;
     let bbox = parse_bbox(q.bbox.as_deref())?;
     let atlas = app.atlas();
     if let Some(p) = parent.filter(|p| atlas.grid(*p).is_none()) {
         return Err(Error::NotFound(format!("grid {p}")).into());
     }
-    let features: Vec<geojson::Feature> = atlas
-        .grids(sub, level, parent, bbox)
-        .into_iter()
-        .map(|g| g.grid.to_feature())
-        .collect();
-    Ok(geojson_response(&collection(features)))
+    let grids = atlas.grids(sub, level, parent, bbox);
+    let features = grid_features(grids.iter().map(|g| &g.grid), &atlas);
+    Ok(geojson_response(&FeatureCollection::of(features)))
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -120,189 +167,158 @@ fn etag(version: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
-fn feature_response(status: StatusCode, g: &crate::domain::grid::Grid) -> Response {
-    let mut res = geojson_response(&g.to_feature());
+fn feature_response(status: StatusCode, f: &GridFeature) -> Response {
+    let mut res = geojson_response(f);
     *res.status_mut() = status;
-    res.headers_mut().insert(header::ETAG, etag(g.version));
+    res.headers_mut()
+        .insert(header::ETAG, etag(f.properties.version));
     res
 }
 
-fn path_id(id: &str) -> Result<GridId, Error> {
-    id.parse()
-        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))
-}
-
-async fn one(
-    State(app): State<super::State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
+/// One grid; its ETag is its version.
+#[utoipa::path(get, path = "/grids/{id}", tag = "grids",
+    params(("id" = i64, Path, description = "grid id")),
+    responses(
+        (status = 200, description = "The grid (ETag: its version)", body = GridFeature, content_type = "application/geo+json"),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn one(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
     let atlas = app.atlas();
     let g = atlas
         .grid(id)
         .ok_or_else(|| Error::NotFound(format!("grid {id}")))?;
-    Ok(feature_response(StatusCode::OK, &g.grid))
+    Ok(feature_response(
+        StatusCode::OK,
+        &grid_feature(&g.grid, &atlas),
+    ))
 }
 
-async fn children(
-    State(app): State<super::State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
+/// The children of a grid, in code order.
+#[utoipa::path(get, path = "/grids/{id}/children", tag = "grids",
+    params(("id" = i64, Path, description = "grid id")),
+    responses(
+        (status = 200, description = "Its children", body = FeatureCollection<GridProperties>, content_type = "application/geo+json"),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn children(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
     let atlas = app.atlas();
     if atlas.grid(id).is_none() {
         return Err(Error::NotFound(format!("grid {id}")).into());
     }
-    let features = atlas
-        .children(id)
-        .into_iter()
-        .map(|g| g.grid.to_feature())
-        .collect();
-    Ok(geojson_response(&collection(features)))
+    let kids = atlas.children(id);
+    let features = grid_features(kids.iter().map(|g| &g.grid), &atlas);
+    Ok(geojson_response(&FeatureCollection::of(features)))
 }
 
+/// The hierarchy of every subdistrict (subdistrict → L1 → … → L5), without
+/// geometry; households rolled up the tree.
+#[utoipa::path(get, path = "/tree", tag = "grids",
+    responses((status = 200, description = "One node per subdistrict", body = Vec<TreeNode>)))]
 async fn tree(State(app): State<super::State>) -> Response {
     axum::Json(app.atlas().tree()).into_response()
 }
 
-/// Splits a GeoJSON Feature body into checked properties and its geometry.
-pub(super) fn parse_feature(
-    body: &serde_json::Value,
-) -> Result<(GridProps, Option<geojson::Geometry>), Error> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| Error::invalid("body", "must be a GeoJSON Feature object"))?;
-    match obj.get("type").and_then(|t| t.as_str()) {
-        Some("Feature") => {}
-        Some(t) => {
-            return Err(Error::invalid(
-                "type",
-                format!("must be \"Feature\", got {t:?}"),
-            ));
+/// Splits a Feature body into its properties and geometry; the properties must be
+/// an object (serde would read an array as the fields in order).
+pub(super) fn parts(body: GridFeatureIn) -> Result<(GridProps, Option<geojson::Geometry>), Error> {
+    let props = match body.properties {
+        None | Some(serde_json::Value::Null) => GridProps::default(),
+        Some(v @ serde_json::Value::Object(_)) => {
+            serde_path_to_error::deserialize(v).map_err(|e| {
+                let path = e.path().to_string();
+                Error::invalid(format!("properties.{path}"), e.into_inner().to_string())
+            })?
         }
-        None => {
-            return Err(Error::invalid(
-                "type",
-                "is required and must be \"Feature\"",
-            ));
-        }
-    }
-    let props: GridProps = match obj.get("properties") {
-        Some(p @ serde_json::Value::Object(_)) => serde_json::from_value(p.clone())
-            .map_err(|e| Error::invalid("properties", format!("{e}")))?,
-        Some(serde_json::Value::Null) | None => GridProps::default(),
         Some(_) => return Err(Error::invalid("properties", "must be an object")),
     };
-    let geometry = match obj.get("geometry") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(g) => Some(
-            serde_json::from_value::<geojson::Geometry>(g.clone()).map_err(|e| {
-                Error::Invalid(vec![FieldError::new(
-                    "geometry",
-                    format!("not a GeoJSON geometry: {e}"),
-                )])
-            })?,
-        ),
-    };
-    Ok((props, geometry))
+    Ok((props, body.geometry))
 }
 
-/// The actor named by `X-Gridd-User` (authentication comes later), with the reason
-/// given in `X-Gridd-Reason` (percent-decoded, so Chinese text can travel in a
-/// header), both stored in the audit log.
-pub(super) fn actor(headers: &HeaderMap) -> Actor {
-    let text = |name: &str, max: usize| -> Option<String> {
-        let v = headers.get(name)?;
-        let s = match v.to_str() {
-            Ok(s) if name == "x-gridd-reason" => percent_decode(s),
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
-        };
-        let s = s.trim();
-        (!s.is_empty()).then(|| s.chars().take(max).collect())
-    };
-    Actor::new(
-        text("x-gridd-user", 100).unwrap_or_else(|| "anonymous".into()),
-        text("x-gridd-reason", 2000),
-    )
-}
-
-/// Decodes `%XX` escapes (UTF-8); text without valid escapes is returned as is.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
-}
-
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Error> {
-    let Some(v) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("").trim();
-    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse().map(Some).map_err(|_| {
-        Error::invalid(
-            "If-Match",
-            format!("must be the grid's ETag, e.g. \"3\", got {s:?}"),
-        )
-    })
-}
-
+/// Creates a grid: its parent (by id or code), level = parent + 1, code = parent's
+/// code + three digits, unique; geometry valid. Nothing is stored on any error.
+#[utoipa::path(post, path = "/grids", tag = "grids",
+    params(
+        ("X-Gridd-User" = Option<String>, Header, description = "who (stored in the audit log)"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8, stored in the audit log)"),
+    ),
+    request_body(content = GridFeatureIn, content_type = "application/json", description = "A GeoJSON Feature"),
+    responses(
+        (status = 201, description = "Created (Location: the grid; ETag: version 1)", body = GridFeature, content_type = "application/geo+json"),
+        (status = 400, description = "Malformed JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The code is already used", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 16 MiB", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Every refused field, named (geometries: with the coordinate)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn create(
     State(app): State<super::State>,
-    headers: HeaderMap,
-    Json(body): Json<serde_json::Value>,
+    Caller(actor): Caller,
+    Json(body): Json<GridFeatureIn>,
 ) -> Result<Response, ApiError> {
-    let (props, geometry) = parse_feature(&body)?;
-    let g = app
-        .create_grid(&props, geometry.as_ref(), &actor(&headers))
-        .await?;
-    let mut res = feature_response(StatusCode::CREATED, &g);
+    let (props, geometry) = parts(body)?;
+    let g = app.create_grid(props, geometry, &actor).await?;
+    let mut res = feature_response(StatusCode::CREATED, &grid_feature(&g, &app.atlas()));
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/grids/{}", g.id)) {
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
 }
 
+/// Replaces a grid. Name the version the edit started from: `If-Match` (the ETag,
+/// or `*` for whatever is stored) or `properties.version` (both must agree). A grid
+/// with children keeps its level; a new code or parent renumbers its subtree.
+#[utoipa::path(put, path = "/grids/{id}", tag = "grids",
+    params(
+        ("id" = i64, Path, description = "grid id"),
+        ("If-Match" = Option<String>, Header, description = "the version the edit started from (ETag), or *"),
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)"),
+    ),
+    request_body(content = GridFeatureIn, content_type = "application/json", description = "A GeoJSON Feature"),
+    responses(
+        (status = 200, description = "Replaced (ETag: the new version)", body = GridFeature, content_type = "application/geo+json"),
+        (status = 400, description = "Malformed JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Stale: someone saved first (current_version), or a conflict", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Refused fields, named", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "No version named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn update(
     State(app): State<super::State>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Json(body): Json<serde_json::Value>,
+    Id(id): Id,
+    IfMatch(expected): IfMatch,
+    Caller(actor): Caller,
+    Json(body): Json<GridFeatureIn>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let version = if_match(&headers)?;
-    let (props, geometry) = parse_feature(&body)?;
+    let (props, geometry) = parts(body)?;
     let g = app
-        .update_grid(id, version, &props, geometry.as_ref(), &actor(&headers))
+        .update_grid(id, expected, props, geometry, &actor)
         .await?;
-    Ok(feature_response(StatusCode::OK, &g))
+    Ok(feature_response(
+        StatusCode::OK,
+        &grid_feature(&g, &app.atlas()),
+    ))
 }
 
+/// Deletes a grid without children (`If-Match`, when given, must be current).
+#[utoipa::path(delete, path = "/grids/{id}", tag = "grids",
+    params(
+        ("id" = i64, Path, description = "grid id"),
+        ("If-Match" = Option<String>, Header, description = "the version the delete started from, or *"),
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "It has children, or the version is stale", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn remove(
     State(app): State<super::State>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    Id(id): Id,
+    IfMatch(expected): IfMatch,
+    Caller(actor): Caller,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id)?;
-    app.delete_grid(id, if_match(&headers)?, &actor(&headers))
-        .await?;
+    app.delete_grid(id, expected, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,35 +2,42 @@
 //! GeoPackage file becomes children of a grid (or L1 grids of a subdistrict), all or
 //! nothing, every bad feature reported.
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::grids::actor;
-use super::problem::ApiError;
+use super::extract::{Caller, Id};
+use super::problem::{ApiError, ProblemDoc, Query};
+use super::schema::{GridFeature, grid_features};
+use crate::domain::change::Actor;
 use crate::domain::geometry::Limits;
 use crate::error::Error;
 use crate::import;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/grids/{id}/import", post(under_grid))
-        .route("/subdistricts/{id}/import", post(under_subdistrict))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(under_grid))
+        .routes(routes!(under_subdistrict))
 }
 
-#[derive(Debug, Deserialize)]
+/// Query of the imports.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ImportQuery {
     /// The GeoPackage table to read (default: its first features table).
     layer: Option<String>,
 }
 
-fn id(s: &str) -> Result<i64, Error> {
-    s.parse()
-        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {s:?}")))
+/// What an import created.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct Imported {
+    /// The grids created, in reading order.
+    created: Vec<GridFeature>,
 }
 
 /// The body's features: a GeoPackage (SQLite header) is read from a temporary file,
@@ -62,7 +69,7 @@ async fn run(
     app: &super::State,
     sid: Option<i64>,
     parent: Option<i64>,
-    headers: &HeaderMap,
+    actor: &Actor,
     body: &[u8],
     layer: Option<&str>,
 ) -> Result<Response, ApiError> {
@@ -84,35 +91,55 @@ async fn run(
                 import::adopt(&mut feats, atlas, sid, parent)?;
                 import::grids(&feats, atlas, Some(sid), Limits::default(), &import::quiet)
             },
-            &actor(headers),
+            actor,
         )
         .await?;
-    let created: Vec<geojson::Feature> = stored.grids.iter().map(|g| g.to_feature()).collect();
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(serde_json::json!({ "created": created })),
-    )
-        .into_response())
+    let created = grid_features(&stored.grids, &app.atlas());
+    Ok((StatusCode::CREATED, axum::Json(Imported { created })).into_response())
 }
 
+/// Imports a planner's file (GeoJSON or GeoPackage, e.g. from QGIS) as children of
+/// a grid: all or nothing, codes in reading order, every bad feature named by index
+/// (and code or name).
+#[utoipa::path(post, path = "/grids/{id}/import", tag = "imports",
+    params(("id" = i64, Path, description = "the parent grid"), ImportQuery,
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body(description = "A GeoJSON FeatureCollection or a GeoPackage file", content(
+        ("application/geo+json"), ("application/geopackage+sqlite3"))),
+    responses(
+        (status = 201, description = "Every grid created", body = Imported),
+        (status = 404, description = "No such parent", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad feature, named; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn under_grid(
     State(app): State<super::State>,
-    Path(p): Path<String>,
+    Id(p): Id,
     Query(q): Query<ImportQuery>,
-    headers: HeaderMap,
+    Caller(actor): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let p = id(&p)?;
-    run(&app, None, Some(p), &headers, &body, q.layer.as_deref()).await
+    run(&app, None, Some(p), &actor, &body, q.layer.as_deref()).await
 }
 
+/// Imports a planner's file as level 1 grids of a subdistrict (as for a grid).
+#[utoipa::path(post, path = "/subdistricts/{id}/import", tag = "imports",
+    params(("id" = i64, Path, description = "the subdistrict"), ImportQuery,
+        ("X-Gridd-User" = Option<String>, Header, description = "who"),
+        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    request_body(description = "A GeoJSON FeatureCollection or a GeoPackage file", content(
+        ("application/geo+json"), ("application/geopackage+sqlite3"))),
+    responses(
+        (status = 201, description = "Every grid created", body = Imported),
+        (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad feature, named; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn under_subdistrict(
     State(app): State<super::State>,
-    Path(s): Path<String>,
+    Id(s): Id,
     Query(q): Query<ImportQuery>,
-    headers: HeaderMap,
+    Caller(actor): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let s = id(&s)?;
-    run(&app, Some(s), None, &headers, &body, q.layer.as_deref()).await
+    run(&app, Some(s), None, &actor, &body, q.layer.as_deref()).await
 }

@@ -2,18 +2,23 @@
 //! Parsing and placing run on blocking threads; the batch answer is streamed in
 //! chunks, each chunk placed under one read of the atlas.
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use geo::Coord;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::problem::{ApiError, problem};
+use super::extract::Id;
+use super::problem::{ApiError, ProblemDoc, Query, problem};
+use super::schema::{Feature, FeatureCollectionType, FeatureType};
+use crate::domain::grid::{GridId, SubdistrictId};
+use crate::domain::reference::BuildingProperties;
 use crate::error::{Error, FieldError};
 use crate::lookup::batch::{self, Format};
 use crate::lookup::datum::Datum;
@@ -25,33 +30,63 @@ pub const LOOKUP_MAX_BODY: usize = 160 * 1024 * 1024;
 /// Points answered per streamed chunk (and per read of the atlas).
 const CHUNK: usize = 16_384;
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route(
-            "/lookup",
-            get(one)
-                .post(many)
-                .layer(DefaultBodyLimit::max(LOOKUP_MAX_BODY)),
-        )
-        .route("/grids/{id}/buildings", get(grid_buildings))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    let (schemas, paths, lookup) = routes!(one, many);
+    OpenApiRouter::new()
+        .routes((
+            schemas,
+            paths,
+            lookup.layer(DefaultBodyLimit::max(LOOKUP_MAX_BODY)),
+        ))
+        .routes(routes!(grid_buildings))
 }
 
 /// Query of `GET /lookup`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct OneQuery {
+    /// Longitude, degrees.
+    #[param(value_type = f64, example = 24.9445)]
     lon: Option<String>,
+    /// Latitude, degrees.
+    #[param(value_type = f64, example = 60.1716)]
     lat: Option<String>,
+    /// The datum of the point: `wgs84` (default, = CGCS2000), `gcj02` (Amap,
+    /// Tencent) or `bd09` (Baidu).
     crs: Option<String>,
 }
 
 /// Query of `POST /lookup`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ManyQuery {
+    /// The datum of the points (as for one point).
     crs: Option<String>,
-    /// `ids` (default) or `full`.
+    /// `ids` (default: ids only) or `full` (codes and names, as for one point).
     detail: Option<String>,
     /// `json` (default, one array) or `ndjson` (one answer per line).
     format: Option<String>,
+}
+
+/// One point's answer: where it falls, and the point in WGS 84.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct PointAnswer {
+    #[serde(flatten)]
+    answer: LookupAnswer,
+    /// The point looked up, `[lon, lat]` WGS 84 (converted from `crs`).
+    point: [f64; 2],
+}
+
+/// One point of a batch answered with `detail=ids` (written by hand for speed;
+/// a test reads it back as this type).
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub(super) struct PlacedIds {
+    /// Whether some grid holds the point.
+    inside: bool,
+    /// The subdistrict, null outside every one.
+    subdistrict_id: Option<SubdistrictId>,
+    /// Level 1 first, the id of each level's grid that holds the point.
+    path: Vec<GridId>,
 }
 
 fn datum(crs: Option<&str>) -> Result<Datum, Error> {
@@ -77,6 +112,14 @@ fn degrees(name: &str, v: Option<&str>, max: f64) -> Result<f64, Error> {
     Ok(x)
 }
 
+/// Which subdistrict and which grid at every level hold a point. Covers, not
+/// contains: a point on a grid's boundary is in it; on an edge shared by grids of
+/// one level, the grid with the smallest code holds it.
+#[utoipa::path(get, path = "/lookup", tag = "lookup", params(OneQuery),
+    responses(
+        (status = 200, description = "The grid path, level 1 first (empty outside every grid)", body = PointAnswer),
+        (status = 422, description = "Every bad parameter, named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn one(
     State(app): State<super::State>,
     Query(q): Query<OneQuery>,
@@ -96,10 +139,11 @@ async fn one(
         return Err(Error::Invalid(errors).into());
     };
     let p = d.to_wgs84(Coord { x: lon, y: lat });
-    let answer = app.atlas().lookup(p);
-    let mut body = serde_json::to_value(&answer).map_err(|e| Error::Internal(e.into()))?;
-    body["point"] = json!([p.x, p.y]);
-    Ok(axum::Json(body).into_response())
+    Ok(axum::Json(PointAnswer {
+        answer: app.atlas().lookup(p),
+        point: [p.x, p.y],
+    })
+    .into_response())
 }
 
 fn bytes_rejection(r: &BytesRejection) -> Response {
@@ -118,6 +162,20 @@ fn bytes_rejection(r: &BytesRejection) -> Response {
     )
 }
 
+/// Places up to 1,000,000 points in one request: a JSON array (`[[lon, lat], …]` or
+/// `[{"lon": …, "lat": …}, …]`), a GeoJSON FeatureCollection of Points, or CSV with
+/// a header naming the longitude and latitude columns. Answered in order,
+/// streamed; a bad point is refused naming its index.
+#[utoipa::path(post, path = "/lookup", tag = "lookup", params(ManyQuery),
+    request_body(description = "The points", content(
+        (Vec<[f64; 2]> = "application/json"), ("application/geo+json"), ("text/csv"))),
+    responses(
+        (status = 200, description = "One answer per point, in order (detail=ids shown; detail=full answers as one point does)", body = Vec<PlacedIds>),
+        (status = 400, description = "Unreadable body", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "More than 1,000,000 points", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON, GeoJSON or CSV", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad point, named by index", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn many(
     State(app): State<super::State>,
     Query(q): Query<ManyQuery>,
@@ -243,43 +301,98 @@ fn write_ids(out: &mut Vec<u8>, p: &Placement) {
     out.extend_from_slice(b"]}");
 }
 
-async fn grid_buildings(
-    State(app): State<super::State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::invalid("id", format!("must be a whole number, got {id:?}")))?;
-    let body = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, Error> {
+/// A building as a grid's list shows it: its properties and the childless grid
+/// that holds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct GridBuildingProperties {
+    #[serde(flatten)]
+    building: BuildingProperties,
+    /// The childless grid the building overlaps most.
+    grid_id: GridId,
+}
+
+/// The buildings of a grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct GridBuildings {
+    /// `"FeatureCollection"`.
+    #[serde(rename = "type")]
+    kind: FeatureCollectionType,
+    /// The grid.
+    grid_id: GridId,
+    /// How many buildings.
+    buildings: usize,
+    /// Their households, summed.
+    households_from_buildings: i64,
+    /// The buildings.
+    features: Vec<Feature<GridBuildingProperties>>,
+}
+
+/// The buildings a grid holds: each building belongs to the childless grid it
+/// overlaps most (ties: the smallest code), and to that grid's ancestors.
+#[utoipa::path(get, path = "/grids/{id}/buildings", tag = "lookup",
+    params(("id" = i64, Path, description = "grid id")),
+    responses(
+        (status = 200, description = "Its buildings", body = GridBuildings, content_type = "application/geo+json"),
+        (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn grid_buildings(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
+    let body = tokio::task::spawn_blocking(move || -> Result<GridBuildings, Error> {
         let atlas = app.atlas();
         if atlas.grid(id).is_none() {
             return Err(Error::NotFound(format!("grid {id}")));
         }
         let held = buildings::of_grid(&atlas, id);
         let households: i64 = held.iter().map(|(b, _)| i64::from(b.households)).sum();
-        let features: Vec<serde_json::Value> = held
+        let features: Vec<Feature<GridBuildingProperties>> = held
             .iter()
-            .map(|(b, leaf)| {
-                json!({
-                    "type": "Feature",
-                    "id": b.id,
-                    "geometry": geojson::Geometry::new((&b.footprint).into()),
-                    "properties": {
-                        "id": b.id, "osm_id": b.osm_id, "name": b.name, "usage": b.usage,
-                        "levels": b.levels, "households": b.households, "grid_id": leaf,
-                    },
-                })
+            .map(|(b, leaf)| Feature {
+                kind: FeatureType::Feature,
+                id: b.id,
+                geometry: geojson::Geometry::new((&b.footprint).into()),
+                properties: GridBuildingProperties {
+                    building: b.properties(),
+                    grid_id: *leaf,
+                },
             })
             .collect();
-        Ok(json!({
-            "type": "FeatureCollection",
-            "grid_id": id,
-            "buildings": features.len(),
-            "households_from_buildings": households,
-            "features": features,
-        }))
+        Ok(GridBuildings {
+            kind: FeatureCollectionType::FeatureCollection,
+            grid_id: id,
+            buildings: features.len(),
+            households_from_buildings: households,
+            features,
+        })
     })
     .await
     .map_err(|e| Error::Internal(e.into()))??;
     Ok(super::grids::geojson_response(&body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PlacedIds, Placement, write_ids};
+
+    /// The hand-written batch answer is what the document says it is.
+    #[test]
+    fn ids_answers_are_placed_ids() {
+        let p = Placement {
+            subdistrict: Some(3),
+            path: [Some(12), Some(57), Some(301), None, None],
+        };
+        let mut out = Vec::new();
+        write_ids(&mut out, &p);
+        let back: PlacedIds = serde_json::from_slice(&out).expect("JSON");
+        assert_eq!(
+            back,
+            PlacedIds {
+                inside: true,
+                subdistrict_id: Some(3),
+                path: vec![12, 57, 301]
+            }
+        );
+        out.clear();
+        write_ids(&mut out, &Placement::default());
+        let back: PlacedIds = serde_json::from_slice(&out).expect("JSON");
+        assert!(!back.inside && back.subdistrict_id.is_none() && back.path.is_empty());
+    }
 }

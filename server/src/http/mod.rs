@@ -1,14 +1,18 @@
 //! The HTTP layer: translates between HTTP and the application, nothing more.
-//! `router()` merges each resource module's routes.
+//! Every route is declared once, in the `routes()` of its resource module, with its
+//! documentation (`#[utoipa::path]` on the handler): [`router`] and [`openapi`] are
+//! both built from that one list, so a route cannot exist undocumented.
 
 pub(crate) mod coverage;
 mod docs;
 mod edits;
+mod extract;
 mod grids;
 mod imports;
 mod lookup;
 pub mod problem;
 mod reference;
+pub mod schema;
 mod subdistricts;
 pub mod tiles;
 
@@ -16,13 +20,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use serde::Serialize;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::App;
 use crate::vector_tiles::TileCache;
@@ -91,50 +99,149 @@ impl State {
     }
 }
 
+/// The document's front matter.
+fn info() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("gridd API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Grid-based social services management for a subdistrict (DB32/T 2763-2015): \
+                     the grid tree, the editor's operations, point-in-grid, the coverage audit, \
+                     vector tiles. Errors are RFC 9457 application/problem+json naming the field \
+                     and the reason; nothing is stored when a write answers an error, and every \
+                     2xx on a write means committed. Coordinates are [longitude, latitude] in \
+                     degrees (EPSG:4326); areas are m².",
+                )),
+        )
+        .build()
+}
+
+/// Every route with its documentation: those behind the compression and trace
+/// layers, and the tile route, which bypasses them (its handler serves gzip it
+/// compressed once per cached tile; per-request layers cost warm throughput, see
+/// BENCHMARKS.md).
+fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
+    let api = OpenApiRouter::new()
+        .merge(subdistricts::routes())
+        .merge(grids::routes())
+        .merge(edits::routes())
+        .merge(imports::routes())
+        .merge(coverage::routes())
+        .merge(lookup::routes())
+        .merge(reference::routes())
+        .merge(docs::routes());
+    let layered = OpenApiRouter::with_openapi(info())
+        .routes(routes!(health))
+        .nest("/api/v1", api)
+        .merge(tiles::routes());
+    (layered, tiles::tile_routes())
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (layered, tile) = documented();
+    let mut doc = layered.into_openapi();
+    doc.merge(tile.into_openapi());
+    show_suffixes(&mut doc);
+    doc
+}
+
+/// The document as pretty JSON (what `/api/v1/openapi.json` and `gridd openapi` give).
+pub fn openapi_json() -> String {
+    serde_json::to_string_pretty(&openapi()).unwrap_or_default()
+}
+
+/// Shows routes whose last segment carries an extension as clients write them
+/// (`/tiles/{name}.json`), see [`tiles::SUFFIXED`].
+fn show_suffixes(doc: &mut utoipa::openapi::OpenApi) {
+    for (route, shown) in tiles::SUFFIXED {
+        if let Some(item) = doc.paths.paths.remove(route) {
+            doc.paths.paths.insert(shown.to_owned(), item);
+        }
+    }
+}
+
+/// Whether a path belongs to the API or the maps (never answered by the web app).
+fn is_served_here(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/tiles")
+        || path.starts_with("/styles/")
+        || path == "/health"
+}
+
 /// The whole HTTP application.
 pub fn router(app: State, web: &WebConfig) -> Router {
-    let api = Router::new()
-        .merge(subdistricts::router())
-        .merge(grids::router())
-        .merge(edits::router())
-        .merge(imports::router())
-        .merge(coverage::router())
-        .merge(lookup::router())
-        .merge(reference::router())
-        .merge(docs::router());
+    let (layered, tile) = documented();
+    let (layered, _) = layered.split_for_parts();
+    let (tile, _) = tile.split_for_parts();
     let index = web.dir.join("index.html");
-    let site: Router = if index.exists() {
-        Router::new().fallback_service(ServeDir::new(&web.dir).fallback(ServeFile::new(index)))
+    let site = if index.exists() {
+        Some(ServeDir::new(&web.dir).fallback(ServeFile::new(index)))
     } else {
-        let dir = web.dir.display().to_string();
-        Router::new().fallback(move || async move { no_web(&dir) })
+        None
     };
-    let layered = Router::new()
-        .route("/health", get(health))
-        .nest("/api/v1", api)
-        .merge(tiles::router())
+    let dir = web.dir.display().to_string();
+    // Unknown API and map paths are problems; anything else is the web app's page
+    // (its routes live in the browser).
+    let fallback = move |req: Request| {
+        let site = site.clone();
+        let dir = dir.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            if is_served_here(&path) {
+                let method = req.method().clone();
+                return problem::no_route(method, axum::extract::OriginalUri(req.uri().clone()))
+                    .await;
+            }
+            match site {
+                Some(s) => s.oneshot(req).await.into_response(),
+                None => no_web(&dir).into_response(),
+            }
+        }
+    };
+    let layered = layered
         .with_state(app.clone())
-        .merge(site)
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http());
-    // Tiles bypass the compression and trace layers: the handler serves gzip it
-    // compressed once per cached tile, and per-request layers cost warm throughput
-    // (BENCHMARKS.md, Vector tiles).
     Router::new()
-        .merge(tiles::tile_router().with_state(app))
+        .merge(tile.with_state(app))
         .merge(layered)
+        .method_not_allowed_fallback(problem::no_method)
 }
 
+/// The answer of `/health`.
+#[derive(Debug, Serialize, ToSchema)]
+struct Health {
+    /// `ok`.
+    status: &'static str,
+    /// `postgis` or `gpkg`.
+    backend: &'static str,
+    /// Subdistricts held.
+    subdistricts: usize,
+    /// Grids held.
+    grids: usize,
+    /// gridd's version.
+    version: &'static str,
+}
+
+/// Whether the server is up, with what it holds.
+#[utoipa::path(get, path = "/health", tag = "docs",
+    responses((status = 200, description = "Up", body = Health)))]
 async fn health(axum::extract::State(app): axum::extract::State<State>) -> impl IntoResponse {
     let a = app.atlas();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "backend": app.backend(),
-        "subdistricts": a.subdistricts().count(),
-        "grids": a.grid_count(),
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+    axum::Json(Health {
+        status: "ok",
+        backend: app.backend(),
+        subdistricts: a.subdistricts().count(),
+        grids: a.grid_count(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 fn no_web(dir: &str) -> (StatusCode, Html<String>) {

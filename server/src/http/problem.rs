@@ -1,11 +1,14 @@
 //! RFC 9457 problem details: every error the API answers is `application/problem+json`
 //! naming the field and the reason. Storage and internal errors are logged in full
-//! and answered with a generic 500.
+//! and answered with a generic 500. Also the JSON body extractor whose rejections
+//! are problems naming the field (by its path in the body), and the answers for
+//! routes and methods that do not exist.
 
-use axum::extract::FromRequest;
-use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OriginalUri, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::error::{Error, FieldError};
@@ -20,7 +23,26 @@ impl<E: Into<Error>> From<E> for ApiError {
     }
 }
 
-/// A problem response with a status, title, detail and field errors.
+/// The problem document (RFC 9457) every error answers, as documented.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDoc {
+    /// Always `about:blank`: the status and title say what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short, the same for every problem of its kind.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong and what was (not) stored.
+    pub detail: String,
+    /// Each refused field with the reason (and, for geometries, the coordinate).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// A problem response with a status, title, detail and field errors; `extra`
+/// members (an object) are added at the top level.
 pub fn problem(
     status: StatusCode,
     title: &str,
@@ -55,6 +77,13 @@ impl IntoResponse for ApiError {
             Error::Invalid(errors) => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid input",
+                &format!("{e}; nothing was stored"),
+                errors,
+                json!({}),
+            ),
+            Error::Malformed(errors) => problem(
+                StatusCode::BAD_REQUEST,
+                "Malformed request",
                 &format!("{e}; nothing was stored"),
                 errors,
                 json!({}),
@@ -101,12 +130,16 @@ impl IntoResponse for ApiError {
                     json!({ "stale": stale, "current_versions": current }),
                 )
             }
-            Error::PreconditionRequired(msg) => problem(
+            Error::PreconditionRequired { message, missing } => problem(
                 StatusCode::PRECONDITION_REQUIRED,
                 "Version required",
-                msg,
+                message,
                 &[],
-                json!({}),
+                if missing.is_empty() {
+                    json!({})
+                } else {
+                    json!({ "missing": missing })
+                },
             ),
             Error::TooLarge(msg) => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -129,57 +162,173 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Maps a JSON body rejection to a problem: malformed JSON (400), wrong content
-/// type (415), body too large (413).
-pub fn json_rejection(r: &JsonRejection) -> Response {
-    let status = r.status();
-    let title = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "Request too large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
-        _ => "Malformed JSON",
-    };
-    problem(
-        status,
-        title,
-        &format!("{}; nothing was stored", r.body_text()),
-        &[FieldError::new("body", r.body_text())],
-        json!({}),
-    )
+/// Whether a `Content-Type` is JSON (`application/json`, `application/geo+json`,
+/// any `+json`).
+fn is_json(ct: &str) -> bool {
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// `axum::Json` whose rejections are problem+json.
+/// Reads a JSON body into `T`, the refusals naming the field by its path in the
+/// body: malformed JSON (400, with line and column), a field of the wrong type or
+/// missing (422, e.g. `properties.level`), wrong media type (415), too large (413,
+/// from `Content-Length` before reading).
 pub struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Response;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        // Refuse an announced oversized body at once, before reading any of it.
-        let announced = req
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
             .headers()
-            .get(header::CONTENT_LENGTH)
+            .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if let Some(n) = announced.filter(|n| *n > super::MAX_BODY) {
+            .unwrap_or("");
+        if !is_json(ct) {
             let detail = format!(
-                "the body has {n} bytes; at most {} are accepted; nothing was stored",
-                super::MAX_BODY
+                "the body must be JSON (Content-Type: application/json), got {:?}; nothing was stored",
+                ct
             );
             return Err(problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request too large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
                 &detail,
-                &[FieldError::new("body", detail.clone())],
+                &[FieldError::new("Content-Type", detail.clone())],
                 json!({}),
             ));
         }
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(r) => Err(json_rejection(&r)),
+        let bytes = read_body(req, state).await?;
+        parse_json(&bytes)
+            .map(Json)
+            .map_err(|e| ApiError(e).into_response())
+    }
+}
+
+/// Reads a whole body, refusing an announced oversized one before reading any of it.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Response> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = announced.filter(|n| *n > super::MAX_BODY) {
+        return Err(too_large(&format!("the body has {n} bytes")));
+    }
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|_| too_large("the body is too large"))
+}
+
+fn too_large(what: &str) -> Response {
+    let detail = format!(
+        "{what}; at most {} bytes are accepted; nothing was stored",
+        super::MAX_BODY
+    );
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request too large",
+        &detail,
+        &[FieldError::new("body", detail.clone())],
+        json!({}),
+    )
+}
+
+/// Parses JSON into `T`, naming the field of a type error by its path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let out: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let v = out.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." || path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        };
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                Error::Invalid(vec![FieldError::new(field, inner.to_string())])
+            }
+            _ => Error::Malformed(vec![FieldError::new(
+                "body",
+                format!("malformed JSON: {inner}"),
+            )]),
+        }
+    })?;
+    de.end().map_err(|e| {
+        Error::Malformed(vec![FieldError::new(
+            "body",
+            format!("malformed JSON: {e}"),
+        )])
+    })?;
+    Ok(v)
+}
+
+/// The answer for a path that names no route (API paths never fall through to the
+/// web app's page).
+pub async fn no_route(method: Method, OriginalUri(uri): OriginalUri) -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "No such route",
+        &format!(
+            "{method} {}: no such route; the API is described at /api/v1/docs",
+            uri.path()
+        ),
+        &[],
+        json!({}),
+    )
+}
+
+/// The answer for a method a route does not take (the router adds `Allow`).
+pub async fn no_method(method: Method, OriginalUri(uri): OriginalUri) -> Response {
+    problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        &format!(
+            "{} does not take {method}; the Allow header lists what it takes",
+            uri.path()
+        ),
+        &[],
+        json!({}),
+    )
+}
+
+/// `axum::extract::Query` whose rejection is a 422 problem naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::try_from_uri(&parts.uri) {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(r) => {
+                let text = r.body_text();
+                let reason = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                let field = reason
+                    .split_once(':')
+                    .map_or("query", |(f, _)| f.trim())
+                    .to_owned();
+                Err(ApiError(Error::Invalid(vec![FieldError::new(field, reason)])).into_response())
+            }
         }
     }
 }

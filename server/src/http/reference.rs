@@ -1,26 +1,41 @@
 //! `/buildings`, `/roads`: the reference layers as GeoJSON.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::grids::{geojson_response, parse_bbox};
-use super::problem::ApiError;
-use crate::domain::geometry::{collection, feature};
+use super::problem::{ApiError, ProblemDoc, Query};
+use super::schema::{FeatureCollection, FeatureCollectionType};
+use crate::domain::reference::{BuildingProperties, RoadProperties};
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/buildings", get(buildings))
-        .route("/roads", get(roads))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(buildings))
+        .routes(routes!(roads))
 }
 
-#[derive(Debug, Deserialize)]
+/// A bounding box filter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct BboxQuery {
+    /// `minLon,minLat,maxLon,maxLat` (degrees); all when absent.
     bbox: Option<String>,
 }
 
+fn collection(features: Vec<geojson::Feature>) -> serde_json::Value {
+    serde_json::json!({ "type": FeatureCollectionType::FeatureCollection, "features": features })
+}
+
+/// Buildings (footprints with households), by bounding box.
+#[utoipa::path(get, path = "/buildings", tag = "reference", params(BboxQuery),
+    responses(
+        (status = 200, description = "Buildings", body = FeatureCollection<BuildingProperties>, content_type = "application/geo+json"),
+        (status = 422, description = "A bad bbox", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn buildings(
     State(app): State<super::State>,
     Query(q): Query<BboxQuery>,
@@ -29,31 +44,24 @@ async fn buildings(
     let atlas = app.atlas();
     let features = atlas
         .buildings_in(r)
-        .into_iter()
-        .map(|b| {
-            feature(
-                b.id,
-                &b.footprint,
-                serde_json::json!({
-                    "id": b.id, "osm_id": b.osm_id, "name": b.name, "use": b.usage,
-                    "levels": b.levels, "households": b.households,
-                }),
-            )
-        })
+        .iter()
+        .map(|b| b.to_feature())
         .collect();
     Ok(geojson_response(&collection(features)))
 }
 
+/// Roads (centre lines with their OSM class), by bounding box.
+#[utoipa::path(get, path = "/roads", tag = "reference", params(BboxQuery),
+    responses(
+        (status = 200, description = "Roads", body = FeatureCollection<RoadProperties>, content_type = "application/geo+json"),
+        (status = 422, description = "A bad bbox", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn roads(
     State(app): State<super::State>,
     Query(q): Query<BboxQuery>,
 ) -> Result<Response, ApiError> {
     let r = parse_bbox(q.bbox.as_deref())?;
     let atlas = app.atlas();
-    let features = atlas
-        .roads_in(r)
-        .into_iter()
-        .map(|x| feature(x.id, &x.line, serde_json::json!({ "id": x.id, "osm_id": x.osm_id, "name": x.name, "highway": x.highway })))
-        .collect();
+    let features = atlas.roads_in(r).iter().map(|x| x.to_feature()).collect();
     Ok(geojson_response(&collection(features)))
 }

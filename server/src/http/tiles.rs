@@ -2,34 +2,44 @@
 //! and the default MapLibre style (an offline basemap drawn from our own roads and
 //! buildings, plus the grids).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use bytes::Bytes;
 use geo::BoundingRect;
 use gridd_tiles::TileCoord;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemDoc};
 use crate::error::Error;
 use crate::vector_tiles::{LAYERS, MAX_ZOOM, Tileset};
 
 /// Media type of Mapbox Vector Tiles.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 
-pub(super) fn router() -> Router<super::State> {
-    Router::new()
-        .route("/tiles", get(catalogue))
-        .route("/tiles/{name}", get(tilejson))
-        .route("/styles/default.json", get(style))
+pub(super) fn routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new()
+        .routes(routes!(catalogue))
+        .routes(routes!(tilejson))
+        .routes(routes!(style))
 }
 
 /// The tile route alone, served without the compression and trace layers.
-pub(super) fn tile_router() -> Router<super::State> {
-    Router::new().route("/tiles/{tileset}/{z}/{x}/{y}", get(tile))
+pub(super) fn tile_routes() -> OpenApiRouter<super::State> {
+    OpenApiRouter::new().routes(routes!(tile))
 }
+
+/// Routes whose last segment carries a file extension: the router matches the whole
+/// segment (`{y}` is `4742.mvt`), the document shows the URL a client writes.
+pub(super) const SUFFIXED: [(&str, &str); 2] = [
+    ("/tiles/{name}", "/tiles/{name}.json"),
+    (
+        "/tiles/{tileset}/{z}/{x}/{y}",
+        "/tiles/{tileset}/{z}/{x}/{y}.mvt",
+    ),
+];
 
 /// The public base URL: configured, else from the request's Host (and
 /// X-Forwarded-Proto), so TileJSON holds absolute tile URLs.
@@ -64,6 +74,10 @@ fn json_response(v: &Value, cache: &'static str) -> Response {
     res
 }
 
+/// Every tileset with its TileJSON and tile URLs, zoom range and layers, and the
+/// default style.
+#[utoipa::path(get, path = "/tiles", tag = "maps",
+    responses((status = 200, description = "The catalogue", body = Object)))]
 async fn catalogue(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
     let sets: Vec<Value> = Tileset::ALL
@@ -111,6 +125,14 @@ fn bounds_and_center(app: &super::State) -> (Vec<f64>, Vec<f64>) {
 
 const ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
+/// A tileset's TileJSON 3.0.0: tile URL, zooms, bounds, centre and each layer's
+/// fields.
+#[utoipa::path(get, path = "/tiles/{name}", tag = "maps",
+    params(("name" = String, Path, description = "the tileset: grids, buildings, roads or subdistrict")),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0", body = Object),
+        (status = 404, description = "No such tileset", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn tilejson(
     State(app): State<super::State>,
     Path(name): Path<String>,
@@ -194,6 +216,22 @@ fn bad_request(e: Error) -> Response {
 /// extraction into four `String`s), the headers are borrowed from the request (the
 /// `HeaderMap` extractor clones them), the ETag header is stored with the tile, and
 /// the body is a `Bytes` clone. No tracing span either.
+#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}", tag = "maps",
+    params(
+        ("tileset" = String, Path, description = "grids, buildings, roads or subdistrict"),
+        ("z" = u8, Path, description = "zoom, 0–22"),
+        ("x" = u32, Path, description = "column"),
+        ("y" = u32, Path, description = "row (the URL adds .mvt)"),
+        ("If-None-Match" = Option<String>, Header, description = "a tile's ETag: 304 when unchanged"),
+        ("Accept-Encoding" = Option<String>, Header, description = "gzip: the tile compressed"),
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile (ETag: xxh3-64 of the bytes)", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "Nothing in the tile"),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 400, description = "A bad tile address, named", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such tileset", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
 async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> Response {
     let (set_name, z, x, y) = {
         let mut it = req
@@ -259,6 +297,11 @@ async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> R
     res
 }
 
+/// The default MapLibre style (an offline basemap drawn from our own roads and
+/// buildings, the subdistrict, the grids by level): the one source of the map's
+/// layers and colours.
+#[utoipa::path(get, path = "/styles/default.json", tag = "maps",
+    responses((status = 200, description = "A MapLibre style", body = Object)))]
 async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
     json_response(

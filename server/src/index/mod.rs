@@ -116,7 +116,7 @@ impl IndexedGrid {
 }
 
 /// A node of the hierarchy, without geometry.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct TreeNode {
     /// Grid (or subdistrict) id.
     pub id: i64,
@@ -133,6 +133,7 @@ pub struct TreeNode {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub households: Option<i64>,
     /// Children in code order.
+    #[schema(no_recursion)]
     pub children: Vec<TreeNode>,
 }
 

@@ -36,7 +36,7 @@ use crate::domain::grid::{GridId, SubdistrictId};
 use crate::index::Atlas;
 
 /// A grid on a lookup path.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GridRef {
     /// Grid id.
     pub id: GridId,
@@ -49,7 +49,7 @@ pub struct GridRef {
 }
 
 /// The subdistrict of a lookup answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SubdistrictRef {
     /// Subdistrict id.
     pub id: SubdistrictId,
@@ -60,7 +60,7 @@ pub struct SubdistrictRef {
 }
 
 /// Where a point falls, with codes and names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LookupAnswer {
     /// Whether some grid holds the point.
     pub inside: bool,

@@ -142,7 +142,7 @@ pub const LAYERS: &[LayerSpec] = &[
         maxzoom: 22,
         fields: &[
             ("id", "Number"),
-            ("use", "String"),
+            ("usage", "String"),
             ("levels", "Number"),
             ("households", "Number"),
             ("name", "String"),
@@ -285,7 +285,7 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                 // On the stack: city-scale tiles hold thousands of buildings.
                 let props = [
                     ("id", PropValue::Int(x.id)),
-                    ("use", PropValue::Str(&x.usage)),
+                    ("usage", PropValue::Str(&x.usage)),
                     ("levels", PropValue::Double(x.levels)),
                     ("households", PropValue::Int(i64::from(x.households))),
                     (
