@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("lookup_csv", lookup_csv),
     ("gpkg_geometry", gpkg_geometry),
     ("validate", validate),
+    ("repair", repair),
 ];
 
 /// A GeoJSON import file: parsed into features (`import::parse_features`), then
@@ -101,6 +102,59 @@ pub fn validate(data: &[u8]) {
         reference,
         "the sweep says {found:?}, the reference says valid = {reference}, for {polys:?}"
     );
+}
+
+/// Geometry repair on polygons decoded from the bytes: a repair is valid, a valid
+/// input comes back unchanged, and only invalid inputs are refused.
+pub fn repair(data: &[u8]) {
+    let Some(g) = geometry_from_bytes(data) else {
+        return;
+    };
+    let gj = geojson::Geometry::new((&g).into());
+    let valid = geometry::parse_area("geometry", &gj, Limits::default()).is_ok();
+    match geometry::repair::repair_area("geometry", &gj, Limits::default()) {
+        Ok((out, report)) => {
+            if valid {
+                assert!(
+                    !report.changed && out == g,
+                    "a valid input was changed: {g:?}"
+                );
+            }
+            let back = geojson::Geometry::new((&out).into());
+            let again = geometry::parse_area("geometry", &back, Limits::default());
+            assert!(
+                again.is_ok(),
+                "repair of {g:?} gave {out:?}, invalid: {again:?}"
+            );
+        }
+        Err(e) => assert!(!valid, "a valid input was refused: {e:?} for {g:?}"),
+    }
+}
+
+/// Runs `target` and prints each new slowest input per byte (of inputs of at least
+/// 64 bytes, after 1,000 warm-up runs) to stderr: how long runs spot super-linear
+/// inputs. `scripts/fuzz.sh` keeps the last such line.
+pub fn timed(target: Target, data: &[u8]) {
+    use std::cell::Cell;
+    thread_local! {
+        static SEEN: Cell<(u64, f64)> = const { Cell::new((0, 0.0)) };
+    }
+    let start = std::time::Instant::now();
+    target(data);
+    let ns = start.elapsed().as_nanos() as f64;
+    SEEN.with(|seen| {
+        let (runs, worst) = seen.get();
+        let per_byte = ns / data.len().max(1) as f64;
+        let new = runs >= 1000 && data.len() >= 64 && per_byte > worst;
+        if new {
+            eprintln!(
+                "gridd-fuzz slowest per byte: {per_byte:.0} ns/B ({} B in {:.0} µs)",
+                data.len(),
+                ns / 1000.0
+            );
+        }
+        seen.set((runs + 1, if new { per_byte } else { worst }));
+    });
 }
 
 /// Polygons with small integer coordinates (0–15), where touching, overlapping and

@@ -5,6 +5,7 @@
 //! `geo`'s constructors silently close open rings: an unclosed ring must be refused,
 //! not repaired behind the user's back.
 
+pub mod repair;
 pub mod segments;
 pub mod validate;
 pub mod wkb;
@@ -46,6 +47,18 @@ pub fn parse_area(
     g: &geojson::Geometry,
     limits: Limits,
 ) -> Result<Geometry<f64>, Vec<FieldError>> {
+    let geom = read_area(field, g, limits)?;
+    check_topology(field, &geom)?;
+    Ok(geom)
+}
+
+/// The positions checked (numbers, ranges, closed rings, vertex count) and converted
+/// exactly; topology not checked yet.
+fn read_area(
+    field: &str,
+    g: &geojson::Geometry,
+    limits: Limits,
+) -> Result<Geometry<f64>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let geom = match &g.value {
         geojson::GeometryValue::Polygon { coordinates: rings } => {
@@ -82,11 +95,7 @@ pub fn parse_area(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let Some(geom) = geom else {
-        return Err(vec![FieldError::new(field, "no geometry")]);
-    };
-    check_topology(field, &geom)?;
-    Ok(geom)
+    geom.ok_or_else(|| vec![FieldError::new(field, "no geometry")])
 }
 
 fn check_vertex_count(field: &str, n: usize, limits: Limits) -> Result<(), Vec<FieldError>> {
@@ -275,10 +284,19 @@ pub(crate) fn field_error(field: &str, multi: bool, e: &Invalid) -> FieldError {
     }
 }
 
-/// Geodesic area of a polygonal geometry in square metres (WGS 84 ellipsoid).
+/// Geodesic area of a polygonal geometry in square metres (WGS 84 ellipsoid), whatever
+/// the orientation of its rings: each ring is measured on its own, holes subtracted.
+/// (`geodesic_area_unsigned` takes a counter-clockwise hole, or a clockwise exterior,
+/// for the rest of the globe.)
 pub fn area_m2(g: &Geometry) -> f64 {
     use geo::GeodesicArea;
-    g.geodesic_area_unsigned()
+    let ring = |r: &LineString| Polygon::new(r.clone(), vec![]).geodesic_area_signed().abs();
+    let polygon = |p: &Polygon| ring(p.exterior()) - p.interiors().iter().map(ring).sum::<f64>();
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter().map(polygon).sum(),
+        other => other.geodesic_area_unsigned(),
+    }
 }
 
 /// Converts a Polygon or MultiPolygon geometry into a MultiPolygon (clone).
