@@ -258,17 +258,12 @@ fn check_line(line: &LineString) -> Result<(), Error> {
             "needs at least two distinct positions",
         ));
     }
-    let segs: Vec<geo::Line> = line.lines().collect();
-    for i in 0..segs.len() {
-        for j in i + 2..segs.len() {
-            if segs[i].intersects(&segs[j]) {
-                return Err(Error::Invalid(vec![FieldError::at(
-                    "line",
-                    "crosses itself; draw a line that does not",
-                    [segs[j].start.x, segs[j].start.y],
-                )]));
-            }
-        }
+    if let Some(c) = crate::domain::geometry::segments::self_meeting(&line.0, false) {
+        return Err(Error::Invalid(vec![FieldError::at(
+            "line",
+            "crosses itself; draw a line that does not",
+            [c.x, c.y],
+        )]));
     }
     Ok(())
 }

@@ -46,8 +46,11 @@ pub fn gpkg_blob(g: &Geometry) -> Result<Vec<u8>> {
         .map_err(|e| Error::Storage(Box::new(e)))
 }
 
-/// Decodes GeoPackage binary geometry.
+/// Decodes GeoPackage binary geometry, its sizes checked first: a blob claiming
+/// billions of positions would otherwise make the decoder reserve them and abort the
+/// process (a hostile file handed to an import, found by fuzzing).
 pub(crate) fn from_blob(bytes: &[u8]) -> std::result::Result<Geometry, String> {
+    crate::domain::geometry::wkb::check_gpkg(bytes)?;
     geozero::wkb::GpkgWkb(bytes.to_vec())
         .to_geo()
         .map_err(|e| e.to_string())

@@ -5,9 +5,15 @@
 //! `geo`'s constructors silently close open rings: an unclosed ring must be refused,
 //! not repaired behind the user's back.
 
-use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon, Validation};
+pub mod repair;
+pub mod segments;
+pub mod validate;
+pub mod wkb;
+
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 
 use crate::error::FieldError;
+use validate::Invalid;
 
 /// Bounds on input size.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +43,18 @@ impl Default for Limits {
 /// assert!(matches!(area, geo::Geometry::Polygon(_)));
 /// ```
 pub fn parse_area(
+    field: &str,
+    g: &geojson::Geometry,
+    limits: Limits,
+) -> Result<Geometry<f64>, Vec<FieldError>> {
+    let geom = read_area(field, g, limits)?;
+    check_topology(field, &geom)?;
+    Ok(geom)
+}
+
+/// The positions checked (numbers, ranges, closed rings, vertex count) and converted
+/// exactly; topology not checked yet.
+fn read_area(
     field: &str,
     g: &geojson::Geometry,
     limits: Limits,
@@ -77,11 +95,7 @@ pub fn parse_area(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let Some(geom) = geom else {
-        return Err(vec![FieldError::new(field, "no geometry")]);
-    };
-    check_topology(field, &geom)?;
-    Ok(geom)
+    geom.ok_or_else(|| vec![FieldError::new(field, "no geometry")])
 }
 
 fn check_vertex_count(field: &str, n: usize, limits: Limits) -> Result<(), Vec<FieldError>> {
@@ -185,111 +199,104 @@ fn position(field: &str, pos: &[f64]) -> Result<Coord, FieldError> {
     Ok(Coord { x, y })
 }
 
-/// OGC validity (simple rings, holes inside shells, parts not overlapping), with the
-/// position of a self-intersection when there is one.
+/// OGC validity (simple rings with an area, holes inside shells, parts not
+/// overlapping), with the position of the problem where there is one.
 fn check_topology(field: &str, geom: &Geometry) -> Result<(), Vec<FieldError>> {
-    let polys: Vec<(String, &Polygon)> = match geom {
-        Geometry::Polygon(p) => vec![(format!("{field}.coordinates"), p)],
-        Geometry::MultiPolygon(mp) => {
-            mp.0.iter()
-                .enumerate()
-                .map(|(i, p)| (format!("{field}.coordinates[{i}]"), p))
-                .collect()
-        }
+    let (polys, multi): (Vec<&Polygon>, bool) = match geom {
+        Geometry::Polygon(p) => (vec![p], false),
+        Geometry::MultiPolygon(mp) => (mp.0.iter().collect(), true),
         _ => return Ok(()),
     };
-    let mut errors = Vec::new();
-    for (f, p) in &polys {
-        for e in p.validation_errors() {
-            use geo::algorithm::validation::{InvalidPolygon as IP, RingRole};
-            let ring_of = |role: &RingRole| match role {
-                RingRole::Exterior => p.exterior(),
-                RingRole::Interior(i) => &p.interiors()[*i],
-            };
-            let ring_field = |role: &RingRole| match role {
-                RingRole::Exterior => format!("{f}[0]"),
-                RingRole::Interior(i) => format!("{f}[{}]", i + 1),
-            };
-            let err = match &e {
-                IP::SelfIntersection(role) => {
-                    let ring = ring_of(role);
-                    match self_intersection(ring) {
-                        Some(c) => {
-                            FieldError::at(ring_field(role), "ring intersects itself", [c.x, c.y])
-                        }
-                        None => FieldError::new(ring_field(role), "ring intersects itself"),
-                    }
-                }
-                IP::TooFewPointsInRing(role) => {
-                    FieldError::new(ring_field(role), "ring needs at least 3 distinct positions")
-                }
-                other => FieldError::new(f.clone(), other.to_string()),
-            };
-            errors.push(err);
-        }
-    }
-    if let Geometry::MultiPolygon(mp) = geom
-        && errors.is_empty()
-    {
-        use geo::algorithm::validation::InvalidMultiPolygon as IM;
-        for e in mp.validation_errors() {
-            if let IM::ElementsOverlaps(a, b) | IM::ElementsTouchOnALine(a, b) = &e {
-                errors.push(FieldError::new(
-                    format!("{field}.coordinates"),
-                    format!(
-                        "polygons {} and {} overlap or share an edge; merge them into one polygon",
-                        a.0, b.0
-                    ),
-                ));
-            }
-        }
-    }
+    let errors = validate::validate(&polys);
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(errors)
+        Err(errors
+            .iter()
+            .map(|e| field_error(field, multi, e))
+            .collect())
     }
 }
 
-/// The first point where a ring crosses or touches itself, other than at the joints
-/// of consecutive segments.
-fn self_intersection(ring: &LineString) -> Option<Coord> {
-    use geo::{Intersections, Line, LineIntersection};
-    let lines: Vec<Line> = ring.lines().collect();
-    let n = lines.len();
-    // Index lines so that neighbours (sharing a joint) can be told apart.
-    let indexed: Vec<(usize, Line)> = lines.iter().copied().enumerate().collect();
-    #[derive(Clone, Copy, Debug)]
-    struct L(usize, Line);
-    impl geo::algorithm::sweep::Cross for L {
-        type Scalar = f64;
-        fn line(&self) -> Line<f64> {
-            self.1
+/// The field error for one reason of invalidity of the geometry at `field` (a
+/// MultiPolygon when `multi`): rings are named by their own field, problems between
+/// rings by their polygon's, overlapping parts by the coordinates'.
+pub(crate) fn field_error(field: &str, multi: bool, e: &Invalid) -> FieldError {
+    let poly = |p: usize| {
+        if multi {
+            format!("{field}.coordinates[{p}]")
+        } else {
+            format!("{field}.coordinates")
         }
-    }
-    let items = indexed.into_iter().map(|(i, l)| L(i, l));
-    for (a, b, hit) in Intersections::<L>::from_iter(items) {
-        let adjacent = a.0.abs_diff(b.0) == 1 || a.0.abs_diff(b.0) == n - 1;
-        match hit {
-            LineIntersection::SinglePoint { intersection, .. } if adjacent => {
-                // Consecutive segments always meet at their joint; anything else is a fold.
-                let joint_a = [a.1.start, a.1.end];
-                if joint_a.contains(&intersection) && [b.1.start, b.1.end].contains(&intersection) {
-                    continue;
-                }
-                return Some(intersection);
-            }
-            LineIntersection::SinglePoint { intersection, .. } => return Some(intersection),
-            LineIntersection::Collinear { intersection } => return Some(intersection.start),
+    };
+    let role = |r: usize| {
+        if r == 0 {
+            "exterior ring".to_owned()
+        } else {
+            format!("interior ring at index {}", r - 1)
         }
+    };
+    let xy = |c: &Coord| [c.x, c.y];
+    match e {
+        Invalid::TooFewPoints { part, ring } => FieldError::new(
+            format!("{}[{ring}]", poly(*part)),
+            "ring needs at least 3 distinct positions",
+        ),
+        Invalid::NoArea { part, ring, at } => FieldError::at(
+            format!("{}[{ring}]", poly(*part)),
+            "ring has no area: all its positions lie on one line",
+            xy(at),
+        ),
+        Invalid::SelfIntersection { part, ring, at } => FieldError::at(
+            format!("{}[{ring}]", poly(*part)),
+            "ring intersects itself",
+            xy(at),
+        ),
+        Invalid::HoleOutside { part, ring, at } => FieldError::at(
+            poly(*part),
+            format!(
+                "{} is not contained within the polygon's exterior",
+                role(*ring)
+            ),
+            xy(at),
+        ),
+        Invalid::RingsOnLine { part, a, b, at } => FieldError::at(
+            poly(*part),
+            format!("{} and {} intersect on a line", role(*a), role(*b)),
+            xy(at),
+        ),
+        Invalid::HolesOverlap { part, a, b, at } => FieldError::at(
+            poly(*part),
+            format!("{} and {} intersect on an area", role(*a), role(*b)),
+            xy(at),
+        ),
+        Invalid::Disconnected { part, at } => FieldError::at(
+            poly(*part),
+            "rings touch here and elsewhere so that they cut the polygon's interior in pieces; \
+             make each piece a polygon of its own",
+            xy(at),
+        ),
+        Invalid::PartsOverlap { a, b, at } => FieldError::at(
+            format!("{field}.coordinates"),
+            format!("polygons {a} and {b} overlap or share an edge; merge them into one polygon"),
+            xy(at),
+        ),
     }
-    None
 }
 
-/// Geodesic area of a polygonal geometry in square metres (WGS 84 ellipsoid).
+/// Geodesic area of a polygonal geometry in square metres (WGS 84 ellipsoid), whatever
+/// the orientation of its rings: each ring is measured on its own, holes subtracted.
+/// (`geodesic_area_unsigned` takes a counter-clockwise hole, or a clockwise exterior,
+/// for the rest of the globe.)
 pub fn area_m2(g: &Geometry) -> f64 {
     use geo::GeodesicArea;
-    g.geodesic_area_unsigned()
+    let ring = |r: &LineString| Polygon::new(r.clone(), vec![]).geodesic_area_signed().abs();
+    let polygon = |p: &Polygon| ring(p.exterior()) - p.interiors().iter().map(ring).sum::<f64>();
+    match g {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter().map(polygon).sum(),
+        other => other.geodesic_area_unsigned(),
+    }
 }
 
 /// Converts a Polygon or MultiPolygon geometry into a MultiPolygon (clone).
@@ -364,5 +371,78 @@ mod tests {
     fn refuses_points() {
         let e = parse(r#"{"type":"Point","coordinates":[0,0]}"#).expect_err("point");
         assert_eq!(e[0].field, "geometry.type");
+    }
+
+    /// A noisy circle of `n` positions (closed), a real-looking boundary.
+    fn circle(n: usize) -> Vec<[f64; 2]> {
+        let mut ring: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let t = std::f64::consts::TAU * i as f64 / n as f64;
+                let r = 0.01 * (1.0 + 0.05 * ((i * 7919) % 13) as f64 / 13.0);
+                [120.0 + r * t.cos(), 30.0 + r * t.sin()]
+            })
+            .collect();
+        ring.push(ring[0]);
+        ring
+    }
+
+    fn polygon_of(ring: &[[f64; 2]]) -> String {
+        serde_json::json!({"type": "Polygon", "coordinates": [ring]}).to_string()
+    }
+
+    #[test]
+    fn a_100000_vertex_ring_is_accepted_and_its_one_crossing_found() {
+        let mut ring = circle(99_999);
+        assert!(parse(&polygon_of(&ring)).is_ok());
+        // Swap two neighbouring positions: the ring now crosses itself between them.
+        ring.swap(50_000, 50_001);
+        let e = parse(&polygon_of(&ring)).expect_err("crossing");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "geometry.coordinates[0]");
+        assert_eq!(e[0].reason, "ring intersects itself");
+        let [x, y] = e[0].coordinate.expect("where");
+        let (a, b) = (ring[50_000], ring[50_001]);
+        assert!(
+            (x - (a[0] + b[0]) / 2.0).abs() < 1e-4 && (y - (a[1] + b[1]) / 2.0).abs() < 1e-4,
+            "{x} {y} near {a:?} {b:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_rings_without_area_naming_the_ring() {
+        let e = parse(r#"{"type":"Polygon","coordinates":[[[0,0],[1,1],[2,2],[0,0]]]}"#)
+            .expect_err("collinear");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "geometry.coordinates[0]");
+        assert!(e[0].reason.contains("no area"), "{}", e[0].reason);
+        let e = parse(
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,0]]],[[[5,5],[6,5],[7,5],[5,5]]]]}"#,
+        )
+        .expect_err("collinear part");
+        assert_eq!(e[0].field, "geometry.coordinates[1][0]");
+    }
+
+    #[test]
+    fn names_holes_outside_and_overlapping_parts_once() {
+        let e = parse(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[5,5],[6,5],[6,6],[5,5]]]}"#,
+        )
+        .expect_err("hole outside");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "geometry.coordinates");
+        assert_eq!(
+            e[0].reason,
+            "interior ring at index 0 is not contained within the polygon's exterior"
+        );
+        let e = parse(
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4],[0,0]]],[[[2,2],[6,2],[6,6],[2,6],[2,2]]]]}"#,
+        )
+        .expect_err("overlap");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].field, "geometry.coordinates");
+        assert_eq!(
+            e[0].reason,
+            "polygons 0 and 1 overlap or share an edge; merge them into one polygon"
+        );
     }
 }
