@@ -220,6 +220,67 @@ const zh = {
   'cov.fix.too_few_households': '户数过少：考虑与相邻网格合并。',
   'cov.fix.building_unassigned': '调整三级网格边界，使楼栋落入某个网格。',
   'cov.fix.building_split': '移动网格边界，使楼栋完整地落在一个网格内。',
+  'nav.aria': "页面导航",
+  'nav.menu': "菜单",
+  'nav.editor': "网格编辑",
+  'nav.coverage': "覆盖审核",
+  'nav.command': "指挥中心",
+  'nav.field': "网格员",
+  'nav.public': "网格公示",
+  'nav.admin': "系统管理",
+  'page.editor.title': "网格编辑",
+  'page.coverage.title': "覆盖审核",
+  'page.command.title': "指挥中心",
+  'page.field.title': "网格员工作台",
+  'page.public.title': "网格公示",
+  'page.admin.title': "系统管理",
+  'page.signin.title': "登录",
+  'page.notfound.title': "页面不存在",
+  'page.notfound.body': "这个地址没有对应的页面。",
+  'page.notfound.home': "回到网格地图",
+  'page.comes': "将由第 {issue} 号需求实现：",
+  'page.command.body': "指挥中心：地图上的未结案件、案件看板、案件详情抽屉、实时计数和大屏模式。",
+  'page.command.case': "案件 {n}",
+  'page.command.caseBody': "案件 {n} 的详情（办理过程、位置、附件）将在案件功能上线后显示在这里。",
+  'page.field.body': "网格员手机页面：记录巡查轨迹，查看自己负责的网格及本周巡查次数。",
+  'page.admin.body': "系统管理：用户与角色、事项分类、工作日历。",
+  'page.admin.users': "用户与角色",
+  'page.admin.users.body': "用户、角色和所辖网格的管理（第 10 号需求：账号）。",
+  'page.admin.categories': "事项分类",
+  'page.admin.categories.body': "案件和服务事项的分类（第 11 号需求：案件）。",
+  'page.admin.calendars': "工作日历",
+  'page.admin.calendars.body': "工作日、节假日和办理时限的日历（第 11 号需求：案件）。",
+  'page.signin.body': "登录页面：账号登录后页头显示用户和角色，并可退出；页面只提供该角色可做的操作。",
+  'page.signin.now': "目前无需登录，所有功能都可使用。",
+  'page.public.intro': "输入网格编码或名称，或在地图上点选网格，查看网格公示信息（不含个人信息）。",
+  'page.public.search': "网格编码或名称",
+  'page.public.code': "网格编码",
+  'page.public.name': "网格名称",
+  'page.public.level': "网格层级",
+  'page.public.parent': "所属网格",
+  'page.public.children': "下级网格",
+  'page.public.back': "全部网格",
+  'page.public.later': "网格职责和网格服务团队联系方式将由第 14 号需求（住户、走访与团队）补充。",
+  'page.public.missing': "没有编号为 {id} 的网格。",
+  'user.none': "未登录",
+  'user.signin': "登录",
+  'user.role': "角色：{role}",
+  'role.subdistrict_admin': "街道管理员",
+  'role.planner': "网格办规划员",
+  'role.operator': "指挥中心值班员",
+  'role.grid_worker': "网格员",
+  'role.department': "职能部门",
+  'role.auditor': "审核员",
+  'role.public': "公众",
+  'edit.import.repair': "修复几何",
+  'edit.import.repair.title': "让服务器修复自相交和尖刺，并逐个要素报告改动",
+  'edit.import.repaired': "要素 #{i}：面积变化 {area} m²，新增 {added} 个部分，去掉 {dropped} 个部分",
+  'edit.conflict.versions': "以下网格已被他人修改：{ids}",
+  'edit.conflict.missing': "服务器要求提供这些网格的版本：{ids}",
+  'skip.main': "跳到主要内容",
+  'subdistrict.label': "街道",
+  'page.public.none': "没有匹配的网格",
+  'page.admin.sections': "管理项目",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -439,9 +500,71 @@ const en: Record<MessageKey, string> = {
   'cov.fix.too_few_households': 'Too few households: consider merging it with a neighbour.',
   'cov.fix.building_unassigned': 'Move L3 boundaries so the building lies in a grid.',
   'cov.fix.building_split': 'Move the boundary so the building lies wholly in one grid.',
+  'nav.aria': "Pages",
+  'nav.menu': "Menu",
+  'nav.editor': "Grid editor",
+  'nav.coverage': "Coverage audit",
+  'nav.command': "Command center",
+  'nav.field': "Field",
+  'nav.public': "Public grid page",
+  'nav.admin': "Administration",
+  'page.editor.title': "Grid editor",
+  'page.coverage.title': "Coverage audit",
+  'page.command.title': "Command center",
+  'page.field.title': "Grid worker's desk",
+  'page.public.title': "Public grid page",
+  'page.admin.title': "Administration",
+  'page.signin.title': "Sign in",
+  'page.notfound.title': "No such page",
+  'page.notfound.body': "Nothing lives at this address.",
+  'page.notfound.home': "Back to the grid map",
+  'page.comes': "Comes with issue {issue}:",
+  'page.command.body': "The command center: open cases on the map, the case board, the case drawer, live counters and a wall mode.",
+  'page.command.case': "Case {n}",
+  'page.command.caseBody': "The details of case {n} (its handling, place and attachments) will show here once cases exist.",
+  'page.field.body': "The grid worker's phone pages: record a patrol track, see one's own grids with this week's patrol count.",
+  'page.admin.body': "Administration: users and roles, categories, calendars.",
+  'page.admin.users': "Users and roles",
+  'page.admin.users.body': "Users, their roles and their grids (issue 10: accounts).",
+  'page.admin.categories': "Categories",
+  'page.admin.categories.body': "Categories of cases and services (issue 11: cases).",
+  'page.admin.calendars': "Calendars",
+  'page.admin.calendars.body': "Working days, holidays and time limits (issue 11: cases).",
+  'page.signin.body': "The sign-in page: once signed in, the header shows the user and role, with sign-out; pages offer only what the role may do.",
+  'page.signin.now': "No sign-in is needed yet: everything is available.",
+  'page.public.intro': "Enter a grid code or name, or pick a grid on the map, to see its public page (no personal data).",
+  'page.public.search': "Grid code or name",
+  'page.public.code': "Grid code",
+  'page.public.name': "Grid name",
+  'page.public.level': "Level",
+  'page.public.parent': "Part of",
+  'page.public.children': "Grids within",
+  'page.public.back': "All grids",
+  'page.public.later': "The grid's duties and its service team's contacts come with issue 14 (households, visits and teams).",
+  'page.public.missing': "There is no grid {id}.",
+  'user.none': "Not signed in",
+  'user.signin': "Sign in",
+  'user.role': "Role: {role}",
+  'role.subdistrict_admin': "Subdistrict admin",
+  'role.planner': "Grid-office planner",
+  'role.operator': "Command-center operator",
+  'role.grid_worker': "Grid worker",
+  'role.department': "Functional department",
+  'role.auditor': "Auditor",
+  'role.public': "Public",
+  'edit.import.repair': "Repair geometry",
+  'edit.import.repair.title': "Let the server fix self-intersections and spikes and report per feature what changed",
+  'edit.import.repaired': "Feature #{i}: area changed by {area} m², {added} parts added, {dropped} dropped",
+  'edit.conflict.versions': "Changed by someone else meanwhile: {ids}",
+  'edit.conflict.missing': "The server needs the versions of: {ids}",
+  'skip.main': "Skip to the main content",
+  'subdistrict.label': "Subdistrict",
+  'page.public.none': "No grid matches",
+  'page.admin.sections': "Sections",
 };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };
+/** Both catalogues (the unit tests check that they have the same keys and placeholders). */
+export const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };
 
 function initialLang(): Lang {
   try {
@@ -463,6 +586,16 @@ export function lang(): Lang {
 /** Translate a key in the current language. */
 export function t(key: MessageKey): string {
   return dictionaries[current][key];
+}
+
+/** Whether a key exists (for keys built at run time, e.g. a problem kind). */
+export function has(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(dictionaries[current], key);
+}
+
+/** Translate and fill `{name}` placeholders. */
+export function tf(key: MessageKey, vars: Record<string, string | number>): string {
+  return t(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 
 /** Name of a grid kind in the current language; unknown kinds are shown as sent. */
@@ -505,8 +638,10 @@ export function setLang(next: Lang): void {
   for (const fn of listeners) fn(next);
 }
 
-export function onLangChange(fn: (lang: Lang) => void): void {
+/** Call `fn` after every language switch; returns the function that stops it. */
+export function onLangChange(fn: (lang: Lang) => void): () => void {
   listeners.add(fn);
+  return () => listeners.delete(fn);
 }
 
 /**

@@ -2,8 +2,8 @@
 // tabindex: ↑/↓ move, → expands or enters, ← collapses or goes to the parent,
 // Home/End jump, Enter/Space select. Selection follows the keyboard focus.
 
-import type { TreeNode } from './api';
-import { formatNumber, t } from './i18n';
+import type { TreeNode } from '../api';
+import { formatNumber, t } from '../i18n';
 
 interface Item {
   key: string;
