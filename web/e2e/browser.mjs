@@ -34,20 +34,27 @@ export function griddUrl() {
   return url.replace(/\/+$/, '');
 }
 
-/** A fresh browser profile each time, so no language choice leaks between runs. */
-export async function launch({ width = 1280, height = 720 } = {}) {
+let shared = null;
+
+/** One Chromium per test file; each test gets its own context (fresh storage, so no language choice leaks). */
+async function browser() {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
   }
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width, height },
-    locale: 'zh-CN',
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  shared ??= chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return shared;
+}
+
+/** Close the file's Chromium (call from a top-level `after`). */
+export async function closeBrowser() {
+  if (shared) await (await shared).close();
+  shared = null;
+}
+
+/** A fresh browser context and page of the given size; `close()` ends it. */
+export async function launch({ width = 1280, height = 720 } = {}) {
+  const context = await (await browser()).newContext({ viewport: { width, height }, locale: 'zh-CN' });
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return {
@@ -56,14 +63,22 @@ export async function launch({ width = 1280, height = 720 } = {}) {
     errors,
     async close() {
       await context.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
 
 export async function screenshot(page, name) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
+
+/** The feature state of a grid on one level's tiles (hover / selected / hidden). */
+export async function gridState(page, id, level) {
+  return page.evaluate(
+    ([id, level]) => window.__gridd.map.getFeatureState({ source: 'grids', sourceLayer: `grids_l${level}`, id }),
+    [id, level],
+  );
 }
 
 export async function getJson(pathname) {
@@ -152,7 +167,7 @@ export async function startGridd() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-srv-'));
   const child = spawn(
     GRIDD_BIN,
-    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist')],
+    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist-e2e')],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

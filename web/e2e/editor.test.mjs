@@ -10,10 +10,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
+import { after, describe, test } from 'node:test';
+import { closeBrowser, fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
 
-/** Open the page of a private server with one grid selected (through a #grid= link). */
+after(() => closeBrowser());
+
+/** Open the editor page of a private server with one grid selected (through a #/editor/grid/ link). */
 async function openWith(t, gridId) {
   const srv = await startGridd();
   const b = await launch();
@@ -23,7 +25,7 @@ async function openWith(t, gridId) {
   });
   const page = b.page;
   page.setDefaultTimeout(15_000);
-  await page.goto(`${srv.url}/${gridId ? `#grid=${gridId}` : ''}`);
+  await page.goto(`${srv.url}/#/editor${gridId ? `/grid/${gridId}` : ''}`);
   if (gridId) await page.waitForFunction((id) => window.__gridd?.selected() === id, gridId);
   await mapIdle(page);
   return { srv, page, browser: b };
