@@ -27,8 +27,7 @@ export function griddUrl() {
   const url = process.env.GRIDD_URL;
   if (!url) {
     throw new Error(
-      'GRIDD_URL is not set: start gridd with the demo data and run e.g. ' +
-        'GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/',
+      'GRIDD_URL is not set: start gridd with the demo data and run e.g. ' + 'GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/',
     );
   }
   return url.replace(/\/+$/, '');
@@ -207,7 +206,7 @@ export async function request(base, method, pathname, body, headers = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  let json = null;
+  let json;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
@@ -229,7 +228,14 @@ export async function screenOf(page, lngLat) {
 /** Fit the map to a bbox [minLon, minLat, maxLon, maxLat] at once. */
 export async function fitTo(page, bbox, padding = 60, maxZoom = 21) {
   await page.evaluate(
-    ([b, p, z]) => window.__gridd.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { duration: 0, padding: p, maxZoom: z }),
+    ([b, p, z]) =>
+      window.__gridd.map.fitBounds(
+        [
+          [b[0], b[1]],
+          [b[2], b[3]],
+        ],
+        { duration: 0, padding: p, maxZoom: z },
+      ),
     [bbox, padding, maxZoom],
   );
   await mapIdle(page);

@@ -25,9 +25,9 @@ async function openCoverage(page) {
 
 /** Defects per level as the summary table shows them. */
 async function tableDefects(page) {
-  return page.locator('#coverage-summary tbody tr').evaluateAll((rows) =>
-    rows.map((r) => [r.dataset.level, Number(r.querySelector('.cov-defects').textContent)]),
-  );
+  return page
+    .locator('#coverage-summary tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [r.dataset.level, Number(r.querySelector('.cov-defects').textContent)]));
 }
 
 /** Shift a (multi)polygon by dx, dy degrees. */
@@ -201,8 +201,8 @@ describe('coverage check panel', () => {
     assert.ok([newId, 33].includes(selected), `a grid of the overlap is selected (${selected})`);
     await mapIdle(page);
     // Drawn: a rendered feature of the problems layer, of kind overlap, in view.
-    const rendered = await page.evaluate(() =>
-      window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-fill'] }).filter((f) => f.properties.kind === 'overlap').length,
+    const rendered = await page.evaluate(
+      () => window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-fill'] }).filter((f) => f.properties.kind === 'overlap').length,
     );
     assert.ok(rendered > 0, 'the overlap is drawn in the coverage layer');
     const active = await page.evaluate(() => window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-active'] }).length);

@@ -45,7 +45,10 @@ async function editorMessage(page) {
  * (404/405): the test waits on that endpoint.
  */
 async function failIfMissing(page, endpoint) {
-  const msg = await page.locator('#edit-message').innerText().catch(() => '');
+  const msg = await page
+    .locator('#edit-message')
+    .innerText()
+    .catch(() => '');
   if (/HTTP 40[45]/.test(msg)) assert.fail(`waits on ${endpoint}: the server answered "${msg}"`);
 }
 
@@ -86,7 +89,13 @@ const key = (p) => `${p[0]},${p[1]}`;
 /** Two rectangles side by side sharing an edge: the halves of square(at, d), as closed rings. */
 function halves(at, d) {
   const [x, y] = at;
-  const ring = (x0, x1) => [[x0, y - d / 2], [x1, y - d / 2], [x1, y + d / 2], [x0, y + d / 2], [x0, y - d / 2]];
+  const ring = (x0, x1) => [
+    [x0, y - d / 2],
+    [x1, y - d / 2],
+    [x1, y + d / 2],
+    [x0, y + d / 2],
+    [x0, y - d / 2],
+  ];
   return [ring(x - d, x), ring(x, x + d)];
 }
 
@@ -144,11 +153,23 @@ describe('grid editor', () => {
     await page.locator('#edit-person-0-role').fill('网格员');
     await page.locator('#edit-person-0-phone').fill('13800000000');
     await page.locator('#edit-save').click();
-    await page.waitForFunction(() => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open);
+    await page.waitForFunction(
+      () =>
+        window.__gridd.editor().session === null ||
+        !!document.querySelector('#edit-message.error') ||
+        document.querySelector('#edit-dialog')?.open,
+    );
     const dialogOpen = await page.evaluate(() => document.querySelector('#edit-dialog').open);
     assert.equal(dialogOpen, false, 'a grid inside its parent, touching nothing, has no coverage problem');
     await failIfMissing(page, 'POST /api/v1/grids');
-    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
     const children = (await request(srv.url, 'GET', '/api/v1/grids/33/children')).body.features;
     const created = children.find((f) => f.properties.name === '测试楼层网格');
     assert.ok(created, 'the new grid is stored under its parent');
@@ -275,7 +296,10 @@ describe('grid editor', () => {
     const d = 0.00004;
     await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
     await page.keyboard.press('e');
-    await page.waitForFunction((id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id, pick.a);
+    await page.waitForFunction(
+      (id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id,
+      pick.a,
+    );
     await mapIdle(page);
     const from = await screenOf(page, pick.at);
     await page.mouse.move(from.x, from.y);
@@ -289,14 +313,24 @@ describe('grid editor', () => {
     await screenshot(page, '14-editor-shared-vertex-moved');
     await page.locator('#edit-save').click();
     await page.waitForFunction(
-      () => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open,
+      () =>
+        window.__gridd.editor().session === null ||
+        !!document.querySelector('#edit-message.error') ||
+        document.querySelector('#edit-dialog')?.open,
     );
     if (await page.evaluate(() => document.querySelector('#edit-dialog').open)) {
       const problems = await page.locator('#edit-problems').innerText();
       assert.fail(`the coverage preview reported problems for a shared-vertex move: ${problems}`);
     }
     await failIfMissing(page, 'POST /api/v1/edits/move-vertex');
-    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
     const a = (await request(srv.url, 'GET', `/api/v1/grids/${pick.a}`)).body;
     const b = (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body;
     assert.ok(a.properties.version > before.a.properties.version, 'grid A changed');
@@ -304,7 +338,10 @@ describe('grid editor', () => {
     const has = (g, p) => g.geometry.coordinates.flat().some((q) => key(q) === key(p));
     assert.ok(!has(a, pick.at) && !has(b, pick.at), 'the old vertex is gone from both');
     const coverage = (await request(srv.url, 'GET', '/api/v1/coverage')).body;
-    assert.ok(coverage.defects <= before.coverage.defects, `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`);
+    assert.ok(
+      coverage.defects <= before.coverage.defects,
+      `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`,
+    );
     await mapIdle(page);
     await screenshot(page, '15-editor-shared-vertex-saved');
   });
@@ -388,11 +425,19 @@ describe('grid editor', () => {
     const file = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '导入一', code: `${g.properties.code}007`, kind: 'commercial' } },
+        {
+          type: 'Feature',
+          geometry: { type: 'Polygon', coordinates: [left] },
+          properties: { name: '导入一', code: `${g.properties.code}007`, kind: 'commercial' },
+        },
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '导入二' } },
       ],
     };
-    await importFile(page, { name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) }, g.properties.code);
+    await importFile(
+      page,
+      { name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) },
+      g.properties.code,
+    );
     const report = await importReport(page, 'done');
     assert.equal(await page.locator('#edit-import-report .edit-created li').count(), 2, report);
     const children = (await request(srv.url, 'GET', '/api/v1/grids/36/children')).body.features.map((f) => f.properties);
@@ -400,14 +445,20 @@ describe('grid editor', () => {
     const byName = Object.fromEntries(children.map((c) => [c.name, c]));
     assert.equal(byName['导入一'].code, `${g.properties.code}007`, 'a code in the file is kept');
     assert.equal(byName['导入一'].kind, 'commercial');
-    assert.ok(byName['导入二'].code.startsWith(g.properties.code) && byName['导入二'].code !== byName['导入一'].code, byName['导入二'].code);
+    assert.ok(
+      byName['导入二'].code.startsWith(g.properties.code) && byName['导入二'].code !== byName['导入一'].code,
+      byName['导入二'].code,
+    );
     for (const c of children) {
       assert.equal(c.level, 4);
       assert.equal(c.parent_id, 36);
       assert.match(report, new RegExp(c.code));
     }
     // The page selects the first created grid and shows it in the tree.
-    await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), children.map((c) => c.id));
+    await page.waitForFunction(
+      (ids) => ids.includes(window.__gridd.selected()),
+      children.map((c) => c.id),
+    );
     await screenshot(page, '19-editor-import');
   });
 
@@ -433,22 +484,25 @@ describe('grid editor', () => {
     for (const c of children) {
       assert.equal(c.parent_id, 36);
       assert.equal(c.level, 4);
-      assert.ok(c.code.startsWith(g.properties.code) && c.code.length > g.properties.code.length, `${c.code} is under ${g.properties.code}`);
+      assert.ok(
+        c.code.startsWith(g.properties.code) && c.code.length > g.properties.code.length,
+        `${c.code} is under ${g.properties.code}`,
+      );
       assert.match(report, new RegExp(c.code));
     }
-    assert.ok(children.some((c) => c.name === '包内网格'), 'the name from the GeoPackage is kept');
+    assert.ok(
+      children.some((c) => c.name === '包内网格'),
+      'the name from the GeoPackage is kept',
+    );
     assert.ok(children.some((c) => c.kind === 'commercial'));
     const ids = children.map((c) => c.id);
     await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), ids);
     // The map is refreshed: the new grids come from the L4 tiles.
     await mapIdle(page);
-    await page.waitForFunction(
-      (ids) => {
-        const seen = new Set(window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id));
-        return ids.every((id) => seen.has(id));
-      },
-      ids,
-    );
+    await page.waitForFunction((ids) => {
+      const seen = new Set(window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id));
+      return ids.every((id) => seen.has(id));
+    }, ids);
     // The tree lists them, the selected one highlighted.
     for (const id of ids) await page.locator(`#tree li[data-grid-id="${id}"]`).waitFor({ state: 'attached' });
     const sel = await page.evaluate(() => window.__gridd.selected());
@@ -468,7 +522,20 @@ describe('grid editor', () => {
       type: 'FeatureCollection',
       features: [
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '好的' } },
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] }, properties: { name: '坏的' } },
+        {
+          type: 'Feature',
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          },
+          properties: { name: '坏的' },
+        },
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '也好' } },
         { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] }, properties: { name: '是个点' } },
       ],

@@ -130,7 +130,10 @@ describe('map page', () => {
       return { x: r.left + pt.x, y: r.top + pt.y };
     }, interiorPoint(feature.geometry));
     await page.mouse.move(p.x, p.y);
-    await page.waitForFunction((id) => window.__gridd.map.getFeatureState({ source: 'grids', sourceLayer: 'grids_l1', id }).hover === true, l1.id);
+    await page.waitForFunction(
+      (id) => window.__gridd.map.getFeatureState({ source: 'grids', sourceLayer: 'grids_l1', id }).hover === true,
+      l1.id,
+    );
     assert.ok(await page.locator('#tooltip').isVisible());
   });
 
@@ -187,7 +190,13 @@ describe('map page', () => {
     await page.locator('#level-switch button[data-level="1"]').click();
     assert.equal(await page.evaluate(() => window.__gridd.map.getLayoutProperty('grids_l3-fill', 'visibility')), 'none');
     const [a, b, c, d] = (await getJson('/api/v1/subdistricts'))[0].bbox;
-    await page.evaluate((bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }), [[a, b], [c, d]]);
+    await page.evaluate(
+      (bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }),
+      [
+        [a, b],
+        [c, d],
+      ],
+    );
     await mapIdle(page);
     const feature = await getJson(`/api/v1/grids/${l1.id}`);
     await clickLngLat(page, interiorPoint(feature.geometry));

@@ -8,7 +8,10 @@ import { byId } from './lib/dom';
 
 const root = byId(document, 'page');
 let shell: Shell | null = null;
-const router = new Router(root, pages(() => shell!));
+const router = new Router(
+  root,
+  pages(() => shell!),
+);
 shell = new Shell(router);
 router.start();
 

@@ -31,38 +31,26 @@ type IsOpen<T> = [T] extends [never]
 
 /** What the document leaves open becomes `unknown`, the rest stays as the document says. */
 export type Loosen<T> =
-  IsOpen<T> extends true
-    ? unknown
-    : T extends readonly (infer U)[]
-      ? Loosen<U>[]
-      : T extends object
-        ? { [K in keyof T]: Loosen<T[K]> }
-        : T;
+  IsOpen<T> extends true ? unknown : T extends readonly (infer U)[] ? Loosen<U>[] : T extends object ? { [K in keyof T]: Loosen<T[K]> } : T;
 
 type ContentOf<R> = R extends { content: infer C } ? (C extends Record<string, unknown> ? C[keyof C] : never) : never;
-type Ok<O> = O extends { responses: infer R }
-  ? ContentOf<R[(200 | 201 | 202) & keyof R]>
-  : never;
+type Ok<O> = O extends { responses: infer R } ? ContentOf<R[(200 | 201 | 202) & keyof R]> : never;
 
-type Key<M extends Method, P extends string> = `${M} ${P}`;
+type Key<M extends Method, P extends keyof paths> = `${M} ${P}`;
 
 /**
  * The answer of one operation: the document's 2xx schema; where the document
  * has none yet, what the app expects (src/api/expected.ts).
  */
-export type Answer<M extends Method, P extends keyof paths & string> =
-  IsOpen<Ok<Op<M, P>>> extends true
-    ? Key<M, P> extends keyof Expected
-      ? Expected[Key<M, P>]
-      : unknown
-    : Loosen<Ok<Op<M, P>>>;
+export type Answer<M extends Method, P extends keyof paths> =
+  IsOpen<Ok<Op<M, P>>> extends true ? (Key<M, P> extends keyof Expected ? Expected[Key<M, P>] : unknown) : Loosen<Ok<Op<M, P>>>;
 
 /**
  * Entries of Expected that the document now describes itself: a type error
  * names each, so the table shrinks as the document grows.
  */
 type Shadowed = {
-  [K in keyof Expected]: K extends `${infer M extends Method} ${infer P extends keyof paths & string}`
+  [K in keyof Expected]: K extends `${infer M extends Method} ${infer P extends keyof paths}`
     ? IsOpen<Ok<Op<M, P>>> extends true
       ? never
       : K
@@ -123,7 +111,11 @@ export class ApiError extends Error {
 }
 
 /** The URL of a document path, relative to the page so the app works under any prefix. */
-export function apiUrl(path: string, params: Record<string, unknown> = {}, query: Record<string, unknown> = {}): string {
+export function apiUrl(
+  path: string,
+  params: Record<string, string | number | boolean | null | undefined> = {},
+  query: Record<string, string | number | boolean | null | undefined> = {},
+): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = params[k];
     if (v === undefined || v === null) throw new Error(`missing path parameter ${k} of ${path}`);
@@ -145,14 +137,10 @@ async function readProblem(res: Response): Promise<ProblemDetails | null> {
   }
 }
 
-async function call<M extends Method, P extends PathOf<M> & string>(
-  method: M,
-  path: P,
-  opts: CallOptions<M, P>,
-): Promise<Answer<M, P>> {
+async function call<M extends Method, P extends PathOf<M>>(method: M, path: P, opts: CallOptions<M, P>): Promise<Answer<M, P>> {
   const o = opts as {
-    path?: Record<string, unknown>;
-    query?: Record<string, unknown>;
+    path?: Record<string, string | number>;
+    query?: Record<string, string | number | boolean | undefined>;
     body?: unknown;
     headers?: Record<string, string>;
     signal?: AbortSignal;
@@ -193,10 +181,10 @@ async function call<M extends Method, P extends PathOf<M> & string>(
 
 /** The client: one function per method, paths as the document spells them. */
 export const http = {
-  get: <P extends PathOf<'get'> & string>(path: P, opts: CallOptions<'get', P>) => call('get', path, opts),
-  post: <P extends PathOf<'post'> & string>(path: P, opts: CallOptions<'post', P>) => call('post', path, opts),
-  put: <P extends PathOf<'put'> & string>(path: P, opts: CallOptions<'put', P>) => call('put', path, opts),
-  delete: <P extends PathOf<'delete'> & string>(path: P, opts: CallOptions<'delete', P>) => call('delete', path, opts),
+  get: <P extends PathOf<'get'>>(path: P, opts: CallOptions<'get', P>) => call('get', path, opts),
+  post: <P extends PathOf<'post'>>(path: P, opts: CallOptions<'post', P>) => call('post', path, opts),
+  put: <P extends PathOf<'put'>>(path: P, opts: CallOptions<'put', P>) => call('put', path, opts),
+  delete: <P extends PathOf<'delete'>>(path: P, opts: CallOptions<'delete', P>) => call('delete', path, opts),
 };
 
 /** Header that records why a write was made (e.g. saving an edit that breaks coverage). */

@@ -117,7 +117,8 @@ export interface CoverageSummary {
 /** Properties of one problem feature of GET /coverage?format=geojson. */
 export interface CoverageProblemProps {
   kind: string;
-  severity: 'defect' | 'warning' | string;
+  /** 'defect' or 'warning' (other values shown as sent). */
+  severity: string;
   level: number | null;
   grid_ids: number[];
   grid_codes: string[];

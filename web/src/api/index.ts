@@ -40,20 +40,17 @@ export const api = {
     'grid' in parent
       ? http.get('/api/v1/grids/{id}/next-code', { path: { id: parent.grid } })
       : http.get('/api/v1/subdistricts/{id}/next-code', { path: { id: parent.subdistrict } }),
-  coverage: (q: CoverageQuery & { format: 'geojson' }, signal?: AbortSignal) =>
-    http.get('/api/v1/coverage', { query: q, signal }),
+  coverage: (q: CoverageQuery & { format: 'geojson' }, signal?: AbortSignal) => http.get('/api/v1/coverage', { query: q, signal }),
   /** Address of a coverage report (e.g. the printable HTML page), for a link. */
   coverageUrl: (q: CoverageQuery) => apiUrl('/api/v1/coverage', {}, { ...q }),
   preview: (draft: GridDraft) => http.post('/api/v1/coverage/preview', { body: draft }),
-  createGrid: (draft: GridDraft, reason: string | null) =>
-    http.post('/api/v1/grids', { body: draft, headers: reasonHeader(reason) }),
+  createGrid: (draft: GridDraft, reason: string | null) => http.post('/api/v1/grids', { body: draft, headers: reasonHeader(reason) }),
   putGrid: (id: number, draft: GridDraft, version: number, reason: string | null) =>
     http.put('/api/v1/grids/{id}', { path: { id }, body: draft, headers: { ...ifMatch(version), ...reasonHeader(reason) } }),
   deleteGrid: (id: number, version: number) => http.delete('/api/v1/grids/{id}', { path: { id }, headers: ifMatch(version) }),
   split: (id: number, line: LineString, version: number) =>
     http.post('/api/v1/grids/{id}/split', { path: { id }, body: { line, version } }),
-  merge: (ids: [number, number], versions: Record<string, number>) =>
-    http.post('/api/v1/grids/merge', { body: { ids, versions } }),
+  merge: (ids: [number, number], versions: Record<string, number>) => http.post('/api/v1/grids/merge', { body: { ids, versions } }),
   vertex: (kind: 'move' | 'insert' | 'delete', body: VertexBody, reason: string | null) => {
     const opts = { body, headers: reasonHeader(reason) };
     if (kind === 'move') return http.post('/api/v1/edits/move-vertex', opts);

@@ -3,15 +3,7 @@
 // the user and the role table, and every page already asks `can(action)`.
 
 /** The roles of the standard's grid management (DB32/T 2763-2015) and of the product. */
-export const ROLES = [
-  'subdistrict_admin',
-  'planner',
-  'operator',
-  'grid_worker',
-  'department',
-  'auditor',
-  'public',
-] as const;
+export const ROLES = ['subdistrict_admin', 'planner', 'operator', 'grid_worker', 'department', 'auditor', 'public'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What a page may offer; a page asks before it shows a control. */

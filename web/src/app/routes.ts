@@ -54,7 +54,10 @@ export function parseRoute(hash: string): Route {
   if (legacy) return { page: 'editor', grid: Number(legacy[1]) };
   if (h === '' || h === '/') return { ...DEFAULT_ROUTE };
   const [pathPart, queryPart = ''] = h.split('?', 2);
-  const seg = pathPart.replace(/^\/+|\/+$/g, '').split('/').map(decodeURIComponent);
+  const seg = pathPart
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .map(decodeURIComponent);
   const view = parseView(new URLSearchParams(queryPart).get('map'));
   const withView = (r: Route): Route => (view ? { ...r, view } : r);
   const [page, a, b, ...rest] = seg;

@@ -3,7 +3,16 @@
 // server answered; the view decides what to show.
 
 import type { FeatureCollection, LineString } from 'geojson';
-import { ApiError, api, type BBox, type Repair, type CoverageProblem, type EditResult, type GridDetailFeature, type GridFeature } from '../api';
+import {
+  ApiError,
+  api,
+  type BBox,
+  type Repair,
+  type CoverageProblem,
+  type EditResult,
+  type GridDetailFeature,
+  type GridFeature,
+} from '../api';
 import { geometryBBox } from '../lib/geom';
 import { attrsChanged, draftFeature, previewProblems, topological, VersionBook, vertexBody, type Session } from './session';
 

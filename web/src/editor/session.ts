@@ -81,8 +81,8 @@ export function attrsOf(p: Record<string, unknown>): Attrs {
     ? (p.responsible as Partial<Person>[]).map((r) => ({ name: r.name ?? '', role: r.role ?? '', phone: r.phone ?? '' }))
     : [];
   return {
-    name: String(p.name ?? ''),
-    code: String(p.code ?? ''),
+    name: typeof p.name === 'string' ? p.name : '',
+    code: typeof p.code === 'string' ? p.code : '',
     kind: isKind(p.kind) ? p.kind : 'residential',
     households: typeof p.households === 'number' ? p.households : null,
     householdsOverride: p.households !== null && p.households !== undefined,
@@ -95,7 +95,11 @@ function base(): Pick<Session, 'ops' | 'freeform' | 'moved' | 'undo' | 'redo' | 
 }
 
 /** A session editing an existing grid (its true geometry) among its neighbours. */
-export function editSession(grid: GridFeature & { properties: Record<string, unknown> }, others: Map<number, GridFeature>, subdistrictId: number): Session {
+export function editSession(
+  grid: GridFeature & { properties: Record<string, unknown> },
+  others: Map<number, GridFeature>,
+  subdistrictId: number,
+): Session {
   const p = grid.properties;
   const neighbours = new Map(others);
   neighbours.delete(p.id);

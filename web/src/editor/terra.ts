@@ -6,13 +6,7 @@
 
 import type { Map as MlMap } from 'maplibre-gl';
 import type { LineString, Polygon, Position } from 'geojson';
-import {
-  TerraDraw,
-  TerraDrawLineStringMode,
-  TerraDrawPolygonMode,
-  TerraDrawSelectMode,
-  type TerraDrawMouseEvent,
-} from 'terra-draw';
+import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, type TerraDrawMouseEvent } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import type { GridGeometry } from '../api';
 import { openRing, samePos, snap, type Pos } from './topo';
@@ -121,21 +115,21 @@ export class DrawAdapter {
       if (!f || f.geometry.type !== 'Polygon') return;
       // Go on editing the drawn polygon's vertices.
       this.featureId = id;
-      this.shownRing = openRing((f.geometry as Polygon).coordinates[0]);
+      this.shownRing = openRing(f.geometry.coordinates[0]);
       this.mode = 'vertices';
       draw.setMode(TD_SELECT);
       draw.selectFeature(id);
-      this.events.polygonDrawn(f.geometry as Polygon);
+      this.events.polygonDrawn(f.geometry);
       return;
     }
     if (this.mode === 'line' && mode === TD_LINE && action === 'draw') {
       draw.removeFeatures([id]);
-      if (f && f.geometry.type === 'LineString') this.events.lineDrawn(f.geometry as LineString);
+      if (f && f.geometry.type === 'LineString') this.events.lineDrawn(f.geometry);
       return;
     }
     if (this.mode === 'vertices' && id === this.featureId && !this.restoring) {
       if (!f || f.geometry.type !== 'Polygon') return;
-      const ring = openRing((f.geometry as Polygon).coordinates[0]);
+      const ring = openRing(f.geometry.coordinates[0]);
       this.shownRing = ring;
       this.events.ringChanged(ring);
     }

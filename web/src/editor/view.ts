@@ -8,7 +8,7 @@
 // (and the neighbours from GET /api/v1/grids?bbox=…), never tile geometry.
 
 import type { Feature, FeatureCollection, LineString, Polygon } from 'geojson';
-import { ApiError, api, type BBox, type CoverageProblem, type GridDetailFeature, type ProblemDetails } from '../api';
+import { ApiError, api, type BBox, type CoverageProblem, type GridDetailFeature, type GridFeature, type ProblemDetails } from '../api';
 import { kindName, levelName, t, tf, type MessageKey } from '../i18n';
 import { btn, el } from '../lib/dom';
 import { geometryBBox } from '../lib/geom';
@@ -234,7 +234,7 @@ export class Editor {
     try {
       const f = await api.grid(id);
       const bbox = geometryBBox(f.geometry);
-      const others = bbox ? await gridsAround(bbox) : new Map();
+      const others = bbox ? await gridsAround(bbox) : new Map<number, GridFeature>();
       this.begin(editSession(f as typeof f & { properties: Record<string, unknown> }, others, this.host.subdistrictId() ?? 0));
       if (f.geometry.type === 'Polygon') {
         this.showDraft();
@@ -268,7 +268,7 @@ export class Editor {
           return;
         }
       }
-      const others = bbox ? await gridsAround(bbox) : new Map();
+      const others = bbox ? await gridsAround(bbox) : new Map<number, GridFeature>();
       this.begin(newSession(level, parentId, sid, others));
       this.showDraft();
       void this.suggestCode();
@@ -468,7 +468,9 @@ export class Editor {
         type: 'FeatureCollection',
         features: [{ type: 'Feature', geometry: current.geometry, properties: {} }],
       });
-      const lines = [`${t('edit.conflict')} ${p?.current_version ?? p?.current_versions?.[String(s.gridId)] ?? current.properties.version}`];
+      const lines = [
+        `${t('edit.conflict')} ${p?.current_version ?? p?.current_versions?.[String(s.gridId)] ?? current.properties.version}`,
+      ];
       if (stale.length) lines.push(tf('edit.conflict.versions', { ids: stale.join(', ') }));
       if (p?.missing?.length) lines.push(tf('edit.conflict.missing', { ids: p.missing.join(', ') }));
       v.message = { text: lines.join(' · '), error: true };
@@ -608,7 +610,10 @@ export class Editor {
     }
     try {
       const g = await api.grid(id);
-      const ok = await this.ask(t('edit.delete.title'), t('edit.delete.body').replace('{g}', `${g.properties.name} (${g.properties.code})`));
+      const ok = await this.ask(
+        t('edit.delete.title'),
+        t('edit.delete.body').replace('{g}', `${g.properties.name} (${g.properties.code})`),
+      );
       if (!ok.ok) return;
       await api.deleteGrid(id, g.properties.version);
       this.end();
@@ -769,7 +774,7 @@ export class Editor {
 
   private onKey(e: KeyboardEvent): void {
     const target = e.target as HTMLElement | null;
-    const typing = !!target && (target.closest('input, textarea, select, [contenteditable="true"]') !== null);
+    const typing = !!target && target.closest('input, textarea, select, [contenteditable="true"]') !== null;
     if (this.dialog.open) return;
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
@@ -861,14 +866,23 @@ export class Editor {
   private renderToolbar(): void {
     const on = (m: EditMode) => (this.mode === m ? 'on' : '');
     const s = this.v?.s;
-    const fileInput = el('input', { type: 'file', accept: '.geojson,.json,.gpkg,application/geo+json,application/json,application/geopackage+sqlite3', id: 'edit-import-file', hidden: true });
+    const fileInput = el('input', {
+      type: 'file',
+      accept: '.geojson,.json,.gpkg,application/geo+json,application/json,application/geopackage+sqlite3',
+      id: 'edit-import-file',
+      hidden: true,
+    });
     fileInput.addEventListener('change', () => {
       const f = fileInput.files?.[0];
       if (f) void this.importFile(f);
       fileInput.value = '';
     });
     this.toolbar.replaceChildren(
-      btn(t('edit.tool.edit'), () => void this.editSelected(), { id: 'edit-vertices', title: `${t('edit.key.edit')} (E)`, cls: on('vertices') }),
+      btn(t('edit.tool.edit'), () => void this.editSelected(), {
+        id: 'edit-vertices',
+        title: `${t('edit.key.edit')} (E)`,
+        cls: on('vertices'),
+      }),
       btn(t('edit.tool.new'), () => void this.drawNew(), { id: 'edit-new', title: `${t('edit.key.new')} (N)`, cls: on('draw') }),
       btn(t('edit.tool.split'), () => this.startSplit(), { id: 'edit-split', title: `${t('edit.key.split')} (S)`, cls: on('split') }),
       btn(t('edit.tool.merge'), () => this.startMerge(), { id: 'edit-merge', title: `${t('edit.key.merge')} (M)`, cls: on('merge') }),
@@ -915,7 +929,24 @@ export class Editor {
         return;
       }
       p.hidden = false;
-      parts.push(el('div', { className: 'edit-head' }, el('h2', { textContent: t('edit.title') }), this.mode !== 'idle' ? btn(t('edit.cancel'), () => void this.cancel(), { id: 'edit-cancel' }) : btn(t('edit.close'), () => { this.idleMessage = null; this.importReport = null; this.render(); }, { id: 'edit-close' })));
+      parts.push(
+        el(
+          'div',
+          { className: 'edit-head' },
+          el('h2', { textContent: t('edit.title') }),
+          this.mode !== 'idle'
+            ? btn(t('edit.cancel'), () => void this.cancel(), { id: 'edit-cancel' })
+            : btn(
+                t('edit.close'),
+                () => {
+                  this.idleMessage = null;
+                  this.importReport = null;
+                  this.render();
+                },
+                { id: 'edit-close' },
+              ),
+        ),
+      );
       if (h) parts.push(el('p', { className: 'edit-hint', textContent: h }));
       if (msg) parts.push(el('p', { className: msg.error ? 'edit-msg error' : 'edit-msg', id: 'edit-message', textContent: msg.text }));
       if (this.importReport) parts.push(this.renderImport());
@@ -925,19 +956,34 @@ export class Editor {
     p.hidden = false;
     const title = s.kind === 'new' ? t('edit.title.new') : t('edit.title.edit');
     parts.push(
-      el('div', { className: 'edit-head' }, el('h2', { textContent: title }), el('span', { className: `badge badge-l${Math.min(s.level, 3)}`, textContent: `L${s.level}` })),
+      el(
+        'div',
+        { className: 'edit-head' },
+        el('h2', { textContent: title }),
+        el('span', { className: `badge badge-l${Math.min(s.level, 3)}`, textContent: `L${s.level}` }),
+      ),
     );
     if (h) parts.push(el('p', { className: 'edit-hint', textContent: h }));
-    if (v!.message) parts.push(el('p', { className: v!.message.error ? 'edit-msg error' : 'edit-msg', id: 'edit-message', textContent: v!.message.text }));
-    if (v!.conflict) parts.push(this.renderConflict());
+    if (v.message)
+      parts.push(el('p', { className: v.message.error ? 'edit-msg error' : 'edit-msg', id: 'edit-message', textContent: v.message.text }));
+    if (v.conflict) parts.push(this.renderConflict());
     parts.push(this.renderForm());
     if (s.problems) parts.push(this.renderProblems());
     const save = btn(t('edit.save'), () => void this.save(), { id: 'edit-save', cls: 'btn-primary', title: 'Ctrl+S' });
-    save.disabled = v!.busy || !!v!.conflict;
+    save.disabled = v.busy || !!v.conflict;
     const previewB = btn(t('edit.preview'), () => void this.preview(), { id: 'edit-preview', title: 'P' });
-    previewB.disabled = v!.busy || (!s.geometry && !s.original);
-    parts.push(el('div', { className: 'edit-actions' }, previewB, save, btn(t('edit.cancel'), () => void this.cancel(), { id: 'edit-cancel' })));
-    if (s.moved.size) parts.push(el('p', { className: 'muted edit-note', textContent: t('edit.movedAlong').replace('{n}', String(s.moved.size)) }));
+    previewB.disabled = v.busy || (!s.geometry && !s.original);
+    parts.push(
+      el(
+        'div',
+        { className: 'edit-actions' },
+        previewB,
+        save,
+        btn(t('edit.cancel'), () => void this.cancel(), { id: 'edit-cancel' }),
+      ),
+    );
+    if (s.moved.size)
+      parts.push(el('p', { className: 'muted edit-note', textContent: t('edit.movedAlong').replace('{n}', String(s.moved.size)) }));
     if (this.importReport) parts.push(this.renderImport());
     // Keep focus in the form across re-renders.
     const active = document.activeElement as HTMLElement | null;
@@ -949,8 +995,7 @@ export class Editor {
   private renderImport(): HTMLElement {
     const r = this.importReport!;
     const box = el('div', { className: `edit-import-report ${r.status}`, id: 'edit-import-report', dataset: { status: r.status } });
-    const fill = (key: MessageKey, n = 0) =>
-      t(key).replace('{file}', r.file).replace('{parent}', r.parent).replace('{n}', String(n));
+    const fill = (key: MessageKey, n = 0) => t(key).replace('{file}', r.file).replace('{parent}', r.parent).replace('{n}', String(n));
     if (r.status === 'busy') {
       box.append(el('p', { className: 'edit-hint', textContent: fill('edit.import.busy') }));
       return box;
@@ -959,10 +1004,14 @@ export class Editor {
       box.append(el('p', { className: 'edit-msg', textContent: fill('edit.import.done', r.created.length) }));
       const ul = el('ul', { className: 'edit-created' });
       for (const c of r.created) {
-        const b = btn(`${c.code} ${c.name}`, () => {
-          this.host.select(c.id);
-          this.zoomToCreated([c]);
-        }, { cls: 'edit-created-grid' });
+        const b = btn(
+          `${c.code} ${c.name}`,
+          () => {
+            this.host.select(c.id);
+            this.zoomToCreated([c]);
+          },
+          { cls: 'edit-created-grid' },
+        );
         b.dataset.id = String(c.id);
         ul.append(el('li', {}, el('span', { className: `badge badge-l${Math.min(c.level, 3)}`, textContent: `L${c.level}` }), b));
       }
@@ -974,7 +1023,12 @@ export class Editor {
           rl.append(
             el('li', {
               dataset: { index: String(x.index) },
-              textContent: tf('edit.import.repaired', { i: x.index, area: x.area_diff_m2.toFixed(1), added: x.parts_added, dropped: x.parts_dropped }),
+              textContent: tf('edit.import.repaired', {
+                i: x.index,
+                area: x.area_diff_m2.toFixed(1),
+                added: x.parts_added,
+                dropped: x.parts_dropped,
+              }),
             }),
           );
         }
@@ -982,12 +1036,20 @@ export class Editor {
       }
       return box;
     }
-    box.append(el('p', { className: 'edit-msg error', textContent: fill(r.errors.length ? 'edit.import.refused' : 'edit.import.refusedOther', r.errors.length) }));
+    box.append(
+      el('p', {
+        className: 'edit-msg error',
+        textContent: fill(r.errors.length ? 'edit.import.refused' : 'edit.import.refusedOther', r.errors.length),
+      }),
+    );
     if (r.errors.length) {
       const ul = el('ul', { className: 'edit-failures' });
       for (const e of r.errors) {
-        const where = e.index === null ? (e.field || t('edit.import.file')) : `${t('edit.import.feature')} #${e.index}${e.field ? ` · ${e.field}` : ''}`;
-        ul.append(el('li', { dataset: { index: e.index === null ? '' : String(e.index) } }, el('strong', { textContent: where }), `: ${e.reason}`));
+        const where =
+          e.index === null ? e.field || t('edit.import.file') : `${t('edit.import.feature')} #${e.index}${e.field ? ` · ${e.field}` : ''}`;
+        ul.append(
+          el('li', { dataset: { index: e.index === null ? '' : String(e.index) } }, el('strong', { textContent: where }), `: ${e.reason}`),
+        );
       }
       box.append(ul);
     } else if (r.detail) {
@@ -1072,10 +1134,18 @@ export class Editor {
       i.addEventListener('input', () => onInput(i.value));
       return i;
     };
-    form.append(field(t('details.name'), text('edit-name', a.name, (v) => (a.name = v))));
+    form.append(
+      field(
+        t('details.name'),
+        text('edit-name', a.name, (v) => (a.name = v)),
+      ),
+    );
     form.append(field(t('details.level'), el('output', { id: 'edit-level', textContent: levelName(s.level) })));
     const code = text('edit-code', a.code, (v) => (a.code = v));
-    const renumber = s.gridId !== null ? btn(t('edit.renumber'), () => void this.renumber(), { id: 'edit-renumber', title: t('edit.renumber.title') }) : null;
+    const renumber =
+      s.gridId !== null
+        ? btn(t('edit.renumber'), () => void this.renumber(), { id: 'edit-renumber', title: t('edit.renumber.title') })
+        : null;
     form.append(field(t('details.code'), code, renumber));
     const kind = el('select', { id: 'edit-kind' });
     for (const k of KINDS) {
@@ -1085,7 +1155,13 @@ export class Editor {
     }
     kind.addEventListener('change', () => (a.kind = KINDS.find((k) => k === kind.value) ?? a.kind));
     form.append(field(t('details.kind'), kind));
-    const hh = el('input', { id: 'edit-households', type: 'number', min: '0', step: '1', value: a.households === null ? '' : String(a.households) });
+    const hh = el('input', {
+      id: 'edit-households',
+      type: 'number',
+      min: '0',
+      step: '1',
+      value: a.households === null ? '' : String(a.households),
+    });
     const fromBuildings = s.buildingHouseholds;
     hh.disabled = !a.householdsOverride && fromBuildings !== undefined;
     if (hh.disabled && fromBuildings !== undefined) hh.value = String(fromBuildings);
@@ -1093,7 +1169,11 @@ export class Editor {
       a.households = hh.value === '' ? null : Number(hh.value);
       a.householdsOverride = true;
     });
-    const override = el('input', { type: 'checkbox', id: 'edit-households-override', checked: a.householdsOverride || fromBuildings === undefined });
+    const override = el('input', {
+      type: 'checkbox',
+      id: 'edit-households-override',
+      checked: a.householdsOverride || fromBuildings === undefined,
+    });
     override.addEventListener('change', () => {
       a.householdsOverride = override.checked;
       if (!override.checked) a.households = null;
@@ -1103,7 +1183,9 @@ export class Editor {
       'span',
       { className: 'inline muted' },
       override,
-      fromBuildings !== undefined ? ` ${t('edit.households.override')} (${t('edit.households.fromBuildings')}: ${fromBuildings})` : ` ${t('edit.households.manual')}`,
+      fromBuildings !== undefined
+        ? ` ${t('edit.households.override')} (${t('edit.households.fromBuildings')}: ${fromBuildings})`
+        : ` ${t('edit.households.manual')}`,
     );
     form.append(field(t('details.households'), hh, hhNote));
     // Responsible people and contacts.
@@ -1111,7 +1193,12 @@ export class Editor {
     a.responsible.forEach((r, i) => {
       const rowEl = el('div', { className: 'person' });
       const mk = (key: keyof Person, ph: MessageKey) => {
-        const inp = el('input', { type: key === 'phone' ? 'tel' : 'text', value: r[key], placeholder: t(ph), id: `edit-person-${i}-${key}` });
+        const inp = el('input', {
+          type: key === 'phone' ? 'tel' : 'text',
+          value: r[key],
+          placeholder: t(ph),
+          id: `edit-person-${i}-${key}`,
+        });
         inp.addEventListener('input', () => (r[key] = inp.value));
         return inp;
       };
@@ -1119,18 +1206,26 @@ export class Editor {
         mk('name', 'edit.person.name'),
         mk('role', 'edit.person.role'),
         mk('phone', 'edit.person.phone'),
-        btn('×', () => {
-          a.responsible.splice(i, 1);
-          this.render();
-        }, { title: t('edit.person.remove') }),
+        btn(
+          '×',
+          () => {
+            a.responsible.splice(i, 1);
+            this.render();
+          },
+          { title: t('edit.person.remove') },
+        ),
       );
       people.append(rowEl);
     });
     people.append(
-      btn(t('edit.person.add'), () => {
-        a.responsible.push({ name: '', role: '', phone: '' });
-        this.render();
-      }, { id: 'edit-person-add' }),
+      btn(
+        t('edit.person.add'),
+        () => {
+          a.responsible.push({ name: '', role: '', phone: '' });
+          this.render();
+        },
+        { id: 'edit-person-add' },
+      ),
     );
     form.append(people);
     return form;

@@ -15,11 +15,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** A small button. */
-export function btn(
-  label: string,
-  onClick: () => void,
-  opts: { id?: string; title?: string; cls?: string } = {},
-): HTMLButtonElement {
+export function btn(label: string, onClick: () => void, opts: { id?: string; title?: string; cls?: string } = {}): HTMLButtonElement {
   const b = el('button', { type: 'button', className: `btn btn-small ${opts.cls ?? ''}`.trim(), textContent: label });
   if (opts.id) b.id = opts.id;
   if (opts.title) b.title = opts.title;

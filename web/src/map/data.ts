@@ -41,10 +41,9 @@ export async function refreshGridTiles(map: MlMap): Promise<void> {
   if (!map.getSource(SOURCES.grids.source)) return;
   // A refresh asked for while MapLibre re-parses the tiles it holds is lost
   // in that reload: let the map settle first.
-  await new Promise<void>((resolve) => {
-    map.once('idle', () => resolve());
-    map.triggerRepaint();
-  });
+  const idle = map.once('idle');
+  map.triggerRepaint();
+  await idle;
   map.refreshTiles(SOURCES.grids.source);
 }
 

@@ -14,14 +14,7 @@ import maplibregl, {
 } from 'maplibre-gl';
 import { ApiError, type BBox, type GridProperties } from '../api';
 import { ATTRIBUTION, SOURCES } from './data';
-import {
-  LEVELS,
-  kindFill,
-  patchServerStyle,
-  serverLayer,
-  type GridState,
-  type StyleFacts,
-} from './style';
+import { LEVELS, kindFill, patchServerStyle, serverLayer, type GridState, type StyleFacts } from './style';
 
 export type LevelMode = 'all' | 1 | 2 | 3;
 export type FillMode = 'level' | 'kind';
@@ -224,7 +217,7 @@ export class GridMap {
       const fill = style.layers.find((l) => l.id === serverLayer.gridFill(level)) as { paint?: Record<string, unknown> } | undefined;
       if (fill?.paint) this.levelFill.set(level, fill.paint['fill-color']);
     }
-    const center = (style.center as [number, number] | undefined) ?? [0, 0];
+    const center = style.center ?? [0, 0];
     this.map = new maplibregl.Map({
       container,
       style,
@@ -244,7 +237,7 @@ export class GridMap {
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     this.ready = new Promise((resolve) => {
       if (this.map.loaded()) resolve();
-      else this.map.once('load', () => resolve());
+      else void this.map.once('load', () => resolve());
     });
   }
 
@@ -314,9 +307,7 @@ export class GridMap {
 
   /** The grid fill layers now shown (for picking). */
   visibleFillLayers(): string[] {
-    return LEVELS.map(serverLayer.gridFill).filter(
-      (l) => this.map.getLayer(l) && this.map.getLayoutProperty(l, 'visibility') !== 'none',
-    );
+    return LEVELS.map(serverLayer.gridFill).filter((l) => this.map.getLayer(l) && this.map.getLayoutProperty(l, 'visibility') !== 'none');
   }
 
   /** The grid under a point; where levels overlap, the deepest visible one. */

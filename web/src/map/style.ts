@@ -11,7 +11,10 @@
 // (see `stateful*` below for the exact ones) and the metadata, this patch
 // finds them present and changes nothing.
 
-import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl';
+
+/** A layer with its paint as a plain record (the patch reads and writes any paint property). */
+type Painted = { id: string; paint?: Record<string, unknown> };
 
 export const LEVELS = [1, 2, 3, 4, 5] as const;
 
@@ -125,10 +128,10 @@ export function patchServerStyle(style: StyleSpecification): StyleFacts {
     boundaryColor: '#222222',
     kindColors: { ...KIND_COLORS, ...((style.metadata as Record<string, unknown> | undefined)?.['gridd:kind-colors'] ?? {}) },
   };
-  const byId = new Map(style.layers.map((l) => [l.id, l]));
+  const byId = new Map<string, Painted>(style.layers.map((l) => [l.id, l as Painted]));
   for (const level of LEVELS) {
-    const fill = byId.get(serverLayer.gridFill(level)) as (LayerSpecification & { paint?: Record<string, unknown> }) | undefined;
-    const line = byId.get(serverLayer.gridLine(level)) as (LayerSpecification & { paint?: Record<string, unknown> }) | undefined;
+    const fill = byId.get(serverLayer.gridFill(level));
+    const line = byId.get(serverLayer.gridLine(level));
     if (line) {
       const p = (line.paint ??= {});
       facts.levelColors[level] = firstColor(p['line-color'], '#555555');
@@ -139,11 +142,12 @@ export function patchServerStyle(style: StyleSpecification): StyleFacts {
     }
     if (fill) {
       const p = (fill.paint ??= {});
-      if (!usesState(p['fill-color'])) p['fill-color'] = statefulFillColor((p['fill-color'] as Value) ?? facts.levelColors[level] ?? '#555555');
+      if (!usesState(p['fill-color']))
+        p['fill-color'] = statefulFillColor((p['fill-color'] as Value) ?? facts.levelColors[level] ?? '#555555');
       if (!usesState(p['fill-opacity'])) p['fill-opacity'] = statefulFillOpacity((p['fill-opacity'] as Value) ?? 0.1);
     }
   }
-  const boundary = byId.get(serverLayer.boundaryLine) as (LayerSpecification & { paint?: Record<string, unknown> }) | undefined;
+  const boundary = byId.get(serverLayer.boundaryLine);
   if (boundary) facts.boundaryColor = firstColor(boundary.paint?.['line-color'], facts.boundaryColor);
   return facts;
 }

@@ -94,7 +94,12 @@ export const publicPage: PageFactory = (root, route, router) => {
       row(t('page.public.code'), el('code', { textContent: p.code }), 'code');
       row(t('page.public.level'), levelName(p.level), 'level');
       const parent = grids.find((g) => g.id === p.parent_id);
-      if (parent) row(t('page.public.parent'), el('a', { href: formatRoute({ page: 'public', grid: parent.id }), textContent: `${parent.name} (${parent.code})` }), 'parent');
+      if (parent)
+        row(
+          t('page.public.parent'),
+          el('a', { href: formatRoute({ page: 'public', grid: parent.id }), textContent: `${parent.name} (${parent.code})` }),
+          'parent',
+        );
       parts.push(dl);
       const kids = grids.filter((g) => g.level === p.level + 1 && isChild(grids, g, p.id));
       if (kids.length) {
@@ -103,7 +108,9 @@ export const publicPage: PageFactory = (root, route, router) => {
           el(
             'ul',
             { className: 'public-list' },
-            ...kids.map((g) => el('li', {}, el('a', { href: formatRoute({ page: 'public', grid: g.id }), textContent: `${g.name} (${g.code})` }))),
+            ...kids.map((g) =>
+              el('li', {}, el('a', { href: formatRoute({ page: 'public', grid: g.id }), textContent: `${g.name} (${g.code})` })),
+            ),
           ),
         );
       }
@@ -136,7 +143,10 @@ export const publicPage: PageFactory = (root, route, router) => {
       const bb = geometryBBox(f.geometry);
       if (bb && gm && !current.view) gm.fitBBox(bb, { padding: 40, maxZoom: 18, duration: 0 });
     } catch (err) {
-      error = err instanceof ApiError && err.status === 404 ? tf('page.public.missing', { id: current.grid }) : String((err as Error).message ?? err);
+      error =
+        err instanceof ApiError && err.status === 404
+          ? tf('page.public.missing', { id: current.grid })
+          : String((err as Error).message ?? err);
     }
     render();
   };

@@ -623,7 +623,7 @@ class Workspace implements Page {
     let detail: string;
     if (err instanceof ApiError) detail = err.unreachable ? t('status.unreachable') : err.message;
     else if (typeof err === 'string') detail = err;
-    else detail = err instanceof Error ? err.message : String(err);
+    else detail = err instanceof Error ? err.message : JSON.stringify(err);
     els.errorDetail.textContent = detail;
     els.error.hidden = false;
   }

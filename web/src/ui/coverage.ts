@@ -5,7 +5,14 @@
 // zooms to it and selects the grid involved.
 
 import type { Feature, Geometry } from 'geojson';
-import { ApiError, api, type BBox, type CoverageCollection, type CoverageProblemProps as ServerProblemProps, type CoverageSummary } from '../api';
+import {
+  ApiError,
+  api,
+  type BBox,
+  type CoverageCollection,
+  type CoverageProblemProps as ServerProblemProps,
+  type CoverageSummary,
+} from '../api';
 import { geometryBBox } from '../lib/geom';
 import { el } from '../lib/dom';
 import { formatNumber, has, lang, t, type MessageKey } from '../i18n';
@@ -293,7 +300,8 @@ export class CoveragePanel {
 
     const status = el('div', { id: 'coverage-status', className: 'cov-status', role: 'status' });
     const s = this.report?.summary;
-    if (this.status === 'running') status.append(el('span', { className: 'spinner', ariaHidden: 'true' }), el('span', { textContent: t('cov.running') }));
+    if (this.status === 'running')
+      status.append(el('span', { className: 'spinner', ariaHidden: 'true' }), el('span', { textContent: t('cov.running') }));
     else if (this.status === 'error') {
       status.classList.add('error');
       status.textContent = `${t('cov.failed')}${this.error ?? ''}`;
@@ -329,7 +337,20 @@ export class CoveragePanel {
     const table = el(
       'table',
       { id: 'coverage-summary', className: 'cov-summary' },
-      el('thead', {}, el('tr', {}, th('cov.col.level'), th('cov.col.grids'), th('cov.col.coverage'), th('cov.col.defects'), th('cov.col.warnings'), th('cov.col.noise'))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          th('cov.col.level'),
+          th('cov.col.grids'),
+          th('cov.col.coverage'),
+          th('cov.col.defects'),
+          th('cov.col.warnings'),
+          th('cov.col.noise'),
+        ),
+      ),
     );
     const body = el('tbody');
     for (const l of s.levels) {
@@ -393,7 +414,9 @@ export class CoveragePanel {
       swatch,
       el('strong', { className: 'cov-kind', textContent: problemKindName(p.kind) }),
       el('span', { className: `cov-sev ${p.severity === 'defect' ? 'defect' : 'warning'}`, textContent: sev }),
-      p.level !== null && p.level !== undefined ? el('span', { className: `badge badge-l${Math.min(p.level, 3)}`, textContent: `L${p.level}` }) : null,
+      p.level !== null && p.level !== undefined
+        ? el('span', { className: `badge badge-l${Math.min(p.level, 3)}`, textContent: `L${p.level}` })
+        : null,
     );
     const meas: string[] = [];
     if (p.area_m2 !== null && p.area_m2 !== undefined) meas.push(`${t('cov.area')} ${fmtArea(p.area_m2)} m²`);
@@ -417,7 +440,7 @@ export class CoveragePanel {
       grids.append(b);
     });
     const fixKey = `cov.fix.${p.kind}`;
-    const ownFix = lang() === 'zh' && has(fixKey) ? t(fixKey as MessageKey) : null;
+    const ownFix = lang() === 'zh' && has(fixKey) ? t(fixKey) : null;
     const li = el(
       'li',
       {
