@@ -133,6 +133,53 @@ async function importReport(page, want) {
   return text;
 }
 
+/**
+ * A vertex shared by exactly two L3 grids of one parent and by no L2 grid
+ * (inside the parent), found on a throw-away demo server: { a, b, at }.
+ */
+async function sharedVertex() {
+  const srv0 = await startGridd();
+  try {
+    const l3 = await gridsOf(srv0.url, 3);
+    const l2 = await gridsOf(srv0.url, 2);
+    const onL2 = new Set(l2.flatMap((f) => f.geometry.coordinates.flat().map(key)));
+    const owners = new Map();
+    for (const f of l3) {
+      for (const p of f.geometry.coordinates[0].slice(0, -1)) {
+        const k = key(p);
+        if (!owners.has(k)) owners.set(k, new Set());
+        owners.get(k).add(f.properties.id);
+      }
+    }
+    for (const f of l3) {
+      const ring = f.geometry.coordinates[0];
+      for (let i = 1; i < ring.length - 1; i++) {
+        const k = key(ring[i]);
+        const ids = [...owners.get(k)];
+        if (ids.length === 2 && !onL2.has(k)) return { a: f.properties.id, b: ids.find((x) => x !== f.properties.id), at: ring[i] };
+      }
+    }
+    return null;
+  } finally {
+    await srv0.stop();
+  }
+}
+
+/** Start editing grid `a` and drag the shared vertex `at` a few pixels; one vertex move recorded. */
+async function dragSharedVertex(page, pick) {
+  const d = 0.00004;
+  await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
+  await page.keyboard.press('e');
+  await page.waitForFunction((id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id, pick.a);
+  await mapIdle(page);
+  const from = await screenOf(page, pick.at);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 3 * k, from.y + 2 * k);
+  await page.mouse.up();
+  await page.waitForFunction(() => (window.__gridd.editor().session?.ops ?? 0) > 0);
+}
+
 describe('grid editor', () => {
   test('draw a grid and save it', async (t) => {
     const { srv, page } = await openWith(t, 33);
@@ -259,33 +306,7 @@ describe('grid editor', () => {
   });
 
   test('moving a shared vertex changes both grids and keeps coverage clean', async (t) => {
-    const srv0 = await startGridd();
-    // A vertex shared by exactly two L3 grids of one parent and by no L2 grid (inside the parent).
-    let pick;
-    try {
-      const l3 = await gridsOf(srv0.url, 3);
-      const l2 = await gridsOf(srv0.url, 2);
-      const onL2 = new Set(l2.flatMap((f) => f.geometry.coordinates.flat().map(key)));
-      const owners = new Map();
-      for (const f of l3) {
-        for (const p of f.geometry.coordinates[0].slice(0, -1)) {
-          const k = key(p);
-          if (!owners.has(k)) owners.set(k, new Set());
-          owners.get(k).add(f.properties.id);
-        }
-      }
-      for (const f of l3) {
-        const ring = f.geometry.coordinates[0];
-        for (let i = 1; i < ring.length - 1 && !pick; i++) {
-          const k = key(ring[i]);
-          const ids = [...owners.get(k)];
-          if (ids.length === 2 && !onL2.has(k)) pick = { a: f.properties.id, b: ids.find((x) => x !== f.properties.id), at: ring[i] };
-        }
-        if (pick) break;
-      }
-    } finally {
-      await srv0.stop();
-    }
+    const pick = await sharedVertex();
     assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
     const { srv, page } = await openWith(t, pick.a);
     const before = {
@@ -293,20 +314,7 @@ describe('grid editor', () => {
       b: (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body,
       coverage: (await request(srv.url, 'GET', '/api/v1/coverage')).body,
     };
-    const d = 0.00004;
-    await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
-    await page.keyboard.press('e');
-    await page.waitForFunction(
-      (id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id,
-      pick.a,
-    );
-    await mapIdle(page);
-    const from = await screenOf(page, pick.at);
-    await page.mouse.move(from.x, from.y);
-    await page.mouse.down();
-    for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 3 * k, from.y + 2 * k);
-    await page.mouse.up();
-    await page.waitForFunction(() => (window.__gridd.editor().session?.ops ?? 0) > 0);
+    await dragSharedVertex(page, pick);
     const st = await editorState(page);
     assert.equal(st.session.ops, 1, 'one vertex move recorded');
     assert.match(await page.locator('.edit-note').innerText(), /1/);
@@ -344,6 +352,53 @@ describe('grid editor', () => {
     );
     await mapIdle(page);
     await screenshot(page, '15-editor-shared-vertex-saved');
+  });
+
+  test('a vertex move names the version of every grid sharing it; a 428 shows the conflict and reapply saves', async (t) => {
+    const pick = await sharedVertex();
+    assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
+    const { srv, page } = await openWith(t, pick.a);
+    const version = async (id) => (await request(srv.url, 'GET', `/api/v1/grids/${id}`)).body.properties.version;
+    const before = { a: await version(pick.a), b: await version(pick.b) };
+    await dragSharedVertex(page, pick);
+    // The server is made to answer as it will when a grid's version is missing.
+    const sent = [];
+    await page.route('**/api/v1/edits/move-vertex', async (route) => {
+      sent.push(route.request().postDataJSON());
+      await route.fulfill({
+        status: 428,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Precondition Required',
+          status: 428,
+          detail: 'versions missing (test)',
+          missing: [pick.b],
+        }),
+      });
+    });
+    await page.locator('#edit-save').click();
+    await page.locator('#edit-conflict').waitFor();
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0].versions, { [pick.a]: before.a, [pick.b]: before.b }, 'both grids named at the versions the editor loaded');
+    assert.deepEqual(sent[0].from, pick.at);
+    assert.match(await page.locator('#edit-message').innerText(), new RegExp(`${pick.b}`));
+    assert.equal((await editorState(page)).session.conflict, true);
+    // The real server takes the same operation.
+    await page.unroute('**/api/v1/edits/move-vertex');
+    const answered = page.waitForResponse((r) => r.url().includes('/api/v1/edits/move-vertex'));
+    await page.locator('#edit-conflict-reapply').click();
+    assert.equal((await answered).status(), 200);
+    await page.waitForFunction(() => window.__gridd.editor().session === null);
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
+    assert.ok((await version(pick.a)) > before.a && (await version(pick.b)) > before.b, 'both grids changed');
   });
 
   test('split a grid in two and merge them back', async (t) => {

@@ -40,6 +40,8 @@ export const publicPage: PageFactory = (root, route, router) => {
   let feature: GridDetailFeature | null = null;
   let error: string | null = null;
   let query = '';
+  /** Each grid's parent, from the tree (which holds no personal data). */
+  const parents = new Map<number, number | null>();
   const card = el('section', { className: 'public-card', id: 'public-card' });
   card.setAttribute('aria-live', 'polite');
   const mapEl = el('div', { className: 'map public-map', id: 'map' });
@@ -101,7 +103,7 @@ export const publicPage: PageFactory = (root, route, router) => {
           'parent',
         );
       parts.push(dl);
-      const kids = grids.filter((g) => g.level === p.level + 1 && isChild(grids, g, p.id));
+      const kids = grids.filter((g) => parents.get(g.id) === p.id);
       if (kids.length) {
         parts.push(el('h2', { textContent: t('page.public.children') }));
         parts.push(
@@ -122,9 +124,6 @@ export const publicPage: PageFactory = (root, route, router) => {
     card.replaceChildren(...parts);
   };
 
-  // The tree gives parents and children by id (no personal data in it).
-  const parents = new Map<number, number | null>();
-  const isChild = (_all: Flat[], g: Flat, parent: number) => parents.get(g.id) === parent;
 
   const load = async () => {
     feature = null;
