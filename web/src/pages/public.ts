@@ -124,7 +124,6 @@ export const publicPage: PageFactory = (root, route, router) => {
     card.replaceChildren(...parts);
   };
 
-
   const load = async () => {
     feature = null;
     error = null;
