@@ -9,12 +9,11 @@
 
 import type { Feature, FeatureCollection, LineString, Polygon } from 'geojson';
 import { ApiError, api, type BBox, type CoverageProblem, type GridDetailFeature, type GridFeature, type ProblemDetails } from '../api';
-import { kindName, levelName, t, tf, type MessageKey } from '../i18n';
+import { levelName, t, tf, type MessageKey } from '../i18n';
 import { btn, el } from '../lib/dom';
 import { geometryBBox } from '../lib/geom';
 import { EDIT_SOURCES, type GridMap } from '../map/map';
 import {
-  KINDS,
   changeRing,
   dirty,
   editSession,
@@ -26,10 +25,10 @@ import {
   snapTargets,
   undo as undoStep,
   updateVersion,
-  type Person,
   type Session,
 } from './session';
 import { exportGrids, gridsAround, importInto, mergeGrids, previewDraft, saveSession, splitGrid, type ImportReport } from './server';
+import { conflictView, formView, importView, problemsView } from './panel';
 import { DrawAdapter } from './terra';
 import type { Pos } from './topo';
 
@@ -949,7 +948,8 @@ export class Editor {
       );
       if (h) parts.push(el('p', { className: 'edit-hint', textContent: h }));
       if (msg) parts.push(el('p', { className: msg.error ? 'edit-msg error' : 'edit-msg', id: 'edit-message', textContent: msg.text }));
-      if (this.importReport) parts.push(this.renderImport());
+      if (this.importReport)
+        parts.push(importView(this.importReport, { select: (id) => this.host.select(id), zoom: (items) => this.zoomToCreated(items) }));
       p.replaceChildren(...parts);
       return;
     }
@@ -966,9 +966,10 @@ export class Editor {
     if (h) parts.push(el('p', { className: 'edit-hint', textContent: h }));
     if (v.message)
       parts.push(el('p', { className: v.message.error ? 'edit-msg error' : 'edit-msg', id: 'edit-message', textContent: v.message.text }));
-    if (v.conflict) parts.push(this.renderConflict());
-    parts.push(this.renderForm());
-    if (s.problems) parts.push(this.renderProblems());
+    if (v.conflict) parts.push(conflictView(v.conflict, { reload: () => void this.reload(), reapply: () => void this.reapply() }));
+    parts.push(formView(s, { save: () => void this.save(), renumber: () => void this.renumber(), changed: () => this.render() }));
+    if (s.problems)
+      parts.push(problemsView(s.problems, { zoom: (bb) => this.host.map.fitBBox(bb, { padding: 80, maxZoom: 19, duration: 400 }) }));
     const save = btn(t('edit.save'), () => void this.save(), { id: 'edit-save', cls: 'btn-primary', title: 'Ctrl+S' });
     save.disabled = v.busy || !!v.conflict;
     const previewB = btn(t('edit.preview'), () => void this.preview(), { id: 'edit-preview', title: 'P' });
@@ -984,250 +985,12 @@ export class Editor {
     );
     if (s.moved.size)
       parts.push(el('p', { className: 'muted edit-note', textContent: t('edit.movedAlong').replace('{n}', String(s.moved.size)) }));
-    if (this.importReport) parts.push(this.renderImport());
+    if (this.importReport)
+      parts.push(importView(this.importReport, { select: (id) => this.host.select(id), zoom: (items) => this.zoomToCreated(items) }));
     // Keep focus in the form across re-renders.
     const active = document.activeElement as HTMLElement | null;
     const focusId = active && p.contains(active) ? active.id : null;
     p.replaceChildren(...parts);
     if (focusId) document.getElementById(focusId)?.focus();
-  }
-
-  private renderImport(): HTMLElement {
-    const r = this.importReport!;
-    const box = el('div', { className: `edit-import-report ${r.status}`, id: 'edit-import-report', dataset: { status: r.status } });
-    const fill = (key: MessageKey, n = 0) => t(key).replace('{file}', r.file).replace('{parent}', r.parent).replace('{n}', String(n));
-    if (r.status === 'busy') {
-      box.append(el('p', { className: 'edit-hint', textContent: fill('edit.import.busy') }));
-      return box;
-    }
-    if (r.status === 'done') {
-      box.append(el('p', { className: 'edit-msg', textContent: fill('edit.import.done', r.created.length) }));
-      const ul = el('ul', { className: 'edit-created' });
-      for (const c of r.created) {
-        const b = btn(
-          `${c.code} ${c.name}`,
-          () => {
-            this.host.select(c.id);
-            this.zoomToCreated([c]);
-          },
-          { cls: 'edit-created-grid' },
-        );
-        b.dataset.id = String(c.id);
-        ul.append(el('li', {}, el('span', { className: `badge badge-l${Math.min(c.level, 3)}`, textContent: `L${c.level}` }), b));
-      }
-      box.append(ul);
-      if (r.created.length > 1) box.append(btn(t('edit.import.zoomAll'), () => this.zoomToCreated(r.created), { id: 'edit-import-zoom' }));
-      if (r.repairs.length) {
-        const rl = el('ul', { className: 'edit-repairs', id: 'edit-import-repairs' });
-        for (const x of r.repairs) {
-          rl.append(
-            el('li', {
-              dataset: { index: String(x.index) },
-              textContent: tf('edit.import.repaired', {
-                i: x.index,
-                area: x.area_diff_m2.toFixed(1),
-                added: x.parts_added,
-                dropped: x.parts_dropped,
-              }),
-            }),
-          );
-        }
-        box.append(rl);
-      }
-      return box;
-    }
-    box.append(
-      el('p', {
-        className: 'edit-msg error',
-        textContent: fill(r.errors.length ? 'edit.import.refused' : 'edit.import.refusedOther', r.errors.length),
-      }),
-    );
-    if (r.errors.length) {
-      const ul = el('ul', { className: 'edit-failures' });
-      for (const e of r.errors) {
-        const where =
-          e.index === null ? e.field || t('edit.import.file') : `${t('edit.import.feature')} #${e.index}${e.field ? ` · ${e.field}` : ''}`;
-        ul.append(
-          el('li', { dataset: { index: e.index === null ? '' : String(e.index) } }, el('strong', { textContent: where }), `: ${e.reason}`),
-        );
-      }
-      box.append(ul);
-    } else if (r.detail) {
-      box.append(el('p', { className: 'edit-failures', textContent: r.detail }));
-    }
-    return box;
-  }
-
-  private renderConflict(): HTMLElement {
-    const c = this.v!.conflict!;
-    return el(
-      'div',
-      { className: 'edit-conflict', id: 'edit-conflict' },
-      el('strong', { textContent: t('edit.conflict.title') }),
-      el('p', { textContent: t('edit.conflict.body').replace('{v}', String(c.current.properties.version)) }),
-      el(
-        'div',
-        { className: 'edit-actions' },
-        btn(t('edit.conflict.reload'), () => void this.reload(), { id: 'edit-conflict-reload' }),
-        btn(t('edit.conflict.reapply'), () => void this.reapply(), { id: 'edit-conflict-reapply', cls: 'btn-primary' }),
-      ),
-    );
-  }
-
-  private renderProblems(): HTMLElement {
-    const list = this.v!.s.problems!;
-    const box = el('div', { className: 'edit-problems', id: 'edit-problems' });
-    if (!list.length) {
-      box.append(el('p', { className: 'ok', textContent: t('edit.problems.none') }));
-      return box;
-    }
-    box.append(el('strong', { className: 'warn', textContent: t('edit.problems.title').replace('{n}', String(list.length)) }));
-    const ul = el('ul');
-    for (const p of list) {
-      const kindKey = `edit.problem.${p.kind}` as MessageKey;
-      const kindLabel = (() => {
-        try {
-          const v = t(kindKey);
-          return v ?? p.kind;
-        } catch {
-          return p.kind;
-        }
-      })();
-      const meas: string[] = [];
-      if (p.area_m2 !== undefined) meas.push(`${p.area_m2.toFixed(1)} m²`);
-      if (p.width_m !== undefined) meas.push(`${t('edit.width')} ${p.width_m.toFixed(1)} m`);
-      const grids = (p.grids ?? []).map((g) => g.code).join(', ');
-      const li = el(
-        'li',
-        { dataset: { kind: p.kind } },
-        el('span', { className: 'problem-kind', textContent: kindLabel }),
-        meas.length ? el('span', { className: 'muted', textContent: ` ${meas.join(' · ')}` }) : null,
-        grids ? el('div', { className: 'muted', textContent: grids }) : null,
-        p.message ? el('div', { textContent: p.message }) : null,
-        p.fix || p.suggestion ? el('div', { className: 'muted', textContent: `→ ${p.fix ?? p.suggestion}` }) : null,
-      );
-      if (p.geometry) {
-        li.tabIndex = 0;
-        li.addEventListener('click', () => {
-          const bb = geometryBBox(p.geometry!);
-          if (bb) this.host.map.fitBBox(bb, { padding: 80, maxZoom: 19, duration: 400 });
-        });
-      }
-      ul.append(li);
-    }
-    box.append(ul);
-    return box;
-  }
-
-  private renderForm(): HTMLElement {
-    const s = this.v!.s;
-    const a = s.attrs;
-    const form = el('form', { className: 'edit-form', id: 'edit-form' });
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.save();
-    });
-    const field = (label: string, input: HTMLElement, extra?: Node | null) =>
-      el('label', { className: 'field' }, el('span', { textContent: label }), input, extra ?? null);
-    const text = (id: string, value: string, onInput: (v: string) => void) => {
-      const i = el('input', { id, type: 'text', value });
-      i.addEventListener('input', () => onInput(i.value));
-      return i;
-    };
-    form.append(
-      field(
-        t('details.name'),
-        text('edit-name', a.name, (v) => (a.name = v)),
-      ),
-    );
-    form.append(field(t('details.level'), el('output', { id: 'edit-level', textContent: levelName(s.level) })));
-    const code = text('edit-code', a.code, (v) => (a.code = v));
-    const renumber =
-      s.gridId !== null
-        ? btn(t('edit.renumber'), () => void this.renumber(), { id: 'edit-renumber', title: t('edit.renumber.title') })
-        : null;
-    form.append(field(t('details.code'), code, renumber));
-    const kind = el('select', { id: 'edit-kind' });
-    for (const k of KINDS) {
-      const o = el('option', { value: k, textContent: kindName(k) });
-      if (k === a.kind) o.selected = true;
-      kind.append(o);
-    }
-    kind.addEventListener('change', () => (a.kind = KINDS.find((k) => k === kind.value) ?? a.kind));
-    form.append(field(t('details.kind'), kind));
-    const hh = el('input', {
-      id: 'edit-households',
-      type: 'number',
-      min: '0',
-      step: '1',
-      value: a.households === null ? '' : String(a.households),
-    });
-    const fromBuildings = s.buildingHouseholds;
-    hh.disabled = !a.householdsOverride && fromBuildings !== undefined;
-    if (hh.disabled && fromBuildings !== undefined) hh.value = String(fromBuildings);
-    hh.addEventListener('input', () => {
-      a.households = hh.value === '' ? null : Number(hh.value);
-      a.householdsOverride = true;
-    });
-    const override = el('input', {
-      type: 'checkbox',
-      id: 'edit-households-override',
-      checked: a.householdsOverride || fromBuildings === undefined,
-    });
-    override.addEventListener('change', () => {
-      a.householdsOverride = override.checked;
-      if (!override.checked) a.households = null;
-      this.render();
-    });
-    const hhNote = el(
-      'span',
-      { className: 'inline muted' },
-      override,
-      fromBuildings !== undefined
-        ? ` ${t('edit.households.override')} (${t('edit.households.fromBuildings')}: ${fromBuildings})`
-        : ` ${t('edit.households.manual')}`,
-    );
-    form.append(field(t('details.households'), hh, hhNote));
-    // Responsible people and contacts.
-    const people = el('fieldset', { className: 'edit-people', id: 'edit-people' }, el('legend', { textContent: t('edit.responsible') }));
-    a.responsible.forEach((r, i) => {
-      const rowEl = el('div', { className: 'person' });
-      const mk = (key: keyof Person, ph: MessageKey) => {
-        const inp = el('input', {
-          type: key === 'phone' ? 'tel' : 'text',
-          value: r[key],
-          placeholder: t(ph),
-          id: `edit-person-${i}-${key}`,
-        });
-        inp.addEventListener('input', () => (r[key] = inp.value));
-        return inp;
-      };
-      rowEl.append(
-        mk('name', 'edit.person.name'),
-        mk('role', 'edit.person.role'),
-        mk('phone', 'edit.person.phone'),
-        btn(
-          '×',
-          () => {
-            a.responsible.splice(i, 1);
-            this.render();
-          },
-          { title: t('edit.person.remove') },
-        ),
-      );
-      people.append(rowEl);
-    });
-    people.append(
-      btn(
-        t('edit.person.add'),
-        () => {
-          a.responsible.push({ name: '', role: '', phone: '' });
-          this.render();
-        },
-        { id: 'edit-person-add' },
-      ),
-    );
-    form.append(people);
-    return form;
   }
 }
