@@ -438,7 +438,10 @@ describe('grid editor', () => {
     const q = await screenOf(page, other);
     await page.mouse.click(q.x, q.y);
     await page.locator('#edit-dialog').waitFor({ state: 'visible' });
+    // The split's message is still shown: wait for the merge's own answer (a 2xx is committed).
+    const merged = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/v1\/grids\/merge$/.test(r.url()));
     await page.locator('#edit-dialog-ok').click();
+    await merged;
     await page.locator('#edit-message').waitFor();
     await failIfMissing(page, 'POST /api/v1/grids/merge');
     const after = (await request(srv.url, 'GET', `/api/v1/grids/${g.properties.parent_id}/children`)).body.features;

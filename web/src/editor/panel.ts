@@ -118,9 +118,17 @@ export function problemsView(list: CoverageProblem[], on: { zoom(bbox: BBox): vo
     );
     if (p.geometry) {
       li.tabIndex = 0;
-      li.addEventListener('click', () => {
+      li.setAttribute('role', 'button');
+      const zoom = () => {
         const bb = geometryBBox(p.geometry!);
         if (bb) on.zoom(bb);
+      };
+      li.addEventListener('click', zoom);
+      li.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          zoom();
+        }
       });
     }
     ul.append(li);
