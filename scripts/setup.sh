@@ -22,7 +22,8 @@ apt_install() {
 }
 
 if [ "${1:-}" = "--test" ]; then
-  apt_install postgresql-15 postgresql-15-postgis-3 gdal-bin chromium
+  # fonts-noto-cjk: the browser tests' screenshots show Chinese text.
+  apt_install postgresql-15 postgresql-15-postgis-3 gdal-bin chromium fonts-noto-cjk
 fi
 
 command -v npm >/dev/null || { echo "setup: Node.js 20 with npm is required" >&2; exit 1; }

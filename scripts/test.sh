@@ -32,11 +32,20 @@ else
 fi
 
 echo "== browser tests" >&2
+# The web app first: lint and format (with the Rust lints), unit tests, the
+# typecheck against the OpenAPI document, the production build with its
+# bundle budget, and the browser tests' own bundle (with their hook).
+if [ $lint = 1 ]; then
+  echo "== web: eslint, prettier" >&2
+  (cd web && npm run --silent lint)
+fi
+echo "== web: unit tests, typecheck, build, bundle budget" >&2
+(cd web && npm run --silent test:unit && npm run --silent build && npm run --silent build:e2e)
 GRIDD_BIN=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gridd
 export GRIDD_BIN
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-"$GRIDD_BIN" serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
+"$GRIDD_BIN" serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 --web-dir web/dist-e2e >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 1 120); do
   url=$(grep -o 'http://[0-9.:]*' "$tmp/out" | head -1 || true)
@@ -45,4 +54,5 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 [ -n "$url" ] || { cat "$tmp/err" >&2; echo "gridd did not print its address" >&2; exit 1; }
-GRIDD_URL=$url node --test web/e2e/
+# Test files run two at a time (each test has its own page, or its own gridd).
+GRIDD_URL=$url node --test --test-concurrency=2 web/e2e/

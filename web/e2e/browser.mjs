@@ -27,27 +27,33 @@ export function griddUrl() {
   const url = process.env.GRIDD_URL;
   if (!url) {
     throw new Error(
-      'GRIDD_URL is not set: start gridd with the demo data and run e.g. ' +
-        'GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/',
+      'GRIDD_URL is not set: start gridd with the demo data and run e.g. ' + 'GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/',
     );
   }
   return url.replace(/\/+$/, '');
 }
 
-/** A fresh browser profile each time, so no language choice leaks between runs. */
-export async function launch({ width = 1280, height = 720 } = {}) {
+let shared = null;
+
+/** One Chromium per test file; each test gets its own context (fresh storage, so no language choice leaks). */
+async function browser() {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
   }
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width, height },
-    locale: 'zh-CN',
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  shared ??= chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return shared;
+}
+
+/** Close the file's Chromium (call from a top-level `after`). */
+export async function closeBrowser() {
+  if (shared) await (await shared).close();
+  shared = null;
+}
+
+/** A fresh browser context and page of the given size; `close()` ends it. */
+export async function launch({ width = 1280, height = 720 } = {}) {
+  const context = await (await browser()).newContext({ viewport: { width, height }, locale: 'zh-CN' });
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return {
@@ -56,14 +62,22 @@ export async function launch({ width = 1280, height = 720 } = {}) {
     errors,
     async close() {
       await context.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
 
 export async function screenshot(page, name) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
+
+/** The feature state of a grid on one level's tiles (hover / selected / hidden). */
+export async function gridState(page, id, level) {
+  return page.evaluate(
+    ([id, level]) => window.__gridd.map.getFeatureState({ source: 'grids', sourceLayer: `grids_l${level}`, id }),
+    [id, level],
+  );
 }
 
 export async function getJson(pathname) {
@@ -152,7 +166,7 @@ export async function startGridd() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-srv-'));
   const child = spawn(
     GRIDD_BIN,
-    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist')],
+    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist-e2e')],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -192,7 +206,7 @@ export async function request(base, method, pathname, body, headers = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  let json = null;
+  let json;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
@@ -214,7 +228,14 @@ export async function screenOf(page, lngLat) {
 /** Fit the map to a bbox [minLon, minLat, maxLon, maxLat] at once. */
 export async function fitTo(page, bbox, padding = 60, maxZoom = 21) {
   await page.evaluate(
-    ([b, p, z]) => window.__gridd.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { duration: 0, padding: p, maxZoom: z }),
+    ([b, p, z]) =>
+      window.__gridd.map.fitBounds(
+        [
+          [b[0], b[1]],
+          [b[2], b[3]],
+        ],
+        { duration: 0, padding: p, maxZoom: z },
+      ),
     [bbox, padding, maxZoom],
   );
   await mapIdle(page);

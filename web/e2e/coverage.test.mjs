@@ -6,8 +6,10 @@
 // Screenshots go to artifacts/screenshots/ at the repository root.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { fitTo, griddUrl, launch, mapIdle, request, screenshot, startGridd } from './browser.mjs';
+import { after, describe, test } from 'node:test';
+import { closeBrowser, griddUrl, launch, mapIdle, request, screenshot, startGridd } from './browser.mjs';
+
+after(() => closeBrowser());
 
 const coverageState = (page) => page.evaluate(() => window.__gridd.coverage());
 
@@ -23,9 +25,9 @@ async function openCoverage(page) {
 
 /** Defects per level as the summary table shows them. */
 async function tableDefects(page) {
-  return page.locator('#coverage-summary tbody tr').evaluateAll((rows) =>
-    rows.map((r) => [r.dataset.level, Number(r.querySelector('.cov-defects').textContent)]),
-  );
+  return page
+    .locator('#coverage-summary tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [r.dataset.level, Number(r.querySelector('.cov-defects').textContent)]));
 }
 
 /** Shift a (multi)polygon by dx, dy degrees. */
@@ -37,6 +39,27 @@ function shifted(geometry, dx, dy) {
 }
 
 describe('coverage check panel', () => {
+  test("the auditors' page opens with the check and offers no editing (read-only, GRIDD_URL)", async (t) => {
+    const b = await launch();
+    t.after(() => b.close());
+    const page = b.page;
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${griddUrl()}/#/coverage`);
+    await page.waitForFunction(() => window.__gridd?.coverage()?.status === 'done');
+    assert.equal(await page.locator('#tab-coverage').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('#edit-toolbar').count(), 0, 'no editor toolbar on the coverage page');
+    assert.equal(await page.evaluate(() => window.__gridd.editor()), null);
+    assert.equal(await page.title(), '覆盖审核 · 网格地图 · gridd');
+    // A problem's grid goes into the address like on the editor page.
+    await page.locator('#coverage-list > li').first().click();
+    await page.waitForFunction(() => window.__gridd.selected() !== null);
+    const id = await page.evaluate(() => window.__gridd.selected());
+    assert.match(new URL(page.url()).hash, new RegExp(`^#/coverage/grid/${id}`));
+    await mapIdle(page);
+    await screenshot(page, '24-coverage-page');
+    assert.deepEqual(b.errors, []);
+  });
+
   test('the clean demo passes at every level (read-only, GRIDD_URL)', async (t) => {
     const url = griddUrl();
     const b = await launch();
@@ -178,8 +201,8 @@ describe('coverage check panel', () => {
     assert.ok([newId, 33].includes(selected), `a grid of the overlap is selected (${selected})`);
     await mapIdle(page);
     // Drawn: a rendered feature of the problems layer, of kind overlap, in view.
-    const rendered = await page.evaluate(() =>
-      window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-fill'] }).filter((f) => f.properties.kind === 'overlap').length,
+    const rendered = await page.evaluate(
+      () => window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-fill'] }).filter((f) => f.properties.kind === 'overlap').length,
     );
     assert.ok(rendered > 0, 'the overlap is drawn in the coverage layer');
     const active = await page.evaluate(() => window.__gridd.map.queryRenderedFeatures({ layers: ['coverage-active'] }).length);

@@ -10,10 +10,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
+import { after, describe, test } from 'node:test';
+import { closeBrowser, fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
 
-/** Open the page of a private server with one grid selected (through a #grid= link). */
+after(() => closeBrowser());
+
+/** Open the editor page of a private server with one grid selected (through a #/editor/grid/ link). */
 async function openWith(t, gridId) {
   const srv = await startGridd();
   const b = await launch();
@@ -23,7 +25,7 @@ async function openWith(t, gridId) {
   });
   const page = b.page;
   page.setDefaultTimeout(15_000);
-  await page.goto(`${srv.url}/${gridId ? `#grid=${gridId}` : ''}`);
+  await page.goto(`${srv.url}/#/editor${gridId ? `/grid/${gridId}` : ''}`);
   if (gridId) await page.waitForFunction((id) => window.__gridd?.selected() === id, gridId);
   await mapIdle(page);
   return { srv, page, browser: b };
@@ -43,7 +45,10 @@ async function editorMessage(page) {
  * (404/405): the test waits on that endpoint.
  */
 async function failIfMissing(page, endpoint) {
-  const msg = await page.locator('#edit-message').innerText().catch(() => '');
+  const msg = await page
+    .locator('#edit-message')
+    .innerText()
+    .catch(() => '');
   if (/HTTP 40[45]/.test(msg)) assert.fail(`waits on ${endpoint}: the server answered "${msg}"`);
 }
 
@@ -84,7 +89,13 @@ const key = (p) => `${p[0]},${p[1]}`;
 /** Two rectangles side by side sharing an edge: the halves of square(at, d), as closed rings. */
 function halves(at, d) {
   const [x, y] = at;
-  const ring = (x0, x1) => [[x0, y - d / 2], [x1, y - d / 2], [x1, y + d / 2], [x0, y + d / 2], [x0, y - d / 2]];
+  const ring = (x0, x1) => [
+    [x0, y - d / 2],
+    [x1, y - d / 2],
+    [x1, y + d / 2],
+    [x0, y + d / 2],
+    [x0, y - d / 2],
+  ];
   return [ring(x - d, x), ring(x, x + d)];
 }
 
@@ -122,6 +133,53 @@ async function importReport(page, want) {
   return text;
 }
 
+/**
+ * A vertex shared by exactly two L3 grids of one parent and by no L2 grid
+ * (inside the parent), found on a throw-away demo server: { a, b, at }.
+ */
+async function sharedVertex() {
+  const srv0 = await startGridd();
+  try {
+    const l3 = await gridsOf(srv0.url, 3);
+    const l2 = await gridsOf(srv0.url, 2);
+    const onL2 = new Set(l2.flatMap((f) => f.geometry.coordinates.flat().map(key)));
+    const owners = new Map();
+    for (const f of l3) {
+      for (const p of f.geometry.coordinates[0].slice(0, -1)) {
+        const k = key(p);
+        if (!owners.has(k)) owners.set(k, new Set());
+        owners.get(k).add(f.properties.id);
+      }
+    }
+    for (const f of l3) {
+      const ring = f.geometry.coordinates[0];
+      for (let i = 1; i < ring.length - 1; i++) {
+        const k = key(ring[i]);
+        const ids = [...owners.get(k)];
+        if (ids.length === 2 && !onL2.has(k)) return { a: f.properties.id, b: ids.find((x) => x !== f.properties.id), at: ring[i] };
+      }
+    }
+    return null;
+  } finally {
+    await srv0.stop();
+  }
+}
+
+/** Start editing grid `a` and drag the shared vertex `at` a few pixels; one vertex move recorded. */
+async function dragSharedVertex(page, pick) {
+  const d = 0.00004;
+  await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
+  await page.keyboard.press('e');
+  await page.waitForFunction((id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id, pick.a);
+  await mapIdle(page);
+  const from = await screenOf(page, pick.at);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 3 * k, from.y + 2 * k);
+  await page.mouse.up();
+  await page.waitForFunction(() => (window.__gridd.editor().session?.ops ?? 0) > 0);
+}
+
 describe('grid editor', () => {
   test('draw a grid and save it', async (t) => {
     const { srv, page } = await openWith(t, 33);
@@ -142,11 +200,23 @@ describe('grid editor', () => {
     await page.locator('#edit-person-0-role').fill('网格员');
     await page.locator('#edit-person-0-phone').fill('13800000000');
     await page.locator('#edit-save').click();
-    await page.waitForFunction(() => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open);
+    await page.waitForFunction(
+      () =>
+        window.__gridd.editor().session === null ||
+        !!document.querySelector('#edit-message.error') ||
+        document.querySelector('#edit-dialog')?.open,
+    );
     const dialogOpen = await page.evaluate(() => document.querySelector('#edit-dialog').open);
     assert.equal(dialogOpen, false, 'a grid inside its parent, touching nothing, has no coverage problem');
     await failIfMissing(page, 'POST /api/v1/grids');
-    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
     const children = (await request(srv.url, 'GET', '/api/v1/grids/33/children')).body.features;
     const created = children.find((f) => f.properties.name === '测试楼层网格');
     assert.ok(created, 'the new grid is stored under its parent');
@@ -236,33 +306,7 @@ describe('grid editor', () => {
   });
 
   test('moving a shared vertex changes both grids and keeps coverage clean', async (t) => {
-    const srv0 = await startGridd();
-    // A vertex shared by exactly two L3 grids of one parent and by no L2 grid (inside the parent).
-    let pick;
-    try {
-      const l3 = await gridsOf(srv0.url, 3);
-      const l2 = await gridsOf(srv0.url, 2);
-      const onL2 = new Set(l2.flatMap((f) => f.geometry.coordinates.flat().map(key)));
-      const owners = new Map();
-      for (const f of l3) {
-        for (const p of f.geometry.coordinates[0].slice(0, -1)) {
-          const k = key(p);
-          if (!owners.has(k)) owners.set(k, new Set());
-          owners.get(k).add(f.properties.id);
-        }
-      }
-      for (const f of l3) {
-        const ring = f.geometry.coordinates[0];
-        for (let i = 1; i < ring.length - 1 && !pick; i++) {
-          const k = key(ring[i]);
-          const ids = [...owners.get(k)];
-          if (ids.length === 2 && !onL2.has(k)) pick = { a: f.properties.id, b: ids.find((x) => x !== f.properties.id), at: ring[i] };
-        }
-        if (pick) break;
-      }
-    } finally {
-      await srv0.stop();
-    }
+    const pick = await sharedVertex();
     assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
     const { srv, page } = await openWith(t, pick.a);
     const before = {
@@ -270,31 +314,31 @@ describe('grid editor', () => {
       b: (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body,
       coverage: (await request(srv.url, 'GET', '/api/v1/coverage')).body,
     };
-    const d = 0.00004;
-    await fitTo(page, [pick.at[0] - d, pick.at[1] - d / 2, pick.at[0] + d, pick.at[1] + d / 2], 40, 22);
-    await page.keyboard.press('e');
-    await page.waitForFunction((id) => window.__gridd.editor().mode === 'vertices' && window.__gridd.editor().session?.gridId === id, pick.a);
-    await mapIdle(page);
-    const from = await screenOf(page, pick.at);
-    await page.mouse.move(from.x, from.y);
-    await page.mouse.down();
-    for (let k = 1; k <= 6; k++) await page.mouse.move(from.x + 3 * k, from.y + 2 * k);
-    await page.mouse.up();
-    await page.waitForFunction(() => (window.__gridd.editor().session?.ops ?? 0) > 0);
+    await dragSharedVertex(page, pick);
     const st = await editorState(page);
     assert.equal(st.session.ops, 1, 'one vertex move recorded');
     assert.match(await page.locator('.edit-note').innerText(), /1/);
     await screenshot(page, '14-editor-shared-vertex-moved');
     await page.locator('#edit-save').click();
     await page.waitForFunction(
-      () => window.__gridd.editor().session === null || !!document.querySelector('#edit-message.error') || document.querySelector('#edit-dialog')?.open,
+      () =>
+        window.__gridd.editor().session === null ||
+        !!document.querySelector('#edit-message.error') ||
+        document.querySelector('#edit-dialog')?.open,
     );
     if (await page.evaluate(() => document.querySelector('#edit-dialog').open)) {
       const problems = await page.locator('#edit-problems').innerText();
       assert.fail(`the coverage preview reported problems for a shared-vertex move: ${problems}`);
     }
     await failIfMissing(page, 'POST /api/v1/edits/move-vertex');
-    assert.equal((await editorState(page)).session, null, await page.locator('#edit-message').innerText().catch(() => ''));
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
     const a = (await request(srv.url, 'GET', `/api/v1/grids/${pick.a}`)).body;
     const b = (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body;
     assert.ok(a.properties.version > before.a.properties.version, 'grid A changed');
@@ -302,9 +346,59 @@ describe('grid editor', () => {
     const has = (g, p) => g.geometry.coordinates.flat().some((q) => key(q) === key(p));
     assert.ok(!has(a, pick.at) && !has(b, pick.at), 'the old vertex is gone from both');
     const coverage = (await request(srv.url, 'GET', '/api/v1/coverage')).body;
-    assert.ok(coverage.defects <= before.coverage.defects, `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`);
+    assert.ok(
+      coverage.defects <= before.coverage.defects,
+      `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`,
+    );
     await mapIdle(page);
     await screenshot(page, '15-editor-shared-vertex-saved');
+  });
+
+  test('a vertex move names the version of every grid sharing it; a 428 shows the conflict and reapply saves', async (t) => {
+    const pick = await sharedVertex();
+    assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
+    const { srv, page } = await openWith(t, pick.a);
+    const version = async (id) => (await request(srv.url, 'GET', `/api/v1/grids/${id}`)).body.properties.version;
+    const before = { a: await version(pick.a), b: await version(pick.b) };
+    await dragSharedVertex(page, pick);
+    // The server is made to answer as it will when a grid's version is missing.
+    const sent = [];
+    await page.route('**/api/v1/edits/move-vertex', async (route) => {
+      sent.push(route.request().postDataJSON());
+      await route.fulfill({
+        status: 428,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Precondition Required',
+          status: 428,
+          detail: 'versions missing (test)',
+          missing: [pick.b],
+        }),
+      });
+    });
+    await page.locator('#edit-save').click();
+    await page.locator('#edit-conflict').waitFor();
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0].versions, { [pick.a]: before.a, [pick.b]: before.b }, 'both grids named at the versions the editor loaded');
+    assert.deepEqual(sent[0].from, pick.at);
+    assert.match(await page.locator('#edit-message').innerText(), new RegExp(`${pick.b}`));
+    assert.equal((await editorState(page)).session.conflict, true);
+    // The real server takes the same operation.
+    await page.unroute('**/api/v1/edits/move-vertex');
+    const answered = page.waitForResponse((r) => r.url().includes('/api/v1/edits/move-vertex'));
+    await page.locator('#edit-conflict-reapply').click();
+    assert.equal((await answered).status(), 200);
+    await page.waitForFunction(() => window.__gridd.editor().session === null);
+    assert.equal(
+      (await editorState(page)).session,
+      null,
+      await page
+        .locator('#edit-message')
+        .innerText()
+        .catch(() => ''),
+    );
+    assert.ok((await version(pick.a)) > before.a && (await version(pick.b)) > before.b, 'both grids changed');
   });
 
   test('split a grid in two and merge them back', async (t) => {
@@ -344,7 +438,10 @@ describe('grid editor', () => {
     const q = await screenOf(page, other);
     await page.mouse.click(q.x, q.y);
     await page.locator('#edit-dialog').waitFor({ state: 'visible' });
+    // The split's message is still shown: wait for the merge's own answer (a 2xx is committed).
+    const merged = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/v1\/grids\/merge$/.test(r.url()));
     await page.locator('#edit-dialog-ok').click();
+    await merged;
     await page.locator('#edit-message').waitFor();
     await failIfMissing(page, 'POST /api/v1/grids/merge');
     const after = (await request(srv.url, 'GET', `/api/v1/grids/${g.properties.parent_id}/children`)).body.features;
@@ -386,11 +483,19 @@ describe('grid editor', () => {
     const file = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '导入一', code: `${g.properties.code}007`, kind: 'commercial' } },
+        {
+          type: 'Feature',
+          geometry: { type: 'Polygon', coordinates: [left] },
+          properties: { name: '导入一', code: `${g.properties.code}007`, kind: 'commercial' },
+        },
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '导入二' } },
       ],
     };
-    await importFile(page, { name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) }, g.properties.code);
+    await importFile(
+      page,
+      { name: 'import.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) },
+      g.properties.code,
+    );
     const report = await importReport(page, 'done');
     assert.equal(await page.locator('#edit-import-report .edit-created li').count(), 2, report);
     const children = (await request(srv.url, 'GET', '/api/v1/grids/36/children')).body.features.map((f) => f.properties);
@@ -398,14 +503,20 @@ describe('grid editor', () => {
     const byName = Object.fromEntries(children.map((c) => [c.name, c]));
     assert.equal(byName['导入一'].code, `${g.properties.code}007`, 'a code in the file is kept');
     assert.equal(byName['导入一'].kind, 'commercial');
-    assert.ok(byName['导入二'].code.startsWith(g.properties.code) && byName['导入二'].code !== byName['导入一'].code, byName['导入二'].code);
+    assert.ok(
+      byName['导入二'].code.startsWith(g.properties.code) && byName['导入二'].code !== byName['导入一'].code,
+      byName['导入二'].code,
+    );
     for (const c of children) {
       assert.equal(c.level, 4);
       assert.equal(c.parent_id, 36);
       assert.match(report, new RegExp(c.code));
     }
     // The page selects the first created grid and shows it in the tree.
-    await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), children.map((c) => c.id));
+    await page.waitForFunction(
+      (ids) => ids.includes(window.__gridd.selected()),
+      children.map((c) => c.id),
+    );
     await screenshot(page, '19-editor-import');
   });
 
@@ -431,22 +542,25 @@ describe('grid editor', () => {
     for (const c of children) {
       assert.equal(c.parent_id, 36);
       assert.equal(c.level, 4);
-      assert.ok(c.code.startsWith(g.properties.code) && c.code.length > g.properties.code.length, `${c.code} is under ${g.properties.code}`);
+      assert.ok(
+        c.code.startsWith(g.properties.code) && c.code.length > g.properties.code.length,
+        `${c.code} is under ${g.properties.code}`,
+      );
       assert.match(report, new RegExp(c.code));
     }
-    assert.ok(children.some((c) => c.name === '包内网格'), 'the name from the GeoPackage is kept');
+    assert.ok(
+      children.some((c) => c.name === '包内网格'),
+      'the name from the GeoPackage is kept',
+    );
     assert.ok(children.some((c) => c.kind === 'commercial'));
     const ids = children.map((c) => c.id);
     await page.waitForFunction((ids) => ids.includes(window.__gridd.selected()), ids);
     // The map is refreshed: the new grids come from the L4 tiles.
     await mapIdle(page);
-    await page.waitForFunction(
-      (ids) => {
-        const seen = new Set(window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id));
-        return ids.every((id) => seen.has(id));
-      },
-      ids,
-    );
+    await page.waitForFunction((ids) => {
+      const seen = new Set(window.__gridd.map.querySourceFeatures('grids', { sourceLayer: 'grids_l4' }).map((f) => f.properties.id));
+      return ids.every((id) => seen.has(id));
+    }, ids);
     // The tree lists them, the selected one highlighted.
     for (const id of ids) await page.locator(`#tree li[data-grid-id="${id}"]`).waitFor({ state: 'attached' });
     const sel = await page.evaluate(() => window.__gridd.selected());
@@ -466,7 +580,20 @@ describe('grid editor', () => {
       type: 'FeatureCollection',
       features: [
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [left] }, properties: { name: '好的' } },
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] }, properties: { name: '坏的' } },
+        {
+          type: 'Feature',
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          },
+          properties: { name: '坏的' },
+        },
         { type: 'Feature', geometry: { type: 'Polygon', coordinates: [right] }, properties: { name: '也好' } },
         { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] }, properties: { name: '是个点' } },
       ],

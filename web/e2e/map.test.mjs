@@ -1,10 +1,12 @@
-// Browser tests of the map page against a running gridd with the demo data.
+// Browser tests of the map workspace (the editor page, #/editor) against a
+// running gridd with the demo data (read-only):
 //   GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/
-// Screenshots go to artifacts/screenshots/ at the repository root.
+// Every test opens its own page in a fresh browser context, so none depends
+// on another's state or order. Screenshots go to artifacts/screenshots/.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clickLngLat, getJson, griddUrl, interiorPoint, launch, mapIdle, screenshot } from './browser.mjs';
+import { clickLngLat, closeBrowser, getJson, griddUrl, gridState, interiorPoint, launch, mapIdle, screenshot } from './browser.mjs';
 
 /** Grids of the API tree, flattened with their ancestors' ids. */
 function flatten(tree) {
@@ -21,30 +23,36 @@ function flatten(tree) {
 
 const row = (page, id) => page.locator(`li[data-grid-id="${id}"] > .tree-row`);
 
+/** A fresh page on the map workspace (optionally at a hash), once the map is idle. */
+async function open(t, hash = '', size) {
+  const b = await launch(size);
+  t.after(() => b.close());
+  b.page.setDefaultTimeout(10_000);
+  await b.page.goto(`${griddUrl()}/${hash}`);
+  await b.page.waitForFunction(() => !!window.__gridd?.map);
+  await mapIdle(b.page);
+  await b.page.locator('li[role="treeitem"][aria-level="2"]').first().waitFor({ state: 'attached' });
+  return b;
+}
+
+after(() => closeBrowser());
+
 describe('map page', () => {
-  let url;
-  let browser;
-  let page;
   let grids;
 
   before(async () => {
-    url = griddUrl();
     grids = flatten(await getJson('/api/v1/tree'));
-    browser = await launch();
-    page = browser.page;
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${url}/`);
   });
 
-  after(async () => {
-    await browser?.close();
+  test('has the page title and redirects / to the editor', async (t) => {
+    const { page } = await open(t);
+    assert.equal(await page.title(), '网格编辑 · 网格地图 · gridd');
+    assert.match(new URL(page.url()).hash, /^#\/editor/);
+    assert.equal(await page.locator('nav a[aria-current="page"]').getAttribute('data-page'), 'editor');
   });
 
-  test('has the page title', async () => {
-    assert.equal(await page.title(), '网格地图 · gridd');
-  });
-
-  test('shows the map canvas with the grids loaded', async () => {
+  test('shows the map canvas on the server style with the grids loaded', async (t) => {
+    const { page, errors } = await open(t);
     await page.locator('canvas.maplibregl-canvas').waitFor({ state: 'visible' });
     // The grids come from the server's vector tiles (one source-layer per level).
     await page.waitForFunction(() => {
@@ -65,17 +73,25 @@ describe('map page', () => {
     const style = await page.evaluate(() => window.__gridd.map.getStyle().sources.grids);
     assert.equal(style.type, 'vector');
     assert.match(style.url, /\/tiles\/grids\.json$/);
+    // The style is the server's: every one of its layers is on the map, in its order.
+    const server = await getJson('/styles/default.json');
+    const ours = await page.evaluate(() => window.__gridd.map.getStyle().layers.map((l) => l.id));
+    assert.deepEqual(
+      ours.slice(0, server.layers.length),
+      server.layers.map((l) => l.id),
+    );
     assert.match(await page.locator('.maplibregl-ctrl-attrib').innerText(), /© OpenStreetMap contributors/);
     assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
     await screenshot(page, '01-map-1280x720');
+    assert.deepEqual(errors, []);
   });
 
-  test('the tree shows the six L1 communities', async () => {
+  test('the tree shows the six L1 communities', async (t) => {
+    const { page } = await open(t);
     const l1 = grids.filter((g) => g.level === 1);
     assert.equal(l1.length, 6, 'the demo data has six communities');
     const items = page.locator('li[role="treeitem"][aria-level="2"]');
-    await items.first().waitFor();
     assert.equal(await items.count(), 6);
     const codes = await items.evaluateAll((els) => els.map((e) => e.dataset.code));
     assert.deepEqual(codes.sort(), l1.map((g) => g.code).sort());
@@ -83,36 +99,48 @@ describe('map page', () => {
     assert.match(first, new RegExp(l1.find((g) => g.code === codes[0]).name));
   });
 
-  test('clicking a tree item selects the grid', async () => {
+  test('clicking a tree item selects the grid (feature state on the tiles), Esc clears it', async (t) => {
+    const { page } = await open(t);
     const l1 = grids.find((g) => g.level === 1);
     await row(page, l1.id).click();
     await page.waitForFunction((id) => window.__gridd.selected() === id, l1.id);
-    await assert.doesNotReject(
-      page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 5000 }),
-    );
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 5000 }));
     assert.equal(await page.locator('#details [data-field="name"]').innerText(), l1.name);
-    // The highlight is a feature-id filter on the tile layer of the grid's level.
-    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line-1'));
-    assert.deepEqual(filter, ['==', ['get', 'id'], l1.id]);
+    // The highlight is feature state on the tile feature whose id is the grid's.
+    assert.equal((await gridState(page, l1.id, 1)).selected, true);
     assert.equal(await page.locator(`li[data-grid-id="${l1.id}"]`).getAttribute('aria-selected'), 'true');
+    assert.match(new URL(page.url()).hash, new RegExp(`^#/editor/grid/${l1.id}(\\?|$)`), 'the grid is in the address');
     await mapIdle(page);
     await screenshot(page, '02-tree-selects-l1');
-  });
-
-  test('Esc clears the selection', async () => {
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => window.__gridd.selected() === null);
-    const filter = await page.evaluate(() => window.__gridd.map.getFilter('grid-selected-line-1'));
-    assert.notEqual(filter[2], grids[0].id);
+    assert.equal((await gridState(page, l1.id, 1)).selected, false);
     assert.equal(await page.locator('li[role="treeitem"][aria-selected="true"]').count(), 0);
+    assert.doesNotMatch(new URL(page.url()).hash, /grid/);
   });
 
-  test('clicking the map picks the deepest grid and selects it in the tree', async () => {
+  test('hovering a grid sets its hover state', async (t) => {
+    const { page } = await open(t);
+    const l1 = grids.find((g) => g.level === 1);
+    const feature = await getJson(`/api/v1/grids/${l1.id}`);
+    await page.locator('#level-switch button[data-level="1"]').click();
+    const p = await page.evaluate((ll) => {
+      const pt = window.__gridd.map.project(ll);
+      const r = window.__gridd.map.getCanvas().getBoundingClientRect();
+      return { x: r.left + pt.x, y: r.top + pt.y };
+    }, interiorPoint(feature.geometry));
+    await page.mouse.move(p.x, p.y);
+    await page.waitForFunction(
+      (id) => window.__gridd.map.getFeatureState({ source: 'grids', sourceLayer: 'grids_l1', id }).hover === true,
+      l1.id,
+    );
+    assert.ok(await page.locator('#tooltip').isVisible());
+  });
+
+  test('clicking the map picks the deepest grid and selects it in the tree', async (t) => {
+    const { page } = await open(t);
     const l3 = grids.find((g) => g.level === 3);
     assert.ok(l3, 'the demo data has L3 grids');
-    // Collapse everything first, so selecting from the map must expand the path.
-    await page.reload();
-    await mapIdle(page);
     const feature = await getJson(`/api/v1/grids/${l3.id}`);
     await clickLngLat(page, interiorPoint(feature.geometry));
     await page.waitForFunction((id) => window.__gridd.selected() === id, l3.id);
@@ -128,13 +156,13 @@ describe('map page', () => {
       return box.top >= sc.top - 1 && box.bottom <= sc.bottom + 1;
     });
     assert.ok(inView, 'the selected tree item is scrolled into view');
-    await assert.doesNotReject(
-      page.locator('#details [data-field="code"]', { hasText: l3.code }).waitFor({ timeout: 5000 }),
-    );
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l3.code }).waitFor({ timeout: 5000 }));
+    assert.equal((await gridState(page, l3.id, 3)).selected, true);
     await screenshot(page, '03-map-selects-l3');
   });
 
-  test('a tree click flies to the grid and a map click at its centre selects it again', async () => {
+  test('a tree click flies to the grid and a map click at its centre selects it again', async (t) => {
+    const { page } = await open(t);
     const l3 = grids.filter((g) => g.level === 3).at(-1);
     await row(page, l3.ancestors[0]).click();
     await row(page, l3.ancestors[1]).click();
@@ -156,12 +184,19 @@ describe('map page', () => {
     await screenshot(page, '04-tree-flies-to-l3');
   });
 
-  test('with only L1 shown, a map click picks the community', async () => {
+  test('with only L1 shown, a map click picks the community', async (t) => {
+    const { page } = await open(t);
     const l1 = grids.filter((g) => g.level === 1).at(-1);
     await page.locator('#level-switch button[data-level="1"]').click();
-    await page.locator('#details button', { hasText: /取消选择|Clear/ }).click();
+    assert.equal(await page.evaluate(() => window.__gridd.map.getLayoutProperty('grids_l3-fill', 'visibility')), 'none');
     const [a, b, c, d] = (await getJson('/api/v1/subdistricts'))[0].bbox;
-    await page.evaluate((bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }), [[a, b], [c, d]]);
+    await page.evaluate(
+      (bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }),
+      [
+        [a, b],
+        [c, d],
+      ],
+    );
     await mapIdle(page);
     const feature = await getJson(`/api/v1/grids/${l1.id}`);
     await clickLngLat(page, interiorPoint(feature.geometry));
@@ -169,9 +204,9 @@ describe('map page', () => {
     await page.locator('#level-switch button[data-level="all"]').click();
   });
 
-  test('arrow keys move within the tree', async () => {
+  test('arrow keys move within the tree', async (t) => {
+    const { page } = await open(t);
     const l1s = grids.filter((g) => g.level === 1);
-    await page.reload(); // every community collapsed again
     await row(page, l1s[0].id).click();
     await page.waitForFunction((id) => window.__gridd.selected() === id, l1s[0].id);
     // The click expanded the first community: ↓ enters it, ← goes back up.
@@ -183,13 +218,11 @@ describe('map page', () => {
     await page.keyboard.press('ArrowLeft'); // collapse
     await page.keyboard.press('ArrowDown');
     await page.waitForFunction((id) => window.__gridd.selected() === id, l1s[1].id);
-    assert.equal(
-      await page.evaluate(() => document.activeElement?.closest('li')?.dataset.gridId),
-      String(l1s[1].id),
-    );
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('li')?.dataset.gridId), String(l1s[1].id));
   });
 
-  test('the search box filters the tree by code', async () => {
+  test('the search box filters the tree by code', async (t) => {
+    const { page } = await open(t);
     const l3 = grids.filter((g) => g.level === 3)[1];
     await page.locator('#tree-filter').fill(l3.code);
     const visible = page.locator('li[role="treeitem"]:visible');
@@ -201,22 +234,38 @@ describe('map page', () => {
     assert.equal(await page.locator('li[role="treeitem"][aria-level="2"]:visible').count(), 6);
   });
 
-  test('a #grid= link selects the grid on load', async () => {
+  test('a #/editor/grid/ link and an old #grid= link select the grid on load', async (t) => {
     const l2 = grids.find((g) => g.level === 2);
-    await page.goto('about:blank');
-    await page.goto(`${url}/#grid=${l2.id}`);
+    const { page } = await open(t, `#/editor/grid/${l2.id}`);
     await page.waitForFunction((id) => window.__gridd?.selected() === id, l2.id);
-    await assert.doesNotReject(
-      page.locator('#details [data-field="code"]', { hasText: l2.code }).waitFor({ timeout: 5000 }),
-    );
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l2.code }).waitFor({ timeout: 5000 }));
+    await page.goto('about:blank');
+    await page.goto(`${griddUrl()}/#grid=${l2.id}`);
+    await page.waitForFunction((id) => window.__gridd?.selected() === id, l2.id);
+    assert.match(new URL(page.url()).hash, new RegExp(`^#/editor/grid/${l2.id}`), 'the old link is rewritten');
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => window.__gridd.selected() === null);
-    assert.equal(new URL(page.url()).hash, '');
+    assert.doesNotMatch(new URL(page.url()).hash, /grid/);
   });
 
-  test('the language switch turns the UI English and is remembered', async () => {
+  test('a map view link opens the map there, and the view follows the map', async (t) => {
+    const l3 = grids.find((g) => g.level === 3);
+    const at = interiorPoint((await getJson(`/api/v1/grids/${l3.id}`)).geometry);
+    const { page } = await open(t, `#/editor/grid/${l3.id}?map=17.25/${at[1]}/${at[0]}`);
+    await page.waitForFunction((id) => window.__gridd?.selected() === id, l3.id);
+    await mapIdle(page);
+    const view = await page.evaluate(() => ({ z: window.__gridd.map.getZoom(), c: window.__gridd.map.getCenter() }));
+    assert.ok(Math.abs(view.z - 17.25) < 0.01, `zoom ${view.z}`);
+    assert.ok(Math.abs(view.c.lng - at[0]) < 1e-5 && Math.abs(view.c.lat - at[1]) < 1e-5);
+    await page.evaluate(() => window.__gridd.map.jumpTo({ zoom: 16 }));
+    await page.waitForFunction(() => /\?map=16\.00\//.test(location.hash));
+    assert.match(new URL(page.url()).hash, new RegExp(`^#/editor/grid/${l3.id}\\?map=16\\.00/`));
+  });
+
+  test('the language switch turns the UI English and is remembered', async (t) => {
+    const { page } = await open(t);
     await page.locator('#lang-switch').click();
-    assert.equal(await page.title(), 'Grid map · gridd');
+    assert.equal(await page.title(), 'Grid editor · Grid map · gridd');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.equal(await page.locator('.tree-section h2').innerText(), 'Grid hierarchy');
     assert.equal(await page.locator('#level-switch button[data-level="all"]').innerText(), 'All');
@@ -228,11 +277,15 @@ describe('map page', () => {
     await mapIdle(page);
     await screenshot(page, '05-english');
     await page.reload();
-    assert.equal(await page.title(), 'Grid map · gridd');
+    await page.waitForFunction(() => document.title === 'Grid editor · Grid map · gridd');
     assert.equal(await page.locator('#lang-switch').innerText(), '中文');
   });
 
-  test('an API error shows its detail to the user', async () => {
+  test('an API error shows its detail to the user', async (t) => {
+    const b = await launch();
+    t.after(() => b.close());
+    const page = b.page;
+    page.setDefaultTimeout(10_000);
     await page.route('**/api/v1/tree', (route) =>
       route.fulfill({
         status: 503,
@@ -246,43 +299,33 @@ describe('map page', () => {
         }),
       }),
     );
-    await page.reload();
-    await assert.doesNotReject(
-      page.locator('#error', { hasText: 'the store is being migrated (test)' }).waitFor({ timeout: 5000 }),
-    );
+    await page.goto(`${griddUrl()}/`);
+    await assert.doesNotReject(page.locator('#error', { hasText: 'the store is being migrated (test)' }).waitFor({ timeout: 5000 }));
     await screenshot(page, '06-api-error');
     await page.unroute('**/api/v1/tree');
     await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
     await page.locator('#error-retry').click();
-    await assert.doesNotReject(page.locator('#error', { hasText: /cannot be reached/ }).waitFor({ timeout: 5000 }));
+    await assert.doesNotReject(page.locator('#error', { hasText: /无法连接服务器|cannot be reached/ }).waitFor({ timeout: 5000 }));
     await page.unroute('**/api/v1/**');
     await page.locator('#error-retry').click();
     await page.locator('#error').waitFor({ state: 'hidden' });
-    assert.deepEqual(browser.errors, [], 'no uncaught page errors');
+    assert.deepEqual(b.errors, [], 'no uncaught page errors');
   });
 });
 
 describe('tablet', () => {
-  test('the side panel collapses and opens on a narrow screen', async () => {
-    const url = griddUrl();
-    const b = await launch({ width: 768, height: 1024 });
-    try {
-      b.page.setDefaultTimeout(10_000);
-      await b.page.goto(`${url}/`);
-      await mapIdle(b.page);
-      const panel = b.page.locator('#side-panel');
-      const toggle = b.page.locator('#panel-toggle');
-      assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'starts collapsed on a narrow screen');
-      await screenshot(b.page, '07-tablet-collapsed');
-      await toggle.click();
-      await b.page.waitForFunction(() => document.getElementById('side-panel').getBoundingClientRect().left >= 0);
-      assert.ok(await panel.isVisible());
-      await b.page.locator('li[role="treeitem"][aria-level="2"] > .tree-row').first().click();
-      await b.page.waitForFunction(() => window.__gridd.selected() !== null);
-      await b.page.waitForTimeout(300);
-      await screenshot(b.page, '08-tablet-panel-open');
-    } finally {
-      await b.close();
-    }
+  test('the side panel collapses and opens on a narrow screen', async (t) => {
+    const { page } = await open(t, '', { width: 768, height: 1024 });
+    const panel = page.locator('#side-panel');
+    const toggle = page.locator('#panel-toggle');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'starts collapsed on a narrow screen');
+    await screenshot(page, '07-tablet-collapsed');
+    await toggle.click();
+    await page.waitForFunction(() => document.getElementById('side-panel').getBoundingClientRect().left >= 0);
+    assert.ok(await panel.isVisible());
+    await page.locator('li[role="treeitem"][aria-level="2"] > .tree-row').first().click();
+    await page.waitForFunction(() => window.__gridd.selected() !== null);
+    await page.waitForTimeout(300);
+    await screenshot(page, '08-tablet-panel-open');
   });
 });

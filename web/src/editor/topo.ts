@@ -9,9 +9,7 @@ import type { MultiPolygon, Polygon, Position } from 'geojson';
 export type Pos = [number, number];
 
 export type VertexOp =
-  | { kind: 'move'; from: Pos; to: Pos }
-  | { kind: 'insert'; at: Pos; between: [Pos, Pos] }
-  | { kind: 'delete'; at: Pos };
+  { kind: 'move'; from: Pos; to: Pos } | { kind: 'insert'; at: Pos; between: [Pos, Pos] } | { kind: 'delete'; at: Pos };
 
 /** Vertices closer than this (degrees, ~1 mm) are the same vertex. */
 const SAME = 1e-8;
@@ -140,8 +138,12 @@ function applyToRing(ring: Position[], op: VertexOp): Position[] {
 
 /** The geometry with the operation applied (every ring that has the vertex or edge). */
 export function applyOp<G extends Polygon | MultiPolygon>(g: G, op: VertexOp): G {
-  if (g.type === 'Polygon') return { ...g, coordinates: g.coordinates.map((r) => applyToRing(r, op)) };
-  return { ...g, coordinates: (g as MultiPolygon).coordinates.map((p) => p.map((r) => applyToRing(r, op))) } as G;
+  const geom: Polygon | MultiPolygon = g;
+  const out: Polygon | MultiPolygon =
+    geom.type === 'Polygon'
+      ? { ...geom, coordinates: geom.coordinates.map((r) => applyToRing(r, op)) }
+      : { ...geom, coordinates: geom.coordinates.map((p) => p.map((r) => applyToRing(r, op))) };
+  return out as G;
 }
 
 /** Nearest point to `p` on segment a–b, in screen pixels. */

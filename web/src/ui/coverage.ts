@@ -4,72 +4,28 @@
 // (source COVERAGE_SOURCE in map.ts, coloured by kind). A click on a problem
 // zooms to it and selects the grid involved.
 
-import type { Map as MlMap } from 'maplibre-gl';
-import type { Feature, FeatureCollection, Geometry } from 'geojson';
-import { ApiError, getJson, type BBox } from './api';
-import { geometryBBox } from './geom';
-import { formatNumber, lang, t, type MessageKey } from './i18n';
+import type { Feature, Geometry } from 'geojson';
 import {
-  COVERAGE_COLORS,
-  COVERAGE_FALLBACK,
-  COVERAGE_LAYERS,
-  COVERAGE_OUTLINE_KINDS,
-  COVERAGE_SOURCE,
-  setActiveProblem,
-  setCoverageVisible,
-  setOverlay,
-} from './map';
+  ApiError,
+  api,
+  type BBox,
+  type CoverageCollection,
+  type CoverageProblemProps as ServerProblemProps,
+  type CoverageSummary,
+} from '../api';
+import { geometryBBox } from '../lib/geom';
+import { el } from '../lib/dom';
+import { formatNumber, has, lang, t, type MessageKey } from '../i18n';
+import { COVERAGE_COLORS, COVERAGE_FALLBACK, COVERAGE_LAYERS, COVERAGE_OUTLINE_KINDS, COVERAGE_SOURCE, type GridMap } from '../map/map';
 
-/** Noise counts of one level: pieces narrower than the tolerance. */
-export interface CoverageNoise {
-  gaps: number;
-  gap_area_m2: number;
-  overlaps: number;
-  overlap_area_m2: number;
-  outside: number;
-  outside_area_m2: number;
-}
-
-export interface CoverageLevel {
-  level: number;
-  grids: number;
-  target_area_m2: number;
-  covered_area_m2: number;
-  coverage_ratio: number;
-  households?: number;
-  defects: number;
-  warnings: number;
-  noise: CoverageNoise;
-}
-
-export interface CoverageSummary {
-  subdistrict: { id: number; code: string; name: string; area_m2: number };
-  config: { tolerance_m: number };
-  defects: number;
-  warnings: number;
-  levels: CoverageLevel[];
-}
-
-/** Properties of one problem feature of GET /coverage?format=geojson. */
-export interface CoverageProblemProps {
-  kind: string;
-  severity: 'defect' | 'warning' | string;
-  level: number | null;
-  grid_ids: number[];
-  grid_codes: string[];
-  area_m2: number | null;
-  width_m: number | null;
-  building_id: number | null;
-  message: string | null;
-  fix: string | null;
+/** A problem as the panel lists it: the server's properties and its index in the list. */
+export interface CoverageProblemProps extends ServerProblemProps {
   /** Index in the panel's list (added by the page). */
   pid: number;
 }
 
-type CoverageCollection = FeatureCollection<Geometry | null, CoverageProblemProps> & { summary: CoverageSummary };
-
 export interface CoverageHost {
-  map: MlMap;
+  map: GridMap;
   subdistrictId(): number | null;
   select(id: number): void;
   /** Fit the map to a bbox, leaving room for the side panel where it overlays the map. */
@@ -80,27 +36,6 @@ export interface CoverageHost {
 }
 
 type Status = 'idle' | 'running' | 'done' | 'error';
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {},
-  ...children: (Node | string | null | undefined | false)[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  const { dataset, ...rest } = props;
-  Object.assign(e, rest);
-  if (dataset) for (const [k, v] of Object.entries(dataset)) e.dataset[k] = v;
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
-
-function has(key: string): key is MessageKey {
-  try {
-    return t(key as MessageKey) !== undefined;
-  } catch {
-    return false;
-  }
-}
 
 /** Name of a problem kind in the current language (the server's name when unknown). */
 export function problemKindName(kind: string): string {
@@ -219,7 +154,7 @@ export class CoveragePanel {
 
   /** Problems under a map point (features of the coverage layers), by pid. */
   problemsAt(point: { x: number; y: number }): number[] {
-    const map = this.host.map;
+    const map = this.host.map.map;
     if (!this.showOnMap || !this.problems.length) return [];
     const layers = COVERAGE_LAYERS.filter((l) => l !== 'coverage-active' && map.getLayer(l));
     return map.queryRenderedFeatures([point.x, point.y], { layers }).map((f) => Number(f.properties?.pid));
@@ -228,17 +163,20 @@ export class CoveragePanel {
   /** A problem clicked on the map: mark it in the list (no zoom; the map click selects the grid). */
   markFromMap(pid: number): void {
     this.active = pid;
-    setActiveProblem(this.host.map, pid);
+    this.host.map.setActiveProblem(pid);
     this.renderList();
     this.root.querySelector<HTMLElement>(`li[data-pid="${pid}"]`)?.scrollIntoView({ block: 'nearest' });
   }
 
-  private reportUrl(format: 'geojson' | 'html'): string {
-    const p = new URLSearchParams({ format });
+  private query(): { subdistrict?: number; tolerance?: number } {
     const sid = this.host.subdistrictId();
-    if (sid !== null) p.set('subdistrict', String(sid));
-    if (this.tolerance.trim()) p.set('tolerance', this.tolerance.trim());
-    return `api/v1/coverage?${p.toString()}`;
+    const tol = this.tolerance.trim();
+    // A tolerance that is no number still goes to the server, which names the field in its 422.
+    return { subdistrict: sid ?? undefined, tolerance: tol === '' ? undefined : (tol as unknown as number) };
+  }
+
+  private reportUrl(): string {
+    return api.coverageUrl({ ...this.query(), format: 'html' });
   }
 
   /** Run the audit of the current subdistrict with the tolerance in the input. */
@@ -252,11 +190,11 @@ export class CoveragePanel {
     this.render();
     const started = performance.now();
     try {
-      const r = await getJson<CoverageCollection>(this.reportUrl('geojson').replace(/^api\/v1\//, ''), ctrl.signal);
+      const r: CoverageCollection = await api.coverage({ ...this.query(), format: 'geojson' }, ctrl.signal);
       if (ctrl.signal.aborted) return;
       this.elapsedMs = performance.now() - started;
       this.report = r;
-      const features = (r.features ?? []).map((f) => ({ ...f, properties: { ...f.properties } }));
+      const features = (r.features ?? []).map((f) => ({ ...f, properties: { ...f.properties, pid: 0 } }));
       features.sort(
         (a, b) =>
           (SEVERITY_ORDER[a.properties.severity] ?? 2) - (SEVERITY_ORDER[b.properties.severity] ?? 2) ||
@@ -282,9 +220,9 @@ export class CoveragePanel {
     const features = this.problems
       .filter((f) => f.geometry)
       .map((f) => ({ type: 'Feature' as const, id: f.properties.pid, geometry: f.geometry as Geometry, properties: f.properties }));
-    setOverlay(map, COVERAGE_SOURCE, { type: 'FeatureCollection', features });
-    setCoverageVisible(map, this.showOnMap);
-    setActiveProblem(map, this.active);
+    map.setOverlay(COVERAGE_SOURCE, { type: 'FeatureCollection', features });
+    map.setCoverageVisible(this.showOnMap);
+    map.setActiveProblem(this.active);
     this.host.legendChanged();
   }
 
@@ -293,7 +231,7 @@ export class CoveragePanel {
     const f = this.problems[pid];
     if (!f) return;
     this.active = pid;
-    setActiveProblem(this.host.map, pid);
+    this.host.map.setActiveProblem(pid);
     const id = gridId ?? f.properties.grid_ids[0];
     if (id !== undefined) this.host.select(id);
     const bb = f.geometry ? geometryBBox(f.geometry) : null;
@@ -320,7 +258,7 @@ export class CoveragePanel {
     tol.inputMode = 'decimal';
     tol.addEventListener('input', () => {
       this.tolerance = tol.value;
-      link.href = this.reportUrl('html');
+      link.href = this.reportUrl();
     });
     tol.addEventListener('change', () => void this.run());
     tol.addEventListener('keydown', (e) => {
@@ -340,7 +278,7 @@ export class CoveragePanel {
     const link = el('a', {
       id: 'coverage-report',
       className: 'btn btn-small',
-      href: this.reportUrl('html'),
+      href: this.reportUrl(),
       target: '_blank',
       rel: 'noopener',
       textContent: t('cov.report'),
@@ -362,7 +300,8 @@ export class CoveragePanel {
 
     const status = el('div', { id: 'coverage-status', className: 'cov-status', role: 'status' });
     const s = this.report?.summary;
-    if (this.status === 'running') status.append(el('span', { className: 'spinner', ariaHidden: 'true' }), el('span', { textContent: t('cov.running') }));
+    if (this.status === 'running')
+      status.append(el('span', { className: 'spinner', ariaHidden: 'true' }), el('span', { textContent: t('cov.running') }));
     else if (this.status === 'error') {
       status.classList.add('error');
       status.textContent = `${t('cov.failed')}${this.error ?? ''}`;
@@ -398,7 +337,20 @@ export class CoveragePanel {
     const table = el(
       'table',
       { id: 'coverage-summary', className: 'cov-summary' },
-      el('thead', {}, el('tr', {}, th('cov.col.level'), th('cov.col.grids'), th('cov.col.coverage'), th('cov.col.defects'), th('cov.col.warnings'), th('cov.col.noise'))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          th('cov.col.level'),
+          th('cov.col.grids'),
+          th('cov.col.coverage'),
+          th('cov.col.defects'),
+          th('cov.col.warnings'),
+          th('cov.col.noise'),
+        ),
+      ),
     );
     const body = el('tbody');
     for (const l of s.levels) {
@@ -462,7 +414,9 @@ export class CoveragePanel {
       swatch,
       el('strong', { className: 'cov-kind', textContent: problemKindName(p.kind) }),
       el('span', { className: `cov-sev ${p.severity === 'defect' ? 'defect' : 'warning'}`, textContent: sev }),
-      p.level !== null && p.level !== undefined ? el('span', { className: `badge badge-l${Math.min(p.level, 3)}`, textContent: `L${p.level}` }) : null,
+      p.level !== null && p.level !== undefined
+        ? el('span', { className: `badge badge-l${Math.min(p.level, 3)}`, textContent: `L${p.level}` })
+        : null,
     );
     const meas: string[] = [];
     if (p.area_m2 !== null && p.area_m2 !== undefined) meas.push(`${t('cov.area')} ${fmtArea(p.area_m2)} m²`);
@@ -486,7 +440,7 @@ export class CoveragePanel {
       grids.append(b);
     });
     const fixKey = `cov.fix.${p.kind}`;
-    const ownFix = lang() === 'zh' && has(fixKey) ? t(fixKey as MessageKey) : null;
+    const ownFix = lang() === 'zh' && has(fixKey) ? t(fixKey) : null;
     const li = el(
       'li',
       {

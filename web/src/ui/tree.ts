@@ -2,8 +2,8 @@
 // tabindex: ↑/↓ move, → expands or enters, ← collapses or goes to the parent,
 // Home/End jump, Enter/Space select. Selection follows the keyboard focus.
 
-import type { TreeNode } from './api';
-import { formatNumber, t } from './i18n';
+import type { TreeNode } from '../api';
+import { formatNumber, t } from '../i18n';
 
 interface Item {
   key: string;
@@ -109,8 +109,7 @@ export class GridTree {
     const visit = (item: Item): boolean => {
       let any = false;
       for (const c of item.children) any = visit(c) || any;
-      const self =
-        !q || item.node.name.toLowerCase().includes(q) || item.node.code.toLowerCase().includes(q);
+      const self = !q || item.node.name.toLowerCase().includes(q) || item.node.code.toLowerCase().includes(q);
       const show = self || any;
       item.hidden = !show;
       item.li.hidden = !show;

@@ -2,7 +2,7 @@
 // here measures areas or distances).
 
 import type { Geometry, Position } from 'geojson';
-import type { BBox } from './api';
+import type { BBox } from '../api';
 
 function eachPosition(g: Geometry, fn: (p: Position) => void): void {
   switch (g.type) {

@@ -1,8 +1,8 @@
 // The details panel of the selected grid. It shows what the map already knows
 // at once, then completes it (population, timestamps) from GET /grids/{id}.
 
-import { ApiError, api, type GridDetailProperties, type GridProperties } from './api';
-import { formatDate, formatNumber, kindName, levelName, t } from './i18n';
+import { ApiError, api, type GridDetailProperties, type GridProperties } from '../api';
+import { formatDate, formatNumber, kindName, levelName, t } from '../i18n';
 
 export interface DetailsCallbacks {
   onClear: () => void;

@@ -1,0 +1,40 @@
+import { describe, expect, test } from 'vitest';
+import { formatRoute, parseRoute, type Route } from './routes';
+
+describe('routes', () => {
+  const cases: [string, Route][] = [
+    ['#/editor', { page: 'editor' }],
+    ['#/editor/grid/33', { page: 'editor', grid: 33 }],
+    ['#/editor/grid/33?map=17.25/31.300000/120.600000', { page: 'editor', grid: 33, view: { zoom: 17.25, lat: 31.3, lng: 120.6 } }],
+    ['#/coverage/grid/5', { page: 'coverage', grid: 5 }],
+    ['#/command', { page: 'command' }],
+    ['#/command/case/2026-000123', { page: 'command', caseNumber: '2026-000123' }],
+    ['#/field', { page: 'field' }],
+    ['#/public', { page: 'public' }],
+    ['#/public/grid/12', { page: 'public', grid: 12 }],
+    ['#/admin', { page: 'admin' }],
+    ['#/admin/calendars', { page: 'admin', section: 'calendars' }],
+    ['#/signin', { page: 'signin' }],
+  ];
+  test.each(cases)('%s parses and formats back', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+    expect(formatRoute(route)).toBe(hash);
+  });
+
+  test('the empty address is the editor', () => {
+    expect(parseRoute('')).toEqual({ page: 'editor' });
+    expect(parseRoute('#/')).toEqual({ page: 'editor' });
+  });
+
+  test('the old #grid= links still open the grid', () => expect(parseRoute('#grid=7')).toEqual({ page: 'editor', grid: 7 }));
+
+  test.each(['#/nowhere', '#/editor/grid/x', '#/editor/case/1', '#/command/case/123', '#/admin/nope', '#/field/1', '#/editor/grid/1/2/3'])(
+    '%s is not found',
+    (hash) => expect(parseRoute(hash).page).toBe('notfound'),
+  );
+
+  test('a bad map view is ignored, the rest of the address kept', () => {
+    expect(parseRoute('#/editor/grid/3?map=99/1/2')).toEqual({ page: 'editor', grid: 3 });
+    expect(parseRoute('#/editor?map=a/b/c')).toEqual({ page: 'editor' });
+  });
+});

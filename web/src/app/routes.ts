@@ -1,0 +1,119 @@
+// The app's addresses. Hash routes (`#/editor/grid/33?map=16.5/31.3/120.6`):
+// the built app is plain relative files that work under any prefix, and every
+// deep link (a grid, a case, a map view) survives a reload or a share.
+// Pure functions: parse and format are inverse (unit-tested).
+
+export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'signin', 'notfound'] as const;
+export type PageName = (typeof PAGES)[number];
+
+export const ADMIN_SECTIONS = ['users', 'categories', 'calendars'] as const;
+export type AdminSection = (typeof ADMIN_SECTIONS)[number];
+
+/** A map view: zoom, latitude, longitude (the order of MapLibre's own hash). */
+export interface MapView {
+  zoom: number;
+  lat: number;
+  lng: number;
+}
+
+export interface Route {
+  page: PageName;
+  /** A grid id (editor, coverage, public). */
+  grid?: number;
+  /** A case number such as 2026-000123 (command center). */
+  caseNumber?: string;
+  /** An admin section. */
+  section?: AdminSection;
+  /** A map view to open at, instead of fitting the subdistrict. */
+  view?: MapView;
+}
+
+/** A case number: year, dash, six digits. */
+export const CASE_NUMBER = /^\d{4}-\d{6}$/;
+
+export const DEFAULT_ROUTE: Route = { page: 'editor' };
+
+function parseView(v: string | null): MapView | undefined {
+  if (!v) return undefined;
+  const parts = v.split('/').map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) return undefined;
+  const [zoom, lat, lng] = parts;
+  if (zoom < 0 || zoom > 24 || Math.abs(lat) > 90 || Math.abs(lng) > 180) return undefined;
+  return { zoom, lat, lng };
+}
+
+function parseId(s: string | undefined): number | undefined {
+  return s && /^\d+$/.test(s) ? Number(s) : undefined;
+}
+
+/** The route a location hash names (anything unknown is the not-found page). */
+export function parseRoute(hash: string): Route {
+  const h = hash.replace(/^#/, '');
+  // Links of the single-page app before routes: #grid=ID.
+  const legacy = /^grid=(\d+)$/.exec(h);
+  if (legacy) return { page: 'editor', grid: Number(legacy[1]) };
+  if (h === '' || h === '/') return { ...DEFAULT_ROUTE };
+  const [pathPart, queryPart = ''] = h.split('?', 2);
+  const seg = pathPart
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .map(decodeURIComponent);
+  const view = parseView(new URLSearchParams(queryPart).get('map'));
+  const withView = (r: Route): Route => (view ? { ...r, view } : r);
+  const [page, a, b, ...rest] = seg;
+  if (rest.length) return { page: 'notfound' };
+  switch (page) {
+    case 'editor':
+    case 'coverage':
+    case 'public': {
+      if (a === undefined) return withView({ page });
+      const grid = a === 'grid' ? parseId(b) : undefined;
+      return grid === undefined ? { page: 'notfound' } : withView({ page, grid });
+    }
+    case 'command': {
+      if (a === undefined) return withView({ page });
+      return a === 'case' && b && CASE_NUMBER.test(b) ? withView({ page, caseNumber: b }) : { page: 'notfound' };
+    }
+    case 'admin': {
+      if (a === undefined) return { page };
+      return (ADMIN_SECTIONS as readonly string[]).includes(a) && b === undefined
+        ? { page, section: a as AdminSection }
+        : { page: 'notfound' };
+    }
+    case 'field':
+    case 'signin':
+      return a === undefined ? withView({ page }) : { page: 'notfound' };
+    default:
+      return { page: 'notfound' };
+  }
+}
+
+function formatView(v: MapView): string {
+  return `${v.zoom.toFixed(2)}/${v.lat.toFixed(6)}/${v.lng.toFixed(6)}`;
+}
+
+/** The location hash of a route (`#/…`). */
+export function formatRoute(r: Route): string {
+  let path: string;
+  switch (r.page) {
+    case 'editor':
+    case 'coverage':
+    case 'public':
+      path = r.grid === undefined ? `/${r.page}` : `/${r.page}/grid/${r.grid}`;
+      break;
+    case 'command':
+      path = r.caseNumber ? `/command/case/${encodeURIComponent(r.caseNumber)}` : '/command';
+      break;
+    case 'admin':
+      path = r.section ? `/admin/${r.section}` : '/admin';
+      break;
+    default:
+      path = `/${r.page}`;
+  }
+  return `#${path}${r.view ? `?map=${formatView(r.view)}` : ''}`;
+}
+
+/** Two routes name the same place (a map view counts as equal within its printed precision). */
+export function sameRoute(a: Route, b: Route): boolean {
+  return formatRoute(a) === formatRoute(b);
+}

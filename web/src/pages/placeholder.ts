@@ -1,0 +1,133 @@
+// Pages whose content comes with later issues: each says what will come and
+// which issue builds it. The command center already shows the shared map.
+
+import type { Page, PageFactory } from '../app/router';
+import { ADMIN_SECTIONS, formatRoute, type Route } from '../app/routes';
+import { onLangChange, t, tf, type MessageKey } from '../i18n';
+import { el } from '../lib/dom';
+import { GridMap } from '../map/map';
+import { inspect } from '../app/inspect';
+
+interface Plan {
+  title: MessageKey;
+  issue: string;
+  body: MessageKey;
+}
+
+const PLANS: Record<'command' | 'field' | 'admin' | 'signin', Plan> = {
+  command: { title: 'page.command.title', issue: '11/12', body: 'page.command.body' },
+  field: { title: 'page.field.title', issue: '13', body: 'page.field.body' },
+  admin: { title: 'page.admin.title', issue: '10/11', body: 'page.admin.body' },
+  signin: { title: 'page.signin.title', issue: '10', body: 'page.signin.body' },
+};
+
+/** The card that tells what a page will hold. */
+function planCard(plan: Plan, route: Route): HTMLElement {
+  const card = el(
+    'section',
+    { className: 'plan-card', id: 'plan' },
+    el('h1', { textContent: t(plan.title), id: 'page-title' }),
+    el('p', { className: 'plan-issue', textContent: tf('page.comes', { issue: plan.issue }) }),
+    el('p', { textContent: t(plan.body) }),
+  );
+  card.dataset.issue = plan.issue;
+  if (route.page === 'command' && route.caseNumber) {
+    card.append(
+      el(
+        'div',
+        { className: 'plan-case', id: 'case-link' },
+        el('h2', { textContent: tf('page.command.case', { n: route.caseNumber }) }),
+        el('p', { textContent: tf('page.command.caseBody', { n: route.caseNumber }) }),
+      ),
+    );
+  }
+  if (route.page === 'admin') {
+    const nav = el('nav', { className: 'plan-sections' });
+    nav.setAttribute('aria-label', t('page.admin.sections'));
+    const ul = el('ul');
+    for (const s of ADMIN_SECTIONS) {
+      const a = el('a', { href: formatRoute({ page: 'admin', section: s }), textContent: t(`page.admin.${s}` as MessageKey) });
+      if (route.section === s) a.setAttribute('aria-current', 'page');
+      ul.append(el('li', {}, a, el('span', { className: 'muted', textContent: ` — ${t(`page.admin.${s}.body` as MessageKey)}` })));
+    }
+    nav.append(ul);
+    card.append(nav);
+  }
+  if (route.page === 'signin') card.append(el('p', { className: 'muted', textContent: t('page.signin.now') }));
+  return card;
+}
+
+/** A page that only says what will come. */
+export function placeholderPage(name: keyof typeof PLANS): PageFactory {
+  return (root, route): Page => {
+    const plan = PLANS[name];
+    let current = route;
+    let gm: GridMap | null = null;
+    let gone = false;
+    const wrap = el('div', { className: `plan-page plan-${name}` });
+    const render = () => {
+      document.title = `${t(plan.title)} · ${t('app.title')}`;
+      wrap.querySelector('#plan')?.remove();
+      wrap.prepend(planCard(plan, current));
+    };
+    root.append(wrap);
+    render();
+    if (name === 'command') {
+      // The command center is a map of open cases: the shared map is there already.
+      const mapEl = el('div', { className: 'map plan-map', id: 'map' });
+      mapEl.setAttribute('role', 'region');
+      mapEl.setAttribute('aria-label', t('map.aria'));
+      wrap.append(mapEl);
+      inspect.page = { map: null, selected: () => null };
+      void GridMap.create(mapEl, { interactive: true }).then(
+        (m) => {
+          if (gone) return m.remove();
+          gm = m;
+          if (inspect.page) inspect.page.map = m.map;
+        },
+        () => undefined,
+      );
+    } else {
+      inspect.page = { map: null, selected: () => null };
+    }
+    const stop = onLangChange(render);
+    return {
+      update(r) {
+        current = r;
+        render();
+      },
+      unmount() {
+        gone = true;
+        stop();
+        gm?.remove();
+        inspect.page = null;
+      },
+    };
+  };
+}
+
+/** Any address that names no page. */
+export const notFoundPage: PageFactory = (root) => {
+  const render = () => {
+    document.title = `${t('page.notfound.title')} · ${t('app.title')}`;
+    root.replaceChildren(
+      el(
+        'section',
+        { className: 'plan-card', id: 'plan' },
+        el('h1', { textContent: t('page.notfound.title'), id: 'page-title' }),
+        el('p', { textContent: t('page.notfound.body') }),
+        el('a', { href: formatRoute({ page: 'editor' }), className: 'btn', textContent: t('page.notfound.home') }),
+      ),
+    );
+  };
+  render();
+  inspect.page = { map: null, selected: () => null };
+  const stop = onLangChange(render);
+  return {
+    update: render,
+    unmount() {
+      stop();
+      inspect.page = null;
+    },
+  };
+};
