@@ -92,6 +92,11 @@ pub enum Command {
         /// The subdistrict the features belong to (needed when there are several).
         #[arg(long)]
         subdistrict: Option<i64>,
+        /// Repair self-intersecting and spiked boundaries (valid edges keep their exact
+        /// vertices) and report per feature what changed; without it an invalid
+        /// geometry is refused, naming the coordinate.
+        #[arg(long)]
+        repair: bool,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
@@ -277,54 +282,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             layer,
             file,
             subdistrict,
+            repair,
             store,
         } => {
-            let backend = store.open().await?;
-            let app = App::start(backend).await?;
-            let features = if layer == Layer::Osm {
-                Vec::new()
-            } else {
-                eprintln!("reading {}", file.display());
-                let f = import::read_any(&file, None).await?;
-                eprintln!("{} features; checking", f.len());
-                f
-            };
-            let mut skipped = None;
-            let make = |atlas: &Atlas| -> Result<crate::domain::change::ImportBatch> {
-                Ok(match layer {
-                    Layer::Osm => {
-                        let (b, s) = import::osm(&file, atlas, subdistrict, &progress)?;
-                        skipped = Some(s);
-                        eprintln!("storing in one transaction…");
-                        b
-                    }
-                    Layer::Subdistrict => {
-                        let codes = atlas.subdistricts().map(|s| s.code.clone()).collect();
-                        import::subdistricts(&features, &codes)?
-                    }
-                    Layer::Grids => {
-                        import::grids(&features, atlas, subdistrict, Limits::default(), &progress)?
-                    }
-                    Layer::Buildings => import::buildings(&features, atlas, subdistrict)?,
-                    Layer::Roads => import::roads(&features, atlas, subdistrict)?,
-                })
-            };
-            let n = app.import_with(make, &Actor("gridd import".into())).await?;
-            println!(
-                "imported {} subdistricts, {} grids, {} buildings, {} roads into {}",
-                n.subdistricts.len(),
-                n.grids.len(),
-                n.buildings.len(),
-                n.roads.len(),
-                store.describe()
-            );
-            if let Some(s) = skipped {
-                println!(
-                    "skipped: {} clipped buildings, {} invalid buildings, {} multipolygon relations",
-                    s.clipped_buildings, s.invalid_buildings, s.relations
-                );
+            // A failed import into a GeoPackage that did not exist leaves no file.
+            let fresh_file = store.database_url.is_none() && !store.gpkg.exists();
+            let out = import_file(layer, &file, subdistrict, repair, &store).await;
+            if out.is_err() && fresh_file {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut p = store.gpkg.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
             }
-            Ok(())
+            out
         }
         Command::Export { out, layer, store } => {
             let backend = store.open().await?;
@@ -472,6 +443,90 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `gridd import`: reads and checks the file, then stores it in one transaction.
+async fn import_file(
+    layer: Layer,
+    file: &std::path::Path,
+    subdistrict: Option<i64>,
+    repair: bool,
+    store: &StoreArgs,
+) -> Result<()> {
+    let mut features = if layer == Layer::Osm {
+        Vec::new()
+    } else {
+        eprintln!("reading {}", file.display());
+        let f = import::read_any(file, None).await?;
+        eprintln!("{} features; checking", f.len());
+        f
+    };
+    if repair {
+        let repairs = import::repair_features(&mut features, Limits::default())?;
+        for r in &repairs {
+            let rep = &r.report;
+            eprintln!(
+                "repaired features[{}]{}: area {:+.1} m² ({:.1} → {:.1} m²), {} self-intersections, {} spikes, parts {} → {} (+{} −{}), holes +{} −{}",
+                r.index,
+                r.feature
+                    .as_deref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default(),
+                rep.area_difference_m2,
+                rep.area_before_m2,
+                rep.area_after_m2,
+                rep.self_intersections.len(),
+                rep.spikes_removed.len(),
+                rep.parts_before,
+                rep.parts_after,
+                rep.parts_added,
+                rep.parts_dropped,
+                rep.holes_added,
+                rep.holes_dropped,
+            );
+        }
+        eprintln!("{} of {} features repaired", repairs.len(), features.len());
+    }
+    let parsed = (layer == Layer::Grids)
+        .then(|| import::parse_geometries(&features, Limits::default(), &progress));
+    let backend = store.open().await?;
+    let app = App::start(backend).await?;
+    let mut skipped = None;
+    let make = |atlas: &Atlas| -> Result<crate::domain::change::ImportBatch> {
+        Ok(match layer {
+            Layer::Osm => {
+                let (b, s) = import::osm(file, atlas, subdistrict, &progress)?;
+                skipped = Some(s);
+                eprintln!("storing in one transaction…");
+                b
+            }
+            Layer::Subdistrict => {
+                let codes = atlas.subdistricts().map(|s| s.code.clone()).collect();
+                import::subdistricts(&features, &codes)?
+            }
+            Layer::Grids => {
+                import::grids_parsed(&features, parsed.unwrap_or_default(), atlas, subdistrict)?
+            }
+            Layer::Buildings => import::buildings(&features, atlas, subdistrict)?,
+            Layer::Roads => import::roads(&features, atlas, subdistrict)?,
+        })
+    };
+    let n = app.import_with(make, &Actor("gridd import".into())).await?;
+    println!(
+        "imported {} subdistricts, {} grids, {} buildings, {} roads into {}",
+        n.subdistricts.len(),
+        n.grids.len(),
+        n.buildings.len(),
+        n.roads.len(),
+        store.describe()
+    );
+    if let Some(s) = skipped {
+        println!(
+            "skipped: {} clipped buildings, {} invalid buildings, {} multipolygon relations",
+            s.clipped_buildings, s.invalid_buildings, s.relations
+        );
+    }
+    Ok(())
 }
 
 /// Serves until Ctrl-C / SIGTERM. Prints the bound address on standard output.

@@ -14,6 +14,10 @@ pub struct FieldError {
     /// For geometry errors: the offending position as `[lon, lat]` in degrees.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coordinate: Option<[f64; 2]>,
+    /// For an imported feature: its code or name (`code 320508990001001`), beside
+    /// the index in `field`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
 }
 
 impl FieldError {
@@ -23,6 +27,7 @@ impl FieldError {
             field: field.into(),
             reason: reason.into(),
             coordinate: None,
+            feature: None,
         }
     }
 
@@ -32,6 +37,7 @@ impl FieldError {
             field: field.into(),
             reason: reason.into(),
             coordinate: Some(c),
+            feature: None,
         }
     }
 
@@ -49,7 +55,11 @@ impl FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)?;
+        write!(f, "{}", self.field)?;
+        if let Some(l) = &self.feature {
+            write!(f, " ({l})")?;
+        }
+        write!(f, ": {}", self.reason)?;
         if let Some([x, y]) = self.coordinate {
             write!(f, " at [{x}, {y}]")?;
         }

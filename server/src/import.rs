@@ -106,6 +106,26 @@ fn fail_if(errors: Vec<FieldError>) -> Result<()> {
     }
 }
 
+/// Refuses the import when there are errors, each naming its feature by index and,
+/// when it has one, by code or name (`features[12]` alone is hard to find in QGIS).
+fn fail_naming(errors: Vec<FieldError>, features: &[geojson::Feature]) -> Result<()> {
+    let named = errors
+        .into_iter()
+        .map(|mut e| {
+            let index = e
+                .field
+                .strip_prefix("features[")
+                .and_then(|r| r.split(']').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            if let Some(f) = index.and_then(|i| features.get(i)) {
+                e.feature = label(f);
+            }
+            e
+        })
+        .collect();
+    fail_if(named)
+}
+
 /// Subdistricts from features with `code` (9 digits) and `name`.
 pub fn subdistricts(
     features: &[geojson::Feature],
@@ -156,8 +176,89 @@ pub fn subdistricts(
             });
         }
     }
-    fail_if(errors)?;
+    fail_naming(errors, features)?;
     Ok(batch)
+}
+
+/// What a feature's geometry repair changed (an import asked to repair).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FeatureRepair {
+    /// The feature's index in the file.
+    pub index: usize,
+    /// Its code or name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
+    /// What changed.
+    pub report: geometry::repair::RepairReport,
+}
+
+/// Repairs every feature's area geometry in place (self-intersections, spikes:
+/// [`geometry::repair::repair_area`]; valid geometries are left exactly as they are)
+/// and reports each feature it changed. A geometry that cannot be repaired is
+/// refused as the import would refuse it, naming the feature and the coordinate.
+pub fn repair_features(
+    features: &mut [geojson::Feature],
+    limits: Limits,
+) -> Result<Vec<FeatureRepair>> {
+    let mut repairs = Vec::new();
+    let mut errors = Vec::new();
+    for (i, f) in features.iter_mut().enumerate() {
+        let Some(g) = &f.geometry else { continue };
+        if !matches!(
+            g.value,
+            geojson::GeometryValue::Polygon { .. } | geojson::GeometryValue::MultiPolygon { .. }
+        ) {
+            continue;
+        }
+        match geometry::repair::repair_area("geometry", g, limits) {
+            Ok((_, report)) if !report.changed => {}
+            Ok((fixed, report)) => {
+                f.geometry = Some(geojson::Geometry::new((&fixed).into()));
+                repairs.push(FeatureRepair {
+                    index: i,
+                    feature: label(f),
+                    report,
+                });
+            }
+            Err(es) => errors.extend(es.into_iter().map(|e| e.under(&format!("features[{i}].")))),
+        }
+    }
+    fail_naming(errors, features)?;
+    Ok(repairs)
+}
+
+/// Every feature's geometry parsed and checked — the expensive part of a grid
+/// import, done before it takes the write lock (on a blocking thread when served).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    geometries: Vec<Option<std::result::Result<Geometry, Vec<FieldError>>>>,
+}
+
+/// A feature's code or name, to name it in errors and reports beside its index.
+pub fn label(f: &geojson::Feature) -> Option<String> {
+    prop_str(f, "code")
+        .map(|c| format!("code {c}"))
+        .or_else(|| prop_str(f, "name").map(|n| format!("name {n}")))
+}
+
+/// Parses and checks every feature's geometry (phase one of [`grids`]).
+pub fn parse_geometries(
+    features: &[geojson::Feature],
+    limits: Limits,
+    progress: Progress<'_>,
+) -> Parsed {
+    let mut out = Parsed::default();
+    for (i, f) in features.iter().enumerate() {
+        out.geometries.push(
+            f.geometry
+                .as_ref()
+                .map(|g| geometry::parse_area("geometry", g, limits)),
+        );
+        if i % 1000 == 999 {
+            progress("checking geometries", i + 1, features.len());
+        }
+    }
+    out
 }
 
 /// Grids from features; parents are named by `parent_code` (or `parent_id`) and may
@@ -170,10 +271,24 @@ pub fn grids(
     limits: Limits,
     progress: Progress<'_>,
 ) -> Result<ImportBatch> {
+    let parsed = parse_geometries(features, limits, progress);
+    grids_parsed(features, parsed, tree, subdistrict)
+}
+
+/// [`grids`] with the geometries parsed beforehand ([`parse_geometries`]): only the
+/// cheap checks against the tree are left, for under the write lock.
+pub fn grids_parsed(
+    features: &[geojson::Feature],
+    parsed: Parsed,
+    tree: &dyn TreeView,
+    subdistrict: Option<SubdistrictId>,
+) -> Result<ImportBatch> {
     let mut errors = Vec::new();
     let mut checked = Vec::with_capacity(features.len());
+    let mut geometries = parsed.geometries.into_iter();
     for (i, f) in features.iter().enumerate() {
         let at = format!("features[{i}].");
+        let geometry = geometries.next().flatten();
         let props: GridProps = match serde_json::from_value(props_value(f)) {
             Ok(p) => p,
             Err(e) => {
@@ -181,12 +296,9 @@ pub fn grids(
                 continue;
             }
         };
-        match grid::check_fields(&props, f.geometry.as_ref(), limits) {
+        match grid::check_fields_parsed(&props, geometry) {
             Ok(c) => checked.push((i, c)),
             Err(es) => errors.extend(es.into_iter().map(|e| e.under(&at))),
-        }
-        if i % 1000 == 999 {
-            progress("checking grids", i + 1, features.len());
         }
     }
     // Codes in this file, for parents imported alongside their children.
@@ -300,7 +412,7 @@ pub fn grids(
             draft,
         });
     }
-    fail_if(errors)?;
+    fail_naming(errors, features)?;
     Ok(batch)
 }
 
@@ -368,7 +480,7 @@ pub fn buildings(
             footprint,
         });
     }
-    fail_if(errors)?;
+    fail_naming(errors, features)?;
     Ok(batch)
 }
 
@@ -422,7 +534,7 @@ pub fn roads(
             line,
         });
     }
-    fail_if(errors)?;
+    fail_naming(errors, features)?;
     Ok(batch)
 }
 

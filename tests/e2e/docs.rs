@@ -113,6 +113,18 @@ async fn the_document_and_the_router_agree_both_ways() {
             }
         }
     }
+    // Operation ids are unique (generated clients name their calls by them).
+    let mut ids = std::collections::HashSet::new();
+    for ops in paths.values() {
+        for (m, op) in ops.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                assert!(
+                    ids.insert(id.to_owned()),
+                    "operationId {id} ({m}) is unique"
+                );
+            }
+        }
+    }
     // Every $ref resolves.
     let text = doc.to_string();
     for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -70,6 +70,7 @@ pub struct EditUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CodeChange {
     /// The grid.
+    #[schema(value_type = i64)]
     pub id: GridId,
     /// Its code before.
     pub old_code: String,
@@ -164,6 +165,7 @@ pub struct EditResult {
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CodeHistoryEntry {
     /// The grid.
+    #[schema(value_type = i64)]
     pub grid_id: GridId,
     /// Code before.
     pub old_code: String,
@@ -174,6 +176,7 @@ pub struct CodeHistoryEntry {
     /// Who.
     pub actor: String,
     /// Why, when given.
+    #[schema(required = true)]
     pub reason: Option<String>,
 }
 

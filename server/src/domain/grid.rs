@@ -273,6 +273,19 @@ pub fn check_fields(
     geometry: Option<&geojson::Geometry>,
     limits: Limits,
 ) -> Result<CheckedGrid, Vec<FieldError>> {
+    check_fields_parsed(
+        props,
+        geometry.map(|g| geometry::parse_area("geometry", g, limits)),
+    )
+}
+
+/// [`check_fields`] with the geometry already parsed and checked (or refused) —
+/// the expensive part, done beforehand where it blocks nobody (an import checks
+/// every geometry outside the write lock, then the rest under it).
+pub fn check_fields_parsed(
+    props: &GridProps,
+    geometry: Option<Result<Geometry, Vec<FieldError>>>,
+) -> Result<CheckedGrid, Vec<FieldError>> {
     let mut errors = Vec::new();
     let p = "properties.";
     let name = props.name.as_deref().map(str::trim).unwrap_or_default();
@@ -365,13 +378,11 @@ pub fn check_fields(
             ));
             None
         }
-        Some(g) => match geometry::parse_area("geometry", g, limits) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                errors.extend(e);
-                None
-            }
-        },
+        Some(Ok(g)) => Some(g),
+        Some(Err(e)) => {
+            errors.extend(e);
+            None
+        }
     };
     match geometry {
         Some(geometry) if errors.is_empty() => Ok(CheckedGrid {
@@ -544,8 +555,10 @@ pub fn resolve(
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridProperties {
     /// Database id.
+    #[schema(value_type = i64)]
     pub id: GridId,
     /// The subdistrict the grid belongs to.
+    #[schema(value_type = i64)]
     pub subdistrict_id: SubdistrictId,
     /// Hierarchical grid code (docs/grid-codes.md).
     #[schema(example = "320508990001001")]
@@ -556,10 +569,12 @@ pub struct GridProperties {
     #[schema(minimum = 1, maximum = 5)]
     pub level: u8,
     /// Parent grid; null for level 1, whose parent is the subdistrict.
+    #[schema(value_type = Option<i64>, required = true)]
     pub parent_id: Option<GridId>,
     /// What the grid mainly holds.
     pub kind: GridKind,
     /// Households, as entered for this grid (null when unknown).
+    #[schema(required = true)]
     pub households: Option<i32>,
     /// Households rolled up the tree: the sum of the children's totals, or this
     /// grid's own figure when none of its children has one (null when unknown).
@@ -567,6 +582,7 @@ pub struct GridProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub households_total: Option<i64>,
     /// Residents, when known.
+    #[schema(required = true)]
     pub population: Option<i32>,
     /// Responsible people and their contacts.
     pub responsible: Vec<Responsible>,

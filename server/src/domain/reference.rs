@@ -33,8 +33,10 @@ pub struct BuildingProperties {
     /// Database id.
     pub id: i64,
     /// OpenStreetMap id, when it came from OSM.
+    #[schema(required = true)]
     pub osm_id: Option<i64>,
     /// Name, when known.
+    #[schema(required = true)]
     pub name: Option<String>,
     /// Use: the OSM `building` value (`residential`, `apartments`, `yes`, …).
     pub usage: String,
@@ -73,8 +75,10 @@ pub struct RoadProperties {
     /// Database id.
     pub id: i64,
     /// OpenStreetMap id, when it came from OSM.
+    #[schema(required = true)]
     pub osm_id: Option<i64>,
     /// Name, when known.
+    #[schema(required = true)]
     pub name: Option<String>,
     /// The OSM `highway` class.
     pub highway: String,

@@ -112,7 +112,7 @@ fn format(q: &CoverageQuery) -> Result<Format, Error> {
 /// The coverage audit of a subdistrict: per level gaps, overlaps, children outside
 /// their parents, codes, validity, the size rule and buildings; each problem with
 /// its geometry, area (m²), width (m) and a suggested fix.
-#[utoipa::path(get, path = "/coverage", tag = "coverage", params(CoverageQuery),
+#[utoipa::path(get, operation_id = "coverage_report", path = "/coverage", tag = "coverage", params(CoverageQuery),
     responses(
         (status = 200, description = "The report: JSON, GeoJSON (application/geo+json) or HTML (text/html)", body = Object),
         (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
@@ -150,7 +150,7 @@ async fn report(
 /// takes well under a millisecond): a stored grid's new geometry (other
 /// properties, when given, replace the stored ones), or a new grid with the
 /// properties a create takes. Nothing is stored.
-#[utoipa::path(post, path = "/coverage/preview", tag = "coverage", params(CoverageQuery),
+#[utoipa::path(post, operation_id = "coverage_preview", path = "/coverage/preview", tag = "coverage", params(CoverageQuery),
     request_body = PreviewIn,
     responses(
         (status = 200, description = "The problems the edit would leave", body = Object),

@@ -23,7 +23,7 @@ fn document() -> &'static str {
 }
 
 /// The OpenAPI 3.1 document of every route.
-#[utoipa::path(get, path = "/openapi.json", tag = "docs",
+#[utoipa::path(get, operation_id = "docs_openapi", path = "/openapi.json", tag = "docs",
     responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi() -> Response {
     let mut res = document().into_response();
@@ -35,7 +35,7 @@ async fn openapi() -> Response {
 }
 
 /// The API, readable: every route with its parameters, bodies and answers.
-#[utoipa::path(get, path = "/docs", tag = "docs",
+#[utoipa::path(get, operation_id = "docs_page", path = "/docs", tag = "docs",
     responses((status = 200, description = "An HTML page", content_type = "text/html")))]
 async fn page() -> Html<String> {
     let doc: serde_json::Value = serde_json::from_str(document()).unwrap_or_default();

@@ -43,6 +43,7 @@ pub(super) struct EditAnswer {
     /// Grids created.
     created: Vec<GridFeature>,
     /// Ids of the grids deleted.
+    #[schema(value_type = Vec<i64>)]
     deleted: Vec<GridId>,
 }
 
@@ -144,7 +145,7 @@ pub(super) struct SplitIn {
 
 /// Cuts a childless grid in two along a line; the pieces keep exact shared edges,
 /// the neighbours get the cut points, households are apportioned by buildings.
-#[utoipa::path(post, path = "/grids/{id}/split", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_split", path = "/grids/{id}/split", tag = "editor",
     params(("id" = i64, Path, description = "the grid to split"),
         ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
@@ -166,6 +167,14 @@ async fn split(
         Error::version_required("name the version the edit started from: \"version\" in the body")
     })?;
     let line = line(&body.line)?;
+    // Checked where it blocks nobody, before the edit takes the write lock.
+    let line = tokio::task::spawn_blocking(move || {
+        crate::domain::geometry::check_cut_line("line", &line)
+            .map(|()| line)
+            .map_err(|e| Error::Invalid(vec![e]))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))??;
     let out = app.split_grid(id, version, &line, &actor).await?;
     Ok(answer(&out, &app.atlas()))
 }
@@ -174,13 +183,15 @@ async fn split(
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct MergeIn {
     /// Adjacent siblings to merge (at least two); the smallest code survives.
+    #[schema(value_type = Vec<i64>)]
     ids: Vec<GridId>,
     /// The version of every grid named: `{"<grid id>": version}`.
+    #[schema(value_type = Option<HashMap<String, i64>>)]
     versions: Option<HashMap<GridId, i64>>,
 }
 
 /// Merges adjacent sibling grids into the one with the smallest code.
-#[utoipa::path(post, path = "/grids/merge", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_merge", path = "/grids/merge", tag = "editor",
     params(("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = MergeIn,
@@ -215,11 +226,12 @@ pub(super) struct MoveVertexIn {
     /// at most 10).
     tolerance_m: Option<f64>,
     /// The version of every grid that has the vertex: `{"<grid id>": version}`.
+    #[schema(value_type = Option<HashMap<String, i64>>)]
     versions: Option<HashMap<GridId, i64>>,
 }
 
 /// Moves a vertex in every grid that has it, so neighbours stay edge-matched.
-#[utoipa::path(post, path = "/edits/move-vertex", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_move_vertex", path = "/edits/move-vertex", tag = "editor",
     params(("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = MoveVertexIn,
@@ -250,11 +262,12 @@ pub(super) struct VertexAtIn {
     /// Search tolerance in metres (default 0.05, at most 10).
     tolerance_m: Option<f64>,
     /// The version of every grid the edit changes: `{"<grid id>": version}`.
+    #[schema(value_type = Option<HashMap<String, i64>>)]
     versions: Option<HashMap<GridId, i64>>,
 }
 
 /// Inserts a vertex into every grid edge that passes there.
-#[utoipa::path(post, path = "/edits/insert-vertex", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_insert_vertex", path = "/edits/insert-vertex", tag = "editor",
     params(("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = VertexAtIn,
@@ -277,7 +290,7 @@ async fn insert_vertex(
 }
 
 /// Deletes a vertex from every grid that has it.
-#[utoipa::path(post, path = "/edits/delete-vertex", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_delete_vertex", path = "/edits/delete-vertex", tag = "editor",
     params(("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = VertexAtIn,
@@ -309,7 +322,7 @@ pub(super) struct NextCode {
 }
 
 /// The code a new child of this grid would get.
-#[utoipa::path(get, path = "/grids/{id}/next-code", tag = "editor",
+#[utoipa::path(get, operation_id = "edits_next_code_grid", path = "/grids/{id}/next-code", tag = "editor",
     params(("id" = i64, Path, description = "the parent grid")),
     responses(
         (status = 200, description = "The next code", body = NextCode),
@@ -327,7 +340,7 @@ async fn next_code_grid(State(app): State<super::State>, Id(id): Id) -> Result<R
 }
 
 /// The code a new level 1 grid of this subdistrict would get.
-#[utoipa::path(get, path = "/subdistricts/{id}/next-code", tag = "editor",
+#[utoipa::path(get, operation_id = "edits_next_code_subdistrict", path = "/subdistricts/{id}/next-code", tag = "editor",
     params(("id" = i64, Path, description = "the subdistrict")),
     responses(
         (status = 200, description = "The next code", body = NextCode),
@@ -360,7 +373,7 @@ fn renumbered(out: &EditResult, atlas: &Atlas) -> Response {
 
 /// Renumbers a grid's children in reading order (north to south, west to east),
 /// cascading to their descendants; old codes are kept in the code history.
-#[utoipa::path(post, path = "/grids/{id}/renumber", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_renumber_grid", path = "/grids/{id}/renumber", tag = "editor",
     params(("id" = i64, Path, description = "the parent grid"),
         ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
@@ -384,7 +397,7 @@ async fn renumber_grid(
 }
 
 /// Renumbers a subdistrict's level 1 grids in reading order, cascading.
-#[utoipa::path(post, path = "/subdistricts/{id}/renumber", tag = "editor",
+#[utoipa::path(post, operation_id = "edits_renumber_subdistrict", path = "/subdistricts/{id}/renumber", tag = "editor",
     params(("id" = i64, Path, description = "the subdistrict"),
         ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
@@ -405,13 +418,14 @@ async fn renumber_subdistrict(
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct CodeHistory {
     /// The grid.
+    #[schema(value_type = i64)]
     id: GridId,
     /// Every code change, oldest first.
     history: Vec<CodeHistoryEntry>,
 }
 
 /// Every code a grid had (renumbering, merges, moves), oldest first.
-#[utoipa::path(get, path = "/grids/{id}/code-history", tag = "editor",
+#[utoipa::path(get, operation_id = "edits_code_history", path = "/grids/{id}/code-history", tag = "editor",
     params(("id" = i64, Path, description = "grid id")),
     responses(
         (status = 200, description = "The history", body = CodeHistory),

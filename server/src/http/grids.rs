@@ -14,9 +14,9 @@ use utoipa_axum::routes;
 use super::extract::{Caller, Id, IfMatch};
 use super::problem::{ApiError, Json, ProblemDoc, Query};
 use super::schema::{
-    FeatureCollection, FeatureType, GeoJsonGeometry, GridFeature, grid_feature, grid_features,
+    AreaGeometry, FeatureCollection, FeatureType, GridFeature, grid_feature, grid_features,
 };
-use crate::domain::grid::{GridProperties, GridProps};
+use crate::domain::grid::GridProps;
 use crate::error::Error;
 use crate::index::TreeNode;
 
@@ -64,7 +64,7 @@ pub(super) struct GridFeatureIn {
     /// Polygon or MultiPolygon: closed rings, no self-intersection, at most 100,000
     /// vertices.
     #[serde(default)]
-    #[schema(value_type = Option<GeoJsonGeometry>)]
+    #[schema(value_type = Option<AreaGeometry>)]
     pub geometry: Option<geojson::Geometry>,
 }
 
@@ -136,9 +136,9 @@ pub(super) fn geojson_response(v: &impl serde::Serialize) -> Response {
 }
 
 /// Grids, filtered, in code order.
-#[utoipa::path(get, path = "/grids", tag = "grids", params(ListQuery),
+#[utoipa::path(get, operation_id = "grids_list", path = "/grids", tag = "grids", params(ListQuery),
     responses(
-        (status = 200, description = "The grids, in code order", body = FeatureCollection<GridProperties>, content_type = "application/geo+json"),
+        (status = 200, description = "The grids, in code order", body = FeatureCollection<GridFeature>, content_type = "application/geo+json"),
         (status = 404, description = "No such parent", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad filter, named", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
@@ -176,7 +176,7 @@ fn feature_response(status: StatusCode, f: &GridFeature) -> Response {
 }
 
 /// One grid; its ETag is its version.
-#[utoipa::path(get, path = "/grids/{id}", tag = "grids",
+#[utoipa::path(get, operation_id = "grids_one", path = "/grids/{id}", tag = "grids",
     params(("id" = i64, Path, description = "grid id")),
     responses(
         (status = 200, description = "The grid (ETag: its version)", body = GridFeature, content_type = "application/geo+json"),
@@ -194,10 +194,10 @@ async fn one(State(app): State<super::State>, Id(id): Id) -> Result<Response, Ap
 }
 
 /// The children of a grid, in code order.
-#[utoipa::path(get, path = "/grids/{id}/children", tag = "grids",
+#[utoipa::path(get, operation_id = "grids_children", path = "/grids/{id}/children", tag = "grids",
     params(("id" = i64, Path, description = "grid id")),
     responses(
-        (status = 200, description = "Its children", body = FeatureCollection<GridProperties>, content_type = "application/geo+json"),
+        (status = 200, description = "Its children", body = FeatureCollection<GridFeature>, content_type = "application/geo+json"),
         (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 async fn children(State(app): State<super::State>, Id(id): Id) -> Result<Response, ApiError> {
@@ -212,7 +212,7 @@ async fn children(State(app): State<super::State>, Id(id): Id) -> Result<Respons
 
 /// The hierarchy of every subdistrict (subdistrict → L1 → … → L5), without
 /// geometry; households rolled up the tree.
-#[utoipa::path(get, path = "/tree", tag = "grids",
+#[utoipa::path(get, operation_id = "grids_tree", path = "/tree", tag = "grids",
     responses((status = 200, description = "One node per subdistrict", body = Vec<TreeNode>)))]
 async fn tree(State(app): State<super::State>) -> Response {
     axum::Json(app.atlas().tree()).into_response()
@@ -236,7 +236,7 @@ pub(super) fn parts(body: GridFeatureIn) -> Result<(GridProps, Option<geojson::G
 
 /// Creates a grid: its parent (by id or code), level = parent + 1, code = parent's
 /// code + three digits, unique; geometry valid. Nothing is stored on any error.
-#[utoipa::path(post, path = "/grids", tag = "grids",
+#[utoipa::path(post, operation_id = "grids_create", path = "/grids", tag = "grids",
     params(
         ("X-Gridd-User" = Option<String>, Header, description = "who (stored in the audit log)"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8, stored in the audit log)"),
@@ -267,7 +267,7 @@ async fn create(
 /// Replaces a grid. Name the version the edit started from: `If-Match` (the ETag,
 /// or `*` for whatever is stored) or `properties.version` (both must agree). A grid
 /// with children keeps its level; a new code or parent renumbers its subtree.
-#[utoipa::path(put, path = "/grids/{id}", tag = "grids",
+#[utoipa::path(put, operation_id = "grids_update", path = "/grids/{id}", tag = "grids",
     params(
         ("id" = i64, Path, description = "grid id"),
         ("If-Match" = Option<String>, Header, description = "the version the edit started from (ETag), or *"),
@@ -301,7 +301,7 @@ async fn update(
 }
 
 /// Deletes a grid without children (`If-Match`, when given, must be current).
-#[utoipa::path(delete, path = "/grids/{id}", tag = "grids",
+#[utoipa::path(delete, operation_id = "grids_remove", path = "/grids/{id}", tag = "grids",
     params(
         ("id" = i64, Path, description = "grid id"),
         ("If-Match" = Option<String>, Header, description = "the version the delete started from, or *"),

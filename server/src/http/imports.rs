@@ -15,9 +15,8 @@ use super::extract::{Caller, Id};
 use super::problem::{ApiError, ProblemDoc, Query};
 use super::schema::{GridFeature, grid_features};
 use crate::domain::change::Actor;
-use crate::domain::geometry::Limits;
 use crate::error::Error;
-use crate::import;
+use crate::import::{self, FeatureRepair};
 
 pub(super) fn routes() -> OpenApiRouter<super::State> {
     OpenApiRouter::new()
@@ -31,6 +30,11 @@ pub(super) fn routes() -> OpenApiRouter<super::State> {
 pub(super) struct ImportQuery {
     /// The GeoPackage table to read (default: its first features table).
     layer: Option<String>,
+    /// Repair self-intersections and spikes (valid edges keep their exact
+    /// vertices) and report per feature what changed; without it an invalid
+    /// geometry is refused, naming the coordinate.
+    #[param(value_type = Option<bool>)]
+    repair: Option<String>,
 }
 
 /// What an import created.
@@ -38,11 +42,24 @@ pub(super) struct ImportQuery {
 pub(super) struct Imported {
     /// The grids created, in reading order.
     created: Vec<GridFeature>,
+    /// With `repair`: each feature whose geometry the repair changed, and how.
+    repairs: Vec<FeatureRepair>,
+}
+
+fn flag(name: &str, v: Option<&str>) -> Result<bool, Error> {
+    match v.map(str::trim) {
+        None | Some("" | "false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(Error::invalid(
+            name,
+            format!("must be true or false, got {other:?}"),
+        )),
+    }
 }
 
 /// The body's features: a GeoPackage (SQLite header) is read from a temporary file,
-/// anything else is parsed as GeoJSON.
-async fn features(body: &[u8], layer: Option<&str>) -> Result<Vec<geojson::Feature>, Error> {
+/// anything else is parsed as GeoJSON (on a blocking thread: 16 MiB of JSON).
+async fn features(body: Bytes, layer: Option<&str>) -> Result<Vec<geojson::Feature>, Error> {
     if body.starts_with(b"SQLite format 3\0") {
         let path = std::env::temp_dir().join(format!(
             "gridd-import-{}-{}.gpkg",
@@ -52,16 +69,20 @@ async fn features(body: &[u8], layer: Option<&str>) -> Result<Vec<geojson::Featu
                 .map(|d| d.as_nanos())
                 .unwrap_or(0)
         ));
-        tokio::fs::write(&path, body)
+        tokio::fs::write(&path, &body)
             .await
             .map_err(|e| Error::Internal(e.into()))?;
         let out = import::read_any(&path, layer).await;
         let _ = tokio::fs::remove_file(&path).await;
         out
     } else {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| Error::invalid("body", "neither a GeoPackage nor UTF-8 GeoJSON"))?;
-        import::parse_features(text)
+        tokio::task::spawn_blocking(move || {
+            let text = std::str::from_utf8(&body)
+                .map_err(|_| Error::invalid("body", "neither a GeoPackage nor UTF-8 GeoJSON"))?;
+            import::parse_features(text)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
     }
 }
 
@@ -70,13 +91,29 @@ async fn run(
     sid: Option<i64>,
     parent: Option<i64>,
     actor: &Actor,
-    body: &[u8],
-    layer: Option<&str>,
+    body: Bytes,
+    q: &ImportQuery,
 ) -> Result<Response, ApiError> {
-    let mut feats = features(body, layer).await?;
+    let repair = flag("repair", q.repair.as_deref())?;
+    let feats = features(body, q.layer.as_deref()).await?;
     if feats.is_empty() {
         return Err(Error::invalid("body", "the file holds no features").into());
     }
+    // The geometries are checked (and repaired) on a blocking thread before the
+    // write lock is taken: a large file must not hold up other writers.
+    let limits = app.limits();
+    let (mut feats, parsed, repairs) = tokio::task::spawn_blocking(move || {
+        let mut feats = feats;
+        let repairs = if repair {
+            import::repair_features(&mut feats, limits)?
+        } else {
+            Vec::new()
+        };
+        let parsed = import::parse_geometries(&feats, limits, &import::quiet);
+        Ok::<_, Error>((feats, parsed, repairs))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))??;
     let stored = app
         .import_with(
             |atlas| {
@@ -89,19 +126,23 @@ async fn run(
                     (None, None) => return Err(Error::invalid("id", "no parent named")),
                 };
                 import::adopt(&mut feats, atlas, sid, parent)?;
-                import::grids(&feats, atlas, Some(sid), Limits::default(), &import::quiet)
+                import::grids_parsed(&feats, parsed, atlas, Some(sid))
             },
             actor,
         )
         .await?;
     let created = grid_features(&stored.grids, &app.atlas());
-    Ok((StatusCode::CREATED, axum::Json(Imported { created })).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Imported { created, repairs }),
+    )
+        .into_response())
 }
 
 /// Imports a planner's file (GeoJSON or GeoPackage, e.g. from QGIS) as children of
 /// a grid: all or nothing, codes in reading order, every bad feature named by index
 /// (and code or name).
-#[utoipa::path(post, path = "/grids/{id}/import", tag = "imports",
+#[utoipa::path(post, operation_id = "imports_under_grid", path = "/grids/{id}/import", tag = "imports",
     params(("id" = i64, Path, description = "the parent grid"), ImportQuery,
         ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
@@ -119,11 +160,11 @@ async fn under_grid(
     Caller(actor): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    run(&app, None, Some(p), &actor, &body, q.layer.as_deref()).await
+    run(&app, None, Some(p), &actor, body, &q).await
 }
 
 /// Imports a planner's file as level 1 grids of a subdistrict (as for a grid).
-#[utoipa::path(post, path = "/subdistricts/{id}/import", tag = "imports",
+#[utoipa::path(post, operation_id = "imports_under_subdistrict", path = "/subdistricts/{id}/import", tag = "imports",
     params(("id" = i64, Path, description = "the subdistrict"), ImportQuery,
         ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
@@ -141,5 +182,5 @@ async fn under_subdistrict(
     Caller(actor): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    run(&app, Some(s), None, &actor, &body, q.layer.as_deref()).await
+    run(&app, Some(s), None, &actor, body, &q).await
 }

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use super::extract::Id;
 use super::problem::{ApiError, ProblemDoc, Query, problem};
-use super::schema::{Feature, FeatureCollectionType, FeatureType};
+use super::schema::{AreaFeature, FeatureCollectionType, FeatureType};
 use crate::domain::grid::{GridId, SubdistrictId};
 use crate::domain::reference::BuildingProperties;
 use crate::error::{Error, FieldError};
@@ -84,8 +84,10 @@ pub(super) struct PlacedIds {
     /// Whether some grid holds the point.
     inside: bool,
     /// The subdistrict, null outside every one.
+    #[schema(value_type = Option<i64>, required = true)]
     subdistrict_id: Option<SubdistrictId>,
     /// Level 1 first, the id of each level's grid that holds the point.
+    #[schema(value_type = Vec<i64>)]
     path: Vec<GridId>,
 }
 
@@ -115,7 +117,7 @@ fn degrees(name: &str, v: Option<&str>, max: f64) -> Result<f64, Error> {
 /// Which subdistrict and which grid at every level hold a point. Covers, not
 /// contains: a point on a grid's boundary is in it; on an edge shared by grids of
 /// one level, the grid with the smallest code holds it.
-#[utoipa::path(get, path = "/lookup", tag = "lookup", params(OneQuery),
+#[utoipa::path(get, operation_id = "lookup_one", path = "/lookup", tag = "lookup", params(OneQuery),
     responses(
         (status = 200, description = "The grid path, level 1 first (empty outside every grid)", body = PointAnswer),
         (status = 422, description = "Every bad parameter, named", body = ProblemDoc, content_type = "application/problem+json"),
@@ -166,7 +168,7 @@ fn bytes_rejection(r: &BytesRejection) -> Response {
 /// `[{"lon": …, "lat": …}, …]`), a GeoJSON FeatureCollection of Points, or CSV with
 /// a header naming the longitude and latitude columns. Answered in order,
 /// streamed; a bad point is refused naming its index.
-#[utoipa::path(post, path = "/lookup", tag = "lookup", params(ManyQuery),
+#[utoipa::path(post, operation_id = "lookup_many", path = "/lookup", tag = "lookup", params(ManyQuery),
     request_body(description = "The points", content(
         (Vec<[f64; 2]> = "application/json"), ("application/geo+json"), ("text/csv"))),
     responses(
@@ -308,6 +310,7 @@ pub(super) struct GridBuildingProperties {
     #[serde(flatten)]
     building: BuildingProperties,
     /// The childless grid the building overlaps most.
+    #[schema(value_type = i64)]
     grid_id: GridId,
 }
 
@@ -318,18 +321,19 @@ pub(super) struct GridBuildings {
     #[serde(rename = "type")]
     kind: FeatureCollectionType,
     /// The grid.
+    #[schema(value_type = i64)]
     grid_id: GridId,
     /// How many buildings.
     buildings: usize,
     /// Their households, summed.
     households_from_buildings: i64,
     /// The buildings.
-    features: Vec<Feature<GridBuildingProperties>>,
+    features: Vec<AreaFeature<GridBuildingProperties>>,
 }
 
 /// The buildings a grid holds: each building belongs to the childless grid it
 /// overlaps most (ties: the smallest code), and to that grid's ancestors.
-#[utoipa::path(get, path = "/grids/{id}/buildings", tag = "lookup",
+#[utoipa::path(get, operation_id = "lookup_grid_buildings", path = "/grids/{id}/buildings", tag = "lookup",
     params(("id" = i64, Path, description = "grid id")),
     responses(
         (status = 200, description = "Its buildings", body = GridBuildings, content_type = "application/geo+json"),
@@ -343,9 +347,9 @@ async fn grid_buildings(State(app): State<super::State>, Id(id): Id) -> Result<R
         }
         let held = buildings::of_grid(&atlas, id);
         let households: i64 = held.iter().map(|(b, _)| i64::from(b.households)).sum();
-        let features: Vec<Feature<GridBuildingProperties>> = held
+        let features: Vec<AreaFeature<GridBuildingProperties>> = held
             .iter()
-            .map(|(b, leaf)| Feature {
+            .map(|(b, leaf)| AreaFeature {
                 kind: FeatureType::Feature,
                 id: b.id,
                 geometry: geojson::Geometry::new((&b.footprint).into()),

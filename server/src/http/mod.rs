@@ -231,7 +231,7 @@ struct Health {
 }
 
 /// Whether the server is up, with what it holds.
-#[utoipa::path(get, path = "/health", tag = "docs",
+#[utoipa::path(get, operation_id = "server_health", path = "/health", tag = "docs",
     responses((status = 200, description = "Up", body = Health)))]
 async fn health(axum::extract::State(app): axum::extract::State<State>) -> impl IntoResponse {
     let a = app.atlas();

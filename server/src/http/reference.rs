@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::grids::{geojson_response, parse_bbox};
 use super::problem::{ApiError, ProblemDoc, Query};
-use super::schema::{FeatureCollection, FeatureCollectionType};
+use super::schema::{AreaFeature, Feature, FeatureCollection, FeatureCollectionType};
 use crate::domain::reference::{BuildingProperties, RoadProperties};
 
 pub(super) fn routes() -> OpenApiRouter<super::State> {
@@ -31,9 +31,9 @@ fn collection(features: Vec<geojson::Feature>) -> serde_json::Value {
 }
 
 /// Buildings (footprints with households), by bounding box.
-#[utoipa::path(get, path = "/buildings", tag = "reference", params(BboxQuery),
+#[utoipa::path(get, operation_id = "reference_buildings", path = "/buildings", tag = "reference", params(BboxQuery),
     responses(
-        (status = 200, description = "Buildings", body = FeatureCollection<BuildingProperties>, content_type = "application/geo+json"),
+        (status = 200, description = "Buildings", body = FeatureCollection<AreaFeature<BuildingProperties>>, content_type = "application/geo+json"),
         (status = 422, description = "A bad bbox", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 async fn buildings(
@@ -51,9 +51,9 @@ async fn buildings(
 }
 
 /// Roads (centre lines with their OSM class), by bounding box.
-#[utoipa::path(get, path = "/roads", tag = "reference", params(BboxQuery),
+#[utoipa::path(get, operation_id = "reference_roads", path = "/roads", tag = "reference", params(BboxQuery),
     responses(
-        (status = 200, description = "Roads", body = FeatureCollection<RoadProperties>, content_type = "application/geo+json"),
+        (status = 200, description = "Roads", body = FeatureCollection<Feature<RoadProperties>>, content_type = "application/geo+json"),
         (status = 422, description = "A bad bbox", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 async fn roads(

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::extract::Id;
 use super::grids::geojson_response;
 use super::problem::{ApiError, ProblemDoc};
-use super::schema::{Feature, FeatureType};
+use super::schema::{AreaFeature, FeatureType};
 use crate::domain::subdistrict::Subdistrict;
 use crate::error::Error;
 
@@ -32,6 +32,7 @@ pub(super) struct SubdistrictSummary {
     /// Name.
     name: String,
     /// `[minLon, minLat, maxLon, maxLat]` of the boundary, degrees.
+    #[schema(required = true)]
     bbox: Option<[f64; 4]>,
 }
 
@@ -53,7 +54,7 @@ fn bbox(s: &Subdistrict) -> Option<[f64; 4]> {
 }
 
 /// Every subdistrict, by id.
-#[utoipa::path(get, path = "/subdistricts", tag = "subdistricts",
+#[utoipa::path(get, operation_id = "subdistricts_list", path = "/subdistricts", tag = "subdistricts",
     responses((status = 200, description = "The subdistricts", body = Vec<SubdistrictSummary>)))]
 async fn list(State(app): State<super::State>) -> Response {
     let atlas = app.atlas();
@@ -73,13 +74,14 @@ async fn list(State(app): State<super::State>) -> Response {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct SubdistrictFeature {
     #[serde(flatten)]
-    feature: Feature<SubdistrictProperties>,
+    feature: AreaFeature<SubdistrictProperties>,
     /// `[minLon, minLat, maxLon, maxLat]`, degrees.
+    #[schema(required = true)]
     bbox: Option<[f64; 4]>,
 }
 
 /// One subdistrict with its boundary.
-#[utoipa::path(get, path = "/subdistricts/{id}", tag = "subdistricts",
+#[utoipa::path(get, operation_id = "subdistricts_one", path = "/subdistricts/{id}", tag = "subdistricts",
     params(("id" = i64, Path, description = "subdistrict id")),
     responses(
         (status = 200, description = "The subdistrict", body = SubdistrictFeature, content_type = "application/geo+json"),
@@ -91,7 +93,7 @@ async fn one(State(app): State<super::State>, Id(id): Id) -> Result<Response, Ap
         .subdistrict(id)
         .ok_or_else(|| Error::NotFound(format!("subdistrict {id}")))?;
     Ok(geojson_response(&SubdistrictFeature {
-        feature: Feature {
+        feature: AreaFeature {
             kind: FeatureType::Feature,
             id: s.id,
             geometry: geojson::Geometry::new((&s.boundary).into()),

@@ -76,7 +76,7 @@ fn json_response(v: &Value, cache: &'static str) -> Response {
 
 /// Every tileset with its TileJSON and tile URLs, zoom range and layers, and the
 /// default style.
-#[utoipa::path(get, path = "/tiles", tag = "maps",
+#[utoipa::path(get, operation_id = "tiles_catalogue", path = "/tiles", tag = "maps",
     responses((status = 200, description = "The catalogue", body = Object)))]
 async fn catalogue(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
@@ -127,7 +127,7 @@ const ATTRIBUTION: &str = "© OpenStreetMap contributors";
 
 /// A tileset's TileJSON 3.0.0: tile URL, zooms, bounds, centre and each layer's
 /// fields.
-#[utoipa::path(get, path = "/tiles/{name}", tag = "maps",
+#[utoipa::path(get, operation_id = "tiles_tilejson", path = "/tiles/{name}", tag = "maps",
     params(("name" = String, Path, description = "the tileset: grids, buildings, roads or subdistrict")),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = Object),
@@ -216,7 +216,7 @@ fn bad_request(e: Error) -> Response {
 /// extraction into four `String`s), the headers are borrowed from the request (the
 /// `HeaderMap` extractor clones them), the ETag header is stored with the tile, and
 /// the body is a `Bytes` clone. No tracing span either.
-#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}", tag = "maps",
+#[utoipa::path(get, operation_id = "tiles_tile", path = "/tiles/{tileset}/{z}/{x}/{y}", tag = "maps",
     params(
         ("tileset" = String, Path, description = "grids, buildings, roads or subdistrict"),
         ("z" = u8, Path, description = "zoom, 0–22"),
@@ -300,7 +300,7 @@ async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> R
 /// The default MapLibre style (an offline basemap drawn from our own roads and
 /// buildings, the subdistrict, the grids by level): the one source of the map's
 /// layers and colours.
-#[utoipa::path(get, path = "/styles/default.json", tag = "maps",
+#[utoipa::path(get, operation_id = "tiles_style", path = "/styles/default.json", tag = "maps",
     responses((status = 200, description = "A MapLibre style", body = Object)))]
 async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
@@ -313,6 +313,18 @@ async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response 
         "no-cache",
     )
 }
+
+/// The selected grid's colour.
+const SELECTED: &str = "#e6007e";
+/// The hovered grid's outline.
+const HOVER: &str = "#222222";
+/// Fill colours by grid kind (when the map colours by kind).
+const KIND_COLORS: [(&str, &str); 4] = [
+    ("residential", "#e8a33d"),
+    ("scattered", "#9c7a4f"),
+    ("commercial", "#d1495b"),
+    ("other", "#8d99ae"),
+];
 
 /// The default MapLibre style: a light offline basemap from our own data, the
 /// subdistrict, and grids outlined by level. No glyphs are needed (no text layers);
@@ -349,18 +361,30 @@ pub fn default_style(base: &str, raster: Option<&str>, center: &[f64]) -> Value 
                 "layout": { "line-cap": "round", "line-join": "round" },
                 "paint": { "line-color": "#fbe3b0", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1, 18, 14] } }),
     ]);
+    // Hover, selection and the editor's hidden grids are feature state on the
+    // tiles' feature ids (the grid id), set by the web app: one set of layers.
+    let state = |key: &str| json!(["boolean", ["feature-state", key], false]);
     for level in (1..=5usize).rev() {
         let id = format!("grids_l{level}");
+        let (color, width) = (level_color[level - 1], level_width[level - 1]);
         layers.push(json!({ "id": format!("{id}-fill"), "type": "fill", "source": "grids", "source-layer": id,
-            "paint": { "fill-color": level_color[level - 1], "fill-opacity": 0.06 } }));
+            "paint": {
+                "fill-color": ["case", state("selected"), SELECTED, color],
+                "fill-opacity": ["case", state("hidden"), 0, state("selected"), 0.22, 0.06],
+            } }));
         layers.push(json!({ "id": format!("{id}-line"), "type": "line", "source": "grids", "source-layer": id,
-            "paint": { "line-color": level_color[level - 1], "line-width": level_width[level - 1] } }));
+            "paint": {
+                "line-color": ["case", state("selected"), SELECTED, state("hover"), HOVER, color],
+                "line-width": ["case", state("selected"), width + 3.0, state("hover"), width + 1.0, width],
+                "line-opacity": ["case", state("hidden"), 0, 1],
+            } }));
     }
     layers.push(json!({ "id": "subdistrict-line", "type": "line", "source": "subdistrict", "source-layer": "subdistrict",
         "paint": { "line-color": "#222222", "line-width": 3, "line-dasharray": [3, 2] } }));
     json!({
         "version": 8,
         "name": "gridd default",
+        "metadata": { "gridd:kind-colors": KIND_COLORS.iter().map(|(k, c)| ((*k).to_owned(), json!(c))).collect::<serde_json::Map<_, _>>() },
         "center": [center.first().copied().unwrap_or(0.0), center.get(1).copied().unwrap_or(0.0)],
         "zoom": center.get(2).copied().unwrap_or(14.0),
         "sources": sources,

@@ -39,6 +39,7 @@ use crate::index::Atlas;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GridRef {
     /// Grid id.
+    #[schema(value_type = i64)]
     pub id: GridId,
     /// Grid code.
     pub code: String,
@@ -52,6 +53,7 @@ pub struct GridRef {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SubdistrictRef {
     /// Subdistrict id.
+    #[schema(value_type = i64)]
     pub id: SubdistrictId,
     /// Nine-digit code.
     pub code: String,
@@ -65,6 +67,7 @@ pub struct LookupAnswer {
     /// Whether some grid holds the point.
     pub inside: bool,
     /// The subdistrict (see [`Placement::subdistrict`]); `None` outside every one.
+    #[schema(required = true)]
     pub subdistrict: Option<SubdistrictRef>,
     /// Level 1 first, one grid per level that holds the point.
     pub path: Vec<GridRef>,

@@ -284,6 +284,47 @@ pub(crate) fn field_error(field: &str, multi: bool, e: &Invalid) -> FieldError {
     }
 }
 
+/// Most positions in a split's cut line (a hand-drawn cut has tens).
+pub const MAX_CUT_VERTICES: usize = 10_000;
+
+/// Checks a cut line: at least two distinct positions, at most
+/// [`MAX_CUT_VERTICES`], not meeting itself. O(n log n) (the plane sweep of
+/// [`segments`]), so it can run before the edit takes the write lock.
+///
+/// # Examples
+/// ```
+/// use geo::line_string;
+/// use gridd::domain::geometry::check_cut_line;
+/// assert!(check_cut_line("line", &line_string![(x: 0., y: 0.), (x: 1., y: 1.)]).is_ok());
+/// let zigzag = line_string![(x: 0., y: 0.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 0., y: 2.)];
+/// assert_eq!(check_cut_line("line", &zigzag).unwrap_err().coordinate, Some([1.0, 1.0]));
+/// ```
+pub fn check_cut_line(field: &str, line: &LineString) -> Result<(), FieldError> {
+    if line.0.len() > MAX_CUT_VERTICES {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "has {} positions; a cut line has at most {MAX_CUT_VERTICES}",
+                line.0.len()
+            ),
+        ));
+    }
+    if line.0.len() < 2 || line.0.windows(2).all(|w| w[0] == w[1]) {
+        return Err(FieldError::new(
+            field,
+            "needs at least two distinct positions",
+        ));
+    }
+    if let Some(c) = segments::self_meeting(&line.0, false) {
+        return Err(FieldError::at(
+            field,
+            "crosses itself; draw a line that does not",
+            [c.x, c.y],
+        ));
+    }
+    Ok(())
+}
+
 /// Geodesic area of a polygonal geometry in square metres (WGS 84 ellipsoid), whatever
 /// the orientation of its rings: each ring is measured on its own, holes subtracted.
 /// (`geodesic_area_unsigned` takes a counter-clockwise hole, or a clockwise exterior,

@@ -26,7 +26,7 @@ use super::{Limits, area_m2, field_error, read_area};
 use crate::error::FieldError;
 
 /// What a repair changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RepairReport {
     /// False when the input was valid and comes back exactly as given.
     pub changed: bool,
