@@ -218,17 +218,28 @@ impl App {
         Ok(out)
     }
 
-    /// Checks a grid input's fields on a blocking thread (geometry validation of a
-    /// large boundary takes milliseconds: never on the async workers, never under
-    /// the write lock).
+    /// Checks a grid input on a blocking thread, never on the async workers and
+    /// never under the write lock (geometry validation of a large boundary takes
+    /// milliseconds): its fields, and — against the current snapshot — that it
+    /// meets its parent. Answers the checked input and the parent it was checked
+    /// against; under the lock the parent is checked again only if it changed.
     async fn check(
         &self,
         props: GridProps,
         geometry: Option<geojson::Geometry>,
-    ) -> Result<grid::CheckedGrid> {
+        editing: Option<GridId>,
+    ) -> Result<(grid::CheckedGrid, Option<ParentKey>)> {
         let limits = self.limits;
+        let atlas = self.atlas();
         tokio::task::spawn_blocking(move || {
-            grid::check_fields(&props, geometry.as_ref(), limits).map_err(Error::Invalid)
+            let checked =
+                grid::check_fields(&props, geometry.as_ref(), limits).map_err(Error::Invalid)?;
+            let key = match grid::resolve(&checked, &*atlas, editing) {
+                Ok((sid, draft)) => meets_parent(&atlas, sid, &draft)?,
+                // Refused again under the lock, with the reason.
+                Err(_) => None,
+            };
+            Ok((checked, key))
         })
         .await
         .map_err(|e| Error::Internal(e.into()))?
@@ -241,10 +252,13 @@ impl App {
         geometry: Option<geojson::Geometry>,
         actor: &Actor,
     ) -> Result<Grid> {
-        let checked = self.check(props, geometry).await?;
+        let (checked, met) = self.check(props, geometry, None).await?;
         let out = self
             .edit(actor, |atlas| {
                 let (sid, draft) = grid::resolve(&checked, atlas, None)?;
+                if parent_key(atlas, sid, &draft) != met {
+                    meets_parent(atlas, sid, &draft)?;
+                }
                 Ok(EditBatch {
                     subdistrict_id: sid,
                     action: "create".into(),
@@ -270,7 +284,7 @@ impl App {
         geometry: Option<geojson::Geometry>,
         actor: &Actor,
     ) -> Result<Grid> {
-        let checked = self.check(props, geometry).await?;
+        let (checked, met) = self.check(props, geometry, Some(id)).await?;
         if header.is_none() && checked.version.is_none() {
             expected_version(None, None, "properties.version", 0)?;
         }
@@ -292,6 +306,9 @@ impl App {
                     });
                 }
                 let (sid, draft) = grid::resolve(&checked, atlas, Some(id))?;
+                if parent_key(atlas, sid, &draft) != met {
+                    meets_parent(atlas, sid, &draft)?;
+                }
                 if sid != current.grid.subdistrict_id {
                     return Err(Error::invalid(
                         "properties.subdistrict_id",
@@ -492,6 +509,58 @@ impl App {
             None => return Err(Error::NotFound(format!("grid {id}"))),
         };
         self.store.code_history(sid, id).await
+    }
+}
+
+/// The parent a grid was checked against: a grid at a version, or a subdistrict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParentKey {
+    Grid(GridId, i64),
+    Subdistrict(grid::SubdistrictId),
+}
+
+/// Checks that `draft` meets its parent in `atlas` ([`grid::check_meets_parent`]);
+/// answers which parent (at which version) it was checked against.
+fn meets_parent(
+    atlas: &Atlas,
+    sid: grid::SubdistrictId,
+    draft: &grid::GridDraft,
+) -> Result<Option<ParentKey>> {
+    let (geometry, label, key) = match draft.parent_id {
+        Some(p) => {
+            let Some(g) = atlas.grid(p) else {
+                return Ok(None);
+            };
+            (
+                &g.grid.draft.geometry,
+                format!("grid {} ({})", g.grid.draft.code, g.grid.draft.name),
+                ParentKey::Grid(p, g.grid.version),
+            )
+        }
+        None => {
+            let Some(s) = atlas.subdistrict(sid) else {
+                return Ok(None);
+            };
+            (
+                &s.boundary,
+                format!("subdistrict {} ({})", s.code, s.name),
+                ParentKey::Subdistrict(sid),
+            )
+        }
+    };
+    grid::check_meets_parent(draft, geometry, &label).map_err(|e| Error::Invalid(vec![e]))?;
+    Ok(Some(key))
+}
+
+/// The parent `draft` would be checked against, without checking.
+fn parent_key(
+    atlas: &Atlas,
+    sid: grid::SubdistrictId,
+    draft: &grid::GridDraft,
+) -> Option<ParentKey> {
+    match draft.parent_id {
+        Some(p) => atlas.grid(p).map(|g| ParentKey::Grid(p, g.grid.version)),
+        None => atlas.subdistrict(sid).map(|_| ParentKey::Subdistrict(sid)),
     }
 }
 

@@ -321,6 +321,8 @@ pub fn grids_parsed(
             ));
         }
     }
+    let by_index: HashMap<usize, &grid::CheckedGrid> =
+        checked.iter().map(|(i, c)| (*i, c)).collect();
     let mut batch = ImportBatch::default();
     for (i, c) in &checked {
         let at = format!("features[{i}].properties.");
@@ -402,6 +404,25 @@ pub fn grids_parsed(
             code::check_grid_code(&format!("{at}code"), &d.code, d.level, &expected_prefix)
         {
             errors.push(e);
+            continue;
+        }
+        // The child must meet its parent: stored, in this file, or the subdistrict.
+        let parent_area = match parent {
+            Some(p) if p >= 0 => tree
+                .grid_area(p)
+                .map(|g| (g, format!("grid {expected_prefix}"))),
+            Some(local) => usize::try_from(-1 - local)
+                .ok()
+                .and_then(|k| by_index.get(&k))
+                .map(|c| (&c.draft.geometry, format!("grid {expected_prefix}"))),
+            None => tree
+                .subdistrict_area(sid)
+                .map(|g| (g, format!("subdistrict {expected_prefix}"))),
+        };
+        if let Some((area, label)) = parent_area
+            && let Err(e) = grid::check_meets_parent(d, area, &label)
+        {
+            errors.push(e.under(&format!("features[{i}].")));
             continue;
         }
         let mut draft = d.clone();

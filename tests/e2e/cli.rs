@@ -191,3 +191,73 @@ async fn import_and_export_round_trip(b: Backend) {
         .0;
     assert_eq!(again.grids.len(), src["features"].as_array().unwrap().len());
 }
+
+/// Defect: a failed import into a GeoPackage that did not exist left the new, empty
+/// file behind.
+#[test]
+fn a_failed_import_leaves_no_new_geopackage() {
+    let dir = temp_dir();
+    let gpkg = dir.join("new.gpkg");
+    // Grids into an empty store: there is no subdistrict for them.
+    let (code, out, err) = run_gridd(&[
+        "import".into(),
+        "grids".into(),
+        demo("grids.geojson"),
+        "--gpkg".into(),
+        gpkg.display().to_string(),
+    ]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("subdistrict"), "{err}");
+    assert!(
+        !gpkg.exists(),
+        "the failed import left {} behind",
+        gpkg.display()
+    );
+    for suffix in ["-wal", "-shm"] {
+        assert!(!dir.join(format!("new.gpkg{suffix}")).exists());
+    }
+    // A file that is not GeoJSON fails before any store is opened.
+    let bad = dir.join("bad.geojson");
+    std::fs::write(&bad, "not json").unwrap();
+    let (code, _, _) = run_gridd(&[
+        "import".into(),
+        "grids".into(),
+        bad.display().to_string(),
+        "--gpkg".into(),
+        gpkg.display().to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(!gpkg.exists());
+}
+
+/// `gridd import --repair` fixes a self-crossing boundary and says what changed;
+/// without it the same file is refused naming the crossing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_repairs_a_self_crossing_boundary_on_request() {
+    let store = StoreLocation::fresh(Backend::Gpkg).await;
+    // The demo subdistrict, its boundary made into a bow-tie at one corner.
+    let text = std::fs::read_to_string(demo("subdistrict.geojson")).unwrap();
+    let mut fc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ring = fc["features"][0]["geometry"]["coordinates"][0]
+        .as_array_mut()
+        .unwrap();
+    ring.swap(1, 2);
+    let bad = temp_dir().join("bowtie.geojson");
+    std::fs::write(&bad, fc.to_string()).unwrap();
+    let (code, out, err) = run_gridd(&args(
+        &["import", "subdistrict", bad.to_str().unwrap()],
+        &store,
+    ));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("intersects itself"), "{err}");
+    let (code, out, err) = run_gridd(&args(
+        &["import", "subdistrict", bad.to_str().unwrap(), "--repair"],
+        &store,
+    ));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("repaired features[0]") && err.contains("m²"),
+        "{err}"
+    );
+    assert!(out.contains("imported 1 subdistricts"), "{out}");
+}

@@ -10,5 +10,6 @@ mod follow;
 mod grids;
 mod imports;
 mod lookup;
+mod robustness;
 mod store;
 mod tiles;

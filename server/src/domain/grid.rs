@@ -434,6 +434,30 @@ pub fn rolled_households(
     if known { Some(sum) } else { own.map(i64::from) }
 }
 
+/// The rule that a grid lies in its parent (clause 5), as far as a write enforces
+/// it: a grid that does not meet its parent (a grid, or the subdistrict for level 1)
+/// at all is refused — a wrong coordinate order or a file of another city. Partial
+/// overlap stays the coverage audit's business (an editor may save a known defect
+/// with a reason).
+pub fn check_meets_parent(
+    draft: &GridDraft,
+    parent: &Geometry,
+    parent_label: &str,
+) -> Result<(), FieldError> {
+    if geometry::meet::areas_meet(&draft.geometry, parent) {
+        return Ok(());
+    }
+    use geo::InteriorPoint;
+    let at = draft.geometry.interior_point().map(|p| [p.x(), p.y()]);
+    let reason = format!(
+        "lies entirely outside its parent {parent_label}; a grid must lie in its parent (check the coordinates: [longitude, latitude] in degrees, EPSG:4326)"
+    );
+    Err(match at {
+        Some(c) => FieldError::at("geometry", reason, c),
+        None => FieldError::new("geometry", reason),
+    })
+}
+
 /// What the rules need to know of the current tree.
 pub trait TreeView {
     /// A grid's subdistrict, level and code.
@@ -444,6 +468,10 @@ pub trait TreeView {
     fn subdistrict_code(&self, id: SubdistrictId) -> Option<String>;
     /// The only subdistrict, when there is exactly one.
     fn sole_subdistrict(&self) -> Option<SubdistrictId>;
+    /// A grid's area, to check that a child meets it.
+    fn grid_area(&self, id: GridId) -> Option<&Geometry>;
+    /// A subdistrict's boundary, to check that a level 1 grid meets it.
+    fn subdistrict_area(&self, id: SubdistrictId) -> Option<&Geometry>;
 }
 
 /// Resolves a checked input against the tree: the subdistrict, the parent (by id or

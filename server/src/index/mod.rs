@@ -592,6 +592,14 @@ impl TreeView for Atlas {
         self.subdistricts.get(&id).map(|s| s.code.clone())
     }
 
+    fn grid_area(&self, id: GridId) -> Option<&Geometry> {
+        self.grids.get(&id).map(|g| &g.grid.draft.geometry)
+    }
+
+    fn subdistrict_area(&self, id: SubdistrictId) -> Option<&Geometry> {
+        self.subdistricts.get(&id).map(|s| &s.boundary)
+    }
+
     fn sole_subdistrict(&self) -> Option<SubdistrictId> {
         (self.subdistricts.len() == 1)
             .then(|| self.subdistricts.keys().next().copied())

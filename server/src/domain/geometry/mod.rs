@@ -5,6 +5,7 @@
 //! `geo`'s constructors silently close open rings: an unclosed ring must be refused,
 //! not repaired behind the user's back.
 
+pub mod meet;
 pub mod repair;
 pub mod segments;
 pub mod validate;
