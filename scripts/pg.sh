@@ -60,6 +60,14 @@ CONF
     psql_ -c "create database gridd owner gridd"
   fi
   psql_ -d gridd -c "create extension if not exists postgis"
+  # Each test makes a database gridd_t_<pid>_<n>; drop those whose test process is
+  # gone, so that repeated runs do not fill the disk.
+  for db in $(psql_ -c "select datname from pg_database where datname like 'gridd\_t\_%'"); do
+    pid=${db#gridd_t_}; pid=${pid%%_*}
+    if ! kill -0 "$pid" 2>/dev/null; then
+      psql_ -c "drop database if exists \"$db\"" >/dev/null 2>&1 || true
+    fi
+  done
   echo "$url"
 }
 
