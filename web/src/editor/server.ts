@@ -13,7 +13,7 @@ export async function gridsAround(bbox: BBox): Promise<Map<number, GridFeature>>
   const dy = (bbox[3] - bbox[1]) * 0.5 + 0.0003;
   const fc = await api.grids({ bbox: [bbox[0] - dx, bbox[1] - dy, bbox[2] + dx, bbox[3] + dy] });
   const out = new Map<number, GridFeature>();
-  for (const f of fc.features ?? []) out.set(f.properties.id, f);
+  for (const f of fc.features) out.set(f.properties.id, f);
   return out;
 }
 
@@ -30,7 +30,7 @@ export async function saveSession(s: Session, reason: string | null): Promise<nu
   const f = draftFeature(s)!;
   if (s.kind === 'new') {
     const created = await api.createGrid(f, reason);
-    return created?.properties?.id ?? null;
+    return created.properties.id;
   }
   if (topological(s)) {
     await writeOps(s, reason);

@@ -553,7 +553,7 @@ export class Editor {
       this.end();
       await this.host.refresh();
       this.host.select(id);
-      this.setMessage(t('edit.splitDone').replace('{n}', String(1 + (r?.created ?? []).length)));
+      this.setMessage(t('edit.splitDone').replace('{n}', String(1 + r.created.length)));
     } catch (err) {
       if (this.v) this.showDraft();
       else {
@@ -600,7 +600,7 @@ export class Editor {
       this.mode = 'idle';
       this.mergeFirst = null;
       await this.host.refresh();
-      this.host.select(r?.changed?.[0]?.properties.id ?? first);
+      this.host.select(r.changed[0]?.properties.id ?? first);
       this.setMessage(t('edit.mergeDone'));
     } catch (err) {
       this.setMessage(problemText(err), true);
@@ -639,7 +639,7 @@ export class Editor {
     if (!ok.ok) return;
     try {
       const r = await api.renumber(id);
-      const lines = (r?.changes ?? []).map((c) => `${c.old_code} → ${c.new_code}`);
+      const lines = r.changes.map((c) => `${c.old_code} → ${c.new_code}`);
       await this.host.refresh();
       await this.ask(t('edit.renumber.done'), lines.length ? lines.join('\n') : t('edit.renumber.none'), { info: true });
     } catch (err) {

@@ -22,13 +22,13 @@ interface Flat {
 
 function flatten(tree: TreeNode[]): Flat[] {
   const out: Flat[] = [];
-  const walk = (nodes: TreeNode[], depth: number) => {
+  const walk = (nodes: TreeNode[]) => {
     for (const n of nodes) {
-      out.push({ id: n.id, code: n.code, name: n.name, level: n.level ?? depth });
-      walk(n.children ?? [], (n.level ?? depth) + 1);
+      out.push({ id: n.id, code: n.code, name: n.name, level: n.level });
+      walk(n.children);
     }
   };
-  for (const r of tree) walk(r.children ?? [], 1);
+  for (const r of tree) walk(r.children);
   return out;
 }
 
@@ -156,10 +156,10 @@ export const publicPage: PageFactory = (root, route, router) => {
       const walk = (nodes: TreeNode[], parent: number | null) => {
         for (const n of nodes) {
           parents.set(n.id, parent);
-          walk(n.children ?? [], n.id);
+          walk(n.children, n.id);
         }
       };
-      for (const r of tree) walk(r.children ?? [], null);
+      for (const r of tree) walk(r.children, null);
     } catch (err) {
       error = err instanceof ApiError && err.unreachable ? t('status.unreachable') : String((err as Error).message ?? err);
     }

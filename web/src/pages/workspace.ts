@@ -553,14 +553,13 @@ class Workspace implements Page {
     }
     if (st.fillMode === 'kind') {
       const kinds = new Set<string>();
-      const walk = (nodes: TreeNode[], depth: number) => {
+      const walk = (nodes: TreeNode[]) => {
         for (const n of nodes) {
-          const lv = n.level ?? depth;
-          if (st.levelMode === 'all' || st.levelMode === lv) kinds.add(n.kind ?? '');
-          walk(n.children ?? [], lv + 1);
+          if (st.levelMode === 'all' || st.levelMode === n.level) kinds.add(n.kind ?? '');
+          walk(n.children);
         }
       };
-      for (const r of st.tree) walk(r.children ?? [], 1);
+      for (const r of st.tree) walk(r.children);
       for (const k of [...kinds].sort()) swatch(gm.facts.kindColors[k] ?? KIND_FALLBACK, kindName(k || null));
     }
     line(SELECTED_COLOR, 3, t('legend.selected'));
@@ -746,9 +745,9 @@ function countGrids(nodes: TreeNode[]): number {
   const walk = (list: TreeNode[]) => {
     for (const x of list) {
       n++;
-      walk(x.children ?? []);
+      walk(x.children);
     }
   };
-  for (const r of nodes) walk(r.children ?? []);
+  for (const r of nodes) walk(r.children);
   return n;
 }

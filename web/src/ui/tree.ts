@@ -75,7 +75,7 @@ export class GridTree {
   /** Whether a grid has children (null: not in the tree). */
   hasChildren(id: number): boolean | null {
     const it = this.byGrid.get(id);
-    return it ? (it.node.children ?? []).length > 0 : null;
+    return it ? it.node.children.length > 0 : null;
   }
 
   parentGridId(id: number): number | null {
@@ -167,7 +167,7 @@ export class GridTree {
     this.items.push(item);
     this.byLi.set(li, item);
     if (isGrid) this.byGrid.set(node.id, item);
-    const kids = node.children ?? [];
+    const kids = node.children;
     if (kids.length) {
       const group = document.createElement('ul');
       group.setAttribute('role', 'group');
