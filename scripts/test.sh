@@ -32,6 +32,17 @@ else
 fi
 
 echo "== browser tests" >&2
+GRIDD_BIN=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gridd
+export GRIDD_BIN
+# The web app's copy of the OpenAPI document is the server's own: regenerate
+# it from the binary just built, and stop when that changed the committed copy
+# (the typecheck below then checks the app against the API as it is).
+echo "== web: OpenAPI document" >&2
+"$GRIDD_BIN" openapi --out web/src/api/openapi.json
+if ! git diff --exit-code --stat -- web/src/api/openapi.json >&2; then
+  echo "the API changed: commit web/src/api/openapi.json and fix the type errors" >&2
+  exit 1
+fi
 # The web app first: lint and format (with the Rust lints), unit tests, the
 # typecheck against the OpenAPI document, the production build with its
 # bundle budget, and the browser tests' own bundle (with their hook).
@@ -41,8 +52,6 @@ if [ $lint = 1 ]; then
 fi
 echo "== web: unit tests, typecheck, build, bundle budget" >&2
 (cd web && npm run --silent test:unit && npm run --silent build && npm run --silent build:e2e)
-GRIDD_BIN=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gridd
-export GRIDD_BIN
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 "$GRIDD_BIN" serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 --web-dir web/dist-e2e >"$tmp/out" 2>"$tmp/err" &

@@ -80,6 +80,22 @@ describe('map page', () => {
       ours.slice(0, server.layers.length),
       server.layers.map((l) => l.id),
     );
+    // The server's style carries the feature-state expressions and kind colours the app drives:
+    // the app's patch leaves every grid layer as the server wrote it.
+    const gridLayer = (id) => /^grids_l\d-(fill|line)$/.test(id);
+    const paint = await page.evaluate(() =>
+      Object.fromEntries(window.__gridd.map.getStyle().layers.map((l) => [l.id, l.paint ?? null])),
+    );
+    const served = server.layers.filter((l) => gridLayer(l.id));
+    assert.equal(served.length, 10, 'fill and line layers of five levels');
+    for (const l of served) assert.deepEqual(paint[l.id], l.paint, `${l.id} as the server wrote it`);
+    assert.ok(JSON.stringify(served).includes('"feature-state"'));
+    assert.deepEqual(Object.keys(server.metadata['gridd:kind-colors']).sort(), ['commercial', 'other', 'residential', 'scattered']);
+    // The legend shows each level's own colour, not the selection colour of the expressions.
+    const l1 = server.layers.find((l) => l.id === 'grids_l1-line').paint['line-color'].at(-1);
+    const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    const swatch = await page.locator('.legend-swatch').first().evaluate((e) => getComputedStyle(e).borderTopColor);
+    assert.equal(swatch, rgb(l1));
     assert.match(await page.locator('.maplibregl-ctrl-attrib').innerText(), /© OpenStreetMap contributors/);
     assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');

@@ -41,6 +41,7 @@ const zh = {
   'details.level': '层级',
   'details.kind': '类型',
   'details.households': '户数',
+  'details.households.total': '（下级网格合计）',
   'details.population': '人口',
   'details.version': '版本',
   'details.parent': '上级',
@@ -276,7 +277,14 @@ const zh = {
   'role.public': '公众',
   'edit.import.repair': '修复几何',
   'edit.import.repair.title': '让服务器修复自相交和尖刺，并逐个要素报告改动',
-  'edit.import.repaired': '要素 #{i}：面积变化 {area} m²，新增 {added} 个部分，去掉 {dropped} 个部分',
+  'edit.import.repairs': '服务器修复了 {n} 个要素的几何：',
+  'edit.import.repaired': '要素 #{i}{feature}：面积 {before} m² → {after} m²（变化 {diff} m²）',
+  'edit.import.repair.unchanged': '几何未改动',
+  'edit.import.repair.selfIntersections': '自相交 {n} 处',
+  'edit.import.repair.spikes': '去除尖刺 {n} 个',
+  'edit.import.repair.duplicates': '删除重复点 {n} 个',
+  'edit.import.repair.parts': '部分 {before} → {after}（拆出 {added} 个，去掉 {dropped} 个）',
+  'edit.import.repair.holes': '内孔新增 {added} 个，去掉 {dropped} 个',
   'edit.conflict.versions': '以下网格已被他人修改：{ids}',
   'edit.conflict.missing': '服务器要求提供这些网格的版本：{ids}',
   'skip.main': '跳到主要内容',
@@ -323,6 +331,7 @@ const en: Record<MessageKey, string> = {
   'details.level': 'Level',
   'details.kind': 'Kind',
   'details.households': 'Households',
+  'details.households.total': '(sum of its grids)',
   'details.population': 'Population',
   'details.version': 'Version',
   'details.parent': 'Parent',
@@ -562,7 +571,14 @@ const en: Record<MessageKey, string> = {
   'role.public': 'Public',
   'edit.import.repair': 'Repair geometry',
   'edit.import.repair.title': 'Let the server fix self-intersections and spikes and report per feature what changed',
-  'edit.import.repaired': 'Feature #{i}: area changed by {area} m², {added} parts added, {dropped} dropped',
+  'edit.import.repairs': 'The server repaired the geometry of {n} features:',
+  'edit.import.repaired': 'Feature #{i}{feature}: area {before} m² → {after} m² (change {diff} m²)',
+  'edit.import.repair.unchanged': 'geometry unchanged',
+  'edit.import.repair.selfIntersections': '{n} self-intersections',
+  'edit.import.repair.spikes': '{n} spikes removed',
+  'edit.import.repair.duplicates': '{n} duplicate points dropped',
+  'edit.import.repair.parts': 'parts {before} → {after} ({added} added, {dropped} dropped)',
+  'edit.import.repair.holes': 'holes: {added} added, {dropped} dropped',
   'edit.conflict.versions': 'Changed by someone else meanwhile: {ids}',
   'edit.conflict.missing': 'The server needs the versions of: {ids}',
   'skip.main': 'Skip to the main content',
@@ -622,6 +638,15 @@ export function levelName(level: number): string {
 export function formatNumber(n: number | null | undefined): string {
   if (n === null || n === undefined || Number.isNaN(n)) return t('value.none');
   return n.toLocaleString(current === 'zh' ? 'zh-CN' : 'en-GB');
+}
+
+/** Format an area or length to 0.1 (m², m) with the locale's grouping; `signed` shows + for a gain. */
+export function formatMeasure(n: number, signed = false): string {
+  return n.toLocaleString(current === 'zh' ? 'zh-CN' : 'en-GB', {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    signDisplay: signed ? 'exceptZero' : 'auto',
+  });
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -4,7 +4,7 @@
 // document does not have is a type error; so is a body or answer field once
 // the document describes it. Errors are RFC 9457 problem+json → ApiError.
 
-import type { paths } from './schema';
+import type { components, paths } from './schema';
 import type { Expected } from './expected';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
@@ -80,20 +80,19 @@ export type CallOptions<M extends Method, P extends keyof paths> = Opt<'path', P
   file?: { data: Blob; type: string };
 };
 
-/** RFC 9457 problem details as gridd sends them. */
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  errors?: { field: string; reason: string; coordinate?: [number, number] }[];
+/**
+ * RFC 9457 problem details: the document's Problem, every member optional (a
+ * proxy's error page has none), and the members gridd adds to a conflict,
+ * which the document's Problem does not name.
+ */
+export type ProblemDetails = Partial<Loosen<components['schemas']['Problem']>> & {
   /** On 409 of a stale edit: the grid's version now. */
   current_version?: number;
   /** On 409 of a stale multi-grid edit: every grid's version now. */
   current_versions?: Record<string, number>;
   /** On 428 of a multi-grid edit: the grid ids whose version is missing. */
   missing?: number[];
-}
+};
 
 export class ApiError extends Error {
   readonly status: number;

@@ -1,20 +1,61 @@
 // The app's calls of /api/v1, each over the typed client (client.ts): the
-// only place that spells API paths.
+// only place that spells API paths. The types the app passes around are the
+// document's schemas (src/api/openapi.json), named here once.
 
 import type { LineString } from 'geojson';
 import { apiUrl, http, reasonHeader, type Loosen } from './client';
 import type { components } from './schema';
-import type { BBox, GridGeometry, VertexBody } from './expected';
 
 export * from './expected';
 export { ApiError, apiUrl, reasonHeader, type ProblemDetails } from './client';
 
+/** A schema of the document, as the client types answers. */
+type Schema<K extends keyof components['schemas']> = Loosen<components['schemas'][K]>;
+
+/** `[minLon, minLat, maxLon, maxLat]`, degrees. */
+export type BBox = [number, number, number, number];
+
+/** A grid as the API answers it (GET /grids/{id}, every list and edit answer). */
+export type GridFeature = Schema<'GridFeature'>;
+export type GridProperties = Schema<'GridProperties'>;
+/** A grid's geometry: Polygon or MultiPolygon, EPSG:4326. */
+export type GridGeometry = Schema<'AreaGeometry'>;
+export type GridCollection = Schema<'FeatureCollection_GridFeature'>;
+/**
+ * What the grid tiles (and so a map pick) carry of a grid (the server's
+ * GRID_FIELDS; the tiles are not in the document): the rest comes from GET /grids/{id}.
+ */
+export interface GridSummary {
+  id: number;
+  code: string;
+  name: string;
+  level: number;
+  parent_id?: number | null;
+  kind?: string | null;
+  households?: number | null;
+  version?: number;
+}
+/** A node of GET /tree: a subdistrict at the root, grids below; households rolled up. */
+export type TreeNode = Schema<'TreeNode'>;
+/** A subdistrict of GET /subdistricts (its bbox is null when it has no boundary). */
+export type Subdistrict = Schema<'SubdistrictSummary'>;
+/** A grid as the editor sends it (POST / PUT /grids, POST /coverage/preview). */
+export type GridDraft = Schema<'GridFeatureIn'>;
+export type GridDraftProps = Schema<'GridProps'>;
+/** What a multi-grid edit (split, merge) answers: every grid it touched, committed. */
+export type EditResult = Schema<'EditAnswer'>;
+/** What a vertex edit answers: every grid that had the vertex or edge. */
+export type VertexResult = Schema<'VertexAnswer'>;
+export type MoveVertexBody = Schema<'MoveVertexIn'>;
+export type VertexAtBody = Schema<'VertexAtIn'>;
+/** What an import answers: the grids created and, with `repair`, what was repaired per feature. */
+export type Imported = Schema<'Imported'>;
+export type FeatureRepair = Schema<'FeatureRepair'>;
+export type RepairReport = Schema<'RepairReport'>;
+
 function bboxParam(b: BBox): string {
   return b.map((v) => v.toFixed(7)).join(',');
 }
-
-/** A grid as the editor sends it (POST / PUT /grids): the document's GridFeature. */
-export type GridDraft = Loosen<components['schemas']['GridFeature']>;
 
 const ifMatch = (version: number) => ({ 'If-Match': `"${version}"` });
 
@@ -51,20 +92,18 @@ export const api = {
   split: (id: number, line: LineString, version: number) =>
     http.post('/api/v1/grids/{id}/split', { path: { id }, body: { line, version } }),
   merge: (ids: [number, number], versions: Record<string, number>) => http.post('/api/v1/grids/merge', { body: { ids, versions } }),
-  vertex: (kind: 'move' | 'insert' | 'delete', body: VertexBody, reason: string | null) => {
-    const opts = { body, headers: reasonHeader(reason) };
-    if (kind === 'move') return http.post('/api/v1/edits/move-vertex', opts);
-    if (kind === 'insert') return http.post('/api/v1/edits/insert-vertex', opts);
-    return http.post('/api/v1/edits/delete-vertex', opts);
-  },
+  moveVertex: (body: MoveVertexBody, reason: string | null) =>
+    http.post('/api/v1/edits/move-vertex', { body, headers: reasonHeader(reason) }),
+  insertVertex: (body: VertexAtBody, reason: string | null) =>
+    http.post('/api/v1/edits/insert-vertex', { body, headers: reasonHeader(reason) }),
+  deleteVertex: (body: VertexAtBody, reason: string | null) =>
+    http.post('/api/v1/edits/delete-vertex', { body, headers: reasonHeader(reason) }),
   renumber: (id: number) => http.post('/api/v1/grids/{id}/renumber', { path: { id } }),
   /** Import a GeoJSON or GeoPackage file under a grid or a subdistrict; `repair` asks the server to fix geometry. */
   importFile: (parent: { grid: number } | { subdistrict: number }, file: Blob, type: string, repair: boolean) => {
-    const query = repair ? ({ repair: true } as never) : undefined;
+    const query = repair ? { repair: true } : undefined;
     return 'grid' in parent
       ? http.post('/api/v1/grids/{id}/import', { path: { id: parent.grid }, query, file: { data: file, type } })
       : http.post('/api/v1/subdistricts/{id}/import', { path: { id: parent.subdistrict }, query, file: { data: file, type } });
   },
 };
-
-export type { GridGeometry };

@@ -2,8 +2,8 @@
 // attribute form, the coverage preview's problems, a conflict and the import
 // report. The view (view.ts) decides when to show them.
 
-import type { BBox, CoverageProblem, GridDetailFeature } from '../api';
-import { has, kindName, levelName, t, tf, type MessageKey } from '../i18n';
+import type { BBox, CoverageProblem, FeatureRepair, GridFeature } from '../api';
+import { formatMeasure, has, kindName, levelName, t, tf, type MessageKey } from '../i18n';
 import { btn, el } from '../lib/dom';
 import { geometryBBox } from '../lib/geom';
 import type { ImportReport } from './server';
@@ -35,18 +35,17 @@ export function importView(r: ImportReport, on: { select(id: number): void; zoom
     box.append(ul);
     if (r.created.length > 1) box.append(btn(t('edit.import.zoomAll'), () => on.zoom(r.created), { id: 'edit-import-zoom' }));
     if (r.repairs.length) {
+      box.append(el('p', { className: 'edit-msg', textContent: tf('edit.import.repairs', { n: r.repairs.length }) }));
       const rl = el('ul', { className: 'edit-repairs', id: 'edit-import-repairs' });
       for (const x of r.repairs) {
+        const { title, details } = repairText(x);
         rl.append(
-          el('li', {
-            dataset: { index: String(x.index) },
-            textContent: tf('edit.import.repaired', {
-              i: x.index,
-              area: x.area_diff_m2.toFixed(1),
-              added: x.parts_added,
-              dropped: x.parts_dropped,
-            }),
-          }),
+          el(
+            'li',
+            { dataset: { index: String(x.index) } },
+            el('strong', { textContent: title }),
+            details.length ? el('div', { className: 'muted', textContent: details.join('；') }) : null,
+          ),
         );
       }
       box.append(rl);
@@ -63,7 +62,9 @@ export function importView(r: ImportReport, on: { select(id: number): void; zoom
     const ul = el('ul', { className: 'edit-failures' });
     for (const e of r.errors) {
       const where =
-        e.index === null ? e.field || t('edit.import.file') : `${t('edit.import.feature')} #${e.index}${e.field ? ` · ${e.field}` : ''}`;
+        e.index === null
+          ? e.field || t('edit.import.file')
+          : `${t('edit.import.feature')} #${e.index}${e.feature ? ` (${e.feature})` : ''}${e.field ? ` · ${e.field}` : ''}`;
       ul.append(
         el('li', { dataset: { index: e.index === null ? '' : String(e.index) } }, el('strong', { textContent: where }), `: ${e.reason}`),
       );
@@ -75,8 +76,35 @@ export function importView(r: ImportReport, on: { select(id: number): void; zoom
   return box;
 }
 
+/**
+ * What the server's repair changed in one imported feature, in the current
+ * language: the area before and after (m²), then only the counts that are not
+ * zero (self-intersections, spikes, duplicate points, parts, holes).
+ */
+export function repairText(x: FeatureRepair): { title: string; details: string[] } {
+  const r = x.report;
+  const title = tf('edit.import.repaired', {
+    i: x.index,
+    feature: x.feature ? ` (${x.feature})` : '',
+    before: formatMeasure(r.area_before_m2),
+    after: formatMeasure(r.area_after_m2),
+    diff: formatMeasure(r.area_difference_m2, true),
+  });
+  const details: string[] = [];
+  if (!r.changed) details.push(t('edit.import.repair.unchanged'));
+  if (r.self_intersections.length) details.push(tf('edit.import.repair.selfIntersections', { n: r.self_intersections.length }));
+  if (r.spikes_removed.length) details.push(tf('edit.import.repair.spikes', { n: r.spikes_removed.length }));
+  if (r.duplicate_points_dropped) details.push(tf('edit.import.repair.duplicates', { n: r.duplicate_points_dropped }));
+  if (r.parts_added || r.parts_dropped || r.parts_before !== r.parts_after)
+    details.push(
+      tf('edit.import.repair.parts', { before: r.parts_before, after: r.parts_after, added: r.parts_added, dropped: r.parts_dropped }),
+    );
+  if (r.holes_added || r.holes_dropped) details.push(tf('edit.import.repair.holes', { added: r.holes_added, dropped: r.holes_dropped }));
+  return { title, details };
+}
+
 /** A stale edit: the other version, with reload or reapply. */
-export function conflictView(c: { current: GridDetailFeature }, on: { reload(): void; reapply(): void }): HTMLElement {
+export function conflictView(c: { current: GridFeature }, on: { reload(): void; reapply(): void }): HTMLElement {
   return el(
     'div',
     { className: 'edit-conflict', id: 'edit-conflict' },

@@ -3,16 +3,7 @@
 // server answered; the view decides what to show.
 
 import type { FeatureCollection, LineString } from 'geojson';
-import {
-  ApiError,
-  api,
-  type BBox,
-  type Repair,
-  type CoverageProblem,
-  type EditResult,
-  type GridDetailFeature,
-  type GridFeature,
-} from '../api';
+import { ApiError, api, type BBox, type CoverageProblem, type EditResult, type FeatureRepair, type GridFeature } from '../api';
 import { geometryBBox } from '../lib/geom';
 import { attrsChanged, draftFeature, previewProblems, topological, VersionBook, vertexBody, type Session } from './session';
 
@@ -22,7 +13,7 @@ export async function gridsAround(bbox: BBox): Promise<Map<number, GridFeature>>
   const dy = (bbox[3] - bbox[1]) * 0.5 + 0.0003;
   const fc = await api.grids({ bbox: [bbox[0] - dx, bbox[1] - dy, bbox[2] + dx, bbox[3] + dy] });
   const out = new Map<number, GridFeature>();
-  for (const f of fc.features ?? []) out.set(f.properties.id, f);
+  for (const f of fc.features) out.set(f.properties.id, f);
   return out;
 }
 
@@ -39,7 +30,7 @@ export async function saveSession(s: Session, reason: string | null): Promise<nu
   const f = draftFeature(s)!;
   if (s.kind === 'new') {
     const created = await api.createGrid(f, reason);
-    return created?.properties?.id ?? null;
+    return created.properties.id;
   }
   if (topological(s)) {
     await writeOps(s, reason);
@@ -61,13 +52,19 @@ export async function saveSession(s: Session, reason: string | null): Promise<nu
 export async function writeOps(s: Session, reason: string | null): Promise<void> {
   const book = new VersionBook(s);
   for (const op of s.ops) {
-    const r: EditResult = await api.vertex(op.kind, vertexBody(op, book.involved(op)), reason);
-    book.applied(op, r?.changed ?? []);
+    const versions = book.involved(op);
+    const r =
+      op.kind === 'move'
+        ? await api.moveVertex(vertexBody(op, versions), reason)
+        : op.kind === 'insert'
+          ? await api.insertVertex(vertexBody(op, versions), reason)
+          : await api.deleteVertex(vertexBody(op, versions), reason);
+    book.applied(op, r.changed);
   }
 }
 
 /** The grid's current state (after a stale edit). */
-export function currentGrid(id: number): Promise<GridDetailFeature> {
+export function currentGrid(id: number): Promise<GridFeature> {
   return api.grid(id);
 }
 
@@ -78,7 +75,7 @@ export async function splitGrid(id: number, line: LineString): Promise<EditResul
 }
 
 /** Merge two adjacent siblings; each named with the version the planner saw. */
-export function mergeGrids(a: GridDetailFeature, b: GridDetailFeature): Promise<EditResult> {
+export function mergeGrids(a: GridFeature, b: GridFeature): Promise<EditResult> {
   return api.merge([a.properties.id, b.properties.id], {
     [String(a.properties.id)]: a.properties.version,
     [String(b.properties.id)]: b.properties.version,
@@ -99,9 +96,9 @@ export interface ImportReport {
   status: 'busy' | 'done' | 'refused';
   created: { id: number; code: string; name: string; level: number; bbox: BBox | null }[];
   /** Every bad feature (index into the file's features; null for the file as a whole). */
-  errors: { index: number | null; field: string; reason: string }[];
+  errors: { index: number | null; feature: string | null; field: string; reason: string }[];
   /** What the server repaired, per feature (only with repair). */
-  repairs: Repair[];
+  repairs: FeatureRepair[];
   detail: string | null;
 }
 
@@ -116,21 +113,21 @@ export async function importInto(
   try {
     const r = await api.importFile(parent, file, gpkg ? 'application/geopackage+sqlite3' : 'application/geo+json', repair);
     report.status = 'done';
-    report.created = (r?.created ?? []).map((f) => ({
+    report.created = r.created.map((f) => ({
       id: f.properties.id,
       code: f.properties.code,
       name: f.properties.name,
       level: f.properties.level,
       bbox: geometryBBox(f.geometry),
     }));
-    report.repairs = Array.isArray(r?.repairs) ? r.repairs : [];
+    report.repairs = r.repairs;
   } catch (err) {
     report.status = 'refused';
     if (err instanceof ApiError) {
       report.detail = err.message;
       report.errors = (err.problem?.errors ?? []).map((e) => {
         const m = /^features\[(\d+)\]\.?(.*)$/.exec(e.field);
-        return { index: m ? Number(m[1]) : null, field: m ? m[2] : e.field, reason: e.reason };
+        return { index: m ? Number(m[1]) : null, feature: e.feature ?? null, field: m ? m[2] : e.field, reason: e.reason };
       });
     } else {
       report.detail = err instanceof Error ? err.message : String(err);

@@ -17,24 +17,26 @@ import {
 } from './session';
 import { closeRing, type Pos } from './topo';
 
-function grid(
-  id: number,
-  ring: Pos[],
-  version = 1,
-  extra: Record<string, unknown> = {},
-): GridFeature & { properties: Record<string, unknown> } {
+function grid(id: number, ring: Pos[], version = 1, extra: Partial<GridFeature['properties']> = {}): GridFeature {
   return {
     type: 'Feature',
+    id,
     geometry: { type: 'Polygon', coordinates: [closeRing(ring)] },
     properties: {
       id,
+      subdistrict_id: 1,
       code: `3205089900010${id}`,
       name: `g${id}`,
       level: 3,
       parent_id: 7,
       households: null,
+      households_total: null,
+      population: null,
+      responsible: [],
       kind: 'residential',
       version,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
       ...extra,
     },
   };
@@ -80,14 +82,14 @@ const around = () =>
 
 describe('an edit session', () => {
   test('starts clean, without the edited grid among its neighbours', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     expect(dirty(s)).toBe(false);
     expect([...s.others.keys()]).toEqual([2, 3]);
     expect(s.version).toBe(4);
   });
 
   test('moving a shared vertex moves the neighbour along and hides both from the tiles', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     expect(
       changeRing(s, [
         [0, 0],
@@ -105,7 +107,7 @@ describe('an edit session', () => {
   });
 
   test('an unchanged ring records nothing', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     expect(
       changeRing(s, [
         [0, 0],
@@ -118,7 +120,7 @@ describe('an edit session', () => {
   });
 
   test('undo and redo restore the draft, the operations and the neighbours', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1.1, 0],
@@ -137,7 +139,7 @@ describe('an edit session', () => {
   });
 
   test('a new change forgets what could be redone', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1.1, 0],
@@ -155,7 +157,7 @@ describe('an edit session', () => {
   });
 
   test('moving an unshared vertex is not topological: a plain PUT', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [-0.1, 0],
       [1, 0],
@@ -190,7 +192,7 @@ describe('an edit session', () => {
         ]),
       ],
     };
-    const s = editSession(holed, new Map(), 1);
+    const s = editSession(holed, new Map());
     changeRing(s, [
       [0, 0],
       [3.5, 0],
@@ -203,7 +205,7 @@ describe('an edit session', () => {
 
 describe('versions of a vertex operation', () => {
   test('name every grid that has the vertex, at the version the editor loaded', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1.1, 0],
@@ -216,7 +218,7 @@ describe('versions of a vertex operation', () => {
   });
 
   test('an insert names the grids whose edge passes there', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1, 0],
@@ -230,7 +232,7 @@ describe('versions of a vertex operation', () => {
   });
 
   test('later operations take the versions the server answered', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1.1, 0],
@@ -271,7 +273,7 @@ describe('versions of a vertex operation', () => {
   });
 
   test('a grid the operation does not touch is not named', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [-0.1, 0],
       [1, 0],
@@ -322,7 +324,6 @@ describe('the draft', () => {
         { households: null },
       ),
       new Map(),
-      1,
     );
     s.attrs.households = 12;
     expect(draftFeature(s)!.properties.households).toBeNull();
@@ -333,7 +334,7 @@ describe('the draft', () => {
 
 describe('the preview', () => {
   test('drops overlaps and gaps among grids that move together, keeps the rest', () => {
-    const s = editSession(left, around(), 1);
+    const s = editSession(left, around());
     changeRing(s, [
       [0, 0],
       [1.1, 0],

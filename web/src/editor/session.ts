@@ -5,7 +5,7 @@
 // grids (with which versions) each operation touches when it is saved.
 
 import type { Polygon } from 'geojson';
-import type { CoverageProblem, GridDraft, GridFeature, GridGeometry } from '../api';
+import type { CoverageProblem, GridDraft, GridDraftProps, GridFeature, GridGeometry, MoveVertexBody, VertexAtBody } from '../api';
 import { applyOp, closeRing, diffRing, openRing, touches, type Pos, type VertexOp } from './topo';
 
 /** The grid kinds the server knows. */
@@ -95,11 +95,7 @@ function base(): Pick<Session, 'ops' | 'freeform' | 'moved' | 'undo' | 'redo' | 
 }
 
 /** A session editing an existing grid (its true geometry) among its neighbours. */
-export function editSession(
-  grid: GridFeature & { properties: Record<string, unknown> },
-  others: Map<number, GridFeature>,
-  subdistrictId: number,
-): Session {
+export function editSession(grid: GridFeature, others: Map<number, GridFeature>): Session {
   const p = grid.properties;
   const neighbours = new Map(others);
   neighbours.delete(p.id);
@@ -110,8 +106,8 @@ export function editSession(
     gridId: p.id,
     version: p.version,
     level: p.level,
-    parentId: p.parent_id ?? null,
-    subdistrictId: Number(p.subdistrict_id ?? subdistrictId),
+    parentId: p.parent_id,
+    subdistrictId: p.subdistrict_id,
     original: grid.geometry,
     geometry: grid.geometry.type === 'Polygon' ? clone(grid.geometry) : null,
     attrs,
@@ -243,11 +239,11 @@ export function topological(s: Session): boolean {
 }
 
 /** The draft as the server takes it (POST / PUT /grids, POST /coverage/preview). */
-export function draftFeature(s: Session): GridDraft | null {
+export function draftFeature(s: Session): (GridDraft & { geometry: GridGeometry; properties: GridDraftProps }) | null {
   const geometry = s.geometry ?? s.original;
   if (!geometry) return null;
   const a = s.attrs;
-  const properties: GridDraft['properties'] & { id?: number; subdistrict_id?: number } = {
+  const properties: GridDraftProps = {
     code: a.code,
     name: a.name,
     level: s.level,
@@ -312,7 +308,10 @@ export class VersionBook {
 }
 
 /** The server's body of one vertex operation with the versions it must name. */
-export function vertexBody(op: VertexOp, versions: Record<string, number>) {
+export function vertexBody(op: Extract<VertexOp, { kind: 'move' }>, versions: Record<string, number>): MoveVertexBody;
+export function vertexBody(op: Exclude<VertexOp, { kind: 'move' }>, versions: Record<string, number>): VertexAtBody;
+export function vertexBody(op: VertexOp, versions: Record<string, number>): MoveVertexBody | VertexAtBody;
+export function vertexBody(op: VertexOp, versions: Record<string, number>): MoveVertexBody | VertexAtBody {
   return op.kind === 'move' ? { from: op.from, to: op.to, versions } : { at: op.at, versions };
 }
 

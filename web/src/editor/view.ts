@@ -8,7 +8,7 @@
 // (and the neighbours from GET /api/v1/grids?bbox=…), never tile geometry.
 
 import type { Feature, FeatureCollection, LineString, Polygon } from 'geojson';
-import { ApiError, api, type BBox, type CoverageProblem, type GridDetailFeature, type GridFeature, type ProblemDetails } from '../api';
+import { ApiError, api, type BBox, type CoverageProblem, type GridFeature, type ProblemDetails } from '../api';
 import { levelName, t, tf, type MessageKey } from '../i18n';
 import { btn, el } from '../lib/dom';
 import { geometryBBox } from '../lib/geom';
@@ -51,16 +51,21 @@ export interface EditorHost {
 /** The view's state of a session beyond the session's data. */
 interface SessionView {
   s: Session;
-  conflict: { current: GridDetailFeature; stale: number[] } | null;
+  conflict: { current: GridFeature; stale: number[] } | null;
   busy: boolean;
   message: { text: string; error?: boolean } | null;
 }
+
+/** The title of gridd's 404 for a path it has no route for (the problem's `type` is always about:blank). */
+const NO_SUCH_ROUTE = 'No such route';
 
 function problemText(err: unknown): string {
   if (err instanceof ApiError) {
     const p: ProblemDetails | null = err.problem;
     const fields = (p?.errors ?? []).map((e) => `${e.field}: ${e.reason}${e.coordinate ? ` @ ${e.coordinate.join(',')}` : ''}`);
-    if (err.status === 404 || err.status === 405) {
+    // Only a route the server lacks (an older server) is "not offered"; a 404
+    // for a grid is the server's own detail ("grid 12 not found").
+    if (err.status === 405 || (err.status === 404 && p?.title === NO_SUCH_ROUTE)) {
       return `${t('edit.err.missing')} (HTTP ${err.status}) ${err.message}`;
     }
     if (err.status === 428 && p?.missing?.length) fields.push(tf('edit.conflict.missing', { ids: p.missing.join(', ') }));
@@ -234,7 +239,7 @@ export class Editor {
       const f = await api.grid(id);
       const bbox = geometryBBox(f.geometry);
       const others = bbox ? await gridsAround(bbox) : new Map<number, GridFeature>();
-      this.begin(editSession(f as typeof f & { properties: Record<string, unknown> }, others, this.host.subdistrictId() ?? 0));
+      this.begin(editSession(f, others));
       if (f.geometry.type === 'Polygon') {
         this.showDraft();
       } else {
@@ -287,7 +292,7 @@ export class Editor {
         this.render();
       }
     } catch {
-      // The endpoint may not exist yet: the planner types the code.
+      // No free code (or the server is unreachable): the planner types the code.
       if (this.v === v) {
         v.message = { text: t('edit.noNextCode') };
         this.render();
@@ -300,12 +305,13 @@ export class Editor {
     if (!v || v.s.gridId === null) return;
     try {
       const r = await api.gridBuildings(v.s.gridId);
-      if (this.v === v && typeof r.households === 'number') {
-        v.s.buildingHouseholds = r.households;
+      // A grid without buildings on record has no sum to offer: households stay manual.
+      if (this.v === v && r.buildings > 0) {
+        v.s.buildingHouseholds = r.households_from_buildings;
         this.render();
       }
     } catch {
-      // Not available: households stay manual.
+      // Not available (server unreachable): households stay manual.
     }
   }
 
@@ -547,7 +553,7 @@ export class Editor {
       this.end();
       await this.host.refresh();
       this.host.select(id);
-      this.setMessage(t('edit.splitDone').replace('{n}', String(1 + (r?.created ?? []).length)));
+      this.setMessage(t('edit.splitDone').replace('{n}', String(1 + r.created.length)));
     } catch (err) {
       if (this.v) this.showDraft();
       else {
@@ -594,7 +600,7 @@ export class Editor {
       this.mode = 'idle';
       this.mergeFirst = null;
       await this.host.refresh();
-      this.host.select(r?.changed?.[0]?.properties.id ?? first);
+      this.host.select(r.changed[0]?.properties.id ?? first);
       this.setMessage(t('edit.mergeDone'));
     } catch (err) {
       this.setMessage(problemText(err), true);
@@ -633,7 +639,7 @@ export class Editor {
     if (!ok.ok) return;
     try {
       const r = await api.renumber(id);
-      const lines = (r?.changes ?? []).map((c) => `${c.old_code} → ${c.new_code}`);
+      const lines = r.changes.map((c) => `${c.old_code} → ${c.new_code}`);
       await this.host.refresh();
       await this.ask(t('edit.renumber.done'), lines.length ? lines.join('\n') : t('edit.renumber.none'), { info: true });
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { geometryBBox, labelPoint } from './geom';
+import { asBBox, geometryBBox, labelPoint } from './geom';
 
 describe('geometry helpers', () => {
   test('bbox of a multipolygon, null for an empty one', () => {
@@ -27,6 +27,14 @@ describe('geometry helpers', () => {
       }),
     ).toEqual([0, -1, 4, 2]);
     expect(geometryBBox({ type: 'MultiPolygon', coordinates: [] })).toBeNull();
+  });
+
+  test("the API's bbox (number[] | null) as the map's four numbers, or null", () => {
+    expect(asBBox([24.93, 60.16, 24.95, 60.18])).toEqual([24.93, 60.16, 24.95, 60.18]);
+    expect(asBBox(null)).toBeNull();
+    expect(asBBox(undefined)).toBeNull();
+    expect(asBBox([1, 2, 3])).toBeNull();
+    expect(asBBox([1, 2, 3, NaN])).toBeNull();
   });
 
   test('the label point of a U shape lies inside it, not at the centroid', () => {

@@ -26,6 +26,11 @@ function eachPosition(g: Geometry, fn: (p: Position) => void): void {
   }
 }
 
+/** A bbox as the API sends it (`number[] | null`) as the map takes it, or null when it is not four numbers. */
+export function asBBox(b: readonly number[] | null | undefined): BBox | null {
+  return b && b.length === 4 && b.every(Number.isFinite) ? [b[0], b[1], b[2], b[3]] : null;
+}
+
 /** Bounding box [minLon, minLat, maxLon, maxLat] of any geometry, or null if empty. */
 export function geometryBBox(g: Geometry): BBox | null {
   let minX = Infinity;

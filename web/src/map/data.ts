@@ -26,9 +26,9 @@ export interface LoadedGrids {
  * too many to label with DOM elements; hover shows them.
  */
 export async function loadGrids(sub: Subdistrict, signal: AbortSignal): Promise<LoadedGrids> {
-  const levels = await Promise.all([1, 2].map((level) => api.grids({ level, bbox: sub.bbox }, signal)));
+  const levels = await Promise.all([1, 2].map((level) => api.grids({ level, subdistrict: sub.id }, signal)));
   const byId = new Map<number, GridFeature>();
-  for (const fc of levels) for (const f of fc.features ?? []) byId.set(f.properties.id, f);
+  for (const fc of levels) for (const f of fc.features) byId.set(f.properties.id, f);
   return { grids: { type: 'FeatureCollection', features: [...byId.values()] }, byId };
 }
 
@@ -52,5 +52,5 @@ export async function gridGeometry(loaded: LoadedGrids | null, id: number, signa
   const f = loaded?.byId.get(id);
   if (f) return f.geometry;
   const remote = await api.grid(id, signal);
-  return remote.geometry ?? null;
+  return remote.geometry;
 }

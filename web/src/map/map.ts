@@ -12,7 +12,7 @@ import maplibregl, {
   type PointLike,
   type StyleSpecification,
 } from 'maplibre-gl';
-import { ApiError, type BBox, type GridProperties } from '../api';
+import { ApiError, type BBox, type GridSummary } from '../api';
 import { ATTRIBUTION, SOURCES } from './data';
 import { LEVELS, kindFill, patchServerStyle, serverLayer, type GridState, type StyleFacts } from './style';
 
@@ -311,12 +311,12 @@ export class GridMap {
   }
 
   /** The grid under a point; where levels overlap, the deepest visible one. */
-  pickGrid(point: PointLike): GridProperties | null {
+  pickGrid(point: PointLike): GridSummary | null {
     const layers = this.visibleFillLayers();
     if (!layers.length) return null;
-    let best: GridProperties | null = null;
+    let best: GridSummary | null = null;
     for (const f of this.map.queryRenderedFeatures(point, { layers })) {
-      const props = { ...(f.properties as GridProperties), id: Number(f.properties?.id ?? f.id) };
+      const props = { ...(f.properties as GridSummary), id: Number(f.properties?.id ?? f.id) };
       if (!best || Number(props.level) > Number(best.level)) best = props;
     }
     return best;

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { StyleSpecification } from 'maplibre-gl';
-import { byState, kindFill, patchServerStyle, SELECTED_COLOR } from './style';
+import { byState, kindFill, KIND_COLORS, patchServerStyle, SELECTED_COLOR } from './style';
+// GET /styles/default.json of `gridd serve --demo` (host replaced), as the server writes it.
+import served from './server-style.fixture.json';
 
 const serverStyle = (): StyleSpecification => ({
   version: 8,
@@ -60,5 +62,40 @@ describe('the server style patch', () => {
     const style = { ...serverStyle(), metadata: { 'gridd:kind-colors': { residential: '#000000' } } };
     expect(patchServerStyle(style).kindColors.residential).toBe('#000000');
     expect(JSON.stringify(kindFill({ residential: '#000000' }))).toContain('#000000');
+  });
+});
+
+describe("the server's own style", () => {
+  const style = () => JSON.parse(JSON.stringify(served)) as StyleSpecification;
+
+  test('already carries every feature-state expression: the patch changes nothing', () => {
+    const s = style();
+    patchServerStyle(s);
+    expect(s).toEqual(style());
+  });
+
+  test('the legend reads the level colours and widths under the feature-state cases', () => {
+    const facts = patchServerStyle(style());
+    expect(facts.levelColors).toEqual({ 1: '#c0392b', 2: '#d35400', 3: '#2471a3', 4: '#7d3c98', 5: '#117a65' });
+    expect(facts.levelWidths).toEqual({ 1: 3, 2: 2, 3: 1, 4: 0.8, 5: 0.6 });
+    expect(facts.boundaryColor).toBe('#222222');
+  });
+
+  test('the kind colours come from its metadata', () => {
+    const s = style();
+    expect(Object.keys((s.metadata as Record<string, object>)['gridd:kind-colors']).sort()).toEqual(Object.keys(KIND_COLORS).sort());
+    expect(patchServerStyle(s).kindColors).toEqual((s.metadata as Record<string, unknown>)['gridd:kind-colors']);
+  });
+
+  test('what the patch would add is what the server wrote', () => {
+    // Strip the server's expressions back to plain values: the patch must rebuild them exactly.
+    const bare = style();
+    for (const l of bare.layers as { id: string; paint?: Record<string, unknown> }[]) {
+      if (!/^grids_l\d-(fill|line)$/.test(l.id) || !l.paint) continue;
+      for (const [k, v] of Object.entries(l.paint)) if (Array.isArray(v) && v[0] === 'case') l.paint[k] = v[v.length - 1];
+    }
+    delete bare.metadata;
+    patchServerStyle(bare);
+    expect(bare.layers).toEqual(style().layers);
   });
 });

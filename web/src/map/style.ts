@@ -3,13 +3,14 @@
 // (coverage problems, editor overlays) and drives hover, selection and the
 // editor's hidden grids through feature state on the tiles' feature ids.
 //
-// SERVER STYLE NEEDS — the one place where the app patches the server's style.
-// `patchServerStyle` adds feature-state expressions to the server's grid
-// layers (`grids_l{n}-fill`, `grids_l{n}-line`, n = 1…5) and reads the kind
-// colours from `metadata["gridd:kind-colors"]`, falling back to KIND_COLORS.
-// Once server/src/http/tiles.rs (fn default_style) writes these expressions
-// (see `stateful*` below for the exact ones) and the metadata, this patch
-// finds them present and changes nothing.
+// The server's style carries the feature-state expressions the app drives on
+// its grid layers (`grids_l{n}-fill`, `grids_l{n}-line`, n = 1…5; the exact
+// ones are `stateful*` below) and the kind colours in
+// `metadata["gridd:kind-colors"]` (server/src/http/tiles.rs, fn
+// default_style). `patchServerStyle` reads the legend's colours under those
+// expressions and adds an expression only where one is missing (a style edited
+// by hand, an older server); on the server's own style it changes nothing
+// (style.test.ts, and the browser test against the live server).
 
 import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl';
 
@@ -31,7 +32,7 @@ export type GridState = 'selected' | 'hover' | 'hidden';
 export const SELECTED_COLOR = '#e6007e';
 export const HOVER_COLOR = '#222222';
 
-/** Kind colours until the server's style carries them as metadata["gridd:kind-colors"]. */
+/** Kind colours when the style does not carry them as metadata["gridd:kind-colors"]. */
 export const KIND_COLORS: Record<string, string> = {
   residential: '#e8a33d',
   scattered: '#9c7a4f',
@@ -104,16 +105,24 @@ export interface StyleFacts {
   kindColors: Record<string, string>;
 }
 
+/** The value without its feature-state cases: each such `case` replaced by its fallback (the last item), at any depth. */
+function stateless(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  if (v[0] === 'case' && usesState(v)) return stateless(v[v.length - 1]);
+  return v.map(stateless);
+}
+
 function firstColor(v: unknown, fallback: string): string {
-  if (typeof v === 'string') return v;
-  const s = JSON.stringify(v ?? '');
+  const base = stateless(v);
+  if (typeof base === 'string') return base;
+  const s = JSON.stringify(base ?? '');
   const m = /"(#[0-9a-fA-F]{3,8})"/.exec(s);
   return m ? m[1] : fallback;
 }
 
 function firstNumber(v: unknown, fallback: number): number {
-  if (typeof v === 'number') return v;
-  return fallback;
+  const base = stateless(v);
+  return typeof base === 'number' ? base : fallback;
 }
 
 /**

@@ -4,13 +4,13 @@
 // shown. Issue 14 adds the grid's duties and its service team's contacts.
 
 import type { MapMouseEvent } from 'maplibre-gl';
-import { ApiError, api, type GridDetailFeature, type TreeNode } from '../api';
+import { ApiError, api, type GridFeature, type TreeNode } from '../api';
 import { inspect } from '../app/inspect';
 import type { PageFactory } from '../app/router';
 import { formatRoute, type Route } from '../app/routes';
 import { levelName, onLangChange, t, tf } from '../i18n';
 import { el } from '../lib/dom';
-import { geometryBBox } from '../lib/geom';
+import { asBBox, geometryBBox } from '../lib/geom';
 import { FOCUS_SOURCE, GridMap } from '../map/map';
 
 interface Flat {
@@ -22,13 +22,13 @@ interface Flat {
 
 function flatten(tree: TreeNode[]): Flat[] {
   const out: Flat[] = [];
-  const walk = (nodes: TreeNode[], depth: number) => {
+  const walk = (nodes: TreeNode[]) => {
     for (const n of nodes) {
-      out.push({ id: n.id, code: n.code, name: n.name, level: n.level ?? depth });
-      walk(n.children ?? [], (n.level ?? depth) + 1);
+      out.push({ id: n.id, code: n.code, name: n.name, level: n.level });
+      walk(n.children);
     }
   };
-  for (const r of tree) walk(r.children ?? [], 1);
+  for (const r of tree) walk(r.children);
   return out;
 }
 
@@ -37,7 +37,7 @@ export const publicPage: PageFactory = (root, route, router) => {
   let gm: GridMap | null = null;
   let gone = false;
   let grids: Flat[] = [];
-  let feature: GridDetailFeature | null = null;
+  let feature: GridFeature | null = null;
   let error: string | null = null;
   let query = '';
   /** Each grid's parent, from the tree (which holds no personal data). */
@@ -156,10 +156,10 @@ export const publicPage: PageFactory = (root, route, router) => {
       const walk = (nodes: TreeNode[], parent: number | null) => {
         for (const n of nodes) {
           parents.set(n.id, parent);
-          walk(n.children ?? [], n.id);
+          walk(n.children, n.id);
         }
       };
-      for (const r of tree) walk(r.children ?? [], null);
+      for (const r of tree) walk(r.children, null);
     } catch (err) {
       error = err instanceof ApiError && err.unreachable ? t('status.unreachable') : String((err as Error).message ?? err);
     }
@@ -179,7 +179,8 @@ export const publicPage: PageFactory = (root, route, router) => {
       if (current.view) m.map.jumpTo({ center: [current.view.lng, current.view.lat], zoom: current.view.zoom });
       else {
         const subs = await api.subdistricts().catch(() => []);
-        if (subs[0] && current.grid === undefined) m.fitBBox(subs[0].bbox, { padding: 20, duration: 0 });
+        const bb = asBBox(subs[0]?.bbox);
+        if (bb && current.grid === undefined) m.fitBBox(bb, { padding: 20, duration: 0 });
       }
       m.map.on('click', (e: MapMouseEvent) => {
         const g = m.pickGrid(e.point);

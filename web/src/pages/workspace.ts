@@ -4,7 +4,7 @@
 // auditors' coverage page (#/coverage, the check open, no editing).
 
 import maplibregl, { type MapMouseEvent } from 'maplibre-gl';
-import { ApiError, api, type GridProperties, type Subdistrict, type TreeNode } from '../api';
+import { ApiError, api, type GridSummary, type Subdistrict, type TreeNode } from '../api';
 import { can } from '../app/auth';
 import { inspect } from '../app/inspect';
 import type { Page, PageFactory } from '../app/router';
@@ -13,7 +13,7 @@ import type { Shell } from '../app/shell';
 import type { Editor } from '../editor/view';
 import { applyStaticTexts, kindName, levelName, onLangChange, t } from '../i18n';
 import { byId, el } from '../lib/dom';
-import { geometryBBox, labelPoint } from '../lib/geom';
+import { asBBox, geometryBBox, labelPoint } from '../lib/geom';
 import { gridGeometry, loadGrids, refreshGridTiles, type LoadedGrids } from '../map/data';
 import { GridMap, type FillMode, type LevelMode } from '../map/map';
 import { KIND_FALLBACK, SELECTED_COLOR } from '../map/style';
@@ -258,6 +258,7 @@ class Workspace implements Page {
       onZoom: (id) => void this.flyToGrid(id),
       onSelectParent: (id) => this.select(id, { fly: true }),
       onRendered: () => this.tree.revealSelected(),
+      hasChildren: (id) => this.tree.hasChildren(id) ?? false,
       parentOf: (p) => {
         const pid = p.parent_id ?? this.tree.parentGridId(p.id);
         if (pid === null || pid === undefined) return null;
@@ -300,7 +301,7 @@ class Workspace implements Page {
         selected: () => st.selected,
         select: (id) => (id === null ? this.clearSelection() : this.select(id)),
         subdistrictId: () => st.current?.id ?? null,
-        subdistrictBBox: () => st.current?.bbox ?? null,
+        subdistrictBBox: () => asBBox(st.current?.bbox),
         visibleLevel: () => st.levelMode,
         refresh: () => this.refreshAfterEdit(),
         showError: (err) => this.showError(err),
@@ -421,14 +422,14 @@ class Workspace implements Page {
     );
   }
 
-  private pick(point: maplibregl.PointLike): GridProperties | null {
+  private pick(point: maplibregl.PointLike): GridSummary | null {
     const g = this.gm?.pickGrid(point) ?? null;
     return g ? (this.gridProps(g.id) ?? g) : null;
   }
 
   // ------------------------------------------------------------ selection
 
-  private gridProps(id: number): GridProperties | null {
+  private gridProps(id: number): GridSummary | null {
     return this.state.loaded?.byId.get(id)?.properties ?? null;
   }
 
@@ -480,7 +481,8 @@ class Workspace implements Page {
   }
 
   private fitSubdistrict(sub: Subdistrict): void {
-    this.gm?.fitBBox(sub.bbox, { padding: this.fitPadding(), duration: 0 });
+    const bb = asBBox(sub.bbox);
+    if (bb) this.gm?.fitBBox(bb, { padding: this.fitPadding(), duration: 0 });
   }
 
   /** After a write: reload the grid tiles, the tree and the labels. */
@@ -551,14 +553,13 @@ class Workspace implements Page {
     }
     if (st.fillMode === 'kind') {
       const kinds = new Set<string>();
-      const walk = (nodes: TreeNode[], depth: number) => {
+      const walk = (nodes: TreeNode[]) => {
         for (const n of nodes) {
-          const lv = n.level ?? depth;
-          if (st.levelMode === 'all' || st.levelMode === lv) kinds.add(n.kind ?? '');
-          walk(n.children ?? [], lv + 1);
+          if (st.levelMode === 'all' || st.levelMode === n.level) kinds.add(n.kind ?? '');
+          walk(n.children);
         }
       };
-      for (const r of st.tree) walk(r.children ?? [], 1);
+      for (const r of st.tree) walk(r.children);
       for (const k of [...kinds].sort()) swatch(gm.facts.kindColors[k] ?? KIND_FALLBACK, kindName(k || null));
     }
     line(SELECTED_COLOR, 3, t('legend.selected'));
@@ -744,9 +745,9 @@ function countGrids(nodes: TreeNode[]): number {
   const walk = (list: TreeNode[]) => {
     for (const x of list) {
       n++;
-      walk(x.children ?? []);
+      walk(x.children);
     }
   };
-  for (const r of nodes) walk(r.children ?? []);
+  for (const r of nodes) walk(r.children);
   return n;
 }

@@ -1,20 +1,25 @@
 // The details panel of the selected grid. It shows what the map already knows
 // at once, then completes it (population, timestamps) from GET /grids/{id}.
 
-import { ApiError, api, type GridDetailProperties, type GridProperties } from '../api';
+import { ApiError, api, type GridProperties, type GridSummary } from '../api';
 import { formatDate, formatNumber, kindName, levelName, t } from '../i18n';
 
 export interface DetailsCallbacks {
   onClear: () => void;
   onZoom: (id: number) => void;
   onSelectParent: (id: number) => void;
-  parentOf: (props: GridProperties) => { id: number; name: string; code: string } | null;
+  parentOf: (props: GridSummary) => { id: number; name: string; code: string } | null;
+  /** Whether the grid has children: then its households are the ones rolled up the tree. */
+  hasChildren: (id: number) => boolean;
   /** Called after every render (the panel's height may have changed). */
   onRendered?: () => void;
 }
 
+/** What the panel shows: what the map or tree knew at once, completed from GET /grids/{id}. */
+type Shown = GridSummary & Partial<Omit<GridProperties, keyof GridSummary>>;
+
 export class DetailsPanel {
-  private props: GridDetailProperties | null = null;
+  private props: Shown | null = null;
   private loading = false;
   private error: string | null = null;
   private abort: AbortController | null = null;
@@ -27,7 +32,7 @@ export class DetailsPanel {
   }
 
   /** Show a grid; `known` is what the map or tree already has about it. */
-  show(id: number, known: GridProperties | null): void {
+  show(id: number, known: GridSummary | null): void {
     this.abort?.abort();
     const ctrl = new AbortController();
     this.abort = ctrl;
@@ -113,7 +118,20 @@ export class DetailsPanel {
       row('details.code', code, 'code');
       row('details.level', levelName(p.level), 'level');
       row('details.kind', kindName(p.kind), 'kind');
-      row('details.households', formatNumber(p.households), 'households');
+      // A grid with children counts the households of its whole subtree (the server's households_total).
+      if (this.cb.hasChildren(p.id)) {
+        const total = p.households_total;
+        const note = document.createElement('span');
+        note.className = 'muted';
+        note.textContent = ` ${t('details.households.total')}`;
+        const value = document.createElement('span');
+        value.textContent = total === undefined && this.loading ? '…' : formatNumber(total);
+        const frag = document.createDocumentFragment();
+        frag.append(value, note);
+        row('details.households', frag, 'households');
+      } else {
+        row('details.households', formatNumber(p.households), 'households');
+      }
       row('details.population', this.loading && p.population === undefined ? '…' : formatNumber(p.population), 'population');
       row('details.version', p.version === undefined ? t('value.none') : String(p.version), 'version');
       const parent = this.cb.parentOf(p);

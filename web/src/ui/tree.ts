@@ -72,6 +72,12 @@ export class GridTree {
     return it ? { name: it.node.name, code: it.node.code } : null;
   }
 
+  /** Whether a grid has children (null: not in the tree). */
+  hasChildren(id: number): boolean | null {
+    const it = this.byGrid.get(id);
+    return it ? it.node.children.length > 0 : null;
+  }
+
   parentGridId(id: number): number | null {
     return this.byGrid.get(id)?.parent?.gridId ?? null;
   }
@@ -161,7 +167,7 @@ export class GridTree {
     this.items.push(item);
     this.byLi.set(li, item);
     if (isGrid) this.byGrid.set(node.id, item);
-    const kids = node.children ?? [];
+    const kids = node.children;
     if (kids.length) {
       const group = document.createElement('ul');
       group.setAttribute('role', 'group');
