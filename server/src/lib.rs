@@ -11,6 +11,7 @@ pub mod edit;
 pub mod error;
 pub mod export;
 pub mod follow;
+pub mod html;
 pub mod http;
 pub mod import;
 pub mod index;

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::report::{Problem, Report, Severity};
+use crate::html::escape as esc;
 
 /// Problems as a GeoJSON FeatureCollection; the report's summary rides along as a
 /// foreign member `summary`.
@@ -60,13 +61,6 @@ pub fn summary(r: &Report) -> serde_json::Value {
             "noise": l.noise,
         })).collect::<Vec<_>>(),
     })
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Most problems drawn as maps; the rest are listed in the table only.

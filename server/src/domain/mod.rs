@@ -1,6 +1,7 @@
 //! The domain: plain synchronous Rust over `geo` types. No axum, sqlx or tokio here.
 
 pub mod code;
+pub mod frame;
 pub mod geometry;
 pub mod grid;
 pub mod reference;

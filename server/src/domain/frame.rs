@@ -1,14 +1,18 @@
-//! The local metric frame every coverage measure is taken in.
+//! The one local metric frame of the system: every measure in metres (the coverage
+//! audit, the editor's tolerances, building areas for the household estimate, the
+//! synthetic data) is taken in it.
 //!
-//! An equirectangular projection tangent at the subdistrict's centre on the WGS 84
-//! ellipsoid: `x = N(φ0)·cos φ0·(λ − λ0)`, `y = M(φ0)·(φ − φ0)`, with `M` and `N` the
+//! An equirectangular projection tangent at a centre on the WGS 84 ellipsoid:
+//! `x = N(φ0)·cos φ0·(λ − λ0)`, `y = M(φ0)·(φ − φ0)`, with `M` and `N` the
 //! meridional and prime-vertical radii of curvature at the centre latitude `φ0`.
 //! Across a subdistrict (a few km) the scale error is below 0.05 % per kilometre
 //! north or south of the centre, so areas and widths are good to far better than
 //! the 1 % the audit promises; it keeps every boolean operation in plain planar
-//! metres, which is both faster and more robust than working in degrees.
+//! metres, which is both faster and more robust than working in degrees. (A
+//! metres-per-degree on a sphere, which this replaces, is off by up to 0.5 % in
+//! area at these latitudes.)
 
-use geo::{Coord, Geometry, MapCoords, MultiPolygon, Rect};
+use geo::{Area, Coord, Geometry, MapCoords, MultiPolygon, Rect};
 
 /// WGS 84 semi-major axis, metres.
 const A: f64 = 6_378_137.0;
@@ -19,7 +23,7 @@ const E2: f64 = 6.694_379_990_14e-3;
 ///
 /// # Examples
 /// ```
-/// use gridd::coverage::LocalFrame;
+/// use gridd::domain::frame::LocalFrame;
 /// let f = LocalFrame::new(geo::coord! { x: 120.6, y: 31.3 });
 /// // one thousandth of a degree of latitude is about 110.9 m at 31.3° N
 /// let p = f.to_metres(geo::coord! { x: 120.6, y: 31.301 });
@@ -71,6 +75,24 @@ impl LocalFrame {
             x: c.x / self.kx + self.centre.x,
             y: c.y / self.ky + self.centre.y,
         }
+    }
+
+    /// The planar distance in metres between two nearby positions (degrees).
+    pub fn distance_m(&self, a: Coord, b: Coord) -> f64 {
+        ((a.x - b.x) * self.kx).hypot((a.y - b.y) * self.ky)
+    }
+
+    /// The box (degrees) reaching `m` metres from the centre in every direction.
+    pub fn box_around_centre(&self, m: f64) -> Rect {
+        Rect::new(
+            self.to_degrees(Coord { x: -m, y: -m }),
+            self.to_degrees(Coord { x: m, y: m }),
+        )
+    }
+
+    /// The area in m² of a polygonal geometry in degrees (0 for other types).
+    pub fn area_m2(&self, g: &Geometry) -> f64 {
+        self.project(g).unsigned_area()
     }
 
     /// A polygonal geometry in degrees as a MultiPolygon in metres (other geometry
