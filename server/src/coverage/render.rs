@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use super::LocalFrame;
 use super::report::{Problem, Report, Severity};
 use crate::html::escape as esc;
 
@@ -170,7 +171,7 @@ Method: {method}.</p>",
     h
 }
 
-/// A 160 × 160 px map of the problem's geometry (degrees, scaled by cos(lat)).
+/// A 160 × 160 px map of the problem's geometry (in the local frame at its centre).
 fn svg(p: &Problem) -> String {
     let (Some(g), Some([x0, y0, x1, y1])) = (&p.geometry, p.bbox) else {
         return String::new();
@@ -178,15 +179,17 @@ fn svg(p: &Problem) -> String {
     let Ok(geom) = geo::Geometry::<f64>::try_from(g.clone()) else {
         return String::new();
     };
-    let k = ((y0 + y1) / 2.0).to_radians().cos();
-    let (w, hgt) = ((x1 - x0) * k, y1 - y0);
-    let span = w.max(hgt).max(1e-9) * 1.3;
-    let (cx, cy) = ((x0 + x1) / 2.0 * k, (y0 + y1) / 2.0);
+    let frame = LocalFrame::new(geo::Coord {
+        x: (x0 + x1) / 2.0,
+        y: (y0 + y1) / 2.0,
+    });
+    let span = ((x1 - x0) * frame.kx).max((y1 - y0) * frame.ky).max(1e-4) * 1.3;
     let size = 160.0;
     let tx = |x: f64, y: f64| {
+        let m = frame.to_metres(geo::Coord { x, y });
         (
-            (x * k - cx) / span * size + size / 2.0,
-            (cy - y) / span * size + size / 2.0,
+            m.x / span * size + size / 2.0,
+            -m.y / span * size + size / 2.0,
         )
     };
     let mut d = String::new();
@@ -208,7 +211,7 @@ fn svg(p: &Problem) -> String {
         Severity::Defect => "#d00",
         Severity::Warning => "#d80",
     };
-    let metres = span * 111_320.0;
+    let metres = span;
     format!(
         "<svg width=160 height=160 viewBox=\"0 0 160 160\"><path d=\"{d}\" fill=\"{colour}\" fill-opacity=\".35\" stroke=\"{colour}\" stroke-width=\"1\" fill-rule=\"evenodd\"/>\
 <text x=4 y=154 font-size=10 fill=\"#555\">{:.0} m across</text></svg>",
