@@ -90,7 +90,7 @@ catalogue! {
     Counts => "：缺陷 {defects} 个，提示 {warnings} 个。街道面积 {area} m²。", ": {defects} defects, {warnings} warnings. Subdistrict area {area} m².";
     Settings => "容差 {tol} 米（窄于此宽度的缺口和重叠只计为噪声，不算缺陷）。户数范围：住宅 {rl}–{rh} 户，散居 {sl}–{sh} 户。楼栋在其主要网格外的部分超过 {split} % 时记为被分割。",
         "Tolerance {tol} m (gaps and overlaps narrower than this are counted as noise, never as defects). Size bands: residential {rl}–{rh} households, scattered {sl}–{sh}. Buildings split when more than {split} % lies outside their main grid.";
-    MethodLabel => "方法：", "Method: ";
+    MethodLine => "方法：{method}。", "Method: {method}.";
     Method => "面积和宽度在以街道中心为切点的 WGS 84 椭球等距圆柱平面内以米计算；宽度为与该块面积、周长相同的矩形的短边；向内缓冲容差的一半后消失的块计为噪声",
         "areas and widths in metres in an equirectangular frame tangent at the subdistrict's centre on the WGS 84 ellipsoid; width = short side of the rectangle with the piece's area and perimeter; a piece is noise when an inward buffer of half the tolerance erases it";
     SummaryHeading => "汇总", "Summary";
