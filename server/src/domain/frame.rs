@@ -118,3 +118,34 @@ impl LocalFrame {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use geo::{coord, polygon};
+
+    use super::*;
+
+    #[test]
+    fn distances_boxes_and_areas_are_metres() {
+        let f = LocalFrame::new(coord! { x: 118.8, y: 32.0 });
+        // 100 m east and 100 m north of the centre, and back
+        let e = f.to_degrees(coord! { x: 100.0, y: 0.0 });
+        let n = f.to_degrees(coord! { x: 0.0, y: 100.0 });
+        assert!((f.distance_m(f.centre, e) - 100.0).abs() < 1e-9);
+        assert!((f.distance_m(n, f.centre) - 100.0).abs() < 1e-9);
+        assert!((f.distance_m(e, n) - 100.0 * 2f64.sqrt()).abs() < 1e-9);
+        // the ellipsoid, not a sphere: a degree of longitude at 32°N is 94.5 km
+        assert!((f.kx - 94_495.0).abs() < 5.0, "{}", f.kx);
+        let b = f.box_around_centre(50.0);
+        assert!((b.min().x - f.to_degrees(coord! { x: -50.0, y: 0.0 }).x).abs() < 1e-12);
+        assert!((b.max().y - f.to_degrees(coord! { x: 0.0, y: 50.0 }).y).abs() < 1e-12);
+        let sq = Geometry::Polygon(polygon![
+            f.centre,
+            e,
+            f.to_degrees(coord! { x: 100.0, y: 100.0 }),
+            n
+        ]);
+        assert!((f.area_m2(&sq) - 10_000.0).abs() < 1e-6);
+        assert_eq!(f.area_m2(&Geometry::Point(f.centre.into())), 0.0);
+    }
+}
