@@ -126,6 +126,10 @@ pub enum Command {
         /// Gaps and overlaps narrower than this many metres are noise, not defects.
         #[arg(long, default_value_t = 0.5)]
         tolerance: f64,
+        /// Language, zh or en: of the HTML page (Chinese unless given) and, when
+        /// given, of the JSON and GeoJSON messages and fixes (English unless given).
+        #[arg(long, value_parser = crate::coverage::Lang::parse)]
+        lang: Option<crate::coverage::Lang>,
         /// Write the report to this file instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -324,6 +328,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             subdistrict,
             format,
             tolerance,
+            lang,
             out,
             store,
         } => {
@@ -331,7 +336,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let config = crate::coverage::Config::default()
                 .with_tolerance(tolerance)
                 .map_err(|e| Error::invalid("tolerance", e))?;
-            let report = {
+            let (report, text) = {
                 let atlas = app.atlas();
                 let sid = crate::http::coverage::subdistrict(
                     &atlas,
@@ -339,14 +344,25 @@ pub async fn run(cli: Cli) -> Result<()> {
                 )?;
                 let input = crate::coverage::Input::from_atlas(&atlas, sid)
                     .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
-                crate::coverage::audit(&input, &config)
-            };
-            let text = match format {
-                CheckFormat::Json => {
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.into()))?
+                let mut report = crate::coverage::audit(&input, &config);
+                if let (Some(l), false) = (lang, matches!(format, CheckFormat::Html)) {
+                    crate::coverage::text::reword_report(&mut report, l);
                 }
-                CheckFormat::Geojson => crate::coverage::render::geojson(&report).to_string(),
-                CheckFormat::Html => crate::coverage::render::html(&report),
+                let text = match format {
+                    CheckFormat::Json => serde_json::to_string_pretty(&report)
+                        .map_err(|e| Error::Internal(e.into()))?,
+                    CheckFormat::Geojson => crate::coverage::render::geojson(&report).to_string(),
+                    // a page in a file has no other-language page to link to
+                    CheckFormat::Html => crate::coverage::render::html(
+                        &report,
+                        &input,
+                        crate::coverage::render::Page {
+                            lang: lang.unwrap_or(crate::coverage::Lang::Zh),
+                            other_language: None,
+                        },
+                    ),
+                };
+                (report, text)
             };
             match &out {
                 Some(path) => std::fs::write(path, text).map_err(|e| {

@@ -1,8 +1,15 @@
-//! HTML text for the pages gridd renders itself (the auditor's report, the API page).
+//! HTML text escaping, the one copy for every page the server writes by hand.
 
-/// Escapes text for HTML element content and attribute values.
+/// `s` safe inside HTML text and inside quoted or unquoted attribute values: `&`,
+/// `<`, `>`, `"` and `'` become character references.
+///
+/// # Examples
+/// ```
+/// assert_eq!(gridd::html::escape(r#"<a href="x">A & B's</a>"#),
+///     "&lt;a href=&quot;x&quot;&gt;A &amp; B&#39;s&lt;/a&gt;");
+/// ```
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -14,4 +21,18 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn markup_and_quotes_are_escaped_and_text_is_kept() {
+        assert_eq!(escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+        assert_eq!(escape("网格 3205 · 1 m²"), "网格 3205 · 1 m²");
+        // already escaped text is escaped again, never decoded
+        assert_eq!(escape("&amp;"), "&amp;amp;");
+        assert_eq!(escape(""), "");
+    }
 }

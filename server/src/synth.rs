@@ -14,12 +14,10 @@
 use geo::{Coord, Geometry, LineString, Polygon};
 
 use crate::domain::change::{ImportBatch, ImportGrid};
+use crate::domain::frame::LocalFrame;
 use crate::domain::grid::{GridDraft, GridKind};
 use crate::domain::reference::{Building, Road, estimate_households};
 use crate::domain::subdistrict::Subdistrict;
-
-/// Metres per degree of latitude (sphere of the mean Earth radius).
-const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
 /// The shape of a synthetic city.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +114,8 @@ impl Params {
             ));
         }
         let (lon, lat) = self.centre;
-        let half_deg = self.side() as f64 * self.cell_m / M_PER_DEG;
+        let half_deg =
+            self.side() as f64 * self.cell_m / LocalFrame::new(Coord { x: lon, y: lat }).ky;
         if !(lon.abs() < 170.0 && lat.abs() + half_deg < 80.0) {
             return Err(format!(
                 "centre {lon},{lat} is too close to the edge of the world"
@@ -143,27 +142,21 @@ fn hash(a: u64, b: u64, c: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
 }
 
-/// Metres east/north of the centre → degrees, rounded to 7 decimals.
-struct Frame {
-    lon0: f64,
-    lat0: f64,
-    kx: f64,
-}
+/// Metres east/north of the centre (the local frame) → degrees, rounded to 7
+/// decimals.
+struct Frame(LocalFrame);
 
 impl Frame {
     fn new((lon0, lat0): (f64, f64)) -> Self {
-        Self {
-            lon0,
-            lat0,
-            kx: M_PER_DEG * lat0.to_radians().cos(),
-        }
+        Self(LocalFrame::new(Coord { x: lon0, y: lat0 }))
     }
 
     fn deg(&self, x: f64, y: f64) -> Coord {
         let r = |v: f64| (v * 1e7).round() / 1e7;
+        let d = self.0.to_degrees(Coord { x, y });
         Coord {
-            x: r(self.lon0 + x / self.kx),
-            y: r(self.lat0 + y / M_PER_DEG),
+            x: r(d.x),
+            y: r(d.y),
         }
     }
 }

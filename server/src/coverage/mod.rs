@@ -15,26 +15,28 @@
 //! scoped threads ([`par`]).
 
 mod audit;
-mod frame;
+mod checks;
 pub mod par;
 pub mod pieces;
 mod preview;
 pub mod render;
 mod report;
 pub mod synthetic;
+pub mod text;
 
 #[cfg(test)]
 mod tests;
 
 use serde::Serialize;
 
+pub use crate::domain::frame::LocalFrame;
 pub use audit::{Input, audit};
-pub use frame::LocalFrame;
 pub use pieces::width_m;
 pub use preview::{Edit, PreviewReport, preview};
 pub use report::{
-    GridRef, LevelReport, Noise, Problem, ProblemKind, Report, Severity, SubdistrictRef,
+    Detail, GridRef, LevelReport, Noise, Problem, ProblemKind, Report, Severity, SubdistrictRef,
 };
+pub use text::Lang;
 
 /// Audit settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

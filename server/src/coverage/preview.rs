@@ -11,12 +11,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use geo::{BoundingRect, Coord, Rect};
-use rstar::RTree;
 use serde::Serialize;
 
-use super::audit::{self, BUILDING_LEVEL, Ctx, Group, Node};
-use super::report::{LevelReport, Noise, Problem};
-use super::{Config, LocalFrame};
+use super::Config;
+use super::audit::{empty_level, frame_of};
+use super::checks::{BUILDING_LEVEL, Ctx, Group, Node, project, tree_of};
+use super::report::{LevelReport, Problem};
 use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
 use crate::index::Atlas;
 
@@ -149,19 +149,15 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
         .map(|g| &g.grid)
         .collect();
 
-    let frame = LocalFrame::around(
-        s.boundary
-            .bounding_rect()
-            .unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero())),
-    );
-    let (boundary, _) = audit::project(&frame, &s.boundary);
+    let frame = frame_of(s);
+    let (boundary, _) = project(&frame, &s.boundary);
     let run = |subject: Option<&Grid>| -> Vec<Problem> {
         let mut grids = others.clone();
         grids.extend(subject);
         let nodes: Vec<Node> = grids
             .iter()
             .map(|g| {
-                let (shape, bbox) = audit::project(&frame, &g.draft.geometry);
+                let (shape, bbox) = project(&frame, &g.draft.geometry);
                 Node {
                     grid: g,
                     shape,
@@ -200,10 +196,7 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
                 .2,
             );
         }
-        let of_level: Vec<usize> = (0..nodes.len())
-            .filter(|&i| nodes[i].grid.draft.level == level)
-            .collect();
-        problems.extend(ctx.overlaps(level, &of_level, Some(me)).0);
+        problems.extend(ctx.overlaps(level, &ctx.of_level(level), Some(me)).0);
         // Geometry and code of the subject only.
         let mut levels: Vec<LevelReport> = (1..=5).map(empty_level).collect();
         ctx.grid_rules(&mut levels);
@@ -214,14 +207,7 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
                 .filter(|p| p.grids.iter().any(|g| g.id == nodes[me].grid.id)),
         );
         if !buildings.is_empty() {
-            let l3: Vec<usize> = (0..nodes.len())
-                .filter(|&i| nodes[i].grid.draft.level == BUILDING_LEVEL)
-                .collect();
-            let tree = RTree::bulk_load(
-                l3.iter()
-                    .map(|&i| audit::rect_entry(nodes[i].bbox, i))
-                    .collect(),
-            );
+            let tree = tree_of(&nodes, &ctx.of_level(BUILDING_LEVEL));
             problems.extend(buildings.iter().filter_map(|b| ctx.building(&tree, b).1));
         }
         problems
@@ -267,21 +253,6 @@ pub fn preview(atlas: &Atlas, edit: &Edit, config: &Config) -> Result<PreviewRep
         grids_checked: others.len() + 1,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
-}
-
-fn empty_level(level: u8) -> LevelReport {
-    LevelReport {
-        level,
-        grids: 0,
-        target_area_m2: 0.0,
-        covered_area_m2: 0.0,
-        coverage_ratio: 0.0,
-        households: 0,
-        defects: 0,
-        warnings: 0,
-        noise: Noise::default(),
-        problems: Vec::new(),
-    }
 }
 
 fn union_rect(a: Rect, b: Rect) -> Rect {

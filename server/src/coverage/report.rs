@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::domain::grid::{GridId, SubdistrictId};
+use crate::domain::grid::{GridId, GridKind, SubdistrictId};
 
 /// How serious a problem is. Defects break a rule of DB32/T 2763-2015 and make
 /// `gridd check` fail; warnings are for a person to judge.
@@ -104,6 +104,99 @@ pub struct Problem {
     /// Bounding box of `geometry` (minLon, minLat, maxLon, maxLat), for maps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bbox: Option<[f64; 4]>,
+    /// The facts `message` and `fix` are worded from, for other languages.
+    #[serde(skip)]
+    pub detail: Detail,
+}
+
+/// The facts a problem's message and fix are worded from, beyond its kind, grids
+/// and measures (see [`crate::coverage::text`]). Not part of the JSON: the words are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// A gap in a parent (`None`: in the subdistrict).
+    Gap {
+        /// The parent's code.
+        parent: Option<String>,
+    },
+    /// Parts of the grids outside their parent (`None`: outside the subdistrict).
+    Outside {
+        /// The parent's code.
+        parent: Option<String>,
+    },
+    /// Two grids overlap (the two grids of the problem).
+    Overlap,
+    /// The geometry is invalid.
+    InvalidGeometry {
+        /// Why, as the validation says it.
+        why: String,
+    },
+    /// A grid below level 1 has no parent.
+    NoParent,
+    /// The parent named does not exist.
+    MissingParent {
+        /// The id named.
+        parent_id: i64,
+    },
+    /// The parent is not one level up.
+    ParentLevel {
+        /// The parent's level.
+        parent_level: u8,
+    },
+    /// The code breaks the coding rule (malformed or wrong prefix).
+    Code {
+        /// The rule broken, as the code check says it.
+        reason: String,
+        /// The parent's code (the subdistrict's for L1).
+        parent_code: String,
+    },
+    /// Several grids carry one code (all of them are the problem's grids).
+    DuplicateCode,
+    /// More households than the size band allows.
+    TooManyHouseholds {
+        /// Residential or scattered.
+        grid_kind: GridKind,
+        /// Households held.
+        households: i64,
+        /// The band's top.
+        most: i64,
+        /// The band's middle.
+        about: i64,
+        /// Grids of about `about` households it would take.
+        parts: i64,
+    },
+    /// Fewer households than the size band allows.
+    TooFewHouseholds {
+        /// Residential or scattered.
+        grid_kind: GridKind,
+        /// Households held.
+        households: i64,
+        /// The band's bottom.
+        least: i64,
+        /// The band's middle.
+        about: i64,
+        /// The grid is its parent's only child (nothing to merge it with).
+        only_child: bool,
+    },
+    /// A building split between L3 grids.
+    BuildingSplit {
+        /// The building's name.
+        name: Option<String>,
+        /// Shares of its footprint by grid code (those of at least 0.5 %).
+        parts: Vec<(String, f64)>,
+        /// The share in no grid, when it is 0.1 % or more.
+        in_no_grid: Option<f64>,
+        /// The grid it should lie in wholly.
+        main: String,
+    },
+    /// A building mostly in no L3 grid.
+    BuildingUnassigned {
+        /// The building's name.
+        name: Option<String>,
+        /// Its households.
+        households: i32,
+        /// The share of its footprint in no L3 grid.
+        in_no_grid: f64,
+    },
 }
 
 /// Gaps and overlaps narrower than the tolerance: counted, never reported one by one.

@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod code;
+pub mod frame;
 pub mod geometry;
 pub mod grid;
 pub mod reference;

@@ -1,8 +1,9 @@
 //! Reference layers: buildings (with estimated households) and roads. They draw the
 //! offline basemap and tell how many households a grid holds.
 
-use geo::{Geometry, Polygon};
+use geo::Geometry;
 
+use super::frame::LocalFrame;
 use super::grid::SubdistrictId;
 
 /// A building footprint.
@@ -151,19 +152,19 @@ pub fn parse_levels(v: Option<&serde_json::Value>) -> f64 {
 
 /// The household estimate documented in `gis-data/README.md`:
 /// `floor(footprint m² × levels × residential share / 90 m²)`, with the footprint
-/// measured in an equirectangular projection at the polygon's mean latitude.
+/// measured in the local frame at the centre of its bounding box.
 ///
 /// # Examples
 /// ```
 /// use geo::polygon;
+/// use gridd::domain::frame::LocalFrame;
 /// use gridd::domain::reference::estimate_households;
-/// // a 30 m × 30 m apartment block of 5 storeys at 60°N: 900 m² × 5 / 90 = 50
-/// let m = 6_371_008.8 * std::f64::consts::PI / 180.0;
-/// let d_lat = 30.0 / m;
-/// let d_lon = 30.0 / (m * 60f64.to_radians().cos());
+/// // a 30 m × 40 m apartment block of 5 storeys at 60°N: 1,200 m² × 5 / 90 = 66.7
+/// let f = LocalFrame::new(geo::coord! { x: 24.0, y: 60.0 });
+/// let (d_lon, d_lat) = (30.0 / f.kx, 40.0 / f.ky);
 /// let sq = polygon![(x: 24.0, y: 60.0), (x: 24.0 + d_lon, y: 60.0),
 ///     (x: 24.0 + d_lon, y: 60.0 + d_lat), (x: 24.0, y: 60.0 + d_lat)];
-/// assert_eq!(estimate_households(&geo::Geometry::Polygon(sq), 5.0, "apartments"), 49);
+/// assert_eq!(estimate_households(&geo::Geometry::Polygon(sq), 5.0, "apartments"), 66);
 /// ```
 pub fn estimate_households(footprint: &Geometry<f64>, levels: f64, usage: &str) -> i32 {
     let share = residential_share(usage);
@@ -174,28 +175,10 @@ pub fn estimate_households(footprint: &Geometry<f64>, levels: f64, usage: &str) 
     (area * levels * share / FLOOR_AREA_PER_HOUSEHOLD_M2).floor() as i32
 }
 
-/// Metres per degree on a sphere of the mean Earth radius (6,371,008.8 m).
-const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
-
-/// Planar area in m² of a small polygonal geometry, in an equirectangular
-/// projection at its mean latitude: accurate to well under 1 % for buildings.
+/// Planar area in m² of a small polygonal geometry in the local frame at the
+/// centre of its bounding box: accurate to well under 1 % for buildings.
 pub fn local_area_m2(g: &Geometry<f64>) -> f64 {
-    use geo::{Area, BoundingRect, MapCoords};
-    let Some(r) = g.bounding_rect() else {
-        return 0.0;
-    };
-    let lat0 = (r.min().y + r.max().y) / 2.0;
-    let kx = M_PER_DEG * lat0.to_radians().cos();
-    let polys: Vec<Polygon> = match g {
-        Geometry::Polygon(p) => vec![p.clone()],
-        Geometry::MultiPolygon(mp) => mp.0.clone(),
-        _ => return 0.0,
-    };
-    polys
-        .iter()
-        .map(|p| {
-            p.map_coords(|c| geo::coord! { x: c.x * kx, y: c.y * M_PER_DEG })
-                .unsigned_area()
-        })
-        .sum()
+    use geo::BoundingRect;
+    g.bounding_rect()
+        .map_or(0.0, |r| LocalFrame::around(r).area_m2(g))
 }

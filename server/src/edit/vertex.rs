@@ -1,26 +1,25 @@
 //! Vertex edits on one geometry: move, insert, delete. The caller applies the same
 //! edit to every grid that has the vertex (or the edge), so shared boundaries move
-//! together. Distances are metres in a local equirectangular projection.
+//! together. Distances are metres in the local frame ([`LocalFrame`]) at the
+//! positions measured.
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 
-/// Metres per degree of latitude (mean Earth radius 6,371,008.8 m).
-pub const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+use crate::domain::frame::LocalFrame;
 
 /// Distance in metres between two nearby positions.
 pub fn distance_m(a: Coord, b: Coord) -> f64 {
-    let kx = M_PER_DEG * ((a.y + b.y) / 2.0).to_radians().cos();
-    ((a.x - b.x) * kx).hypot((a.y - b.y) * M_PER_DEG)
+    LocalFrame::new(Coord {
+        x: (a.x + b.x) / 2.0,
+        y: (a.y + b.y) / 2.0,
+    })
+    .distance_m(a, b)
 }
 
 /// Distance in metres from `p` to the segment `a`–`b`.
 pub fn segment_distance_m(p: Coord, a: Coord, b: Coord) -> f64 {
-    let kx = M_PER_DEG * p.y.to_radians().cos();
-    let to = |c: Coord| Coord {
-        x: (c.x - p.x) * kx,
-        y: (c.y - p.y) * M_PER_DEG,
-    };
-    let (a, b) = (to(a), to(b));
+    let f = LocalFrame::new(p);
+    let (a, b) = (f.to_metres(a), f.to_metres(b));
     let d = b - a;
     let len2 = d.x * d.x + d.y * d.y;
     let t = if len2 == 0.0 {
@@ -33,18 +32,7 @@ pub fn segment_distance_m(p: Coord, a: Coord, b: Coord) -> f64 {
 
 /// A box (degrees) around `p` reaching `m` metres in every direction.
 pub fn search_box(p: Coord, m: f64) -> geo::Rect {
-    let dy = m / M_PER_DEG;
-    let dx = m / (M_PER_DEG * p.y.to_radians().cos().max(1e-6));
-    geo::Rect::new(
-        Coord {
-            x: p.x - dx,
-            y: p.y - dy,
-        },
-        Coord {
-            x: p.x + dx,
-            y: p.y + dy,
-        },
-    )
+    LocalFrame::new(p).box_around_centre(m)
 }
 
 fn map_rings(
@@ -219,7 +207,7 @@ mod tests {
         let a = Coord { x: 120.0, y: 31.0 };
         let b = Coord {
             x: 120.0,
-            y: 31.0 + 1.0 / M_PER_DEG,
+            y: 31.0 + 1.0 / LocalFrame::new(a).ky,
         };
         assert!((distance_m(a, b) - 1.0).abs() < 1e-9);
         assert!(

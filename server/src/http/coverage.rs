@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::grids::{GridFeatureIn, geojson_response};
 use super::problem::{ApiError, Json, ProblemDoc, Query};
-use crate::coverage::{self, Config, Edit};
+use crate::coverage::{self, Config, Edit, Lang};
 use crate::domain::grid::{self, GridId, TreeView};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
@@ -37,6 +37,17 @@ pub(super) struct CoverageQuery {
     /// `json` (default), `geojson` (problems as features) or `html` (the printable
     /// auditor's report).
     format: Option<String>,
+    /// `zh` or `en`: the page's language (Chinese by default) and, when given,
+    /// that of the JSON's messages and fixes (English by default).
+    lang: Option<String>,
+}
+
+fn lang(q: &CoverageQuery) -> Result<Option<Lang>, Error> {
+    q.lang
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|l| Lang::parse(l).map_err(|e| Error::invalid("lang", e)))
+        .transpose()
 }
 
 /// A grid to preview: a GeoJSON Feature; with an `id` (the Feature's or
@@ -125,25 +136,55 @@ async fn report(
     let config = config(&q)?;
     let fmt = format(&q)?;
     let given = q.subdistrict.clone();
-    let report = tokio::task::spawn_blocking(move || -> Result<coverage::Report, Error> {
+    let lang = lang(&q)?;
+    let tolerance_given = q.tolerance.as_deref().is_some_and(|t| !t.is_empty());
+    let answer = tokio::task::spawn_blocking(move || -> Result<Answer, Error> {
         let atlas = app.atlas();
         let sid = subdistrict(&atlas, given.as_deref())?;
         let input = coverage::Input::from_atlas(&atlas, sid)
             .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
-        Ok(coverage::audit(&input, &config))
+        let mut report = coverage::audit(&input, &config);
+        if matches!(fmt, Format::Html) {
+            // the page is drawn from the grids too, so while the atlas is at hand
+            let lang = lang.unwrap_or(Lang::Zh);
+            let mut other = format!(
+                "?format=html&lang={}&subdistrict={sid}",
+                lang.other().code()
+            );
+            if tolerance_given {
+                other.push_str(&format!("&tolerance={}", config.tolerance_m));
+            }
+            let page = coverage::render::Page {
+                lang,
+                other_language: Some(&other),
+            };
+            return Ok(Answer::Page(coverage::render::html(&report, &input, page)));
+        }
+        if let Some(l) = lang {
+            coverage::text::reword_report(&mut report, l);
+        }
+        Ok(Answer::Report(report))
     })
     .await
     .map_err(|e| Error::Internal(e.into()))??;
-    Ok(match fmt {
-        Format::Json => axum::Json(&report).into_response(),
-        Format::GeoJson => geojson_response(&coverage::render::geojson(&report)),
-        Format::Html => {
-            let mut res = Html(coverage::render::html(&report)).into_response();
+    Ok(match (answer, fmt) {
+        (Answer::Page(page), _) => {
+            let mut res = Html(page).into_response();
             res.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
+        (Answer::Report(report), Format::GeoJson) => {
+            geojson_response(&coverage::render::geojson(&report))
+        }
+        (Answer::Report(report), _) => axum::Json(&report).into_response(),
     })
+}
+
+/// What the audit answers: the report, or the page already drawn.
+enum Answer {
+    Report(coverage::Report),
+    Page(String),
 }
 
 /// The audit of one edit's neighbourhood before it is saved (a dragged vertex
@@ -163,6 +204,7 @@ async fn preview(
     Json(body): Json<PreviewIn>,
 ) -> Result<Response, ApiError> {
     let config = config(&q)?;
+    let lang = lang(&q)?;
     let (props, geometry) = super::grids::parts(body.feature)?;
     let id = feature_id(body.id.as_ref(), props.id.as_ref())?;
     let limits = app.limits();
@@ -213,7 +255,14 @@ async fn preview(
                 }
             }
         };
-        coverage::preview(&atlas, &edit, &config).map_err(|e| Error::invalid("body", e))
+        let mut report =
+            coverage::preview(&atlas, &edit, &config).map_err(|e| Error::invalid("body", e))?;
+        if let Some(l) = lang {
+            for list in [&mut report.breaks, &mut report.fixes, &mut report.after] {
+                coverage::text::reword(list, l);
+            }
+        }
+        Ok(report)
     })
     .await
     .map_err(|e| Error::Internal(e.into()))??;

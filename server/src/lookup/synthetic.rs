@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use geo::{Coord, Geometry, LineString, Polygon, Rect, polygon};
 
 use crate::domain::change::{ImportBatch, ImportGrid};
+use crate::domain::frame::LocalFrame;
 use crate::domain::grid::{Grid, GridDraft, GridKind};
 use crate::domain::reference::Building;
 use crate::domain::subdistrict::Subdistrict;
@@ -74,12 +75,10 @@ impl Tessellation {
         self.l1.1 * self.l2.1 * self.l3.1
     }
 
+    /// An L3 cell's size in degrees, in the local frame at the origin.
     fn deg(&self) -> (f64, f64) {
-        let m = 6_371_008.8 * std::f64::consts::PI / 180.0;
-        (
-            self.cell_m / (m * self.origin.y.to_radians().cos()),
-            self.cell_m / m,
-        )
+        let f = LocalFrame::new(self.origin);
+        (self.cell_m / f.kx, self.cell_m / f.ky)
     }
 
     /// The lattice's bounding box before jitter (degrees).

@@ -1,0 +1,36 @@
+//! Validity: every grid's geometry is a valid (multi)polygon.
+
+use geo::Validation;
+
+use super::Ctx;
+use crate::coverage::par;
+use crate::coverage::report::{Detail, Problem, ProblemKind, Severity};
+
+impl Ctx<'_, '_> {
+    /// One problem per grid whose geometry is invalid, in node order.
+    pub(super) fn validity(&self) -> Vec<Problem> {
+        let invalid: Vec<Option<String>> = par::map(self.nodes, |n| {
+            let errors = n.grid.draft.geometry.validation_errors();
+            (!errors.is_empty()).then(|| {
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        });
+        self.nodes
+            .iter()
+            .zip(invalid)
+            .filter_map(|(n, why)| {
+                let why = why?;
+                Some(self.grid_problem(
+                    n,
+                    ProblemKind::InvalidGeometry,
+                    Severity::Defect,
+                    Detail::InvalidGeometry { why },
+                ))
+            })
+            .collect()
+    }
+}
