@@ -83,9 +83,7 @@ describe('map page', () => {
     // The server's style carries the feature-state expressions and kind colours the app drives:
     // the app's patch leaves every grid layer as the server wrote it.
     const gridLayer = (id) => /^grids_l\d-(fill|line)$/.test(id);
-    const paint = await page.evaluate(() =>
-      Object.fromEntries(window.__gridd.map.getStyle().layers.map((l) => [l.id, l.paint ?? null])),
-    );
+    const paint = await page.evaluate(() => Object.fromEntries(window.__gridd.map.getStyle().layers.map((l) => [l.id, l.paint ?? null])));
     const served = server.layers.filter((l) => gridLayer(l.id));
     assert.equal(served.length, 10, 'fill and line layers of five levels');
     for (const l of served) assert.deepEqual(paint[l.id], l.paint, `${l.id} as the server wrote it`);
@@ -94,7 +92,10 @@ describe('map page', () => {
     // The legend shows each level's own colour, not the selection colour of the expressions.
     const l1 = server.layers.find((l) => l.id === 'grids_l1-line').paint['line-color'].at(-1);
     const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
-    const swatch = await page.locator('.legend-swatch').first().evaluate((e) => getComputedStyle(e).borderTopColor);
+    const swatch = await page
+      .locator('.legend-swatch')
+      .first()
+      .evaluate((e) => getComputedStyle(e).borderTopColor);
     assert.equal(swatch, rgb(l1));
     assert.match(await page.locator('.maplibregl-ctrl-attrib').innerText(), /© OpenStreetMap contributors/);
     assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
