@@ -20,7 +20,7 @@ use parking_lot::RwLock;
 
 use crate::domain::change::{
     Actor, Change, ChangeListener, ChangedIds, CodeHistoryEntry, Delta, EditBatch, EditResult,
-    EditUpdate, Expected, ImportBatch, Loaded, expected_version,
+    Expected, ImportBatch, Loaded, expected_version,
 };
 use crate::domain::geometry::Limits;
 use crate::domain::grid::{self, Grid, GridId, GridProps};
@@ -309,28 +309,7 @@ impl App {
                 if parent_key(atlas, sid, &draft) != met {
                     meets_parent(atlas, sid, &draft)?;
                 }
-                if sid != current.grid.subdistrict_id {
-                    return Err(Error::invalid(
-                        "properties.subdistrict_id",
-                        "a grid cannot move to another subdistrict",
-                    ));
-                }
-                if draft.level != current.grid.draft.level && atlas.has_children(id) {
-                    return Err(Error::conflict(
-                        "properties.level",
-                        "a grid with children cannot change level",
-                    ));
-                }
-                Ok(EditBatch {
-                    subdistrict_id: sid,
-                    action: "update".into(),
-                    updates: vec![EditUpdate {
-                        id,
-                        expected_version: version,
-                        draft,
-                    }],
-                    ..Default::default()
-                })
+                crate::edit::plan_update(atlas, id, version, sid, draft)
             })
             .await
             .map_err(one_stale)?;

@@ -1,7 +1,8 @@
 //! Writes that a hostile (or careless) client sends, refused alike on both stores
 //! with the field named and nothing stored (issue 16): NUL characters, a child far
 //! from its parent, a ring of no area, overlapping parts reported once, If-Match
-//! `*` and contradictions, import errors that name the feature.
+//! `*` and contradictions, import errors that name the feature; a grid's new code
+//! carried through its subtree.
 
 use gridd_e2e::{Backend, Server, both_backends};
 use reqwest::Method;
@@ -13,6 +14,7 @@ both_backends!(
     rings_without_area_and_overlapping_parts,
     if_match_any_and_contradictions,
     import_errors_name_the_feature,
+    a_new_code_cascades_through_the_subtree,
 );
 
 fn square(x: f64, y: f64, d: f64) -> Value {
@@ -274,5 +276,114 @@ async fn import_errors_name_the_feature(b: Backend) {
         feature.contains("坏柜台") || feature.starts_with("code "),
         "the error names the feature: {}",
         r.json
+    );
+}
+
+/// Every problem kind the audit reports, over all levels.
+async fn audit_kinds(s: &Server) -> Vec<String> {
+    let (st, audit) = s.get("/api/v1/coverage").await;
+    assert_eq!(st, 200, "{audit}");
+    audit["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["problems"].as_array().unwrap().iter())
+        .filter_map(|p| p["kind"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Defect: a PUT with a new code answered 200 and left the children with codes
+/// whose prefix was no longer their parent's. Now the subtree takes the new prefix
+/// in the same transaction, each grid with a code-history entry.
+async fn a_new_code_cascades_through_the_subtree(b: Backend) {
+    let s = Server::demo(b).await;
+    assert!(
+        !audit_kinds(&s).await.iter().any(|k| k == "code_prefix"),
+        "the demo starts consistent"
+    );
+    // An L1 grid with grandchildren, and the next free L1 code.
+    let (_, l3s) = s.get("/api/v1/grids?level=3").await;
+    let l3 = &l3s["features"][0]["properties"];
+    let (_, l2) = s.get(&format!("/api/v1/grids/{}", l3["parent_id"])).await;
+    let l1_id = l2["properties"]["parent_id"].as_i64().unwrap();
+    let path = format!("/api/v1/grids/{l1_id}");
+    let (_, mut l1) = s.get(&path).await;
+    let old = l1["properties"]["code"].as_str().unwrap().to_owned();
+    let sid = l1["properties"]["subdistrict_id"].as_i64().unwrap();
+    let (_, next) = s
+        .get(&format!("/api/v1/subdistricts/{sid}/next-code"))
+        .await;
+    let new = next["code"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    let before = s.stored().await;
+    let subtree: Vec<_> = before
+        .grids
+        .iter()
+        .filter(|g| g.draft.code.len() > old.len() && g.draft.code.starts_with(&old))
+        .map(|g| (g.id, g.draft.code.clone(), g.version))
+        .collect();
+    assert!(
+        subtree.len() >= 2,
+        "children and grandchildren: {subtree:?}"
+    );
+
+    l1["properties"]["code"] = json!(new);
+    let r = s
+        .send(
+            Method::PUT,
+            &path,
+            Some(&l1),
+            &[("X-Gridd-Reason", "按街道批复调整编码")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["properties"]["code"], new);
+
+    // Stored: every descendant under the new prefix, one version on; the rest as was.
+    let after = s.stored().await;
+    assert_eq!(after.grids.len(), before.grids.len());
+    for (id, code, version) in &subtree {
+        let g = after.grids.iter().find(|g| g.id == *id).unwrap();
+        assert_eq!(g.draft.code, format!("{new}{}", &code[old.len()..]));
+        assert_eq!(g.version, version + 1);
+    }
+    assert!(!after.grids.iter().any(|g| g.draft.code.starts_with(&old)));
+    // The served tree agrees, and the audit finds no code the API created.
+    let (_, kid) = s.get(&format!("/api/v1/grids/{}", l3["id"])).await;
+    assert!(
+        kid["properties"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with(&new)
+    );
+    assert!(!audit_kinds(&s).await.iter().any(|k| k == "code_prefix"));
+    // History: the grid and a grandchild each record old → new.
+    for (id, old_code, new_code) in [
+        (l1_id, old.clone(), new.clone()),
+        (
+            l3["id"].as_i64().unwrap(),
+            l3["code"].as_str().unwrap().to_owned(),
+            format!("{new}{}", &l3["code"].as_str().unwrap()[old.len()..]),
+        ),
+    ] {
+        let (st, h) = s.get(&format!("/api/v1/grids/{id}/code-history")).await;
+        assert_eq!(st, 200, "{h}");
+        let last = h["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["old_code"], json!(old_code));
+        assert_eq!(last["new_code"], json!(new_code));
+    }
+    // A stale subtree is refused whole: the old code back with the old version.
+    l1["properties"]["code"] = json!(old);
+    s.send(Method::PUT, &path, Some(&l1), &[])
+        .await
+        .assert_problem(409);
+    assert_eq!(
+        s.stored()
+            .await
+            .grids
+            .iter()
+            .filter(|g| g.draft.code.starts_with(&new))
+            .count(),
+        subtree.len() + 1
     );
 }

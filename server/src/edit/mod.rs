@@ -16,6 +16,7 @@ mod renumber;
 mod shared;
 mod split;
 pub mod topo;
+mod update;
 pub mod vertex;
 mod vertex_ops;
 
@@ -23,6 +24,7 @@ pub use merge::plan_merge;
 pub use renumber::{next_code, plan_renumber};
 pub use shared::invalid_reason;
 pub use split::{apportion, household_weights, plan_split};
+pub use update::plan_update;
 pub use vertex_ops::{plan_delete_vertex, plan_insert_vertex, plan_move_vertex};
 
 /// Default tolerance for finding a vertex or an edge, metres.
