@@ -641,6 +641,26 @@ async fn households_roll_up_the_tree(b: Backend) {
             assert_eq!(n["households"], *sum, "L2 grid {id}");
         }
     }
+    // The audit's households per level roll up the same way: its L1 figure is the
+    // sum of the tree's L1 figures, not only of the L1 grids that keep their own.
+    let (_, audit) = s.get("/api/v1/coverage").await;
+    let level1 = audit["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["level"] == 1)
+        .unwrap()["households"]
+        .as_i64()
+        .unwrap();
+    let tree_l1: i64 = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|sd| sd["children"].as_array().unwrap().iter())
+        .filter_map(|n| n["households"].as_i64())
+        .sum();
+    assert!(level1 >= expected_l1, "{level1} < {expected_l1}");
+    assert_eq!(level1, tree_l1);
     // The tiles carry the same rolled-up figure.
     let (_, g) = s.get(&format!("/api/v1/grids/{l1}")).await;
     let geom: geojson::Geometry = serde_json::from_value(g["geometry"].clone()).unwrap();

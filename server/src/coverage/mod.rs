@@ -39,7 +39,7 @@ pub use report::{
 pub use text::Lang;
 
 /// Audit settings.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Config {
     /// Gaps, overlaps and outside parts narrower than this many metres are noise.
     pub tolerance_m: f64,

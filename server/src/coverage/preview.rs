@@ -32,9 +32,10 @@ pub struct Edit {
 }
 
 /// What an edit would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PreviewReport {
     /// The grid edited (`None` for a new grid).
+    #[schema(value_type = Option<i64>)]
     pub grid: Option<GridId>,
     /// Its level.
     pub level: u8,

@@ -1,12 +1,13 @@
 //! What an audit answers: a report per level with its problems.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::grid::{GridId, GridKind, SubdistrictId};
 
 /// How serious a problem is. Defects break a rule of DB32/T 2763-2015 and make
 /// `gridd check` fail; warnings are for a person to judge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Breaks a rule (clause 4.1, 5.2, 5.1.4).
@@ -16,7 +17,7 @@ pub enum Severity {
 }
 
 /// The kinds of problems the audit finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// Part of the subdistrict (L1) or of a parent (deeper levels) no grid of the level covers.
@@ -66,16 +67,17 @@ impl ProblemKind {
 }
 
 /// A grid named in a problem.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 pub struct GridRef {
     /// Grid id.
+    #[schema(value_type = i64)]
     pub id: GridId,
     /// Grid code.
     pub code: String,
 }
 
 /// One problem.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// What is wrong.
     pub kind: ProblemKind,
@@ -90,6 +92,7 @@ pub struct Problem {
     pub building_id: Option<i64>,
     /// Where: the gap, the overlap, the part outside the parent, or the grid or
     /// building concerned. GeoJSON, EPSG:4326.
+    #[schema(value_type = Option<Object>)]
     pub geometry: Option<geojson::Geometry>,
     /// Area in m² (geometric problems).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +109,7 @@ pub struct Problem {
     pub bbox: Option<[f64; 4]>,
     /// The facts `message` and `fix` are worded from, for other languages.
     #[serde(skip)]
+    #[schema(ignore)]
     pub detail: Detail,
 }
 
@@ -200,7 +204,7 @@ pub enum Detail {
 }
 
 /// Gaps and overlaps narrower than the tolerance: counted, never reported one by one.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, ToSchema)]
 pub struct Noise {
     /// Number of gap slivers.
     pub gaps: usize,
@@ -217,7 +221,7 @@ pub struct Noise {
 }
 
 /// The audit of one level.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LevelReport {
     /// 1 (community) to 5.
     pub level: u8,
@@ -229,7 +233,8 @@ pub struct LevelReport {
     pub covered_area_m2: f64,
     /// `covered / target`.
     pub coverage_ratio: f64,
-    /// Households counted in the level's grids (given, or from buildings).
+    /// Households of the level's grids: a grid's children's sum when they have
+    /// figures, else its own (given, or counted from buildings).
     pub households: i64,
     /// Defects of this level.
     pub defects: usize,
@@ -242,9 +247,10 @@ pub struct LevelReport {
 }
 
 /// The subdistrict audited.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubdistrictRef {
     /// Id.
+    #[schema(value_type = i64)]
     pub id: SubdistrictId,
     /// Nine-digit code.
     pub code: String,
@@ -255,7 +261,7 @@ pub struct SubdistrictRef {
 }
 
 /// The whole audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
     /// The subdistrict.
     pub subdistrict: SubdistrictRef,
@@ -273,7 +279,8 @@ pub struct Report {
     pub levels: Vec<LevelReport>,
     /// Time taken, milliseconds.
     pub elapsed_ms: f64,
-    /// Time taken by each phase, milliseconds.
+    /// Time taken by each phase: `[name, milliseconds]` pairs.
+    #[schema(value_type = Vec<Vec<Object>>)]
     pub timings_ms: Vec<(&'static str, f64)>,
 }
 

@@ -22,8 +22,6 @@ use crate::domain::change::{Actor, ChangeRecord, ChangedIds};
 use crate::domain::grid::SubdistrictId;
 use crate::error::{Error, Result};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/gpkg");
-
 /// `PRAGMA application_id` of a GeoPackage: ASCII "GPKG".
 const GPKG_APPLICATION_ID: i32 = 0x4750_4B47;
 /// `PRAGMA user_version` of GeoPackage 1.3.0.
@@ -98,7 +96,10 @@ impl GpkgStore {
         sqlx::query(&format!("PRAGMA user_version = {GPKG_USER_VERSION}"))
             .execute(&pool)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        super::migrations::migrator(super::migrations::GPKG)
+            .await?
+            .run(&pool)
+            .await?;
         Ok(Self {
             pool,
             origin: super::new_origin().into(),

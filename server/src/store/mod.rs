@@ -21,6 +21,7 @@
 pub mod gpkg;
 pub mod grids;
 mod journal;
+mod migrations;
 pub mod postgis;
 mod rows;
 

@@ -15,8 +15,6 @@ use crate::domain::change::{Actor, ChangeRecord, ChangedIds};
 use crate::domain::grid::SubdistrictId;
 use crate::error::{Error, Result};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
-
 /// The channel other instances LISTEN on. A notification's payload is
 /// `{"origin": "<instance>", "seq": <change number>}`; the ids are in the change log
 /// (a payload holds at most 8,000 bytes, an import names hundreds of thousands).
@@ -48,7 +46,10 @@ impl PostgisStore {
                     redact(url)
                 ))
             })?;
-        MIGRATOR.run(&pool).await?;
+        super::migrations::migrator(super::migrations::POSTGRES)
+            .await?
+            .run(&pool)
+            .await?;
         Ok(Self {
             pool,
             origin: super::new_origin().into(),

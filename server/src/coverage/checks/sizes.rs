@@ -12,18 +12,37 @@ impl Ctx<'_, '_> {
     /// Households per level (given, or counted from buildings) and the size rule
     /// on L3 grids of kind residential or scattered.
     pub fn size_rule(&self, levels: &mut [LevelReport], from_buildings: &HashMap<usize, i64>) {
+        // Per grid: the sum of its children's figures when any child has one (the
+        // roll-up of `domain::grid::rolled_households`), else its own (given, or
+        // counted from buildings); deepest level first.
+        let mut rolled: Vec<Option<i64>> = vec![None; self.nodes.len()];
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.nodes[i].grid.draft.level));
+        for i in order {
+            let g = self.nodes[i].grid;
+            let own = g
+                .draft
+                .households
+                .map(i64::from)
+                .or_else(|| from_buildings.get(&i).copied());
+            let kids = self
+                .children
+                .get(&Some(g.id))
+                .map_or(&[][..], Vec::as_slice);
+            let known: Vec<i64> = kids.iter().filter_map(|&c| rolled[c]).collect();
+            rolled[i] = if known.is_empty() {
+                own
+            } else {
+                Some(known.iter().sum())
+            };
+        }
         for l in levels.iter_mut() {
             l.households = self
                 .nodes
                 .iter()
-                .enumerate()
-                .filter(|(_, n)| n.grid.draft.level == l.level)
-                .map(|(i, n)| {
-                    n.grid
-                        .draft
-                        .households
-                        .map_or_else(|| from_buildings.get(&i).copied().unwrap_or(0), i64::from)
-                })
+                .zip(&rolled)
+                .filter(|(n, _)| n.grid.draft.level == l.level)
+                .map(|(_, h)| h.unwrap_or(0))
                 .sum();
         }
         let Some(l3) = levels.get_mut(usize::from(BUILDING_LEVEL) - 1) else {
