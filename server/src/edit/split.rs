@@ -11,11 +11,11 @@ use super::shared::{
     area_of, grid, insert_into_neighbours, invalid_reason, parent_code_and_siblings, updates_from,
 };
 use super::{numbering, topo};
+use crate::domain::change::{EditBatch, EditUpdate};
 use crate::domain::code;
 use crate::domain::grid::{GridDraft, GridId, TreeView};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
-use crate::domain::change::{EditBatch, EditUpdate};
 
 /// Tolerance for putting a split's new boundary vertices into neighbours' edges,
 /// metres: the computed point lies on the edge up to rounding (~1e-11 m).
@@ -97,6 +97,66 @@ fn check_line(line: &LineString) -> Result<(), Error> {
         )]));
     }
     Ok(())
+}
+
+/// What [`plan_split`] of grid `id` reads from the atlas, as `(id, version)` pairs:
+/// the grid and its children, every grid whose bounding box meets the grid's
+/// (grown by about 100 m: the neighbours that get the cut points), the parent and
+/// its children (the new codes follow theirs), and the number of buildings there
+/// (households are shared by them). Two snapshots with equal reads give the same
+/// plan, so a plan made on an older snapshot, outside the write lock, can be
+/// stored when the reads are still the same under it.
+pub fn split_reads(atlas: &Atlas, id: GridId) -> Vec<(GridId, i64)> {
+    use geo::BoundingRect;
+    let Some(g) = atlas.grid(id) else {
+        return Vec::new();
+    };
+    let mut v = vec![(id, g.grid.version), (i64::MIN, 0)];
+    v.extend(
+        atlas
+            .children(id)
+            .iter()
+            .map(|c| (c.grid.id, c.grid.version)),
+    );
+    if let Some(r) = g.grid.draft.geometry.bounding_rect() {
+        let m = 1e-3;
+        let grown = geo::Rect::new(
+            geo::Coord {
+                x: r.min().x - m,
+                y: r.min().y - m,
+            },
+            geo::Coord {
+                x: r.max().x + m,
+                y: r.max().y + m,
+            },
+        );
+        v.push((i64::MIN, 1));
+        v.extend(atlas.grid_versions_in(grown));
+        v.push((i64::MIN, 2));
+        v.push((
+            0,
+            i64::try_from(atlas.buildings_in(Some(grown)).len()).unwrap_or(i64::MAX),
+        ));
+    }
+    v.push((i64::MIN, 3));
+    match g.grid.draft.parent_id {
+        Some(p) => {
+            v.extend(atlas.grid(p).map(|p| (p.grid.id, p.grid.version)));
+            v.extend(
+                atlas
+                    .children(p)
+                    .iter()
+                    .map(|c| (c.grid.id, c.grid.version)),
+            );
+        }
+        None => v.extend(
+            atlas
+                .grids(Some(g.grid.subdistrict_id), Some(1), None, None)
+                .iter()
+                .map(|c| (c.grid.id, c.grid.version)),
+        ),
+    }
+    v
 }
 
 /// Plans cutting grid `id` (at `version`) with `line` (see the API document).
