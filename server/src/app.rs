@@ -229,8 +229,9 @@ impl App {
     /// write lock (splitting a 100,000-vertex grid takes a good part of a second),
     /// and stores it under the lock when what the plan read (`reads`) is the same in
     /// the newest snapshot, so it is the plan the lock holder would have made. When
-    /// something it read changed meanwhile it plans again, twice more outside the
-    /// lock, then under it. A plan that fails is refused without taking the lock.
+    /// something it read changed meanwhile it plans again, up to five times in
+    /// all, never under the lock (writers would wait for it), then refuses with a
+    /// conflict to try again. A plan that fails is refused without taking the lock.
     async fn edit_planned<P, R>(&self, actor: &Actor, plan: P, reads: R) -> Result<EditResult>
     where
         P: Fn(&Atlas) -> Result<EditBatch> + Send + Sync + 'static,
@@ -238,7 +239,7 @@ impl App {
     {
         let plan = Arc::new(plan);
         let reads = Arc::new(reads);
-        for _ in 0..3 {
+        for _ in 0..5 {
             let snapshot = self.atlas();
             let (p, r) = (Arc::clone(&plan), Arc::clone(&reads));
             let (batch, seen) = tokio::task::spawn_blocking(move || {
@@ -255,7 +256,12 @@ impl App {
                 return Ok(out);
             }
         }
-        self.edit(actor, |a| plan(a)).await
+        Err(Error::Conflict {
+            message: "the grids around this one changed five times while the edit was \
+                      planned; try again"
+                .into(),
+            field: None,
+        })
     }
 
     /// Checks a grid input on a blocking thread, never on the async workers and
