@@ -221,7 +221,18 @@ def pick(url, heavy):
                 "cx": cx, "cy": cy, "r": r}
 
     grids.sort(key=lambda g: g["properties"]["code"])
-    return [info(g) for g in grids[:heavy]], info(grids[-1])
+    infos = [info(g) for g in grids]
+    measured = infos[-1]
+    # Parents about 400 m apart and from the measured grid, so
+    # no client's grids are in another's neighbourhood (an edit planned outside the
+    # write lock is planned again when its neighbourhood changed meanwhile).
+    far = lambda a, b: abs(a["cx"] - b["cx"]) > 0.008 or abs(a["cy"] - b["cy"]) > 0.004
+    parents = []
+    for g in infos[:-1]:
+        if len(parents) < heavy and far(g, measured) and all(far(g, p) for p in parents):
+            parents.append(g)
+    assert len(parents) == heavy, "not enough level 3 grids far apart"
+    return parents, measured
 
 
 def main():
