@@ -204,6 +204,13 @@ impl App {
         *self.write.lock().await
     }
 
+    /// Holds the write lock until the answer is dropped: no write of this instance
+    /// commits meanwhile, while reads go on. For tests (what must not wait for
+    /// writers) and maintenance.
+    pub async fn hold_writes(&self) -> impl Drop + '_ {
+        self.write.lock().await
+    }
+
     /// Plans an edit over the newest snapshot under the write lock, stores it in one
     /// transaction and applies it.
     async fn edit(
@@ -216,6 +223,45 @@ impl App {
         let (out, delta) = self.store.apply_edit(&batch, actor).await?;
         self.apply(&mut last, delta);
         Ok(out)
+    }
+
+    /// Plans an edit on the current snapshot on a blocking thread, without the
+    /// write lock (splitting a 100,000-vertex grid takes a good part of a second),
+    /// and stores it under the lock when what the plan read (`reads`) is the same in
+    /// the newest snapshot, so it is the plan the lock holder would have made. When
+    /// something it read changed meanwhile it plans again, up to five times in
+    /// all, never under the lock (writers would wait for it), then refuses with a
+    /// conflict to try again. A plan that fails is refused without taking the lock.
+    async fn edit_planned<P, R>(&self, actor: &Actor, plan: P, reads: R) -> Result<EditResult>
+    where
+        P: Fn(&Atlas) -> Result<EditBatch> + Send + Sync + 'static,
+        R: Fn(&Atlas) -> Vec<(GridId, i64)> + Send + Sync + 'static,
+    {
+        let plan = Arc::new(plan);
+        let reads = Arc::new(reads);
+        for _ in 0..5 {
+            let snapshot = self.atlas();
+            let (p, r) = (Arc::clone(&plan), Arc::clone(&reads));
+            let (batch, seen) = tokio::task::spawn_blocking(move || {
+                let batch = p(&snapshot);
+                (batch, r(&snapshot))
+            })
+            .await
+            .map_err(|e| Error::Internal(e.into()))?;
+            let batch = batch?;
+            let mut last = self.write.lock().await;
+            if reads(&self.atlas.load()) == seen {
+                let (out, delta) = self.store.apply_edit(&batch, actor).await?;
+                self.apply(&mut last, delta);
+                return Ok(out);
+            }
+        }
+        Err(Error::Conflict {
+            message: "the grids around this one changed five times while the edit was \
+                      planned; try again"
+                .into(),
+            field: None,
+        })
     }
 
     /// Checks a grid input on a blocking thread, never on the async workers and
@@ -390,7 +436,8 @@ impl App {
         Ok(stored)
     }
 
-    /// Splits a grid with a line (see [`crate::edit::plan_split`]).
+    /// Splits a grid with a line (see [`crate::edit::plan_split`]), planned outside
+    /// the write lock ([`App::edit_planned`]).
     pub async fn split_grid(
         &self,
         id: GridId,
@@ -398,8 +445,13 @@ impl App {
         line: &geo::LineString,
         actor: &Actor,
     ) -> Result<EditResult> {
-        self.edit(actor, |a| crate::edit::plan_split(a, id, version, line))
-            .await
+        let line = line.clone();
+        self.edit_planned(
+            actor,
+            move |a| crate::edit::plan_split(a, id, version, &line),
+            move |a| crate::edit::split_reads(a, id),
+        )
+        .await
     }
 
     /// Merges sibling grids (see [`crate::edit::plan_merge`]).

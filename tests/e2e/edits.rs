@@ -19,6 +19,7 @@ both_backends!(
     stale_versions_get_409_and_store_nothing,
     next_code_and_refusals,
     vertex_edits_name_every_version,
+    split_is_planned_outside_the_write_lock,
 );
 
 fn geom(f: &Value) -> Geometry {
@@ -1048,4 +1049,118 @@ async fn vertex_edits_name_every_version(b: Backend) {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.json);
+}
+
+/// PUTs a grid back with another household count (If-Match of its version).
+async fn touch(s: &Server, gid: i64) {
+    let mut f = one(s, gid).await;
+    let h = f["properties"]["households"].as_i64().unwrap_or(0);
+    f["properties"]["households"] = json!(h + 1);
+    let r = s
+        .send(
+            Method::PUT,
+            &format!("/api/v1/grids/{gid}"),
+            Some(&f),
+            &[("If-Match", &format!("\"{}\"", version(&f)))],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+}
+
+/// Issue 16: a split is planned on a snapshot on a blocking thread, outside the
+/// write lock (a 100,000-vertex grid takes a good part of a second), and stored
+/// under the lock when what the plan read is unchanged. So a split the plan refuses
+/// answers while another writer holds the lock; an accepted one waits for the lock
+/// and is stored after it; and what the plan reads sees a sibling's or a
+/// neighbour's change, but not a far grid's.
+async fn split_is_planned_outside_the_write_lock(b: Backend) {
+    use geo::{BoundingRect, InteriorPoint, Intersects};
+    use std::time::Duration;
+    let s = Server::demo(b).await;
+    let f = splittable_l3(&s).await;
+    let (gid, v0) = (id(&f), version(&f));
+    let parent = f["properties"]["parent_id"].as_i64().unwrap();
+    let g0 = geom(&f);
+
+    // What the plan reads.
+    let reads = || gridd::edit::split_reads(&s.app.atlas(), gid);
+    let before = reads();
+    let grown = {
+        let r = g0.bounding_rect().unwrap();
+        geo::Rect::new(
+            Coord {
+                x: r.min().x - 0.002,
+                y: r.min().y - 0.002,
+            },
+            Coord {
+                x: r.max().x + 0.002,
+                y: r.max().y + 0.002,
+            },
+        )
+    };
+    let far = level(&s, 3)
+        .await
+        .into_iter()
+        .find(|g| {
+            g["properties"]["parent_id"].as_i64() != Some(parent)
+                && !geom(g).bounding_rect().unwrap().intersects(&grown)
+        })
+        .expect("an L3 grid far away");
+    touch(&s, id(&far)).await;
+    assert_eq!(
+        reads(),
+        before,
+        "a far grid's change does not touch the plan"
+    );
+    let sibling = s
+        .app
+        .atlas()
+        .children(parent)
+        .iter()
+        .map(|c| c.grid.id)
+        .find(|&c| c != gid)
+        .expect("a sibling");
+    touch(&s, sibling).await;
+    let after = reads();
+    assert_ne!(
+        after, before,
+        "a sibling's change is seen (codes follow theirs)"
+    );
+
+    // Refused by the plan (the line ends inside the grid): answered while the lock
+    // is held. (The timeout only turns a wait for the lock into a failure.)
+    let inside = g0.interior_point().unwrap();
+    let r = g0.bounding_rect().unwrap();
+    let bad = json!({"type": "LineString", "coordinates": [[inside.x(), r.min().y - 0.0005], [inside.x(), inside.y()]]});
+    let path = format!("/api/v1/grids/{gid}/split");
+    let held = s.app.hold_writes().await;
+    let refused = tokio::time::timeout(
+        Duration::from_secs(300),
+        s.send(
+            Method::POST,
+            &path,
+            Some(&json!({"line": bad, "version": v0})),
+            &[],
+        ),
+    )
+    .await
+    .expect("a split the plan refuses does not wait for the write lock");
+    let fields = refused.assert_problem(422);
+    assert!(fields.iter().any(|f| f == "line"), "{fields:?}");
+    // Accepted by the plan: stored only once the lock is free.
+    let body = json!({"line": cut_line(&g0), "version": v0});
+    let pending = s.send(Method::POST, &path, Some(&body), &[]);
+    tokio::pin!(pending);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut pending)
+            .await
+            .is_err(),
+        "a split is not stored while another writer holds the lock"
+    );
+    assert_eq!(version(&one(&s, gid).await), v0);
+    drop(held);
+    let done = pending.await;
+    assert_eq!(done.status, 200, "{}", done.json);
+    assert_eq!(version(&one(&s, gid).await), v0 + 1);
+    assert_eq!(done.json["created"].as_array().unwrap().len(), 1);
 }

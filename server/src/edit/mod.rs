@@ -22,8 +22,8 @@ mod vertex_ops;
 
 pub use merge::plan_merge;
 pub use renumber::{next_code, plan_renumber};
-pub use shared::invalid_reason;
-pub use split::{apportion, household_weights, plan_split};
+pub use shared::{invalid_reason, invalid_reasons};
+pub use split::{apportion, household_weights, plan_split, split_reads};
 pub use update::plan_update;
 pub use vertex_ops::{plan_delete_vertex, plan_insert_vertex, plan_move_vertex};
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, Geometry, MultiPolygon, Validation};
+use geo::{Coord, Geometry, MultiPolygon};
 
 use super::{numbering, vertex};
 use crate::domain::change::{EditBatch, EditUpdate};
@@ -23,9 +23,33 @@ pub(super) fn area_of(g: &Geometry) -> MultiPolygon {
     crate::domain::geometry::to_multi_polygon(g)
 }
 
-/// Why a geometry is not valid, if it is not.
+/// Every reason why a geometry is not valid (empty when it is), each with its
+/// position, by the O(n log n) check every create and update passes
+/// ([`crate::domain::geometry::validate`]; `geo`'s `Validation` compares every pair
+/// of segments: seconds for a 50,000-vertex piece of a split, minutes for a
+/// 100,000-vertex grid in a coverage preview).
+pub fn invalid_reasons(g: &Geometry) -> Vec<String> {
+    use crate::domain::geometry::{field_error, validate::validate};
+    let (polys, multi): (Vec<&geo::Polygon>, bool) = match g {
+        Geometry::Polygon(p) => (vec![p], false),
+        Geometry::MultiPolygon(mp) => (mp.0.iter().collect(), true),
+        _ => return vec!["is not a Polygon or MultiPolygon".into()],
+    };
+    validate(&polys)
+        .iter()
+        .map(|e| {
+            let f = field_error("geometry", multi, e);
+            match f.coordinate {
+                Some([x, y]) => format!("{} at ({x}, {y})", f.reason),
+                None => f.reason,
+            }
+        })
+        .collect()
+}
+
+/// Why a geometry is not valid, if it is not: the first of [`invalid_reasons`].
 pub fn invalid_reason(g: &Geometry) -> Option<String> {
-    let all = g.validation_errors();
+    let all = invalid_reasons(g);
     all.first().map(|e| {
         let more = if all.len() > 1 {
             format!(" (and {} more problems)", all.len() - 1)

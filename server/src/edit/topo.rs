@@ -170,29 +170,32 @@ pub fn cut(
     let mut on_ring: Vec<Vec<Coord>> = vec![Vec::new(); ring_segs.len()];
     let mut on_line: Vec<Vec<Coord>> = vec![Vec::new(); line_segs.len()];
     let mut new_vertices: Vec<Coord> = Vec::new();
-    for (i, r) in ring_segs.iter().enumerate() {
-        for (j, l) in line_segs.iter().enumerate() {
-            match line_intersection(*r, *l) {
-                None => {}
-                Some(LineIntersection::Collinear { intersection }) => {
-                    if intersection.start != intersection.end {
-                        return Err(TopoError::LineAlongBoundary(intersection.start));
-                    }
-                    on_ring[i].push(intersection.start);
-                    on_line[j].push(intersection.start);
+    // Only pairs whose bounding boxes meet can intersect: an R-tree of the ring
+    // segments answers them in O((n + m) log n + k), not n × m. They are handled in
+    // the order the every-pair loop had (ring segment, then line segment), so the
+    // answer is the same.
+    for (i, j) in meeting_pairs(&ring_segs, &line_segs) {
+        let (r, l) = (&ring_segs[i], &line_segs[j]);
+        match line_intersection(*r, *l) {
+            None => {}
+            Some(LineIntersection::Collinear { intersection }) => {
+                if intersection.start != intersection.end {
+                    return Err(TopoError::LineAlongBoundary(intersection.start));
                 }
-                Some(LineIntersection::SinglePoint { intersection, .. }) => {
-                    // Prefer an existing boundary vertex, then a line vertex.
-                    let c = [r.start, r.end, l.start, l.end]
-                        .into_iter()
-                        .find(|v| near(*v, intersection))
-                        .unwrap_or(intersection);
-                    if key(c) != key(r.start) && key(c) != key(r.end) {
-                        new_vertices.push(c);
-                    }
-                    on_ring[i].push(c);
-                    on_line[j].push(c);
+                on_ring[i].push(intersection.start);
+                on_line[j].push(intersection.start);
+            }
+            Some(LineIntersection::SinglePoint { intersection, .. }) => {
+                // Prefer an existing boundary vertex, then a line vertex.
+                let c = [r.start, r.end, l.start, l.end]
+                    .into_iter()
+                    .find(|v| near(*v, intersection))
+                    .unwrap_or(intersection);
+                if key(c) != key(r.start) && key(c) != key(r.end) {
+                    new_vertices.push(c);
                 }
+                on_ring[i].push(c);
+                on_line[j].push(c);
             }
         }
     }
@@ -202,15 +205,35 @@ pub fn cut(
             g.add(a, b);
         }
     }
+    // A run of line segments that meet no ring lies wholly inside or wholly outside
+    // (their shared vertices are on no ring either), so one point-in-polygon test
+    // answers the run.
+    let mut run_inside: Option<bool> = None;
     for (l, at) in line_segs.iter().zip(on_line) {
+        let free = at.is_empty();
+        if !free {
+            run_inside = None;
+        }
         for (a, b) in pieces(l.start, l.end, at) {
-            let mid = Coord {
-                x: (a.x + b.x) / 2.0,
-                y: (a.y + b.y) / 2.0,
+            let inside = match (free, run_inside) {
+                (true, Some(known)) => known,
+                _ => {
+                    let mid = Coord {
+                        x: (a.x + b.x) / 2.0,
+                        y: (a.y + b.y) / 2.0,
+                    };
+                    area.contains(&mid)
+                }
             };
-            if area.contains(&mid) {
+            if free {
+                run_inside = Some(inside);
+            }
+            if inside {
                 g.add(a, b);
             }
+        }
+        if !free {
+            run_inside = None;
         }
     }
     let parts = assemble(&g, |p| area.contains(p))?;
@@ -224,6 +247,38 @@ pub fn cut(
     new_vertices.sort_by_key(|a| key(*a));
     new_vertices.dedup_by(|a, b| key(*a) == key(*b));
     Ok((parts, new_vertices))
+}
+
+/// The pairs (ring segment, line segment) whose bounding boxes meet, in order.
+fn meeting_pairs(ring_segs: &[Line], line_segs: &[Line]) -> Vec<(usize, usize)> {
+    use rstar::primitives::{GeomWithData, Rectangle};
+    use rstar::{AABB, RTree};
+    let boxed = |l: &Line| {
+        AABB::from_corners(
+            [l.start.x.min(l.end.x), l.start.y.min(l.end.y)],
+            [l.start.x.max(l.end.x), l.start.y.max(l.end.y)],
+        )
+    };
+    let tree = RTree::bulk_load(
+        ring_segs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let b = boxed(r);
+                GeomWithData::new(Rectangle::from_corners(b.lower(), b.upper()), i)
+            })
+            .collect(),
+    );
+    let mut pairs: Vec<(usize, usize)> = line_segs
+        .iter()
+        .enumerate()
+        .flat_map(|(j, l)| {
+            tree.locate_in_envelope_intersecting(&boxed(l))
+                .map(move |e| (e.data, j))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs
 }
 
 /// Faces of a graph as polygons: counter-clockwise faces whose inside is `inside`
@@ -243,12 +298,22 @@ fn assemble(g: &Graph, inside: impl Fn(&geo::Point) -> bool) -> Result<Vec<Polyg
             cw.push(f);
         }
     }
+    // A hole has vertices strictly inside its shell; the outer boundary of a
+    // component has all of them on shells' edges: its vertices are shells' vertices
+    // (every meeting is noded), so only other vertices are tested (a test is O(n),
+    // and an outer boundary can have as many vertices as the grid).
+    let on_shells: std::collections::HashSet<Key> = shells
+        .iter()
+        .flat_map(|(s, _)| s.exterior().0.iter().map(|c| key(*c)))
+        .collect();
     for h in cw {
-        // A hole has vertices strictly inside its shell; the outer boundary of a
-        // component has all of them on shells' edges.
         let best = shells
             .iter_mut()
-            .filter(|(s, _)| h.0.iter().any(|c| s.contains(c)))
+            .filter(|(s, _)| {
+                h.0.iter()
+                    .filter(|c| !on_shells.contains(&key(**c)))
+                    .any(|c| s.contains(c))
+            })
             .min_by(|a, b| a.0.unsigned_area().total_cmp(&b.0.unsigned_area()));
         if let Some((_, holes)) = best {
             let mut h = h;

@@ -392,6 +392,21 @@ impl Atlas {
         self.grids.len()
     }
 
+    /// Every grid (any level) whose bounding box meets `r` (degrees), as
+    /// `(id, version)` in id order: cheap (R-trees only), for telling whether a
+    /// neighbourhood changed between two snapshots.
+    pub fn grid_versions_in(&self, r: Rect) -> Vec<(GridId, i64)> {
+        let env = aabb(r);
+        let mut v: Vec<(GridId, i64)> = self
+            .levels
+            .iter()
+            .flat_map(|l| l.locate_in_envelope_intersecting(&env))
+            .map(|e| (e.data.0, e.data.1.grid.version))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// Whether the grid has children.
     pub fn has_children(&self, id: GridId) -> bool {
         self.child_ids(id).is_some_and(|c| !c.is_empty())

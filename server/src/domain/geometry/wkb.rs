@@ -10,7 +10,16 @@
 const MAX_DEPTH: usize = 32;
 
 /// Checks that a GeoPackage geometry blob (header, optional envelope, WKB) is well
-/// formed as far as its sizes go: every count fits in the bytes that follow.
+/// formed as far as its sizes go: every count fits in the bytes that follow. The
+/// blob is walked as geozero's reader (0.15) walks it, which is not always as the
+/// specification says: the top geometry's counts are read in the byte order of the
+/// GeoPackage header (the WKB's own byte order only for its type); the members of a
+/// MultiPoint, MultiLineString or MultiPolygon are read as points, lines and
+/// polygons whatever type their headers name; dimensions come from the type's
+/// thousands (1: Z, 2: M, 3: ZM). A check that read them otherwise passed a 223-byte
+/// MultiPolygon whose second member claimed to be a Point, and geozero read that
+/// member as a polygon with a ring of 4.29 billion positions (found by the
+/// `gpkg_geometry` fuzz target). Anything geozero would read differently is refused.
 pub fn check_gpkg(blob: &[u8]) -> Result<(), String> {
     if blob.len() < 8 || &blob[..2] != b"GP" {
         return Err("not a GeoPackage geometry (no GP header)".into());
@@ -26,17 +35,36 @@ pub fn check_gpkg(blob: &[u8]) -> Result<(), String> {
             ));
         }
     };
+    let header_little = blob[3] & 1 != 0;
     let wkb = blob
         .get(8 + envelope..)
         .ok_or("the GeoPackage header is longer than the blob")?;
     let mut r = Reader { b: wkb, at: 0 };
-    r.geometry(0)?;
+    let top = r.header()?;
+    r.body(
+        0,
+        Header {
+            little: header_little,
+            ..top
+        },
+    )?;
     Ok(())
 }
 
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
+}
+
+/// A WKB geometry header as geozero reads it.
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    /// Byte order of what follows.
+    little: bool,
+    /// The type (1–7) without dimensions.
+    kind: u32,
+    /// Bytes of one position.
+    position: usize,
 }
 
 impl Reader<'_> {
@@ -70,50 +98,59 @@ impl Reader<'_> {
         Ok(n)
     }
 
-    fn geometry(&mut self, depth: usize) -> Result<(), String> {
-        if depth > MAX_DEPTH {
-            return Err(format!("WKB nested deeper than {MAX_DEPTH} collections"));
-        }
+    /// Byte order and type (ISO WKB: Z, M, ZM in the thousands; no EWKB flags).
+    fn header(&mut self) -> Result<Header, String> {
         let little = match self.take(1)?[0] {
             0 => false,
             1 => true,
             b => return Err(format!("bad WKB byte order {b}")),
         };
         let raw = self.u32(little)?;
-        // ISO (1000s for Z, M, ZM) and EWKB (high flag bits) dimensions.
-        let (mut z, mut m) = (raw & 0x8000_0000 != 0, raw & 0x4000_0000 != 0);
-        if raw & 0x2000_0000 != 0 {
-            self.take(4)?;
-        }
-        let iso = raw & 0x0FFF_FFFF;
-        match iso / 1000 {
-            0 => {}
-            1 => z = true,
-            2 => m = true,
-            3 => (z, m) = (true, true),
+        let dims = match raw / 1000 {
+            0 => 2,
+            1 | 2 => 3,
+            3 => 4,
             _ => return Err(format!("unknown WKB geometry type {raw}")),
+        };
+        Ok(Header {
+            little,
+            kind: raw % 1000,
+            position: 8 * dims,
+        })
+    }
+
+    fn line(&mut self, h: Header) -> Result<(), String> {
+        let n = self.count(h.little, h.position)?;
+        self.take(n * h.position)?;
+        Ok(())
+    }
+
+    fn body(&mut self, depth: usize, h: Header) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("WKB nested deeper than {MAX_DEPTH} collections"));
         }
-        let position = 8 * (2 + usize::from(z) + usize::from(m));
-        match iso % 1000 {
+        match h.kind {
             1 => {
-                self.take(position)?;
+                self.take(h.position)?;
             }
-            2 => {
-                let n = self.count(little, position)?;
-                self.take(n * position)?;
-            }
+            2 => self.line(h)?,
             3 => {
-                let rings = self.count(little, 4)?;
+                let rings = self.count(h.little, 4)?;
                 for _ in 0..rings {
-                    let n = self.count(little, position)?;
-                    self.take(n * position)?;
+                    self.line(h)?;
                 }
             }
             4..=7 => {
                 // Each member is at least a byte order and a type.
-                let n = self.count(little, 5)?;
+                let n = self.count(h.little, 5)?;
                 for _ in 0..n {
-                    self.geometry(depth + 1)?;
+                    let member = self.header()?;
+                    // geozero reads a multi's members as its kind of member.
+                    let kind = match h.kind {
+                        7 => member.kind,
+                        k => k - 3,
+                    };
+                    self.body(depth + 1, Header { kind, ..member })?;
                 }
             }
             t => return Err(format!("unsupported WKB geometry type {t}")),
@@ -152,5 +189,41 @@ mod tests {
             deep.extend_from_slice(&[1, 7, 0, 0, 0, 1, 0, 0, 0]);
         }
         assert!(check_gpkg(&deep).expect_err("too deep").contains("nested"));
+    }
+
+    /// The fuzz find (fuzz/corpus/gpkg_geometry/multipolygon_member_says_point.gpkg):
+    /// geozero reads every member of a MultiPolygon as a polygon, so a member
+    /// claiming to be a Point is checked as the polygon geozero will read.
+    #[test]
+    fn checks_members_as_geozero_reads_them() {
+        let crash: &[u8] = include_bytes!(
+            "../../../../fuzz/corpus/gpkg_geometry/multipolygon_member_says_point.gpkg"
+        );
+        let e = check_gpkg(crash).expect_err("a count geozero would reserve");
+        assert!(e.contains("does not fit"), "{e}");
+        // Built by hand: a MultiPolygon whose one member says Point and holds the
+        // bytes of a point, which read as a polygon claim 2^32 - 1 rings.
+        let mut bad = b"GP\x00\x01\xe6\x10\x00\x00".to_vec();
+        bad.extend_from_slice(&[1, 6, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0]);
+        bad.extend_from_slice(&[0xff; 16]);
+        assert!(check_gpkg(&bad).is_err());
+        // The same blob with a real polygon member is fine, and geozero agrees.
+        let mut good = b"GP\x00\x01\xe6\x10\x00\x00".to_vec();
+        good.extend_from_slice(&[
+            1, 6, 0, 0, 0, 1, 0, 0, 0, 1, 3, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0,
+        ]);
+        for (x, y) in [(0., 0.), (1., 0.), (1., 1.), (0., 0.)] {
+            good.extend_from_slice(&f64::to_le_bytes(x));
+            good.extend_from_slice(&f64::to_le_bytes(y));
+        }
+        assert_eq!(check_gpkg(&good), Ok(()));
+        use geozero::ToGeo;
+        assert!(geozero::wkb::GpkgWkb(good.clone()).to_geo().is_ok());
+        // Counts follow the GeoPackage header's byte order, as geozero reads them:
+        // a big-endian header over a little-endian WKB polygon count of 1 reads as
+        // 2^24 polygons.
+        let mut swapped = good.clone();
+        swapped[3] = 0;
+        assert!(check_gpkg(&swapped).is_err());
     }
 }
