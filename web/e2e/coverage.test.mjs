@@ -103,7 +103,7 @@ describe('coverage check panel', () => {
     assert.match(html.headers.get('content-type'), /text\/html/);
     const [popup] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await popup.waitForLoadState();
-    assert.match(await popup.title(), /Coverage audit/);
+    assert.match(await popup.title(), /覆盖检查报告/, "the report opens in the app's language (Chinese by default)");
     await popup.close();
     // The warnings are drawn over the grids, with a legend.
     await mapIdle(page);
