@@ -7,11 +7,11 @@ use geo::{Geometry, MultiPolygon};
 
 use super::shared::{area_of, check_versions, grid, invalid_reason, recode_descendants};
 use super::{numbering, topo};
+use crate::domain::change::{CodeChange, EditBatch, EditUpdate};
 use crate::domain::code;
 use crate::domain::grid::{Grid, GridDraft, GridId, MAX_RESPONSIBLE};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
-use crate::domain::change::{CodeChange, EditBatch, EditUpdate};
 
 /// Plans merging sibling grids (see the API document).
 pub fn plan_merge(

@@ -5,11 +5,11 @@ use geo::Geometry;
 
 use super::numbering;
 use super::shared::{descendants, grid, parent_code_and_siblings};
+use crate::domain::change::{EditBatch, EditUpdate};
 use crate::domain::code;
 use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
 use crate::error::Error;
 use crate::index::Atlas;
-use crate::domain::change::{EditBatch, EditUpdate};
 
 /// The next free child code under a grid (`Some`) or a subdistrict (`None` + sid).
 pub fn next_code(

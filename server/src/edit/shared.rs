@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use geo::{Coord, Geometry, MultiPolygon, Validation};
 
 use super::{numbering, vertex};
+use crate::domain::change::{EditBatch, EditUpdate};
 use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
 use crate::error::{Error, FieldError, StaleGrid};
 use crate::index::Atlas;
-use crate::domain::change::{EditBatch, EditUpdate};
 
 pub(super) fn grid(atlas: &Atlas, id: GridId) -> Result<&Grid, Error> {
     atlas

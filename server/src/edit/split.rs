@@ -11,11 +11,11 @@ use super::shared::{
     area_of, grid, insert_into_neighbours, invalid_reason, parent_code_and_siblings, updates_from,
 };
 use super::{numbering, topo};
+use crate::domain::change::{EditBatch, EditUpdate};
 use crate::domain::code;
 use crate::domain::grid::{GridDraft, GridId, TreeView};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
-use crate::domain::change::{EditBatch, EditUpdate};
 
 /// Tolerance for putting a split's new boundary vertices into neighbours' edges,
 /// metres: the computed point lies on the edge up to rounding (~1e-11 m).

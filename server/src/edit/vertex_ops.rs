@@ -7,10 +7,10 @@ use geo::Coord;
 
 use super::shared::{check_versions, insert_into_neighbours, updates_from};
 use super::{MAX_TOLERANCE_M, vertex};
+use crate::domain::change::EditBatch;
 use crate::domain::grid::{GridId, SubdistrictId};
 use crate::error::{Error, FieldError};
 use crate::index::Atlas;
-use crate::domain::change::EditBatch;
 
 /// The grids of an edit must be of one subdistrict (one transaction, one key).
 fn one_subdistrict(
