@@ -2,10 +2,11 @@
 
 use clap::Parser;
 
-/// mimalloc instead of glibc's malloc: at city scale (a million buildings) glibc kept
-/// the peaks of loading and of each audit's worker threads resident (its per-thread
-/// arenas return little to the system), so the process stayed ~300 MiB above what it
-/// holds; mimalloc gives freed pages back (BENCHMARKS.md, city-scale memory).
+/// mimalloc instead of glibc's malloc, for the city-scale memory target (issue 15).
+/// Measured only together with the audit's smaller results: with both the process
+/// stayed at 857–935 MiB after a warm-up with an audit, against 872–931 MiB with
+/// glibc without them (BENCHMARKS.md, city-scale memory); its own share is not
+/// isolated yet.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
