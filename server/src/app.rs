@@ -43,7 +43,9 @@ pub struct App {
 impl App {
     /// Loads everything from the store into a fresh atlas.
     pub async fn start(store: Arc<dyn GridStore>) -> Result<Arc<Self>> {
+        crate::memory::log_stage("before load");
         let (loaded, seq) = store.load().await?;
+        crate::memory::log_stage("store loaded");
         tracing::info!(
             backend = store.backend(),
             subdistricts = loaded.subdistricts.len(),
@@ -60,6 +62,11 @@ impl App {
             roads,
         } = loaded;
         let atlas = Atlas::build(subdistricts, grids, buildings, roads);
+        crate::memory::log_stage("atlas built");
+        tracing::info!(
+            point_index_mib = (atlas.point_index().heap_bytes() as f64 / 1048576.0).round(),
+            "point index"
+        );
         let (changes, _) = tokio::sync::broadcast::channel(1024);
         Ok(Arc::new(Self {
             store,

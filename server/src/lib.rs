@@ -19,6 +19,7 @@ pub mod index;
 #[cfg(test)]
 mod layering;
 pub mod lookup;
+pub mod memory;
 pub mod store;
 pub mod synth;
 pub mod vector_tiles;

@@ -1,6 +1,9 @@
 //! Reference layers: buildings (with estimated households) and roads. They draw the
 //! offline basemap and tell how many households a grid holds.
 
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use geo::Geometry;
 
 use super::frame::LocalFrame;
@@ -17,8 +20,9 @@ pub struct Building {
     pub osm_id: Option<i64>,
     /// Name, when known.
     pub name: Option<String>,
-    /// Use: the OSM `building` value (`residential`, `apartments`, `yes`, `office`, …).
-    pub usage: String,
+    /// Use: the OSM `building` value (`residential`, `apartments`, `yes`, `office`, …);
+    /// shared between buildings of the same use ([`intern_usage`]).
+    pub usage: Arc<str>,
     /// Storeys above ground.
     pub levels: f64,
     /// Estimated households ([`estimate_households`]) unless given.
@@ -47,6 +51,28 @@ pub struct BuildingProperties {
     pub households: i32,
 }
 
+/// Distinct uses kept by [`intern_usage`]; past this many, new values are no longer
+/// shared (a file of made-up values must not grow the pool without end).
+const USAGE_POOL_MAX: usize = 4096;
+
+static USAGES: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// One shared copy of a building use: a city has a million buildings and a few
+/// dozen uses, so each building holds a pointer instead of its own string.
+pub fn intern_usage(usage: &str) -> Arc<str> {
+    let mut pool = USAGES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(u) = pool.get(usage) {
+        return Arc::clone(u);
+    }
+    let u: Arc<str> = usage.into();
+    if pool.len() < USAGE_POOL_MAX {
+        pool.insert(Arc::clone(&u));
+    }
+    u
+}
+
 impl Building {
     /// Its properties (no geometry).
     pub fn properties(&self) -> BuildingProperties {
@@ -54,7 +80,7 @@ impl Building {
             id: self.id,
             osm_id: self.osm_id,
             name: self.name.clone(),
-            usage: self.usage.clone(),
+            usage: self.usage.to_string(),
             levels: self.levels,
             households: self.households,
         }

@@ -151,7 +151,8 @@ pub struct Atlas {
     /// for grids whose figure is known.
     households: Arc<IdMap<i64>>,
     levels: [Arc<RTree<Linked<IndexedGrid>>>; 5],
-    buildings: Arc<IdMap<Arc<Building>>>,
+    /// Buildings, held only by their R-tree (no id map: nothing looks a building up
+    /// by id, and at a million buildings the map alone was ~35 MiB).
     building_tree: Arc<RTree<Linked<Building>>>,
     roads: Arc<HashMap<i64, Arc<Road>>>,
     road_tree: Arc<RTree<Entry>>,
@@ -212,14 +213,10 @@ impl Atlas {
         for (_, id) in deepest_first {
             a.total_households(id);
         }
-        let mut be = Vec::with_capacity(buildings.len());
-        let mut bm = IdMap::default();
-        for b in buildings {
-            let b = Arc::new(b);
-            be.push(linked(b.id, bbox(&b.footprint), &b));
-            bm.insert(b.id, b);
-        }
-        a.buildings = Arc::new(bm);
+        let be: Vec<_> = buildings
+            .into_iter()
+            .map(|b| linked(b.id, bbox(&b.footprint), &Arc::new(b)))
+            .collect();
         a.building_tree = Arc::new(RTree::bulk_load(be));
         let mut re = Vec::with_capacity(roads.len());
         let mut rm = HashMap::with_capacity(roads.len());
@@ -342,15 +339,17 @@ impl Atlas {
     /// Adds buildings and roads (after an import); ones already held are kept.
     pub fn add_reference(&mut self, buildings: Vec<Building>, roads: Vec<Road>) {
         if !buildings.is_empty() {
-            let map = Arc::make_mut(&mut self.buildings);
             let tree = Arc::make_mut(&mut self.building_tree);
             for b in buildings {
-                if map.contains_key(&b.id) {
+                // A building already held (same id) is where its bounding box says.
+                let r = bbox(&b.footprint);
+                if tree
+                    .locate_in_envelope_intersecting(&aabb(r))
+                    .any(|e| e.data.0 == b.id)
+                {
                     continue;
                 }
-                let b = Arc::new(b);
-                tree.insert(linked(b.id, bbox(&b.footprint), &b));
-                map.insert(b.id, b);
+                tree.insert(linked(b.id, r, &Arc::new(b)));
             }
         }
         if !roads.is_empty() {
@@ -486,7 +485,7 @@ impl Atlas {
             .map(|e| (e.data.0, &e.data.1))
     }
 
-    /// Buildings whose bounding box meets `r` (degrees).
+    /// Buildings whose bounding box meets `r` (degrees); all of them, in id order, without `r`.
     pub fn buildings_in(&self, r: Option<Rect>) -> Vec<&Arc<Building>> {
         match r {
             Some(r) => self
@@ -494,7 +493,11 @@ impl Atlas {
                 .locate_in_envelope_intersecting(&aabb(r))
                 .map(|e| &e.data.1)
                 .collect(),
-            None => self.buildings.values().collect(),
+            None => {
+                let mut all: Vec<_> = self.building_tree.iter().map(|e| &e.data.1).collect();
+                all.sort_unstable_by_key(|b| b.id);
+                all
+            }
         }
     }
 
@@ -529,14 +532,9 @@ impl Atlas {
         &self.points
     }
 
-    /// One building.
-    pub fn building(&self, id: i64) -> Option<&Arc<Building>> {
-        self.buildings.get(&id)
-    }
-
     /// Number of buildings.
     pub fn building_count(&self) -> usize {
-        self.buildings.len()
+        self.building_tree.size()
     }
 
     /// The hierarchy of every subdistrict, without geometry.

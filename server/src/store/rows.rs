@@ -25,6 +25,24 @@ pub(super) fn bad_row(table: &str, id: i64, reason: impl std::fmt::Display) -> E
     )
 }
 
+/// Maps rows one by one as the database hands them over, never holding every row
+/// at once: a city's million building rows would otherwise sit in memory beside the
+/// buildings made of them, and the allocator keeps that peak long after.
+pub(super) async fn map_rows<R, T, S>(
+    mut rows: S,
+    mut f: impl FnMut(&R) -> Result<T>,
+) -> Result<Vec<T>>
+where
+    S: futures::Stream<Item = std::result::Result<R, sqlx::Error>> + Unpin,
+{
+    use futures::TryStreamExt as _;
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(f(&r)?);
+    }
+    Ok(out)
+}
+
 /// A grid row as both backends select it.
 pub(super) struct GridRow {
     pub id: i64,
@@ -62,6 +80,7 @@ impl GridRow {
         })?;
         let geometry = self
             .geometry
+            .map(crate::domain::geometry::compact)
             .map_err(|e| bad(format!("unreadable geometry ({e})")))?;
         if !matches!(geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) {
             return Err(bad("its geometry is not a Polygon or MultiPolygon".into()));
@@ -101,7 +120,8 @@ pub(super) fn geometry(
     id: i64,
     g: std::result::Result<Geometry, String>,
 ) -> Result<Geometry> {
-    g.map_err(|e| bad_row(table, id, format!("unreadable geometry ({e})")))
+    g.map(crate::domain::geometry::compact)
+        .map_err(|e| bad_row(table, id, format!("unreadable geometry ({e})")))
 }
 
 /// A subdistrict row.
@@ -138,7 +158,7 @@ impl BuildingRow {
             subdistrict_id: self.subdistrict_id,
             osm_id: self.osm_id,
             name: self.name,
-            usage: self.usage,
+            usage: crate::domain::reference::intern_usage(&self.usage),
             levels: self.levels,
             households: self.households,
             footprint: geometry("building", self.id, self.footprint)?,

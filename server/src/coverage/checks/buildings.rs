@@ -21,14 +21,20 @@ impl Ctx<'_, '_> {
             return (Vec::new(), HashMap::new());
         }
         let tree = tree_of(self.nodes, &l3);
-        let results = par::map(buildings, |b| self.building(&tree, b));
+        // A problem is boxed while the results are gathered: an unboxed one makes
+        // every building's result hundreds of bytes, and at a million buildings the
+        // results (collected twice by `par::map`) are held all at once.
+        let results = par::map(buildings, |b| {
+            let (main, problem) = self.building(&tree, b);
+            (main, problem.map(Box::new))
+        });
         let mut problems = Vec::new();
         let mut households: HashMap<usize, i64> = HashMap::new();
         for (main, problem) in results {
             if let Some((i, h)) = main {
                 *households.entry(i).or_default() += h;
             }
-            problems.extend(problem);
+            problems.extend(problem.map(|p| *p));
         }
         (problems, households)
     }

@@ -153,7 +153,7 @@ impl GridStatements for GpkgTx {
             .bind(b.subdistrict_id)
             .bind(b.osm_id)
             .bind(&b.name)
-            .bind(&b.usage)
+            .bind(&*b.usage)
             .bind(b.levels)
             .bind(b.households)
             .bind(gpkg_blob(&b.footprint)?)
@@ -203,61 +203,54 @@ impl GridStatements for GpkgTx {
     async fn subdistricts(&mut self, ids: Option<&[i64]>) -> Result<Vec<Subdistrict>> {
         let rows = sqlx::query(include_str!("sql/gpkg_subdistricts.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let blob: Vec<u8> = r.try_get("geom")?;
-                rows::subdistrict(
-                    r.try_get("id")?,
-                    r.try_get("code")?,
-                    r.try_get("name")?,
-                    from_blob(&blob),
-                )
-            })
-            .collect()
+            .fetch(&mut *self.tx);
+        rows::map_rows(rows, |r| {
+            let blob: Vec<u8> = r.try_get("geom")?;
+            rows::subdistrict(
+                r.try_get("id")?,
+                r.try_get("code")?,
+                r.try_get("name")?,
+                from_blob(&blob),
+            )
+        })
+        .await
     }
 
     async fn grids(&mut self, ids: Option<&[i64]>) -> Result<Vec<Grid>> {
         let rows = sqlx::query(include_str!("sql/gpkg_grids.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter().map(grid).collect()
+            .fetch(&mut *self.tx);
+        rows::map_rows(rows, grid).await
     }
 
     async fn buildings(&mut self, ids: Option<&[i64]>) -> Result<Vec<Building>> {
         let rows = sqlx::query(include_str!("sql/gpkg_buildings.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let blob: Vec<u8> = r.try_get("geom")?;
-                read_columns!(r, BuildingRow {
-                    id, subdistrict_id, osm_id, name, usage, levels, households,
-                } + {
-                    footprint: from_blob(&blob),
-                })
-                .into_building()
+            .fetch(&mut *self.tx);
+        rows::map_rows(rows, |r| {
+            let blob: Vec<u8> = r.try_get("geom")?;
+            read_columns!(r, BuildingRow {
+                id, subdistrict_id, osm_id, name, usage, levels, households,
+            } + {
+                footprint: from_blob(&blob),
             })
-            .collect()
+            .into_building()
+        })
+        .await
     }
 
     async fn roads(&mut self, ids: Option<&[i64]>) -> Result<Vec<Road>> {
         let rows = sqlx::query(include_str!("sql/gpkg_roads.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let blob: Vec<u8> = r.try_get("geom")?;
-                read_columns!(r, RoadRow { id, subdistrict_id, osm_id, name, highway } + {
-                    line: from_blob(&blob),
-                })
-                .into_road()
+            .fetch(&mut *self.tx);
+        rows::map_rows(rows, |r| {
+            let blob: Vec<u8> = r.try_get("geom")?;
+            read_columns!(r, RoadRow { id, subdistrict_id, osm_id, name, highway } + {
+                line: from_blob(&blob),
             })
-            .collect()
+            .into_road()
+        })
+        .await
     }
 
     async fn code_history(
@@ -268,9 +261,8 @@ impl GridStatements for GpkgTx {
         let rows = sqlx::query(include_str!("sql/gpkg_code_history.sql"))
             .bind(sid)
             .bind(grid)
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter().map(rows::code_history).collect()
+            .fetch(&mut *self.tx);
+        rows::map_rows(rows, rows::code_history).await
     }
 
     async fn subdistrict_count(&mut self) -> Result<i64> {

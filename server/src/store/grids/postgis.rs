@@ -154,7 +154,7 @@ impl GridStatements for PgTx {
                 .bind(&ids)
                 .bind(chunk.iter().map(|b| b.osm_id).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|b| b.name.clone()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|b| b.usage.as_str()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|b| &*b.usage).collect::<Vec<&str>>())
                 .bind(chunk.iter().map(|b| b.levels).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|b| b.households).collect::<Vec<_>>())
                 .bind(&geoms)
@@ -213,61 +213,54 @@ impl GridStatements for PgTx {
     async fn subdistricts(&mut self, ids: Option<&[i64]>) -> Result<Vec<Subdistrict>> {
         let rows = sqlx::query(include_str!("sql/postgis_subdistricts.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let wkb: Vec<u8> = r.try_get("geom")?;
-                rows::subdistrict(
-                    r.try_get("id")?,
-                    r.try_get("code")?,
-                    r.try_get("name")?,
-                    geom_from_wkb(&wkb),
-                )
-            })
-            .collect()
+            .fetch(&mut *self.0);
+        rows::map_rows(rows, |r| {
+            let wkb: Vec<u8> = r.try_get("geom")?;
+            rows::subdistrict(
+                r.try_get("id")?,
+                r.try_get("code")?,
+                r.try_get("name")?,
+                geom_from_wkb(&wkb),
+            )
+        })
+        .await
     }
 
     async fn grids(&mut self, ids: Option<&[i64]>) -> Result<Vec<Grid>> {
         let rows = sqlx::query(include_str!("sql/postgis_grids.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter().map(grid).collect()
+            .fetch(&mut *self.0);
+        rows::map_rows(rows, grid).await
     }
 
     async fn buildings(&mut self, ids: Option<&[i64]>) -> Result<Vec<Building>> {
         let rows = sqlx::query(include_str!("sql/postgis_buildings.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let wkb: Vec<u8> = r.try_get("geom")?;
-                read_columns!(r, BuildingRow {
-                    id, subdistrict_id, osm_id, name, usage, levels, households,
-                } + {
-                    footprint: geom_from_wkb(&wkb),
-                })
-                .into_building()
+            .fetch(&mut *self.0);
+        rows::map_rows(rows, |r| {
+            let wkb: Vec<u8> = r.try_get("geom")?;
+            read_columns!(r, BuildingRow {
+                id, subdistrict_id, osm_id, name, usage, levels, households,
+            } + {
+                footprint: geom_from_wkb(&wkb),
             })
-            .collect()
+            .into_building()
+        })
+        .await
     }
 
     async fn roads(&mut self, ids: Option<&[i64]>) -> Result<Vec<Road>> {
         let rows = sqlx::query(include_str!("sql/postgis_roads.sql"))
             .bind(ids_param(ids))
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let wkb: Vec<u8> = r.try_get("geom")?;
-                read_columns!(r, RoadRow { id, subdistrict_id, osm_id, name, highway } + {
-                    line: geom_from_wkb(&wkb),
-                })
-                .into_road()
+            .fetch(&mut *self.0);
+        rows::map_rows(rows, |r| {
+            let wkb: Vec<u8> = r.try_get("geom")?;
+            read_columns!(r, RoadRow { id, subdistrict_id, osm_id, name, highway } + {
+                line: geom_from_wkb(&wkb),
             })
-            .collect()
+            .into_road()
+        })
+        .await
     }
 
     async fn code_history(
@@ -278,9 +271,8 @@ impl GridStatements for PgTx {
         let rows = sqlx::query(include_str!("sql/postgis_code_history.sql"))
             .bind(sid)
             .bind(grid)
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter().map(rows::code_history).collect()
+            .fetch(&mut *self.0);
+        rows::map_rows(rows, rows::code_history).await
     }
 
     async fn subdistrict_count(&mut self) -> Result<i64> {
