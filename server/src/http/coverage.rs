@@ -125,7 +125,7 @@ fn format(q: &CoverageQuery) -> Result<Format, Error> {
 /// its geometry, area (m²), width (m) and a suggested fix.
 #[utoipa::path(get, operation_id = "coverage_report", path = "/coverage", tag = "coverage", params(CoverageQuery),
     responses(
-        (status = 200, description = "The report: JSON (this schema), GeoJSON (application/geo+json: the problems as features) or HTML (text/html: the printable page)", body = coverage::Report),
+        (status = 200, description = "The report: JSON, GeoJSON (application/geo+json: the problems as features) or HTML (text/html: the printable page)", body = Object),
         (status = 404, description = "No such subdistrict", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad parameter, named", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
@@ -194,7 +194,7 @@ enum Answer {
 #[utoipa::path(post, operation_id = "coverage_preview", path = "/coverage/preview", tag = "coverage", params(CoverageQuery),
     request_body = PreviewIn,
     responses(
-        (status = 200, description = "The problems the edit would leave", body = coverage::PreviewReport),
+        (status = 200, description = "The problems the edit would leave", body = Object),
         (status = 404, description = "No such grid", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad feature, named", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
