@@ -4,10 +4,10 @@
 use geo::Geometry;
 
 use super::numbering;
-use super::shared::{descendants, grid, parent_code_and_siblings};
-use crate::domain::change::{EditBatch, EditUpdate};
+use super::shared::{descendants, grid, parent_code_and_siblings, push_recode};
+use crate::domain::change::EditBatch;
 use crate::domain::code;
-use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
+use crate::domain::grid::{Grid, GridId, SubdistrictId};
 use crate::error::Error;
 use crate::index::Atlas;
 
@@ -63,17 +63,8 @@ pub fn plan_renumber(
         action: "renumber".into(),
         ..Default::default()
     };
-    for ch in &changes {
-        let g = grid(atlas, ch.id)?;
-        batch.updates.push(EditUpdate {
-            id: g.id,
-            expected_version: g.version,
-            draft: GridDraft {
-                code: ch.new_code.clone(),
-                ..g.draft.clone()
-            },
-        });
+    for ch in changes {
+        push_recode(&mut batch, grid(atlas, ch.id)?, ch);
     }
-    batch.code_changes = changes;
     Ok(batch)
 }

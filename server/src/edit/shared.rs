@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use geo::{Coord, Geometry, MultiPolygon};
 
 use super::{numbering, vertex};
-use crate::domain::change::{EditBatch, EditUpdate};
+use crate::domain::change::{CodeChange, EditBatch, EditUpdate};
 use crate::domain::grid::{Grid, GridDraft, GridId, SubdistrictId};
 use crate::error::{Error, FieldError, StaleGrid};
 use crate::index::Atlas;
@@ -185,19 +185,25 @@ pub(super) fn recode_descendants(
     prefixes: &[(String, String)],
     batch: &mut EditBatch,
 ) {
-    let desc = descendants(atlas, id);
-    let pairs: Vec<(GridId, String)> = desc.iter().map(|g| (g.id, g.draft.code.clone())).collect();
+    let list = descendants(atlas, id);
+    let pairs: Vec<(GridId, String)> = list.iter().map(|g| (g.id, g.draft.code.clone())).collect();
+    let desc: HashMap<GridId, &Grid> = list.into_iter().map(|g| (g.id, g)).collect();
     for ch in numbering::cascade(prefixes, &pairs) {
-        if let Some(g) = desc.iter().find(|g| g.id == ch.id) {
-            batch.updates.push(EditUpdate {
-                id: g.id,
-                expected_version: g.version,
-                draft: GridDraft {
-                    code: ch.new_code.clone(),
-                    ..g.draft.clone()
-                },
-            });
-            batch.code_changes.push(ch);
+        if let Some(g) = desc.get(&ch.id) {
+            push_recode(batch, g, ch);
         }
     }
+}
+
+/// Adds grid `g` under its new code to `batch`, with the code-history entry.
+pub(super) fn push_recode(batch: &mut EditBatch, g: &Grid, ch: CodeChange) {
+    batch.updates.push(EditUpdate {
+        id: g.id,
+        expected_version: g.version,
+        draft: GridDraft {
+            code: ch.new_code.clone(),
+            ..g.draft.clone()
+        },
+    });
+    batch.code_changes.push(ch);
 }
