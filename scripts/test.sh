@@ -61,7 +61,7 @@ fi
 stage "Rust: build the binary and the tests"
 cargo build -p gridd --quiet
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-run --quiet
+  cargo nextest run --workspace --no-run --cargo-quiet
   stage "Rust tests (both stores)"
   cargo nextest run --workspace --no-fail-fast
   stage "Rust doc tests"
