@@ -121,7 +121,7 @@ describe('map page', () => {
     const l1 = grids.find((g) => g.level === 1);
     await row(page, l1.id).click();
     await page.waitForFunction((id) => window.__gridd.selected() === id, l1.id);
-    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 5000 }));
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l1.code }).waitFor({ timeout: 15_000 }));
     assert.equal(await page.locator('#details [data-field="name"]').innerText(), l1.name);
     // The highlight is feature state on the tile feature whose id is the grid's.
     assert.equal((await gridState(page, l1.id, 1)).selected, true);
@@ -163,7 +163,7 @@ describe('map page', () => {
     await page.waitForFunction((id) => window.__gridd.selected() === id, l3.id);
     const item = page.locator(`li[data-grid-id="${l3.id}"]`);
     assert.equal(await item.getAttribute('aria-selected'), 'true');
-    await assert.doesNotReject(row(page, l3.id).waitFor({ state: 'visible', timeout: 5000 }));
+    await assert.doesNotReject(row(page, l3.id).waitFor({ state: 'visible', timeout: 15_000 }));
     for (const id of l3.ancestors) {
       assert.equal(await page.locator(`li[data-grid-id="${id}"]`).getAttribute('aria-expanded'), 'true');
     }
@@ -173,7 +173,7 @@ describe('map page', () => {
       return box.top >= sc.top - 1 && box.bottom <= sc.bottom + 1;
     });
     assert.ok(inView, 'the selected tree item is scrolled into view');
-    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l3.code }).waitFor({ timeout: 5000 }));
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l3.code }).waitFor({ timeout: 15_000 }));
     assert.equal((await gridState(page, l3.id, 3)).selected, true);
     await screenshot(page, '03-map-selects-l3');
   });
@@ -255,7 +255,7 @@ describe('map page', () => {
     const l2 = grids.find((g) => g.level === 2);
     const { page } = await open(t, `#/editor/grid/${l2.id}`);
     await page.waitForFunction((id) => window.__gridd?.selected() === id, l2.id);
-    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l2.code }).waitFor({ timeout: 5000 }));
+    await assert.doesNotReject(page.locator('#details [data-field="code"]', { hasText: l2.code }).waitFor({ timeout: 15_000 }));
     await page.goto('about:blank');
     await page.goto(`${griddUrl()}/#grid=${l2.id}`);
     await page.waitForFunction((id) => window.__gridd?.selected() === id, l2.id);
@@ -316,15 +316,22 @@ describe('map page', () => {
         }),
       }),
     );
-    await page.goto(`${griddUrl()}/`);
-    await assert.doesNotReject(page.locator('#error', { hasText: 'the store is being migrated (test)' }).waitFor({ timeout: 5000 }));
+    // The page asks for the tree only once its map is ready, which takes a
+    // while on a loaded machine: wait for the answers, then for what they show.
+    const api = (status) => (res) => res.url().includes('/api/v1/tree') && res.status() === status;
+    await Promise.all([page.waitForResponse(api(503), { timeout: 60_000 }), page.goto(`${griddUrl()}/`)]);
+    await page.locator('#error', { hasText: 'the store is being migrated (test)' }).waitFor();
     await screenshot(page, '06-api-error');
     await page.unroute('**/api/v1/tree');
     await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+    const refused = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/'), timeout: 30_000 });
     await page.locator('#error-retry').click();
-    await assert.doesNotReject(page.locator('#error', { hasText: /无法连接服务器|cannot be reached/ }).waitFor({ timeout: 5000 }));
+    await refused;
+    await page.locator('#error', { hasText: /无法连接服务器|cannot be reached/ }).waitFor();
     await page.unroute('**/api/v1/**');
+    const answered = page.waitForResponse(api(200), { timeout: 30_000 });
     await page.locator('#error-retry').click();
+    await answered;
     await page.locator('#error').waitFor({ state: 'hidden' });
     assert.deepEqual(b.errors, [], 'no uncaught page errors');
   });
