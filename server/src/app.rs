@@ -226,9 +226,13 @@ impl App {
         plan: impl FnOnce(&Atlas) -> Result<EditBatch>,
     ) -> Result<EditResult> {
         let mut last = self.write.lock().await;
+        let mut held = WriteTimer::start(actor);
         let batch = plan(&self.atlas.load())?;
+        held.planned(&batch.action);
         let (out, delta) = self.store.apply_edit(&batch, actor).await?;
+        held.stored();
         self.apply(&mut last, delta);
+        held.applied();
         Ok(out)
     }
 
@@ -257,9 +261,13 @@ impl App {
             .map_err(|e| Error::Internal(e.into()))?;
             let batch = batch?;
             let mut last = self.write.lock().await;
+            let mut held = WriteTimer::start(actor);
             if reads(&self.atlas.load()) == seen {
+                held.planned(&batch.action);
                 let (out, delta) = self.store.apply_edit(&batch, actor).await?;
+                held.stored();
                 self.apply(&mut last, delta);
+                held.applied();
                 return Ok(out);
             }
         }
@@ -431,8 +439,11 @@ impl App {
         actor: &Actor,
     ) -> Result<Loaded> {
         let mut last = self.write.lock().await;
+        let mut held = WriteTimer::start(actor);
         let batch = make(&self.atlas.load())?;
+        held.planned("import");
         let delta = self.store.import(&batch, actor).await?;
+        held.stored();
         let stored = Loaded {
             subdistricts: delta.rows.subdistricts.clone(),
             grids: delta.rows.grids.clone(),
@@ -440,6 +451,7 @@ impl App {
             roads: delta.rows.roads.clone(),
         };
         self.apply(&mut last, delta);
+        held.applied();
         Ok(stored)
     }
 
@@ -614,5 +626,75 @@ fn one_stale(e: Error) -> Error {
             StaleGrid { id, .. } => Error::NotFound(format!("grid {id}")),
         },
         e => e,
+    }
+}
+
+/// How long a write held the write lock, by phase: planning (what is checked under
+/// the lock), the store's transaction, the new snapshot. Every write logs it at
+/// debug level, one that kept other writers waiting long at warn level.
+struct WriteTimer {
+    start: std::time::Instant,
+    last: std::time::Instant,
+    action: String,
+    actor: String,
+    phases: [u128; 3],
+}
+
+impl WriteTimer {
+    /// Writers waiting longer than this are told of in the log.
+    const SLOW_MS: u128 = 100;
+
+    fn start(actor: &Actor) -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            start: now,
+            last: now,
+            action: String::new(),
+            actor: actor.name().to_owned(),
+            phases: [0; 3],
+        }
+    }
+
+    fn lap(&mut self, phase: usize) {
+        let now = std::time::Instant::now();
+        self.phases[phase] = now.duration_since(self.last).as_micros();
+        self.last = now;
+    }
+
+    fn planned(&mut self, action: &str) {
+        action.clone_into(&mut self.action);
+        self.lap(0);
+    }
+
+    fn stored(&mut self) {
+        self.lap(1);
+    }
+
+    fn applied(&mut self) {
+        self.lap(2);
+        let held = self.start.elapsed().as_micros();
+        let [plan, store, apply] = self.phases.map(|us| us as f64 / 1000.0);
+        let (action, actor) = (&self.action, &self.actor);
+        if held / 1000 >= Self::SLOW_MS {
+            tracing::warn!(
+                action,
+                actor,
+                held_ms = held as f64 / 1000.0,
+                plan,
+                store,
+                apply,
+                "a write held the write lock long"
+            );
+        } else {
+            tracing::debug!(
+                action,
+                actor,
+                held_ms = held as f64 / 1000.0,
+                plan,
+                store,
+                apply,
+                "write"
+            );
+        }
     }
 }
