@@ -2,9 +2,9 @@
 //! feature is added, so that rendering a tile never reprojects them. Buildings have
 //! no copy: they are many and small (a million on a city), so they are projected
 //! while rendering (`TileBuilder::add_feature_lonlat`), which keeps the city-scale
-//! atlas under 1 GiB (BENCHMARKS.md).
+//! atlas under 1 GiB (BENCHMARKS.md). Label points are found on first use.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::IdMap;
 
@@ -16,24 +16,39 @@ use gridd_tiles::project_geometry;
 pub struct Projected {
     /// The geometry, EPSG:3857 metres.
     pub geometry: Geometry,
-    /// An interior point (EPSG:3857) for labels; `None` for lines.
-    pub label: Option<Point>,
+    /// Whether it is an area (one with a label).
+    area: bool,
+    /// Its interior point, found on first use: for a boundary of 100,000
+    /// vertices that takes about 100 ms, work a write would otherwise do under the
+    /// write lock for a label no tile may ever draw.
+    label: OnceLock<Option<Point>>,
 }
 
 impl Projected {
-    /// With an interior point as label.
+    /// An area: labelled at an interior point.
     pub fn area(g: &Geometry) -> Self {
-        let geometry = project_geometry(g);
-        let label = geometry.interior_point();
-        Self { geometry, label }
+        Self {
+            geometry: project_geometry(g),
+            area: true,
+            label: OnceLock::new(),
+        }
     }
 
-    /// Without a label point.
+    /// A line: without a label point.
     fn line(g: &Geometry) -> Self {
         Self {
             geometry: project_geometry(g),
-            label: None,
+            area: false,
+            label: OnceLock::new(),
         }
+    }
+
+    /// An interior point (EPSG:3857) for the label; `None` for lines.
+    pub fn label(&self) -> Option<Point> {
+        if !self.area {
+            return None;
+        }
+        *self.label.get_or_init(|| self.geometry.interior_point())
     }
 }
 

@@ -270,7 +270,7 @@ pub fn render(atlas: &Atlas, set: Tileset, coord: TileCoord) -> Vec<u8> {
                     let fid = u64::try_from(g.grid.id).ok();
                     b.add_feature(layer_id, fid, &p.geometry, &props);
                     if coord.z >= label_minzoom(d.level)
-                        && let Some(pt) = p.label
+                        && let Some(pt) = p.label()
                     {
                         b.add_feature(labels, fid, &geo::Geometry::Point(pt), &props);
                     }
