@@ -105,7 +105,7 @@ def pct(xs, p):
     return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
 
 
-def heavy(url, client, parent, vertices, line_n, seconds, out):
+def heavy(url, client, parent, vertices, line_n, seconds, preview, out):
     """A heavy client: the cycle in the module doc, until the time is up."""
     conn = connect(url)
     cx, cy, r = parent["cx"], parent["cy"], parent["r"]
@@ -151,9 +151,10 @@ def heavy(url, client, parent, vertices, line_n, seconds, out):
            feature(dict(props, code=parent["code"] + "999"), bad), want=(422,))
         # A new grid beside the stored one (its own code): the audit of its neighbourhood.
         new = dict(props, code=parent["code"] + "998")
-        op("preview 99k", "POST", "/api/v1/coverage/preview", feature(new, valid_a))
-        op("preview 99k invalid", "POST", "/api/v1/coverage/preview", feature(new, bad),
-           want=(422,))
+        if preview:
+            op("preview 99k", "POST", "/api/v1/coverage/preview", feature(new, valid_a))
+            op("preview 99k invalid", "POST", "/api/v1/coverage/preview", feature(new, bad),
+               want=(422,))
         st, h, data = op("split 99k by 10k line", "POST", f"/api/v1/grids/{gid}/split",
                          '{"version":' + ver.strip('"') + ',"line":' + cut + "}")
         ids = [(gid, ver)]
@@ -244,13 +245,16 @@ def main():
     ap.add_argument("--heavy", type=int, default=2, help="heavy clients")
     ap.add_argument("--pause", type=float, default=0.05, help="seconds between measured rounds")
     ap.add_argument("--raw", help="write every measured sample here (JSON)")
+    ap.add_argument("--no-preview", action="store_true",
+                    help="leave the previews out of the heavy cycle (they take most of its "
+                         "time, so without them heavy writes come several times as often)")
     a = ap.parse_args()
 
     parents, measured = pick(a.url, a.heavy)
     print(f"heavy clients: children of grids {[p['code'] for p in parents]}; "
           f"measured: PUT grid {measured['id']} ({measured['code']})", file=sys.stderr)
     out = mp.Queue()
-    procs = [mp.Process(target=heavy, args=(a.url, c, parents[c], a.vertices, a.line, a.seconds, out))
+    procs = [mp.Process(target=heavy, args=(a.url, c, parents[c], a.vertices, a.line, a.seconds, not a.no_preview, out))
              for c in range(a.heavy)]
     procs.append(mp.Process(target=measure, args=(a.url, measured["id"], a.seconds, a.pause, out)))
     t0 = time.time()

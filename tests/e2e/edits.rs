@@ -20,6 +20,7 @@ both_backends!(
     next_code_and_refusals,
     vertex_edits_name_every_version,
     split_is_planned_outside_the_write_lock,
+    audit_rows_hold_geometry_beside_the_json,
 );
 
 fn geom(f: &Value) -> Geometry {
@@ -1163,4 +1164,120 @@ async fn split_is_planned_outside_the_write_lock(b: Backend) {
     assert_eq!(done.status, 200, "{}", done.json);
     assert_eq!(version(&one(&s, gid).await), v0 + 1);
     assert_eq!(done.json["created"].as_array().unwrap().len(), 1);
+}
+
+/// The audit rows of a split: the kept piece (before: the whole grid; after: the
+/// piece), the new piece (after only). Their JSON has no geometry; the geometry
+/// columns hold exactly what the API answered.
+async fn audit_rows_hold_geometry_beside_the_json(b: Backend) {
+    let s = Server::demo(b).await;
+    let f = splittable_l3(&s).await;
+    let (gid, v0) = (id(&f), version(&f));
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/grids/{gid}/split"),
+            Some(&json!({"line": cut_line(&geom(&f)), "version": v0})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let kept = &r.json["changed"][0];
+    let new = &r.json["created"][0];
+    assert_eq!(id(kept), gid);
+    let rows = audit_rows(
+        &s,
+        "split",
+        &[(gid, &f, kept), (id(new), &Value::Null, new)],
+    )
+    .await;
+    let (before, after, before_geom, after_geom) = &rows[0];
+    assert_eq!(before["geometry"], Value::Null, "{before}");
+    assert_eq!(after["geometry"], Value::Null, "{after}");
+    assert_eq!(before["properties"]["version"], v0);
+    assert_eq!(after["properties"]["version"], v0 + 1);
+    assert_eq!(after["properties"]["code"], f["properties"]["code"]);
+    assert_eq!(
+        (*before_geom, *after_geom),
+        (Some(true), Some(true)),
+        "the kept piece's row holds the whole grid before and the piece after"
+    );
+    let (before, after, before_geom, after_geom) = &rows[1];
+    assert_eq!(*before, Value::Null);
+    assert_eq!(after["id"], new["id"]);
+    assert_eq!(after["geometry"], Value::Null);
+    assert_eq!((*before_geom, *after_geom), (None, Some(true)));
+}
+
+/// For each `(grid, expected before, expected after)`, its audit row of `action`:
+/// the JSON before and after, and whether each geometry column equals the
+/// expected feature's geometry exactly (`None` when the column is empty).
+async fn audit_rows(
+    s: &Server,
+    action: &str,
+    grids: &[(i64, &Value, &Value)],
+) -> Vec<(Value, Value, Option<bool>, Option<bool>)> {
+    use sqlx::Connection;
+    let text = |f: &Value| (!f.is_null()).then(|| f["geometry"].to_string());
+    let mut out = Vec::new();
+    for (gid, want_before, want_after) in grids {
+        let row = match &s.store {
+            gridd_e2e::StoreLocation::Postgis(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query_as::<_, (Option<Value>, Option<Value>, Option<bool>, Option<bool>)>(
+                    "SELECT before, after,
+                            ST_OrderingEquals(before_geom, ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)),
+                            ST_OrderingEquals(after_geom, ST_SetSRID(ST_GeomFromGeoJSON($4), 4326))
+                       FROM audit_log WHERE action = $1 AND entity = 'grid' AND entity_id = $2",
+                )
+                .bind(action)
+                .bind(gid)
+                .bind(text(want_before))
+                .bind(text(want_after))
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+            }
+            gridd_e2e::StoreLocation::Gpkg(p) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", p.display()))
+                    .await
+                    .unwrap();
+                let (before, after, bg, ag) = sqlx::query_as::<
+                    _,
+                    (
+                        Option<String>,
+                        Option<String>,
+                        Option<Vec<u8>>,
+                        Option<Vec<u8>>,
+                    ),
+                >(
+                    "SELECT before, after, before_geom, after_geom FROM audit_log
+                      WHERE action = ? AND entity = 'grid' AND entity_id = ?",
+                )
+                .bind(action)
+                .bind(gid)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+                let same = |blob: Option<Vec<u8>>, want: &Value| {
+                    blob.map(|b| {
+                        !want.is_null() && b == gridd::store::gpkg::gpkg_blob(&geom(want)).unwrap()
+                    })
+                };
+                (
+                    before.map(|t| serde_json::from_str(&t).unwrap()),
+                    after.map(|t| serde_json::from_str(&t).unwrap()),
+                    same(bg, want_before),
+                    same(ag, want_after),
+                )
+            }
+        };
+        out.push((
+            row.0.unwrap_or(Value::Null),
+            row.1.unwrap_or(Value::Null),
+            row.2,
+            row.3,
+        ));
+    }
+    out
 }

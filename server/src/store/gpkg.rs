@@ -180,6 +180,8 @@ impl Journal for GpkgTx {
             .bind(json(e.before))
             .bind(json(e.after))
             .bind(actor.reason())
+            .bind(e.before_geom.map(gpkg_blob).transpose()?)
+            .bind(e.after_geom.map(gpkg_blob).transpose()?)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

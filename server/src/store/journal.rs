@@ -20,10 +20,16 @@ pub(crate) struct AuditEntry<'a> {
     pub entity: &'a str,
     /// Its id, when it has one.
     pub entity_id: Option<i64>,
-    /// Before the write.
+    /// Before the write (without its geometry).
     pub before: Option<serde_json::Value>,
-    /// After the write.
+    /// After the write (without its geometry).
     pub after: Option<serde_json::Value>,
+    /// The entity's geometry before the write, when it has one: stored in a
+    /// geometry column beside the JSON, not as GeoJSON text inside it (a large
+    /// boundary is megabytes of text to build and parse in the transaction).
+    pub before_geom: Option<&'a geo::Geometry>,
+    /// Its geometry after the write.
+    pub after_geom: Option<&'a geo::Geometry>,
 }
 
 /// The statements of a write transaction that every capability shares.

@@ -33,6 +33,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "change log",
         include_str!("../../../migrations/postgres/0003_change_log.sql"),
     ),
+    (
+        4,
+        "geometry storage",
+        include_str!("../../../migrations/postgres/0004_geometry_storage.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -51,6 +56,11 @@ pub(super) const GPKG: &[Embedded] = &[
         3,
         "change log",
         include_str!("../../../migrations/gpkg/0003_change_log.sql"),
+    ),
+    (
+        4,
+        "geometry storage",
+        include_str!("../../../migrations/gpkg/0004_geometry_storage.sql"),
     ),
 ];
 

@@ -122,6 +122,8 @@ impl Journal for PgTx {
             .bind(e.before)
             .bind(e.after)
             .bind(actor.reason())
+            .bind(e.before_geom.map(super::ewkb).transpose()?)
+            .bind(e.after_geom.map(super::ewkb).transpose()?)
             .execute(&mut *self.0)
             .await?;
         Ok(())

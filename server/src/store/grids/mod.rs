@@ -118,8 +118,15 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     async fn begin_read(&self) -> Result<Self::Tx>;
 }
 
+/// A grid as an audit row's JSON: a GeoJSON feature whose geometry is null (it is
+/// stored in the row's geometry column, see [`AuditEntry`]).
 fn feature_json(g: &Grid) -> serde_json::Value {
-    serde_json::to_value(g.to_feature()).unwrap_or_default()
+    serde_json::json!({
+        "type": "Feature",
+        "id": g.id,
+        "geometry": null,
+        "properties": g.properties(),
+    })
 }
 
 /// Orders batch grids so that parents come before children.
@@ -240,6 +247,8 @@ impl<D: Dialect> GridStore for D {
                 entity_id: None,
                 before: None,
                 after: Some(summary),
+                before_geom: None,
+                after_geom: None,
             },
         )
         .await?;
@@ -340,26 +349,12 @@ impl<D: Dialect> GridStore for D {
         }
         // One audit row per touched grid: changed (before, after), deleted (before),
         // created (after).
-        let entries: Vec<_> = out
+        let entries: Vec<(GridId, Option<&Grid>, Option<&Grid>)> = out
             .changed
             .iter()
-            .map(|g| {
-                (
-                    g.id,
-                    before.get(&g.id).map(feature_json),
-                    Some(feature_json(g)),
-                )
-            })
-            .chain(
-                out.deleted
-                    .iter()
-                    .map(|g| (g.id, Some(feature_json(g)), None)),
-            )
-            .chain(
-                out.created
-                    .iter()
-                    .map(|g| (g.id, None, Some(feature_json(g)))),
-            )
+            .map(|g| (g.id, before.get(&g.id), Some(g)))
+            .chain(out.deleted.iter().map(|g| (g.id, Some(g), None)))
+            .chain(out.created.iter().map(|g| (g.id, None, Some(g))))
             .collect();
         for (id, old, new) in entries {
             tx.audit(
@@ -369,8 +364,10 @@ impl<D: Dialect> GridStore for D {
                     action: &b.action,
                     entity: "grid",
                     entity_id: Some(id),
-                    before: old,
-                    after: new,
+                    before: old.map(feature_json),
+                    after: new.map(feature_json),
+                    before_geom: old.map(|g| &g.draft.geometry),
+                    after_geom: new.map(|g| &g.draft.geometry),
                 },
             )
             .await?;
