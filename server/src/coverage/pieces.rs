@@ -14,9 +14,7 @@
 //! more than that: buffering bends every vertex, and a boundary surveyed at
 //! centimetre spacing (100,000 vertices) took seconds per piece unsimplified.
 
-use geo::{
-    Area, BooleanOps, Buffer, Euclidean, IsConvex, Length, MultiPolygon, Polygon, Simplify,
-};
+use geo::{Area, BooleanOps, Buffer, Euclidean, IsConvex, Length, MultiPolygon, Polygon, Simplify};
 
 /// A piece of a gap, overlap or outside part that is wider than the tolerance.
 #[derive(Debug, Clone)]
@@ -234,11 +232,22 @@ mod tests {
         let want = wide.unsigned_area();
         let (d, n) = split(wide, 0.5);
         assert_eq!(d.len(), 1, "{n:?}");
-        assert!((d[0].area - want).abs() / want < 0.001, "{} vs {want}", d[0].area);
+        assert!(
+            (d[0].area - want).abs() / want < 0.001,
+            "{} vs {want}",
+            d[0].area
+        );
         assert!((d[0].width - 2.0).abs() < 0.05, "{}", d[0].width);
-        assert!(d[0].shape.0[0].exterior().0.len() > 10_000, "the piece keeps its vertices");
+        assert!(
+            d[0].shape.0[0].exterior().0.len() > 10_000,
+            "the piece keeps its vertices"
+        );
         let (d, n) = split(ring(99.8), 0.5);
-        assert!(d.is_empty(), "{:?}", d.iter().map(|p| p.area).collect::<Vec<_>>());
+        assert!(
+            d.is_empty(),
+            "{:?}",
+            d.iter().map(|p| p.area).collect::<Vec<_>>()
+        );
         assert_eq!(n.count, 1);
     }
 }
