@@ -4,7 +4,8 @@
     server/benches/city.py --build before=/path/to/old/gridd --build after=target/release/gridd
 
 For each build: `gridd synth --grids-l3 100000 --buildings 1000000` into its own
-GeoPackage (once; kept in --work until --clean), then rounds of: start `gridd serve`
+GeoPackage (once; kept in --work until --clean; or, with --database-url, one PostGIS
+database for all builds), then rounds of: start `gridd serve`
 on it (default options, as a user would), time until it answers, read the whole
 process's VmRSS / VmHWM from /proc; warm up with lookups (an HTTP batch of
 pseudo-random points, best of 3), tiles (a fixed list of grid and building tiles at a
@@ -114,11 +115,17 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
+def store_args(args, gpkg):
+    """The store options of every gridd command: the PostGIS database when given
+    (shared by the builds), else the build's own GeoPackage."""
+    return ["--database-url", args.database_url] if args.database_url else ["--gpkg", gpkg]
+
+
 def one_run(label, gridd, gpkg, port, args, points_csv):
     env = dict(os.environ, RUST_LOG="warn,gridd=info")
     t0 = time.monotonic()
     proc = subprocess.Popen(
-        [gridd, "serve", "--gpkg", gpkg, "--addr", f"127.0.0.1:{port}"],
+        [gridd, "serve", *store_args(args, gpkg), "--addr", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=open(os.path.join(args.work, f"serve-{label}.log"), "w"),
         env=env,
@@ -227,6 +234,8 @@ def main():
     ap.add_argument("--port", type=int, default=18090)
     ap.add_argument("--out", default=None, help="write the runs as JSON here")
     ap.add_argument("--clean", action="store_true", help="delete the GeoPackages at the end")
+    ap.add_argument("--database-url", help="measure on this PostgreSQL + PostGIS database instead "
+                    "(one for all builds, filled by the first build's synth when empty)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     builds = [b.split("=", 1) for b in args.build]
@@ -236,16 +245,26 @@ def main():
     gpkgs = {}
     for label, gridd in builds:
         g = os.path.join(args.work, f"{label}.gpkg")
-        if not os.path.exists(g):
-            log(f"{label}: gridd synth --grids-l3 {args.grids_l3} --buildings {args.buildings} → {g}")
-            t = time.monotonic()
-            subprocess.run(
-                [gridd, "synth", "--gpkg", g, "--grids-l3", str(args.grids_l3), "--buildings", str(args.buildings)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            log(f"{label}: synth took {time.monotonic() - t:.0f} s")
         gpkgs[label] = g
+        if args.database_url and len(gpkgs) > 1:
+            continue  # one database for all builds
+        if args.database_url or not os.path.exists(g):
+            where = "PostGIS" if args.database_url else g
+            log(f"{label}: gridd synth --grids-l3 {args.grids_l3} --buildings {args.buildings} → {where}")
+            t = time.monotonic()
+            r = subprocess.run(
+                [gridd, "synth", *store_args(args, g), "--grids-l3", str(args.grids_l3), "--buildings", str(args.buildings)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            if r.returncode != 0:
+                if args.database_url and "exist" in r.stderr:
+                    log(f"{label}: the database already holds the synthetic city")
+                else:
+                    sys.exit(f"synth failed: {r.stderr}")
+            else:
+                log(f"{label}: synth took {time.monotonic() - t:.0f} s")
 
     # Points over the synthetic city's extent (known from its parameters through TileJSON
     # bounds on the first start; here: the default centre and a generous box).
@@ -256,7 +275,7 @@ def main():
         for label, gridd in builds:
             if points_csv is None:
                 # First start: read the bounds, build the points once for all runs.
-                proc = subprocess.Popen([gridd, "serve", "--gpkg", gpkgs[label], "--addr", f"127.0.0.1:{args.port}"],
+                proc = subprocess.Popen([gridd, "serve", *store_args(args, gpkgs[label]), "--addr", f"127.0.0.1:{args.port}"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 try:
                     w, s, e, n = wait_ready(args.port, proc)["bounds"]
@@ -308,7 +327,7 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             json.dump([{k: v for k, v in r.items() if not k.startswith("_")} for r in runs], f, indent=1)
-    if args.clean:
+    if args.clean and not args.database_url:
         for g in gpkgs.values():
             for suffix in ("", "-wal", "-shm"):
                 try:

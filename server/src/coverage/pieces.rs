@@ -9,8 +9,12 @@
 //! the tolerance. A defect piece is then cleaned of the hairline tails that
 //! rounding noise attaches to it: it is cut to its core grown back by 1.5 × half
 //! the tolerance, so its reported area is the area of the real gap or overlap.
+//! The buffers run on the piece simplified to within a millimetre (or a hundredth
+//! of the tolerance when that is smaller), which moves the inscribed circle by no
+//! more than that: buffering bends every vertex, and a boundary surveyed at
+//! centimetre spacing (100,000 vertices) took seconds per piece unsimplified.
 
-use geo::{Area, BooleanOps, Buffer, Euclidean, IsConvex, Length, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, Buffer, Euclidean, IsConvex, Length, MultiPolygon, Polygon, Simplify};
 
 /// A piece of a gap, overlap or outside part that is wider than the tolerance.
 #[derive(Debug, Clone)]
@@ -88,7 +92,7 @@ pub fn split(mp: MultiPolygon, tol: f64) -> (Vec<Piece>, Slivers) {
             noise.area += a;
             continue;
         }
-        let core = poly.buffer(-r);
+        let core = poly.simplify(simplify_m(r)).buffer(-r);
         if core.unsigned_area() <= 0.0 {
             noise.count += 1;
             noise.area += a;
@@ -120,6 +124,11 @@ pub fn split(mp: MultiPolygon, tol: f64) -> (Vec<Piece>, Slivers) {
         noise.area += (a - kept).max(0.0);
     }
     (pieces, noise)
+}
+
+/// How far the outline buffered may be from the piece, metres (module doc).
+fn simplify_m(r: f64) -> f64 {
+    (r / 50.0).min(0.001)
 }
 
 /// Exact shortcuts: a piece smaller than the tolerance circle, or a convex piece
@@ -196,5 +205,49 @@ mod tests {
         ]);
         let (d, _) = split(l, 0.5);
         assert!(d.is_empty());
+    }
+
+    /// A ring between two circles sampled every few millimetres (a boundary with
+    /// many vertices): 2 m wide it is one defect of the ring's area, 20 cm wide it
+    /// is noise — the simplified outline decides as the full one would.
+    #[test]
+    fn densely_sampled_pieces_are_told_apart_as_coarse_ones() {
+        let circle = |r: f64, n: usize| -> geo::LineString {
+            (0..=n)
+                .map(|i| {
+                    let t = std::f64::consts::TAU * (i % n) as f64 / n as f64;
+                    geo::Coord {
+                        x: r * t.cos(),
+                        y: r * t.sin(),
+                    }
+                })
+                .collect()
+        };
+        let ring = |inner: f64| {
+            let mut hole = circle(inner, 40_000);
+            hole.0.reverse();
+            MultiPolygon(vec![Polygon::new(circle(100.0, 40_000), vec![hole])])
+        };
+        let wide = ring(98.0);
+        let want = wide.unsigned_area();
+        let (d, n) = split(wide, 0.5);
+        assert_eq!(d.len(), 1, "{n:?}");
+        assert!(
+            (d[0].area - want).abs() / want < 0.001,
+            "{} vs {want}",
+            d[0].area
+        );
+        assert!((d[0].width - 2.0).abs() < 0.05, "{}", d[0].width);
+        assert!(
+            d[0].shape.0[0].exterior().0.len() > 10_000,
+            "the piece keeps its vertices"
+        );
+        let (d, n) = split(ring(99.8), 0.5);
+        assert!(
+            d.is_empty(),
+            "{:?}",
+            d.iter().map(|p| p.area).collect::<Vec<_>>()
+        );
+        assert_eq!(n.count, 1);
     }
 }
