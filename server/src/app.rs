@@ -226,13 +226,13 @@ impl App {
         plan: impl FnOnce(&Atlas) -> Result<EditBatch>,
     ) -> Result<EditResult> {
         let mut last = self.write.lock().await;
-        let mut held = WriteTimer::start(actor);
+        let mut held = WriteTimer::start();
         let batch = plan(&self.atlas.load())?;
-        held.planned(&batch.action);
+        held.lap();
         let (out, delta) = self.store.apply_edit(&batch, actor).await?;
-        held.stored();
+        held.lap();
         self.apply(&mut last, delta);
-        held.applied();
+        held.applied(&batch.action, actor);
         Ok(out)
     }
 
@@ -261,13 +261,13 @@ impl App {
             .map_err(|e| Error::Internal(e.into()))?;
             let batch = batch?;
             let mut last = self.write.lock().await;
-            let mut held = WriteTimer::start(actor);
+            let mut held = WriteTimer::start();
             if reads(&self.atlas.load()) == seen {
-                held.planned(&batch.action);
+                held.lap();
                 let (out, delta) = self.store.apply_edit(&batch, actor).await?;
-                held.stored();
+                held.lap();
                 self.apply(&mut last, delta);
-                held.applied();
+                held.applied(&batch.action, actor);
                 return Ok(out);
             }
         }
@@ -439,11 +439,11 @@ impl App {
         actor: &Actor,
     ) -> Result<Loaded> {
         let mut last = self.write.lock().await;
-        let mut held = WriteTimer::start(actor);
+        let mut held = WriteTimer::start();
         let batch = make(&self.atlas.load())?;
-        held.planned("import");
+        held.lap();
         let delta = self.store.import(&batch, actor).await?;
-        held.stored();
+        held.lap();
         let stored = Loaded {
             subdistricts: delta.rows.subdistricts.clone(),
             grids: delta.rows.grids.clone(),
@@ -451,7 +451,7 @@ impl App {
             roads: delta.rows.roads.clone(),
         };
         self.apply(&mut last, delta);
-        held.applied();
+        held.applied("import", actor);
         Ok(stored)
     }
 
@@ -634,67 +634,54 @@ fn one_stale(e: Error) -> Error {
 /// debug level, one that kept other writers waiting long at warn level.
 struct WriteTimer {
     start: std::time::Instant,
-    last: std::time::Instant,
-    action: String,
-    actor: String,
-    phases: [u128; 3],
+    /// The end of each phase so far.
+    laps: Vec<std::time::Instant>,
 }
 
 impl WriteTimer {
     /// Writers waiting longer than this are told of in the log.
-    const SLOW_MS: u128 = 100;
+    const SLOW: std::time::Duration = std::time::Duration::from_millis(100);
 
-    fn start(actor: &Actor) -> Self {
-        let now = std::time::Instant::now();
+    fn start() -> Self {
         Self {
-            start: now,
-            last: now,
-            action: String::new(),
-            actor: actor.name().to_owned(),
-            phases: [0; 3],
+            start: std::time::Instant::now(),
+            laps: Vec::with_capacity(3),
         }
     }
 
-    fn lap(&mut self, phase: usize) {
-        let now = std::time::Instant::now();
-        self.phases[phase] = now.duration_since(self.last).as_micros();
-        self.last = now;
+    /// Ends a phase (planning, then storing).
+    fn lap(&mut self) {
+        self.laps.push(std::time::Instant::now());
     }
 
-    fn planned(&mut self, action: &str) {
-        action.clone_into(&mut self.action);
-        self.lap(0);
-    }
-
-    fn stored(&mut self) {
-        self.lap(1);
-    }
-
-    fn applied(&mut self) {
-        self.lap(2);
-        let held = self.start.elapsed().as_micros();
-        let [plan, store, apply] = self.phases.map(|us| us as f64 / 1000.0);
-        let (action, actor) = (&self.action, &self.actor);
-        if held / 1000 >= Self::SLOW_MS {
-            tracing::warn!(
-                action,
-                actor,
-                held_ms = held as f64 / 1000.0,
-                plan,
-                store,
-                apply,
-                "a write held the write lock long"
-            );
+    fn applied(&mut self, action: &str, actor: &Actor) {
+        self.laps.push(std::time::Instant::now());
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let mut from = self.start;
+        let [plan, store, apply] = [0, 1, 2].map(|i| {
+            let to = self.laps.get(i).copied().unwrap_or(from);
+            let d = ms(to - from);
+            from = to;
+            d
+        });
+        let held = self.start.elapsed();
+        macro_rules! log {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    action,
+                    actor = actor.name(),
+                    held_ms = ms(held),
+                    plan,
+                    store,
+                    apply,
+                    $message
+                )
+            };
+        }
+        if held >= Self::SLOW {
+            log!(warn, "a write held the write lock long");
         } else {
-            tracing::debug!(
-                action,
-                actor,
-                held_ms = held as f64 / 1000.0,
-                plan,
-                store,
-                apply,
-                "write"
-            );
+            log!(debug, "write");
         }
     }
 }
