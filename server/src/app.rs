@@ -28,6 +28,43 @@ use crate::error::{Error, Result, StaleGrid};
 use crate::index::Atlas;
 use crate::store::GridStore;
 
+/// Refuses an edit that touches a grid outside the caller's scope (every grid it
+/// changes or deletes where it is now, every grid it puts under a new parent,
+/// every parent it creates under), before anything is stored. Programs (no
+/// `actor.access()`) act with the rights of whoever runs them.
+fn authorize_edit(atlas: &Atlas, batch: &EditBatch, actor: &Actor) -> Result<()> {
+    use crate::domain::access::{Action, Denied, Resource, authorize};
+    let Some(who) = actor.access() else {
+        return Ok(());
+    };
+    let sid = batch.subdistrict_id;
+    let check = |grid: Option<GridId>| -> Result<()> {
+        let path = grid.and_then(|g| atlas.path(g));
+        let resource = match &path {
+            Some((s, p)) => Resource::Grid {
+                subdistrict: *s,
+                path: p,
+            },
+            None => Resource::Subdistrict(sid),
+        };
+        authorize(who, Action::EditGrids, resource).map_err(|d| match d {
+            Denied::SignIn => Error::Unauthenticated(d.to_string()),
+            d => Error::Forbidden(d.to_string()),
+        })
+    };
+    for u in &batch.updates {
+        check(Some(u.id))?;
+        check(u.draft.parent_id)?;
+    }
+    for (id, _) in &batch.deletes {
+        check(Some(*id))?;
+    }
+    for c in &batch.creates {
+        check(c.parent_id)?;
+    }
+    Ok(())
+}
+
 /// The application: store + atlas snapshots + the change path.
 pub struct App {
     store: Arc<dyn GridStore>,
@@ -227,7 +264,10 @@ impl App {
     ) -> Result<EditResult> {
         let mut last = self.write.lock().await;
         let mut held = WriteTimer::start();
-        let batch = plan(&self.atlas.load())?;
+        let atlas = self.atlas.load();
+        let batch = plan(&atlas)?;
+        authorize_edit(&atlas, &batch, actor)?;
+        drop(atlas);
         held.lap();
         let (out, delta) = self.store.apply_edit(&batch, actor).await?;
         held.lap();
@@ -262,7 +302,10 @@ impl App {
             let batch = batch?;
             let mut last = self.write.lock().await;
             let mut held = WriteTimer::start();
-            if reads(&self.atlas.load()) == seen {
+            let atlas = self.atlas.load();
+            if reads(&atlas) == seen {
+                authorize_edit(&atlas, &batch, actor)?;
+                drop(atlas);
                 held.lap();
                 let (out, delta) = self.store.apply_edit(&batch, actor).await?;
                 held.lap();

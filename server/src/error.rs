@@ -108,6 +108,20 @@ pub enum Error {
         /// The grids whose versions are missing.
         missing: Vec<i64>,
     },
+    /// The caller must sign in (or present a valid token) first.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller is known but may not do this here.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts: try again after this many seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Why.
+        message: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// The request body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 /// The modules that must stay below storage, tiles and HTTP.
-const DOMAIN: [&str; 5] = ["domain", "index", "lookup", "coverage", "edit"];
+const DOMAIN: [&str; 6] = ["domain", "index", "lookup", "coverage", "edit", "accounts"];
 
 /// What they may not name.
 const FORBIDDEN: [&str; 12] = [

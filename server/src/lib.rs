@@ -2,6 +2,7 @@
 //! (DB32/T 2763-2015). See ARCHITECTURE.md for the map of this crate.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod coverage;

@@ -189,24 +189,30 @@ pub struct Actor(pub Signature);
 /// (`X-Gridd-Reason`, e.g. why an edit that breaks coverage was saved anyway).
 #[derive(Debug, Clone, Default)]
 pub struct Signature {
-    /// Who: `X-Gridd-User` or a program name.
+    /// Who: the signed-in account's name, or a program name.
     pub name: String,
     /// Why, when given.
     pub reason: Option<String>,
+    /// Where the request came from (the client's address), when over HTTP.
+    pub address: Option<String>,
+    /// What the caller may do, when the write comes from a caller who must be
+    /// authorized (over HTTP); `None` for the command line and programs, which act
+    /// with the rights of whoever runs them.
+    pub access: Option<std::sync::Arc<super::access::Principal>>,
 }
 
 impl From<&str> for Signature {
     fn from(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            reason: None,
-        }
+        name.to_owned().into()
     }
 }
 
 impl From<String> for Signature {
     fn from(name: String) -> Self {
-        Self { name, reason: None }
+        Self {
+            name,
+            ..Self::default()
+        }
     }
 }
 
@@ -216,6 +222,21 @@ impl Actor {
         Self(Signature {
             name: name.into(),
             reason,
+            ..Signature::default()
+        })
+    }
+
+    /// A caller over HTTP: who they are (and may do), why, from where.
+    pub fn caller(
+        principal: std::sync::Arc<super::access::Principal>,
+        reason: Option<String>,
+        address: Option<String>,
+    ) -> Self {
+        Self(Signature {
+            name: principal.name.clone(),
+            reason,
+            address,
+            access: Some(principal),
         })
     }
 
@@ -227,6 +248,16 @@ impl Actor {
     /// Why, when given.
     pub fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
+    }
+
+    /// From where, when known.
+    pub fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+
+    /// The caller's rights, when they must be checked.
+    pub fn access(&self) -> Option<&super::access::Principal> {
+        self.0.access.as_deref()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The domain: plain synchronous Rust over `geo` types. No axum, sqlx or tokio here.
 
+pub mod access;
 pub mod change;
 pub mod code;
 pub mod frame;

@@ -6,7 +6,10 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
 use super::problem::ApiError;
+use crate::domain::access::Principal;
 use crate::domain::change::{Actor, Expected};
 use crate::domain::text::check_text;
 use crate::error::{Error, FieldError};
@@ -32,10 +35,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
-/// Who is behind a write and why: `X-Gridd-User` (until sign-in exists; see the
-/// accounts issue) and `X-Gridd-Reason` (percent-encoded UTF-8, so Chinese text
-/// can travel in a header), both stored in the audit log. Control characters are
-/// refused (422 naming the header), so both stores refuse them alike.
+/// Who is behind a write, why and from where: the caller the access guard
+/// authenticated (`http::access`; anonymous when it let the route through without
+/// credentials — the application then refuses any write), `X-Gridd-Reason`
+/// (percent-encoded UTF-8, so Chinese text can travel in a header) and the client's
+/// address, all stored in the audit log. `X-Gridd-User` is not trusted any more
+/// and is ignored. Control characters in the reason are refused (422 naming the
+/// header), so both stores refuse them alike.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
 
@@ -43,31 +49,34 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let text = |name: &str, max: usize, multiline: bool| -> Result<Option<String>, Error> {
-            let Some(v) = parts.headers.get(name) else {
-                return Ok(None);
-            };
-            let s = match v.to_str() {
-                Ok(s) if name == "x-gridd-reason" => percent_decode(s),
-                Ok(s) => s.to_owned(),
-                Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            };
-            let header = if name == "x-gridd-reason" {
-                "X-Gridd-Reason"
-            } else {
-                "X-Gridd-User"
-            };
-            check_text(header, &s, multiline).map_err(|e| Error::Invalid(vec![e]))?;
-            let s = s.trim();
-            Ok((!s.is_empty()).then(|| s.chars().take(max).collect()))
+        let reason = match parts.headers.get("x-gridd-reason") {
+            None => None,
+            Some(v) => {
+                let s = match v.to_str() {
+                    Ok(s) => percent_decode(s),
+                    Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                };
+                check_text("X-Gridd-Reason", &s, true)
+                    .map_err(|e| ApiError(Error::Invalid(vec![e])).into_response())?;
+                let s = s.trim();
+                (!s.is_empty()).then(|| s.chars().take(2000).collect())
+            }
         };
-        let user = text("x-gridd-user", 100, false).map_err(|e| ApiError(e).into_response())?;
-        let reason = text("x-gridd-reason", 2000, true).map_err(|e| ApiError(e).into_response())?;
-        Ok(Caller(Actor::new(
-            user.unwrap_or_else(|| "anonymous".into()),
-            reason,
-        )))
+        let principal = parts
+            .extensions
+            .get::<Arc<Principal>>()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Principal::anonymous()));
+        Ok(Caller(Actor::caller(principal, reason, client_address(parts))))
     }
+}
+
+/// The client's address (the TCP peer), when the server knows it.
+pub fn client_address(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// Decodes `%XX` escapes (UTF-8); text without valid escapes is returned as is.

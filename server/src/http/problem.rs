@@ -141,6 +141,39 @@ impl IntoResponse for ApiError {
                     json!({ "missing": missing })
                 },
             ),
+            Error::Unauthenticated(msg) => {
+                let mut r = problem(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign in first",
+                    msg,
+                    &[],
+                    json!({}),
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"gridd\""),
+                );
+                r
+            }
+            Error::Forbidden(msg) => {
+                problem(StatusCode::FORBIDDEN, "Not allowed", msg, &[], json!({}))
+            }
+            Error::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                let mut r = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many attempts",
+                    message,
+                    &[],
+                    json!({ "retry_after": retry_after }),
+                );
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
             Error::TooLarge(msg) => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request too large",

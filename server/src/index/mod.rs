@@ -386,6 +386,21 @@ impl Atlas {
         self.grids.get(&id)
     }
 
+    /// A grid's subdistrict and its path up the tree: the grid, its parent, … its
+    /// L1 ancestor (what a scope over a grid is checked against). `None` when the
+    /// grid does not exist.
+    pub fn path(&self, id: GridId) -> Option<(SubdistrictId, Vec<GridId>)> {
+        let g = self.grid(id)?;
+        let mut path = vec![id];
+        let mut at = g.grid.draft.parent_id;
+        // A tree never has a cycle; the bound keeps a broken one from looping.
+        while let Some(p) = at.filter(|_| path.len() <= 16) {
+            path.push(p);
+            at = self.grid(p).and_then(|g| g.grid.draft.parent_id);
+        }
+        Some((g.grid.subdistrict_id, path))
+    }
+
     /// Number of grids.
     pub fn grid_count(&self) -> usize {
         self.grids.len()

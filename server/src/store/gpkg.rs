@@ -142,6 +142,15 @@ pub(crate) struct GpkgTx {
     pub(crate) wrote: bool,
 }
 
+impl GpkgTx {
+    /// The transaction's connection.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+}
+
+super::accounts::account_statements!(GpkgTx);
+
 #[async_trait]
 impl Dialect for GpkgStore {
     type Tx = GpkgTx;
@@ -182,6 +191,7 @@ impl Journal for GpkgTx {
             .bind(actor.reason())
             .bind(e.before_geom.map(gpkg_blob).transpose()?)
             .bind(e.after_geom.map(gpkg_blob).transpose()?)
+            .bind(actor.address())
             .execute(&mut *self.tx)
             .await?;
         Ok(())

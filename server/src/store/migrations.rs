@@ -38,6 +38,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "geometry storage",
         include_str!("../../../migrations/postgres/0004_geometry_storage.sql"),
     ),
+    (
+        5,
+        "accounts",
+        include_str!("../../../migrations/postgres/0005_accounts.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -61,6 +66,11 @@ pub(super) const GPKG: &[Embedded] = &[
         4,
         "geometry storage",
         include_str!("../../../migrations/gpkg/0004_geometry_storage.sql"),
+    ),
+    (
+        5,
+        "accounts",
+        include_str!("../../../migrations/gpkg/0005_accounts.sql"),
     ),
 ];
 

@@ -18,6 +18,7 @@
 //! Every write method is one transaction: when it returns `Ok`, the change is
 //! committed.
 
+pub mod accounts;
 pub mod gpkg;
 pub mod grids;
 mod journal;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
+pub use accounts::AccountStore;
 pub use gpkg::{GpkgStore, read_features as read_gpkg_features};
 pub use grids::GridStore;
 pub use postgis::{NOTIFY_CHANNEL, PostgisStore, redact as postgis_redact};
@@ -74,6 +76,14 @@ impl Backend {
             Some(url) => Self::Postgis(PostgisStore::connect(url).await?),
             None => Self::Gpkg(GpkgStore::open(gpkg_path).await?),
         })
+    }
+
+    /// The storage of accounts, sessions and tokens.
+    pub fn accounts(&self) -> Arc<dyn AccountStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
     }
 
     /// The storage of subdistricts, grids and reference layers.

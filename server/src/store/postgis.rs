@@ -77,6 +77,15 @@ pub fn redact(url: &str) -> String {
 /// A PostGIS transaction.
 pub(crate) struct PgTx(pub(crate) Transaction<'static, Postgres>);
 
+impl PgTx {
+    /// The transaction's connection.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.0
+    }
+}
+
+super::accounts::account_statements!(PgTx);
+
 #[async_trait]
 impl Dialect for PostgisStore {
     type Tx = PgTx;
@@ -124,6 +133,7 @@ impl Journal for PgTx {
             .bind(actor.reason())
             .bind(e.before_geom.map(super::ewkb).transpose()?)
             .bind(e.after_geom.map(super::ewkb).transpose()?)
+            .bind(actor.address())
             .execute(&mut *self.0)
             .await?;
         Ok(())
