@@ -237,6 +237,21 @@ impl Action {
         Action::ManageAccounts,
     ];
 
+    /// Its name in the API (`/auth/me`'s `actions`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ReadPublished => "read_published",
+            Action::Lookup => "lookup",
+            Action::ReadCoverage => "read_coverage",
+            Action::ReadCodeHistory => "read_code_history",
+            Action::EditGrids => "edit_grids",
+            Action::ImportGrids => "import_grids",
+            Action::ReadAuditLog => "read_audit_log",
+            Action::ReadPersonal => "read_personal",
+            Action::ManageAccounts => "manage_accounts",
+        }
+    }
+
     /// Whether the action changes anything (refused to read-only roles whatever the table says).
     pub fn writes(self) -> bool {
         matches!(

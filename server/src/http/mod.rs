@@ -3,6 +3,8 @@
 //! documentation (`#[utoipa::path]` on the handler): [`router`] and [`openapi`] are
 //! both built from that one list, so a route cannot exist undocumented.
 
+pub mod access;
+pub mod auth;
 pub(crate) mod coverage;
 mod docs;
 mod edits;
@@ -27,6 +29,7 @@ use serde::Serialize;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,7 +42,7 @@ use crate::vector_tiles::TileCache;
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// The shared state of every handler: the application, the tile cache (a listener
-/// of the application's changes) and the map-serving options. Derefs to the
+/// of the application's changes), accounts and the serving options. Derefs to the
 /// application.
 #[derive(Clone)]
 pub struct State {
@@ -49,6 +52,8 @@ pub struct State {
     pub tiles: Arc<TileCache>,
     /// How maps are served.
     pub map: Arc<MapOptions>,
+    /// Accounts, sessions, tokens, the audit log.
+    pub auth: Arc<auth::Auth>,
 }
 
 impl std::ops::Deref for State {
@@ -87,16 +92,27 @@ pub struct WebConfig {
 }
 
 impl State {
-    /// The state over `app`, with a tile cache that listens to its changes.
-    pub fn new(app: Arc<App>, map: MapOptions) -> Self {
+    /// The state over `app` and the accounts of `auth`, with a tile cache that
+    /// listens to the application's changes.
+    pub fn new(app: Arc<App>, map: MapOptions, auth: auth::Auth) -> Self {
         let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
         app.listen(tiles.clone());
         Self {
             app,
             tiles,
             map: Arc::new(map),
+            auth: Arc::new(auth),
         }
     }
+}
+
+/// Who may call the API from other origins' pages (CORS). Closed by default:
+/// the web app is served from the same origin and needs none.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// Origins (`https://example.org`) whose pages may call the API with an API
+    /// token (never with the session cookie).
+    pub cors_origins: Vec<String>,
 }
 
 /// The document's front matter.
@@ -132,12 +148,36 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(coverage::routes())
         .merge(lookup::routes())
         .merge(reference::routes())
+        .merge(auth::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))
         .nest("/api/v1", api)
         .merge(tiles::routes());
     (layered, tiles::tile_routes())
+}
+
+/// Every route as routed: (method, path), from the same list as the router.
+pub fn openapi_routes() -> Vec<(String, String)> {
+    let (layered, tile) = documented();
+    let mut doc = layered.into_openapi();
+    doc.merge(tile.into_openapi());
+    let mut out = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+            ("HEAD", &item.head),
+        ] {
+            if op.is_some() {
+                out.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -175,6 +215,11 @@ fn is_served_here(path: &str) -> bool {
 
 /// The whole HTTP application.
 pub fn router(app: State, web: &WebConfig) -> Router {
+    router_with(app, web, &HttpOptions::default())
+}
+
+/// The whole HTTP application, with these options.
+pub fn router_with(app: State, web: &WebConfig, options: &HttpOptions) -> Router {
     let (layered, tile) = documented();
     let (layered, _) = layered.split_for_parts();
     let (tile, _) = tile.split_for_parts();
@@ -203,16 +248,104 @@ pub fn router(app: State, web: &WebConfig) -> Router {
             }
         }
     };
-    let layered = layered
+    let guard = axum::middleware::from_fn_with_state(app.clone(), access::guard);
+    let csp = access::content_security_policy(app.map.raster_basemap.as_deref());
+    let mut layered = layered
+        .route_layer(guard.clone())
         .with_state(app.clone())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http());
+        .layer(CompressionLayer::new());
+    for (name, value) in access::security_headers(&csp) {
+        layered = layered.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    if let Some(cors) = cors(&options.cors_origins) {
+        layered = layered.layer(cors);
+    }
+    let layered = layered
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(request_id));
+    // The tile route answers published information to anybody: its rule is
+    // public (the access table says so and its test checks), so it takes no
+    // per-request layer at all (warm tiles are cache hits; see BENCHMARKS.md).
     Router::new()
         .merge(tile.with_state(app))
         .merge(layered)
         .method_not_allowed_fallback(problem::no_method)
+}
+
+/// The CORS layer of an allow-list (none when it is empty: closed). Credentials
+/// (the cookie) are never allowed across origins; an API token is.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method};
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    if list.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(list)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                axum::http::header::AUTHORIZATION,
+                axum::http::header::CONTENT_TYPE,
+                axum::http::header::IF_MATCH,
+                HeaderName::from_static("x-gridd-reason"),
+            ])
+            .expose_headers([axum::http::header::ETAG, HeaderName::from_static("x-request-id")]),
+    )
+}
+
+/// Gives every request an id (the client's `X-Request-Id` when it is short and
+/// plain, else a new one), answers it in `X-Request-Id`, and logs it in the
+/// request's span.
+async fn request_id(mut req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(|| {
+        format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        )
+    });
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        req.headers_mut().insert("x-request-id", v.clone());
+        let mut r = next.run(req).await;
+        r.headers_mut().insert("x-request-id", v);
+        return r;
+    }
+    next.run(req).await
+}
+
+/// The log span of a request: method, path (never the query: it may hold
+/// personal data) and request id; no headers (they hold cookies and tokens).
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %req.method(), path = req.uri().path(), request_id = id)
 }
 
 /// The answer of `/health`.

@@ -150,6 +150,7 @@ impl GpkgTx {
 }
 
 super::accounts::account_statements!(GpkgTx);
+super::audit::audit_statements!(GpkgTx, include_str!("sql/gpkg_audit_read.sql"));
 
 #[async_trait]
 impl Dialect for GpkgStore {

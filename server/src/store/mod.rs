@@ -19,6 +19,7 @@
 //! committed.
 
 pub mod accounts;
+pub mod audit;
 pub mod gpkg;
 pub mod grids;
 mod journal;
@@ -32,6 +33,7 @@ use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
 pub use accounts::AccountStore;
+pub use audit::AuditLogStore;
 pub use gpkg::{GpkgStore, read_features as read_gpkg_features};
 pub use grids::GridStore;
 pub use postgis::{NOTIFY_CHANNEL, PostgisStore, redact as postgis_redact};
@@ -80,6 +82,14 @@ impl Backend {
 
     /// The storage of accounts, sessions and tokens.
     pub fn accounts(&self) -> Arc<dyn AccountStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// The audit log, to read.
+    pub fn audit(&self) -> Arc<dyn AuditLogStore> {
         match self {
             Self::Postgis(s) => Arc::new(s.clone()),
             Self::Gpkg(s) => Arc::new(s.clone()),

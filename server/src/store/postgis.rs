@@ -85,6 +85,7 @@ impl PgTx {
 }
 
 super::accounts::account_statements!(PgTx);
+super::audit::audit_statements!(PgTx, include_str!("sql/postgis_audit_read.sql"));
 
 #[async_trait]
 impl Dialect for PostgisStore {

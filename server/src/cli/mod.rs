@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod accounts;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::App;
@@ -42,6 +44,11 @@ impl StoreArgs {
         store::open(self.database_url.as_deref(), &self.gpkg).await
     }
 
+    /// Opens the store (every capability's storage) and applies migrations.
+    pub async fn open_backend(&self) -> Result<store::Backend> {
+        store::Backend::open(self.database_url.as_deref(), &self.gpkg).await
+    }
+
     fn describe(&self) -> String {
         match &self.database_url {
             Some(url) => format!("PostGIS {}", store::postgis_redact(url)),
@@ -77,9 +84,37 @@ pub enum Command {
         /// layer with your key (the default basemap is drawn from our own data).
         #[arg(long, env = "GRIDD_RASTER_BASEMAP")]
         raster_basemap: Option<String>,
+        /// With `--demo`: the password of every demo account (default: a new random
+        /// one each, printed).
+        #[arg(long, env = "GRIDD_DEMO_PASSWORD", hide_env_values = true)]
+        demo_password: Option<String>,
+        /// Seconds a signed-in session lasts without being used (default 8 hours).
+        #[arg(long, env = "GRIDD_SESSION_TTL", default_value_t = crate::accounts::SESSION_IDLE_SECS)]
+        session_ttl: i64,
+        /// Mark the session cookie Secure (set it when serving behind TLS; it is set
+        /// anyway when --public-url is https:// or the proxy sends X-Forwarded-Proto: https).
+        #[arg(long, env = "GRIDD_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// An origin whose pages may call the API with an API token (CORS),
+        /// repeatable or comma-separated; none by default (closed).
+        #[arg(long = "cors-origin", env = "GRIDD_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Manage accounts: add (the first administrator too), list, disable, enable,
+    /// reset a password, set roles.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+    },
+    /// Manage API tokens (for the field app and integrations): create, revoke, list.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: accounts::TokenCommand,
     },
     /// Import a GeoJSON file (subdistrict, grids, buildings, roads) or an OSM PBF
     /// extract (buildings and roads). All or nothing: every bad feature is listed.
@@ -236,9 +271,21 @@ pub async fn run(cli: Cli) -> Result<()> {
             tile_cache_mb,
             public_url,
             raster_basemap,
+            demo_password,
+            session_ttl,
+            secure_cookies,
+            cors_origins,
             store,
         } => {
-            let backend = store.open().await?;
+            if session_ttl < 1 {
+                return Err(Error::invalid("session-ttl", "must be at least 1 second"));
+            }
+            if let Some(pw) = &demo_password {
+                crate::accounts::check_password("demo-password", pw, "")
+                    .map_err(|e| Error::Invalid(vec![e]))?;
+            }
+            let stores = store.open_backend().await?;
+            let backend = stores.grids();
             if demo && backend.is_empty().await? {
                 eprintln!("loading the demo subdistrict from {}", demo_dir.display());
                 let batch = crate::demo::batch(&demo_dir, &progress)?;
@@ -267,21 +314,31 @@ pub async fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             let app = App::start(backend).await?;
+            if demo {
+                accounts::demo_accounts(&*stores.accounts(), &app.atlas(), demo_password.as_deref())
+                    .await?;
+            }
+            let auth = http::auth::Auth::new(
+                stores.accounts(),
+                stores.audit(),
+                http::auth::AuthOptions {
+                    session_ttl,
+                    secure_cookies,
+                },
+            );
+            let options = http::HttpOptions { cors_origins };
             if let Some(url) = &store.database_url {
                 match early {
                     Some(l) => crate::follow::spawn_listening(Arc::clone(&app), url.clone(), l),
                     None => crate::follow::spawn(Arc::clone(&app), url.clone()),
                 };
             }
-            serve(
-                app,
-                addr,
-                &WebConfig { dir: web_dir },
-                map,
-                &store.describe(),
-            )
-            .await
+            let state = http::State::new(app, map, auth);
+            let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
+            serve(router, addr, &store.describe()).await
         }
+        Command::User { command } => accounts::user(command).await,
+        Command::Token { command } => accounts::token(command).await,
         Command::Import {
             layer,
             file,
@@ -546,13 +603,7 @@ async fn import_file(
 }
 
 /// Serves until Ctrl-C / SIGTERM. Prints the bound address on standard output.
-pub async fn serve(
-    app: Arc<App>,
-    addr: SocketAddr,
-    web: &WebConfig,
-    map: http::MapOptions,
-    store: &str,
-) -> Result<()> {
+pub async fn serve(router: axum::Router, addr: SocketAddr, store: &str) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::invalid("addr", format!("cannot listen on {addr}: {e}")))?;
@@ -560,13 +611,15 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::Internal(e.into()))?;
     println!("gridd listening on http://{bound}/ (store: {store})");
-    let router = http::router(http::State::new(app, map), web);
     // Small answers (tiles, lookups) go out at once instead of waiting for an ACK.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| Error::Internal(e.into()))
 }

@@ -1,0 +1,332 @@
+//! The access guard: every route's decision, in one table ([`POLICY`]), and the
+//! middleware that applies it before any handler runs.
+//!
+//! Each request is matched to its route's rule: the action it takes and what it
+//! takes it on (the grid or subdistrict in the path, everything, or — when the
+//! body names where — somewhere, the application then checking the exact grids).
+//! The guard authenticates the caller (an `Authorization: Bearer` API token or the
+//! `gridd_session` cookie; a cookie-authenticated write must repeat the session's
+//! CSRF token in `X-CSRF-Token`), asks [`authorize`] and answers 401/403 itself,
+//! or hands the caller on to the handler as an `Arc<Principal>` extension.
+//! Actions the public may take everywhere (published grid information, lookups)
+//! are let through without looking up any credential.
+//!
+//! A route without a rule is refused with 500 (and the unit test below fails on
+//! it), so no endpoint ships without a decision.
+
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, RawPathParams, Request};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::auth::{Authenticated, authenticate};
+use super::problem::ApiError;
+use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
+use crate::error::Error;
+
+/// What a route's action is taken on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    /// Nothing in particular, or everything (accounts, tokens).
+    Everything,
+    /// The grid whose id is the path's `{id}`.
+    PathGrid,
+    /// The subdistrict whose id is the path's `{id}`.
+    PathSubdistrict,
+    /// Somewhere the body or query names: the guard checks that the caller may take
+    /// the action somewhere; the application checks where (edits: every grid they
+    /// touch; the audit log: only rows in the caller's scopes are listed).
+    Somewhere,
+}
+
+/// A route's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anybody, signed in or not; the caller is authenticated (when they present
+    /// credentials) and handed on (sign-out, who am I).
+    Caller,
+    /// The action on what [`On`] names.
+    Act(Action, On),
+}
+
+/// Every route: method, path as routed, rule. The one table of decisions.
+pub const POLICY: &[(&str, &str, Rule)] = {
+    use Action::*;
+    use On::*;
+    use Rule::*;
+    &[
+        ("GET", "/health", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/openapi.json", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/docs", Act(ReadPublished, Everything)),
+        // The grid tree and the reference layers: published information.
+        ("GET", "/api/v1/subdistricts", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/subdistricts/{id}", Act(ReadPublished, PathSubdistrict)),
+        ("GET", "/api/v1/grids", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/grids/{id}", Act(ReadPublished, PathGrid)),
+        ("GET", "/api/v1/grids/{id}/children", Act(ReadPublished, PathGrid)),
+        ("GET", "/api/v1/tree", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/buildings", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/roads", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/grids/{id}/buildings", Act(ReadPublished, PathGrid)),
+        ("GET", "/api/v1/lookup", Act(Lookup, Everything)),
+        ("POST", "/api/v1/lookup", Act(Lookup, Everything)),
+        ("GET", "/tiles", Act(ReadPublished, Everything)),
+        ("GET", "/tiles/{name}", Act(ReadPublished, Everything)),
+        ("GET", "/tiles/{tileset}/{z}/{x}/{y}", Act(ReadPublished, Everything)),
+        ("GET", "/styles/default.json", Act(ReadPublished, Everything)),
+        // The editor.
+        ("POST", "/api/v1/grids", Act(EditGrids, Somewhere)),
+        ("PUT", "/api/v1/grids/{id}", Act(EditGrids, PathGrid)),
+        ("DELETE", "/api/v1/grids/{id}", Act(EditGrids, PathGrid)),
+        ("POST", "/api/v1/grids/{id}/split", Act(EditGrids, PathGrid)),
+        ("POST", "/api/v1/grids/merge", Act(EditGrids, Somewhere)),
+        ("POST", "/api/v1/edits/move-vertex", Act(EditGrids, Somewhere)),
+        ("POST", "/api/v1/edits/insert-vertex", Act(EditGrids, Somewhere)),
+        ("POST", "/api/v1/edits/delete-vertex", Act(EditGrids, Somewhere)),
+        ("GET", "/api/v1/grids/{id}/next-code", Act(EditGrids, PathGrid)),
+        ("GET", "/api/v1/subdistricts/{id}/next-code", Act(EditGrids, PathSubdistrict)),
+        ("POST", "/api/v1/grids/{id}/renumber", Act(EditGrids, PathGrid)),
+        ("POST", "/api/v1/subdistricts/{id}/renumber", Act(EditGrids, PathSubdistrict)),
+        ("GET", "/api/v1/grids/{id}/code-history", Act(ReadCodeHistory, PathGrid)),
+        ("POST", "/api/v1/grids/{id}/import", Act(ImportGrids, PathGrid)),
+        ("POST", "/api/v1/subdistricts/{id}/import", Act(ImportGrids, PathSubdistrict)),
+        // The coverage audit reads published geometry: any scope of a role that
+        // audits coverage may read any subdistrict's report.
+        ("GET", "/api/v1/coverage", Act(ReadCoverage, Somewhere)),
+        ("POST", "/api/v1/coverage/preview", Act(ReadCoverage, Somewhere)),
+        // Accounts.
+        ("POST", "/api/v1/auth/sign-in", Act(ReadPublished, Everything)),
+        ("POST", "/api/v1/auth/sign-out", Caller),
+        ("GET", "/api/v1/auth/me", Caller),
+        ("GET", "/api/v1/accounts", Act(ManageAccounts, Everything)),
+        ("POST", "/api/v1/accounts", Act(ManageAccounts, Everything)),
+        ("PATCH", "/api/v1/accounts/{name}", Act(ManageAccounts, Everything)),
+        ("GET", "/api/v1/tokens", Act(ManageAccounts, Everything)),
+        ("POST", "/api/v1/tokens", Act(ManageAccounts, Everything)),
+        ("DELETE", "/api/v1/tokens/{id}", Act(ManageAccounts, Everything)),
+        ("GET", "/api/v1/audit", Act(ReadAuditLog, Somewhere)),
+    ]
+};
+
+/// The rule of a routed request.
+pub fn rule(method: &Method, route: &str) -> Option<Rule> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    POLICY
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == route)
+        .map(|(_, _, r)| *r)
+}
+
+/// Whether anybody may take the action on everything without signing in (then no
+/// credential is looked up).
+fn public(action: Action) -> bool {
+    authorize(&Principal::anonymous(), action, Resource::Everything).is_ok()
+}
+
+/// The refusal of a denial: 401 when signing in could help, else 403.
+pub fn refusal(denied: Denied, session_ended: bool) -> Error {
+    match denied {
+        Denied::SignIn if session_ended => {
+            Error::Unauthenticated("your session has ended: sign in again".into())
+        }
+        Denied::SignIn => Error::Unauthenticated(denied.to_string()),
+        d => Error::Forbidden(d.to_string()),
+    }
+}
+
+fn path_id(params: &RawPathParams) -> Option<i64> {
+    params
+        .iter()
+        .find(|(k, _)| *k == "id")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn unsafe_method(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The middleware (a `route_layer` of every router, so the route is known).
+pub async fn guard(
+    axum::extract::State(state): axum::extract::State<super::State>,
+    matched: Option<MatchedPath>,
+    params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let route = matched.as_ref().map_or("", |m| m.as_str());
+    let Some(rule) = rule(req.method(), route) else {
+        tracing::error!(method = %req.method(), route, "route without an access rule");
+        return ApiError(Error::Internal(anyhow::anyhow!(
+            "{} {route} has no access rule",
+            req.method()
+        )))
+        .into_response();
+    };
+    if let Rule::Act(action, _) = rule
+        && public(action)
+    {
+        return next.run(req).await;
+    }
+    let who = match authenticate(&state.auth, req.headers()).await {
+        Ok(a) => a,
+        Err(e) => return ApiError(e).into_response(),
+    };
+    let Authenticated {
+        principal,
+        by_cookie,
+        session_ended,
+        ..
+    } = &who;
+    if *by_cookie && unsafe_method(req.method()) && !who.csrf_matches(req.headers()) {
+        return ApiError(Error::Forbidden(
+            "a write signed in by cookie must repeat the session's CSRF token in X-CSRF-Token \
+             (from sign-in or GET /api/v1/auth/me)"
+                .into(),
+        ))
+        .into_response();
+    }
+    if let Rule::Act(action, on) = rule {
+        let atlas = state.atlas();
+        let id = params.as_ref().ok().and_then(path_id);
+        let path;
+        let decision = match on {
+            On::Everything => authorize(principal, action, Resource::Everything),
+            On::Somewhere => {
+                if principal.may_somewhere(action) {
+                    Ok(())
+                } else {
+                    authorize(principal, action, Resource::Everything)
+                }
+            }
+            On::PathSubdistrict => match id {
+                Some(s) => authorize(principal, action, Resource::Subdistrict(s)),
+                None => Ok(()), // the handler answers the bad id (422)
+            },
+            On::PathGrid => match id.and_then(|g| atlas.path(g)) {
+                Some((s, p)) => {
+                    path = p;
+                    authorize(
+                        principal,
+                        action,
+                        Resource::Grid {
+                            subdistrict: s,
+                            path: &path,
+                        },
+                    )
+                }
+                // An unknown grid: whoever may take the action somewhere learns
+                // it does not exist (404 from the handler).
+                None if principal.may_somewhere(action) => Ok(()),
+                None => authorize(principal, action, Resource::Everything),
+            },
+        };
+        if let Err(d) = decision {
+            return ApiError(refusal(d, *session_ended)).into_response();
+        }
+    }
+    req.extensions_mut().insert(principal.clone());
+    req.extensions_mut().insert(Arc::new(who));
+    next.run(req).await
+}
+
+/// Headers every answer carries: no sniffing, no framing by other sites, a
+/// Content-Security-Policy without inline script, no referrer to other sites.
+pub fn security_headers(csp: &str) -> Vec<(header::HeaderName, header::HeaderValue)> {
+    let mut out = vec![
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("DENY"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            header::HeaderValue::from_static("same-origin"),
+        ),
+    ];
+    if let Ok(v) = header::HeaderValue::from_str(csp) {
+        out.push((header::CONTENT_SECURITY_POLICY, v));
+    }
+    out
+}
+
+/// The Content-Security-Policy: scripts, styles and fonts from the server only (no
+/// inline script); MapLibre's workers from `blob:`; images also from `data:`/`blob:`;
+/// a configured raster basemap's host for images and fetches.
+pub fn content_security_policy(raster_basemap: Option<&str>) -> String {
+    let extra = raster_basemap
+        .and_then(|u| {
+            let rest = u.split_once("://")?;
+            let host = rest.1.split('/').next()?;
+            Some(format!(" {}://{}", rest.0, host.replace(['{', '}'], "")))
+        })
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{extra}; \
+         connect-src 'self'{extra}; font-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route the server answers has a rule, and every rule a route: a new
+    /// endpoint cannot ship without a decision, nor a stale rule linger.
+    #[test]
+    fn every_route_has_a_rule_and_every_rule_a_route() {
+        let doc = super::super::openapi_routes();
+        let mut missing = Vec::new();
+        for (method, path) in &doc {
+            if rule(&method.parse().unwrap(), path).is_none() {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+        assert!(missing.is_empty(), "routes without a rule: {missing:?}");
+        let stale: Vec<_> = POLICY
+            .iter()
+            .filter(|(m, p, _)| !doc.iter().any(|(dm, dp)| dm == m && dp == p))
+            .map(|(m, p, _)| format!("{m} {p}"))
+            .collect();
+        assert!(stale.is_empty(), "rules without a route: {stale:?}");
+        assert!(doc.len() >= 40, "the route list looks incomplete: {doc:?}");
+    }
+
+    #[test]
+    fn published_reads_skip_credentials_and_writes_do_not() {
+        assert!(public(Action::ReadPublished) && public(Action::Lookup));
+        for a in [
+            Action::EditGrids,
+            Action::ImportGrids,
+            Action::ReadAuditLog,
+            Action::ManageAccounts,
+            Action::ReadPersonal,
+        ] {
+            assert!(!public(a), "{a:?}");
+        }
+        assert_eq!(
+            rule(&Method::HEAD, "/tiles/{tileset}/{z}/{x}/{y}"),
+            Some(Rule::Act(Action::ReadPublished, On::Everything))
+        );
+        assert_eq!(rule(&Method::POST, "/tiles"), None);
+    }
+
+    #[test]
+    fn the_policy_forbids_inline_script_and_framing() {
+        let csp = content_security_policy(Some("https://t0.tianditu.gov.cn/{z}/{x}/{y}"));
+        assert!(csp.contains("script-src 'self';"), "{csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("img-src 'self' data: blob: https://t0.tianditu.gov.cn;"), "{csp}");
+    }
+}
