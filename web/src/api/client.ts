@@ -99,15 +99,49 @@ export class ApiError extends Error {
   readonly problem: ProblemDetails | null;
   /** True when no HTTP answer came back at all (server down, network). */
   readonly unreachable: boolean;
+  /** Seconds from the answer's `Retry-After` header (429, 503), or null. */
+  readonly retryAfter: number | null;
 
-  constructor(message: string, status: number, problem: ProblemDetails | null, unreachable = false) {
+  constructor(message: string, status: number, problem: ProblemDetails | null, unreachable = false, retryAfter: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
     this.unreachable = unreachable;
+    this.retryAfter = retryAfter;
   }
 }
+
+/** `Retry-After` in seconds: a number of seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * What the session (src/app/session.ts) lends every call: the CSRF token that
+ * every write must carry, and who hears a 401 (the session is over).
+ */
+export interface SessionHooks {
+  csrfToken(): string | null;
+  /** An answer was 401 to a call other than signing in. */
+  unauthorized(err: ApiError, call: { method: string; path: string }): void;
+}
+
+let hooks: SessionHooks | null = null;
+
+export function setSessionHooks(h: SessionHooks | null): void {
+  hooks = h;
+}
+
+/** Calls whose 401 is an answer of their own, not an ended session. */
+const OWN_401 = ['/api/v1/auth/sign-in', '/api/v1/auth/me', '/api/v1/auth/sign-out'];
+
+/** Methods that change nothing, so carry no CSRF token. */
+const SAFE = new Set(['GET', 'HEAD']);
 
 /** The URL of a document path, relative to the page so the app works under any prefix. */
 export function apiUrl(
@@ -136,17 +170,28 @@ async function readProblem(res: Response): Promise<ProblemDetails | null> {
   }
 }
 
-async function call<M extends Method, P extends PathOf<M>>(method: M, path: P, opts: CallOptions<M, P>): Promise<Answer<M, P>> {
-  const o = opts as {
-    path?: Record<string, string | number>;
-    query?: Record<string, string | number | boolean | undefined>;
-    body?: unknown;
-    headers?: Record<string, string>;
-    signal?: AbortSignal;
-    file?: { data: Blob; type: string };
-  };
+/** The options of one request, whatever the document says of its path. */
+export interface SendOptions {
+  path?: Record<string, string | number>;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  file?: { data: Blob; type: string };
+}
+
+/**
+ * One request: the session's cookie (same origin) and, on a write, its CSRF
+ * token; problem+json → ApiError; a 401 tells the session hooks. Untyped: the
+ * typed `http` below goes through it, and so do the calls the document does
+ * not name yet.
+ */
+export async function send(method: Method, path: string, o: SendOptions = {}): Promise<unknown> {
   const url = apiUrl(path, o.path, o.query);
+  const verb = method.toUpperCase();
   const headers: Record<string, string> = { Accept: 'application/json', ...o.headers };
+  const csrf = hooks?.csrfToken() ?? null;
+  if (csrf && !SAFE.has(verb)) headers['X-CSRF-Token'] = csrf;
   let body: BodyInit | undefined;
   if (o.file) {
     headers['Content-Type'] = o.file.type;
@@ -157,7 +202,7 @@ async function call<M extends Method, P extends PathOf<M>>(method: M, path: P, o
   }
   let res: Response;
   try {
-    res = await fetch(url, { method: method.toUpperCase(), headers, body, signal: o.signal });
+    res = await fetch(url, { method: verb, headers, body, signal: o.signal, credentials: 'same-origin' });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(String(err), 0, null, true);
@@ -167,15 +212,21 @@ async function call<M extends Method, P extends PathOf<M>>(method: M, path: P, o
     const problem = await readProblem(res);
     // A proxy without its upstream answers 502/503/504 with no problem body.
     const unreachable = problem === null && res.status >= 502 && res.status <= 504;
-    const message = problem?.detail ?? problem?.title ?? `HTTP ${res.status} ${res.statusText} (${method.toUpperCase()} ${url})`;
-    throw new ApiError(message, res.status, problem, unreachable);
+    const message = problem?.detail ?? problem?.title ?? `HTTP ${res.status} ${res.statusText} (${verb} ${url})`;
+    const err = new ApiError(message, res.status, problem, unreachable, parseRetryAfter(res.headers.get('retry-after')));
+    if (res.status === 401 && !OWN_401.includes(path)) hooks?.unauthorized(err, { method: verb, path });
+    throw err;
   }
-  if (res.status === 204) return null as Answer<M, P>;
+  if (res.status === 204) return null;
   if (!type.includes('json')) {
     if (method === 'get') throw new ApiError(`${url}: expected JSON, got ${type || 'no content type'}`, res.status, null);
-    return null as Answer<M, P>;
+    return null;
   }
-  return (await res.json()) as Answer<M, P>;
+  return res.json();
+}
+
+function call<M extends Method, P extends PathOf<M>>(method: M, path: P, opts: CallOptions<M, P>): Promise<Answer<M, P>> {
+  return send(method, path, opts as SendOptions) as Promise<Answer<M, P>>;
 }
 
 /** The client: one function per method, paths as the document spells them. */

@@ -1,6 +1,9 @@
-// The one sign-in state of the app. Today nobody signs in and everything is
-// allowed, as before accounts exist; issue 10 (accounts) fills in `signIn`,
-// the user and the role table, and every page already asks `can(action)`.
+// The one sign-in state of the app: who is signed in and what they may do, as
+// the server's `GET /api/v1/auth/me` (or the sign-in answer) says. `can(action)`
+// is decided from the server's `actions` list, never guessed from a role on
+// the client; a visitor who is not signed in gets the server's anonymous
+// actions (published information only). Pure: the calls that fill it are in
+// src/app/session.ts.
 
 /** The roles of the standard's grid management (DB32/T 2763-2015) and of the product. */
 export const ROLES = ['subdistrict_admin', 'planner', 'operator', 'grid_worker', 'department', 'auditor', 'public'] as const;
@@ -11,7 +14,10 @@ export const ACTIONS = [
   'grids.view',
   'grids.edit',
   'grids.import',
+  'grids.history',
   'coverage.view',
+  'audit.view',
+  'personal.view',
   'cases.view',
   'cases.handle',
   'field.patrol',
@@ -22,48 +28,141 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** The server's action names (`domain/access.rs`, `Action`), as `/auth/me` lists them. */
+export const SERVER_ACTIONS = [
+  'read_published',
+  'lookup',
+  'read_coverage',
+  'read_code_history',
+  'edit_grids',
+  'import_grids',
+  'read_audit_log',
+  'read_personal',
+  'manage_accounts',
+] as const;
+export type ServerAction = (typeof SERVER_ACTIONS)[number];
+
+/** What each of the server's actions opens in the app. */
+export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
+  read_published: ['grids.view', 'public.view'],
+  lookup: [],
+  read_coverage: ['coverage.view'],
+  read_code_history: ['grids.history'],
+  edit_grids: ['grids.edit'],
+  import_grids: ['grids.import'],
+  read_audit_log: ['audit.view'],
+  read_personal: ['personal.view'],
+  manage_accounts: ['admin.users', 'admin.categories', 'admin.calendars'],
+};
+
+/**
+ * The pages still to come (command center, field: issues 11–13) have no
+ * server action yet; until they do, they open to the roles the server says a
+ * user holds. Nothing on those pages reads or writes data.
+ */
+export const TO_COME: Partial<Record<Role, readonly Action[]>> = {
+  subdistrict_admin: ['cases.view', 'cases.handle', 'field.patrol'],
+  operator: ['cases.view', 'cases.handle'],
+  department: ['cases.view', 'cases.handle'],
+  grid_worker: ['cases.view', 'field.patrol'],
+  auditor: ['cases.view'],
+};
+
+/** A role over a scope of the grid tree (`all`, `subdistrict:1`, `grid:42`). */
+export interface Grant {
+  role: Role;
+  scope: string;
+  /** The role's Chinese title as the server writes it. */
+  role_zh?: string;
+}
+
 export interface User {
   id: number;
   name: string;
-  role: Role;
+  display_name?: string | null;
+  grants: Grant[];
 }
 
-/** What each role may do once accounts exist (issue 10 confirms it with the server's rules). */
-export const PERMISSIONS: Record<Role, readonly Action[]> = {
-  subdistrict_admin: ACTIONS,
-  planner: ['grids.view', 'grids.edit', 'grids.import', 'coverage.view', 'public.view'],
-  operator: ['grids.view', 'coverage.view', 'cases.view', 'cases.handle', 'public.view'],
-  grid_worker: ['grids.view', 'field.patrol', 'cases.view', 'public.view'],
-  department: ['grids.view', 'cases.view', 'cases.handle', 'public.view'],
-  auditor: ['grids.view', 'coverage.view', 'cases.view', 'public.view'],
-  public: ['public.view'],
-};
+/** The answer of `GET /api/v1/auth/me` and of `POST /api/v1/auth/sign-in`. */
+export interface SessionAnswer {
+  user: User | null;
+  actions: string[];
+  csrf_token?: string | null;
+  /** Unix seconds. */
+  expires_at?: number | null;
+}
+
+/** What the server lets a visitor who is not signed in do (and what the app assumes before it has asked). */
+export const ANONYMOUS: SessionAnswer = { user: null, actions: ['read_published', 'lookup'], csrf_token: null, expires_at: null };
+
+export interface Session {
+  user: User | null;
+  /** The server's actions, as sent. */
+  serverActions: readonly string[];
+  /** The app's actions they open. */
+  actions: ReadonlySet<Action>;
+  csrfToken: string | null;
+  expiresAt: number | null;
+}
+
+/** The app's actions of a server answer (unknown server actions are ignored). */
+export function actionsOf(answer: SessionAnswer): Set<Action> {
+  const out = new Set<Action>();
+  for (const a of answer.actions) {
+    const opens = (FROM_SERVER as Record<string, readonly Action[] | undefined>)[a];
+    for (const x of opens ?? []) out.add(x);
+  }
+  for (const g of answer.user?.grants ?? []) for (const x of TO_COME[g.role] ?? []) out.add(x);
+  return out;
+}
+
+export function sessionOf(answer: SessionAnswer): Session {
+  return {
+    user: answer.user,
+    serverActions: [...answer.actions],
+    actions: actionsOf(answer),
+    csrfToken: answer.user ? (answer.csrf_token ?? null) : null,
+    expiresAt: answer.expires_at ?? null,
+  };
+}
 
 type Listener = (user: User | null) => void;
 
-let user: User | null = null;
+let session: Session = sessionOf(ANONYMOUS);
 const listeners = new Set<Listener>();
 
 /** The signed-in user, or null. */
 export function currentUser(): User | null {
-  return user;
+  return session.user;
 }
 
-/**
- * Whether the UI may offer an action. With nobody signed in (no accounts
- * yet) everything is allowed, as the app behaved before issue 10.
- */
-export function can(action: Action, who: User | null = user): boolean {
-  if (who === null) return true;
-  return PERMISSIONS[who.role].includes(action);
+export function currentSession(): Session {
+  return session;
 }
 
-/** Set the signed-in user (issue 10: after POST /auth/sign-in; null signs out). */
-export function setUser(next: User | null): void {
-  user = next;
-  for (const fn of listeners) fn(user);
+/** The token every write of this session carries (`X-CSRF-Token`), or null. */
+export function csrfToken(): string | null {
+  return session.csrfToken;
 }
 
+/** Whether the UI may offer an action: the server's answer decides. */
+export function can(action: Action, who: Session = session): boolean {
+  return who.actions.has(action);
+}
+
+/** The roles a user holds, each once, in the product's order. */
+export function rolesOf(user: User): Role[] {
+  const held = new Set(user.grants.map((g) => g.role));
+  return ROLES.filter((r) => held.has(r));
+}
+
+/** Set the session from the server's answer (sign-in, `/auth/me`); `ANONYMOUS` signs out. */
+export function setSession(answer: SessionAnswer): void {
+  session = sessionOf(answer);
+  for (const fn of listeners) fn(session.user);
+}
+
+/** Call `fn` after every change of the session (sign-in, sign-out, expiry); returns the stop function. */
 export function onUserChange(fn: Listener): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);

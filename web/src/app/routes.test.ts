@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatRoute, parseRoute, type Route } from './routes';
+import { formatRoute, nextOf, parseRoute, type Route } from './routes';
 
 describe('routes', () => {
   const cases: [string, Route][] = [
@@ -15,6 +15,11 @@ describe('routes', () => {
     ['#/admin', { page: 'admin' }],
     ['#/admin/calendars', { page: 'admin', section: 'calendars' }],
     ['#/signin', { page: 'signin' }],
+    ['#/signin?next=%2Feditor%2Fgrid%2F33&reason=expired', { page: 'signin', next: '/editor/grid/33', reason: 'expired' }],
+    [
+      '#/signin?next=%2Feditor%2Fgrid%2F33%3Fmap%3D17.25%2F31.300000%2F120.600000&reason=required',
+      { page: 'signin', next: '/editor/grid/33?map=17.25/31.300000/120.600000', reason: 'required' },
+    ],
   ];
   test.each(cases)('%s parses and formats back', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -36,5 +41,20 @@ describe('routes', () => {
   test('a bad map view is ignored, the rest of the address kept', () => {
     expect(parseRoute('#/editor/grid/3?map=99/1/2')).toEqual({ page: 'editor', grid: 3 });
     expect(parseRoute('#/editor?map=a/b/c')).toEqual({ page: 'editor' });
+  });
+
+  test('a sign-in returns to the address it was sent from, with its map view', () => {
+    const from: Route = { page: 'editor', grid: 33, view: { zoom: 17.25, lat: 31.3, lng: 120.6 } };
+    const signin = parseRoute(formatRoute({ page: 'signin', next: nextOf(from), reason: 'expired' }));
+    expect(signin.reason).toBe('expired');
+    expect(parseRoute(`#${signin.next}`)).toEqual(from);
+  });
+
+  test('a sign-in never returns to another sign-in or outside the app; unknown reasons are dropped', () => {
+    expect(parseRoute(`#/signin?next=${encodeURIComponent('/signin?next=/editor')}`)).toEqual({ page: 'signin' });
+    expect(parseRoute('#/signin?next=https%3A%2F%2Fevil.example')).toEqual({ page: 'signin' });
+    expect(parseRoute('#/signin?next=%2F%2Fevil.example')).toEqual({ page: 'signin' });
+    expect(parseRoute('#/signin?reason=nope')).toEqual({ page: 'signin' });
+    expect(parseRoute('#/signin/extra').page).toBe('notfound');
   });
 });

@@ -26,7 +26,14 @@ export interface Route {
   section?: AdminSection;
   /** A map view to open at, instead of fitting the subdistrict. */
   view?: MapView;
+  /** Sign-in: the address (a hash without `#`) to return to once signed in. */
+  next?: string;
+  /** Sign-in: why the page is shown (the session ended, or the page needs a sign-in). */
+  reason?: SignInReason;
 }
+
+export const SIGN_IN_REASONS = ['expired', 'required'] as const;
+export type SignInReason = (typeof SIGN_IN_REASONS)[number];
 
 /** A case number: year, dash, six digits. */
 export const CASE_NUMBER = /^\d{4}-\d{6}$/;
@@ -53,12 +60,15 @@ export function parseRoute(hash: string): Route {
   const legacy = /^grid=(\d+)$/.exec(h);
   if (legacy) return { page: 'editor', grid: Number(legacy[1]) };
   if (h === '' || h === '/') return { ...DEFAULT_ROUTE };
-  const [pathPart, queryPart = ''] = h.split('?', 2);
+  const q = h.indexOf('?');
+  const pathPart = q < 0 ? h : h.slice(0, q);
+  const queryPart = q < 0 ? '' : h.slice(q + 1);
+  const params = new URLSearchParams(queryPart);
   const seg = pathPart
     .replace(/^\/+|\/+$/g, '')
     .split('/')
     .map(decodeURIComponent);
-  const view = parseView(new URLSearchParams(queryPart).get('map'));
+  const view = parseView(params.get('map'));
   const withView = (r: Route): Route => (view ? { ...r, view } : r);
   const [page, a, b, ...rest] = seg;
   if (rest.length) return { page: 'notfound' };
@@ -81,8 +91,17 @@ export function parseRoute(hash: string): Route {
         : { page: 'notfound' };
     }
     case 'field':
-    case 'signin':
       return a === undefined ? withView({ page }) : { page: 'notfound' };
+    case 'signin': {
+      if (a !== undefined) return { page: 'notfound' };
+      const r: Route = { page };
+      const next = params.get('next');
+      // Only an address of the app itself (`/editor/…`), never another sign-in.
+      if (next && next.startsWith('/') && !next.startsWith('//') && parseRoute(`#${next}`).page !== 'signin') r.next = next;
+      const reason = params.get('reason');
+      if ((SIGN_IN_REASONS as readonly (string | null)[]).includes(reason)) r.reason = reason as SignInReason;
+      return r;
+    }
     default:
       return { page: 'notfound' };
   }
@@ -107,10 +126,22 @@ export function formatRoute(r: Route): string {
     case 'admin':
       path = r.section ? `/admin/${r.section}` : '/admin';
       break;
+    case 'signin': {
+      const q = new URLSearchParams();
+      if (r.next) q.set('next', r.next);
+      if (r.reason) q.set('reason', r.reason);
+      const qs = q.toString();
+      return `#/signin${qs ? `?${qs}` : ''}`;
+    }
     default:
       path = `/${r.page}`;
   }
   return `#${path}${r.view ? `?map=${formatView(r.view)}` : ''}`;
+}
+
+/** The address of a route as a sign-in's `next` (the hash without `#`). */
+export function nextOf(r: Route): string {
+  return formatRoute(r).slice(1);
 }
 
 /** Two routes name the same place (a map view counts as equal within its printed precision). */

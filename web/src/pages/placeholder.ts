@@ -2,7 +2,9 @@
 // which issue builds it. The command center already shows the shared map.
 
 import type { Page, PageFactory } from '../app/router';
-import { ADMIN_SECTIONS, formatRoute, type Route } from '../app/routes';
+import { ADMIN_SECTIONS, formatRoute, nextOf, type Route } from '../app/routes';
+import { currentUser } from '../app/auth';
+import { roleTitles } from '../app/shell';
 import { onLangChange, t, tf, type MessageKey } from '../i18n';
 import { el } from '../lib/dom';
 import { GridMap } from '../map/map';
@@ -14,11 +16,10 @@ interface Plan {
   body: MessageKey;
 }
 
-const PLANS: Record<'command' | 'field' | 'admin' | 'signin', Plan> = {
+const PLANS: Record<'command' | 'field' | 'admin', Plan> = {
   command: { title: 'page.command.title', issue: '11/12', body: 'page.command.body' },
   field: { title: 'page.field.title', issue: '13', body: 'page.field.body' },
   admin: { title: 'page.admin.title', issue: '10/11', body: 'page.admin.body' },
-  signin: { title: 'page.signin.title', issue: '10', body: 'page.signin.body' },
 };
 
 /** The card that tells what a page will hold. */
@@ -53,7 +54,6 @@ function planCard(plan: Plan, route: Route): HTMLElement {
     nav.append(ul);
     card.append(nav);
   }
-  if (route.page === 'signin') card.append(el('p', { className: 'muted', textContent: t('page.signin.now') }));
   return card;
 }
 
@@ -117,6 +117,39 @@ export const notFoundPage: PageFactory = (root) => {
         el('h1', { textContent: t('page.notfound.title'), id: 'page-title' }),
         el('p', { textContent: t('page.notfound.body') }),
         el('a', { href: formatRoute({ page: 'editor' }), className: 'btn', textContent: t('page.notfound.home') }),
+      ),
+    );
+  };
+  render();
+  inspect.page = { map: null, selected: () => null };
+  const stop = onLangChange(render);
+  return {
+    update: render,
+    unmount() {
+      stop();
+      inspect.page = null;
+    },
+  };
+};
+
+/** A page the signed-in role may not use: says so, names the role, offers another sign-in. */
+export const forbiddenPage: PageFactory = (root, route) => {
+  const render = () => {
+    document.title = `${t('page.forbidden.title')} · ${t('app.title')}`;
+    const u = currentUser();
+    root.replaceChildren(
+      el(
+        'section',
+        { className: 'plan-card', id: 'forbidden' },
+        el('h1', { textContent: t('page.forbidden.title'), id: 'page-title' }),
+        el('p', { textContent: u ? tf('page.forbidden.body', { role: roleTitles(u) }) : t('page.forbidden.anonymous') }),
+        el(
+          'p',
+          {},
+          el('a', { href: formatRoute({ page: 'signin', next: nextOf(route) }), className: 'btn', textContent: t('page.forbidden.other') }),
+          ' ',
+          el('a', { href: formatRoute({ page: 'public' }), className: 'btn', textContent: t('nav.public') }),
+        ),
       ),
     );
   };

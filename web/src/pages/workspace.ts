@@ -169,6 +169,7 @@ class Workspace implements Page {
       treeSection: q('tree-section'),
       coverage: q('coverage'),
     };
+    this.els.tabCoverage.hidden = !can('coverage.view');
     applyStaticTexts();
     document.title = `${t(kind === 'editor' ? 'page.editor.title' : 'page.coverage.title')} · ${t('app.title')}`;
     inspect.page = {
@@ -646,6 +647,8 @@ class Workspace implements Page {
   }
 
   private setTab(tab: Tab, focus = false): void {
+    // The coverage check is the audit's: a role without it gets the tree only.
+    if (tab === 'coverage' && !can('coverage.view')) tab = 'tree';
     this.activeTab = tab;
     const els = this.els;
     const pairs: [Tab, HTMLButtonElement, HTMLElement][] = [
