@@ -489,7 +489,8 @@ async fn bad_inputs_get_problems_and_store_nothing(b: Backend) {
     // A 50 MB body: the server refuses it from its Content-Length, before reading it.
     // Spoken over a raw socket (headers and a first slice of the body) so that the
     // client never races the server's early answer with a broken pipe.
-    let (status, head) = oversized_post(&s.url, "/api/v1/grids", 50 * 1024 * 1024).await;
+    let (status, head) =
+        oversized_post(&s.url, &s.admin_token, "/api/v1/grids", 50 * 1024 * 1024).await;
     assert_eq!(status, 413, "{head}");
     assert!(
         head.to_ascii_lowercase()
@@ -550,12 +551,12 @@ async fn r_id(s: &Server, code: &str) -> i64 {
 
 /// Sends the headers of a POST announcing `len` bytes and 64 KiB of them, then reads
 /// the answer: (status, head and whatever body arrived).
-async fn oversized_post(base: &str, path: &str, len: usize) -> (u16, String) {
+async fn oversized_post(base: &str, token: &str, path: &str, len: usize) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = base.trim_start_matches("http://");
     let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
     );
     sock.write_all(head.as_bytes()).await.unwrap();
     let _ = sock.write_all(&vec![b' '; 64 * 1024]).await;

@@ -44,11 +44,18 @@ impl StoreLocation {
 
     /// Opens (migrating) the store.
     pub async fn open(&self) -> Arc<dyn GridStore> {
+        self.open_backend().await.grids()
+    }
+
+    /// Opens (migrating) every capability's storage.
+    pub async fn open_backend(&self) -> gridd::store::Backend {
         match self {
-            Self::Gpkg(p) => Arc::new(GpkgStore::open(p).await.expect("open GeoPackage")),
-            Self::Postgis(url) => {
-                Arc::new(PostgisStore::connect(url).await.expect("connect PostGIS"))
+            Self::Gpkg(p) => {
+                gridd::store::Backend::Gpkg(GpkgStore::open(p).await.expect("open GeoPackage"))
             }
+            Self::Postgis(url) => gridd::store::Backend::Postgis(
+                PostgisStore::connect(url).await.expect("connect PostGIS"),
+            ),
         }
     }
 
@@ -174,8 +181,11 @@ pub struct Server {
     /// The application (for tests that look inside).
     pub app: gridd::http::State,
     handle: tokio::task::JoinHandle<()>,
-    /// An HTTP client.
+    /// An HTTP client signed in (by API token) as `test-admin`, a subdistrict
+    /// admin over everything.
     pub http: reqwest::Client,
+    /// The admin's API token.
+    pub admin_token: String,
 }
 
 impl Drop for Server {
@@ -213,8 +223,29 @@ impl Server {
         Self::serve(store, demo, PathBuf::from("/nonexistent")).await
     }
 
+    /// Starts a server with these account options (e.g. a short session).
+    pub async fn with_auth(backend: Backend, options: gridd::http::auth::AuthOptions) -> Self {
+        Self::serve_with(
+            StoreLocation::fresh(backend).await,
+            true,
+            PathBuf::from("/nonexistent"),
+            options,
+        )
+        .await
+    }
+
     async fn serve(store: StoreLocation, demo: bool, web: PathBuf) -> Self {
-        let backend = store.open().await;
+        Self::serve_with(store, demo, web, gridd::http::auth::AuthOptions::default()).await
+    }
+
+    async fn serve_with(
+        store: StoreLocation,
+        demo: bool,
+        web: PathBuf,
+        options: gridd::http::auth::AuthOptions,
+    ) -> Self {
+        let stores = store.open_backend().await;
+        let backend = stores.grids();
         if demo {
             let batch = gridd::demo::batch(&gridd::demo::default_dir(), &gridd::import::quiet)
                 .expect("demo data");
@@ -228,18 +259,37 @@ impl Server {
             .await
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        let app = gridd::http::State::new(app, gridd::http::MapOptions::default());
+        let auth = gridd::http::auth::Auth::new(stores.accounts(), stores.audit(), options);
+        let app = gridd::http::State::new(app, gridd::http::MapOptions::default(), auth);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
-            axum::serve(listener, router).await.ok();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .ok();
         });
+        let admin_token = add_account(&app, "test-admin", &["subdistrict_admin@all"]).await;
         Self {
             url: format!("http://{addr}"),
             store,
             app,
             handle,
-            http: reqwest::Client::new(),
+            http: bearer_client(&admin_token),
+            admin_token,
         }
+    }
+
+    /// A client with no credentials at all.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// Adds an account holding these grants (`role@scope`) and answers a client
+    /// signed in as it by API token.
+    pub async fn client_for(&self, name: &str, grants: &[&str]) -> reqwest::Client {
+        bearer_client(&add_account(&self.app, name, grants).await)
     }
 
     /// `GET` a path, answering status and JSON body (Null when not JSON).
@@ -290,6 +340,71 @@ impl Server {
     pub async fn stored(&self) -> gridd::domain::change::Loaded {
         self.store.open().await.load().await.expect("load store").0
     }
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(h)
+        .build()
+        .expect("client")
+}
+
+/// The password every account made by [`add_account`] has.
+pub const TEST_PASSWORD: &str = "test-password-1";
+
+/// Adds an account with these grants straight into the store and issues it a token.
+pub async fn add_account(state: &gridd::http::State, name: &str, grants: &[&str]) -> String {
+    use gridd::accounts::{NewAccount, secret};
+    let store = &state.auth.store;
+    let grants = grants
+        .iter()
+        .map(|g| gridd::domain::access::Grant::parse(g).expect("grant"))
+        .collect();
+    let actor = Actor::new("test", None);
+    // A second server on the same store finds the account made by the first.
+    let exists = store
+        .account_by_name(name)
+        .await
+        .expect("read account")
+        .is_some();
+    if !exists {
+        store
+            .add_account(
+                &NewAccount {
+                    name: name.into(),
+                    display_name: name.into(),
+                    password_hash: hashed_test_password().to_owned(),
+                    grants,
+                },
+                &actor,
+            )
+            .await
+            .expect("add account");
+    }
+    let token = secret::new_token();
+    store
+        .issue_token(
+            name,
+            "tests",
+            &secret::digest(&token),
+            gridd::accounts::now() + 86_400,
+            &actor,
+        )
+        .await
+        .expect("issue token");
+    token
+}
+
+/// The hash of [`TEST_PASSWORD`], made once per test process.
+fn hashed_test_password() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| gridd::accounts::secret::hash_password(TEST_PASSWORD))
 }
 
 /// An HTTP answer, read whole.

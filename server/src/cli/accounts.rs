@@ -201,7 +201,8 @@ pub async fn user(cmd: UserCommand) -> Result<()> {
         }
         UserCommand::Disable { name, store } => {
             let s = store.open_backend().await?.accounts();
-            s.set_active(&name, false, &cli_actor("user disable")).await?;
+            s.set_active(&name, false, &cli_actor("user disable"))
+                .await?;
             println!("{name} disabled: its sessions ended and its tokens stop working");
         }
         UserCommand::Enable { name, store } => {
@@ -230,7 +231,9 @@ pub async fn user(cmd: UserCommand) -> Result<()> {
         UserCommand::SetRoles { name, roles, store } => {
             let g = grants(&roles)?;
             let s = store.open_backend().await?.accounts();
-            let a = s.set_grants(&name, &g, &cli_actor("user set-roles")).await?;
+            let a = s
+                .set_grants(&name, &g, &cli_actor("user set-roles"))
+                .await?;
             println!("{}: {}", a.name, roles_text(&a.grants));
         }
     }
@@ -246,7 +249,8 @@ pub async fn token(cmd: TokenCommand) -> Result<()> {
             days,
             store,
         } => {
-            let expires = crate::http::auth::check_token(&name, Some(days)).map_err(Error::Invalid)?;
+            let expires =
+                crate::http::auth::check_token(&name, Some(days)).map_err(Error::Invalid)?;
             let s = store.open_backend().await?.accounts();
             let token = secret::new_token();
             let info = s

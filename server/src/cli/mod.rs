@@ -97,7 +97,11 @@ pub enum Command {
         secure_cookies: bool,
         /// An origin whose pages may call the API with an API token (CORS),
         /// repeatable or comma-separated; none by default (closed).
-        #[arg(long = "cors-origin", env = "GRIDD_CORS_ORIGINS", value_delimiter = ',')]
+        #[arg(
+            long = "cors-origin",
+            env = "GRIDD_CORS_ORIGINS",
+            value_delimiter = ','
+        )]
         cors_origins: Vec<String>,
         /// Where the data lives.
         #[command(flatten)]
@@ -315,8 +319,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let app = App::start(backend).await?;
             if demo {
-                accounts::demo_accounts(&*stores.accounts(), &app.atlas(), demo_password.as_deref())
-                    .await?;
+                accounts::demo_accounts(
+                    &*stores.accounts(),
+                    &app.atlas(),
+                    demo_password.as_deref(),
+                )
+                .await?;
             }
             let auth = http::auth::Auth::new(
                 stores.accounts(),
@@ -620,8 +628,8 @@ pub async fn serve(router: axum::Router, addr: SocketAddr, store: &str) -> Resul
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| Error::Internal(e.into()))
+    .await
+    .map_err(|e| Error::Internal(e.into()))
 }
 
 async fn shutdown() {

@@ -394,7 +394,13 @@ async fn sign_in(
     let csrf = secret::new_secret();
     let expires_at = accounts::now() + auth.options.session_ttl;
     auth.store
-        .sign_in(&account, &secret::digest(&session), &csrf, expires_at, &actor)
+        .sign_in(
+            &account,
+            &secret::digest(&session),
+            &csrf,
+            expires_at,
+            &actor,
+        )
         .await?;
     let who = Authenticated {
         principal: Arc::new(account.principal()),
@@ -512,7 +518,10 @@ async fn add_account(
     Json(body): Json<AccountIn>,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let display = body.display_name.clone().unwrap_or_else(|| body.name.clone());
+    let display = body
+        .display_name
+        .clone()
+        .unwrap_or_else(|| body.name.clone());
     errors.extend(accounts::check_name("name", &body.name).err());
     errors.extend(accounts::check_display_name("display_name", &display).err());
     errors.extend(accounts::check_password("password", &body.password, &body.name).err());
@@ -726,7 +735,9 @@ fn time(field: &str, v: Option<&str>) -> Result<Option<String>, FieldError> {
                 .map_err(|_| {
                     FieldError::new(
                         field,
-                        format!("must be an RFC 3339 time, e.g. 2026-12-01T00:00:00+08:00, got {s:?}"),
+                        format!(
+                            "must be an RFC 3339 time, e.g. 2026-12-01T00:00:00+08:00, got {s:?}"
+                        ),
                     )
                 })
         })
@@ -869,7 +880,8 @@ pub fn audit_csv(rows: &[AuditRecord]) -> String {
         "\u{feff}id,at,subdistrict_id,actor,address,action,entity,entity_id,reason,before,after\r\n",
     );
     for r in rows {
-        let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let json =
+            |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
         let fields = [
             r.id.to_string(),
             r.at.clone(),
@@ -911,14 +923,27 @@ mod tests {
         for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
             assert!(c.contains(part), "{c} lacks {part}");
         }
-        assert!(session_cookie("", false, true).to_str().unwrap().contains("Max-Age=0"));
-        assert!(!session_cookie("x", false, false).to_str().unwrap().contains("Secure"));
+        assert!(
+            session_cookie("", false, true)
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        assert!(
+            !session_cookie("x", false, false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
     }
 
     #[test]
     fn cookies_are_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; gridd_session=s3; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; gridd_session=s3; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("s3"));
         assert_eq!(cookie(&h, "c"), None);
     }

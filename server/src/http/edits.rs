@@ -147,7 +147,6 @@ pub(super) struct SplitIn {
 /// the neighbours get the cut points, households are apportioned by buildings.
 #[utoipa::path(post, operation_id = "edits_split", path = "/grids/{id}/split", tag = "editor",
     params(("id" = i64, Path, description = "the grid to split"),
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = SplitIn,
     responses(
@@ -192,8 +191,7 @@ pub(super) struct MergeIn {
 
 /// Merges adjacent sibling grids into the one with the smallest code.
 #[utoipa::path(post, operation_id = "edits_merge", path = "/grids/merge", tag = "editor",
-    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
-        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    params(("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = MergeIn,
     responses(
         (status = 200, description = "The surviving grid changed, the others deleted", body = EditAnswer),
@@ -232,8 +230,7 @@ pub(super) struct MoveVertexIn {
 
 /// Moves a vertex in every grid that has it, so neighbours stay edge-matched.
 #[utoipa::path(post, operation_id = "edits_move_vertex", path = "/edits/move-vertex", tag = "editor",
-    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
-        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    params(("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = MoveVertexIn,
     responses(
         (status = 200, description = "Every grid changed", body = VertexAnswer),
@@ -268,8 +265,7 @@ pub(super) struct VertexAtIn {
 
 /// Inserts a vertex into every grid edge that passes there.
 #[utoipa::path(post, operation_id = "edits_insert_vertex", path = "/edits/insert-vertex", tag = "editor",
-    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
-        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    params(("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = VertexAtIn,
     responses(
         (status = 200, description = "Every grid changed", body = VertexAnswer),
@@ -291,8 +287,7 @@ async fn insert_vertex(
 
 /// Deletes a vertex from every grid that has it.
 #[utoipa::path(post, operation_id = "edits_delete_vertex", path = "/edits/delete-vertex", tag = "editor",
-    params(("X-Gridd-User" = Option<String>, Header, description = "who"),
-        ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
+    params(("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body = VertexAtIn,
     responses(
         (status = 200, description = "Every grid changed", body = VertexAnswer),
@@ -375,7 +370,6 @@ fn renumbered(out: &EditResult, atlas: &Atlas) -> Response {
 /// cascading to their descendants; old codes are kept in the code history.
 #[utoipa::path(post, operation_id = "edits_renumber_grid", path = "/grids/{id}/renumber", tag = "editor",
     params(("id" = i64, Path, description = "the parent grid"),
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     responses(
         (status = 200, description = "The codes changed", body = Renumbered),
@@ -399,7 +393,6 @@ async fn renumber_grid(
 /// Renumbers a subdistrict's level 1 grids in reading order, cascading.
 #[utoipa::path(post, operation_id = "edits_renumber_subdistrict", path = "/subdistricts/{id}/renumber", tag = "editor",
     params(("id" = i64, Path, description = "the subdistrict"),
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     responses(
         (status = 200, description = "The codes changed", body = Renumbered),

@@ -67,7 +67,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .get::<Arc<Principal>>()
             .cloned()
             .unwrap_or_else(|| Arc::new(Principal::anonymous()));
-        Ok(Caller(Actor::caller(principal, reason, client_address(parts))))
+        Ok(Caller(Actor::caller(
+            principal,
+            reason,
+            client_address(parts),
+        )))
     }
 }
 

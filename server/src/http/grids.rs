@@ -271,7 +271,6 @@ async fn create(
     params(
         ("id" = i64, Path, description = "grid id"),
         ("If-Match" = Option<String>, Header, description = "the version the edit started from (ETag), or *"),
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)"),
     ),
     request_body(content = GridFeatureIn, content_type = "application/json", description = "A GeoJSON Feature"),
@@ -305,7 +304,6 @@ async fn update(
     params(
         ("id" = i64, Path, description = "grid id"),
         ("If-Match" = Option<String>, Header, description = "the version the delete started from, or *"),
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)"),
     ),
     responses(

@@ -144,7 +144,6 @@ async fn run(
 /// (and code or name).
 #[utoipa::path(post, operation_id = "imports_under_grid", path = "/grids/{id}/import", tag = "imports",
     params(("id" = i64, Path, description = "the parent grid"), ImportQuery,
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body(description = "A GeoJSON FeatureCollection or a GeoPackage file", content(
         ("application/geo+json"), ("application/geopackage+sqlite3"))),
@@ -166,7 +165,6 @@ async fn under_grid(
 /// Imports a planner's file as level 1 grids of a subdistrict (as for a grid).
 #[utoipa::path(post, operation_id = "imports_under_subdistrict", path = "/subdistricts/{id}/import", tag = "imports",
     params(("id" = i64, Path, description = "the subdistrict"), ImportQuery,
-        ("X-Gridd-User" = Option<String>, Header, description = "who"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8)")),
     request_body(description = "A GeoJSON FeatureCollection or a GeoPackage file", content(
         ("application/geo+json"), ("application/geopackage+sqlite3"))),

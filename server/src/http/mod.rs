@@ -301,7 +301,10 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
                 axum::http::header::IF_MATCH,
                 HeaderName::from_static("x-gridd-reason"),
             ])
-            .expose_headers([axum::http::header::ETAG, HeaderName::from_static("x-request-id")]),
+            .expose_headers([
+                axum::http::header::ETAG,
+                HeaderName::from_static("x-request-id"),
+            ]),
     )
 }
 
@@ -318,7 +321,8 @@ async fn request_id(mut req: Request, next: axum::middleware::Next) -> axum::res
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned);
     let id = given.unwrap_or_else(|| {

@@ -87,7 +87,8 @@ where
 /// Parses the JSON text of a stored `before`/`after`.
 pub(crate) fn json(text: Option<String>) -> Result<Option<serde_json::Value>> {
     text.map(|t| {
-        serde_json::from_str(&t).map_err(|e| Error::Internal(anyhow::anyhow!("audit row JSON: {e}")))
+        serde_json::from_str(&t)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("audit row JSON: {e}")))
     })
     .transpose()
 }
