@@ -156,17 +156,37 @@ export async function clickLngLat(page, lngLat) {
 export const GRIDD_BIN = process.env.GRIDD_BIN ?? path.resolve(here, '../../target/debug/gridd');
 
 /**
- * Start a private `gridd serve --demo` on a fresh GeoPackage and a free port,
- * serving the built app (web/dist). Returns { url, stop }. Tests that edit
- * use this, so each begins from the demo data and none sees another's edits.
+ * The password of every demo account (`gridd serve --demo --demo-password`):
+ * scripts/test.sh starts the shared gridd with it and exports it.
  */
-export async function startGridd() {
+export const DEMO_PASSWORD = process.env.GRIDD_DEMO_PASSWORD ?? 'gridd-demo-pass';
+
+/**
+ * Start a private `gridd serve --demo` on a fresh GeoPackage and a free port,
+ * serving the built app (web/dist-e2e), its demo accounts with DEMO_PASSWORD;
+ * `args` are more options (e.g. `--session-ttl 3`). Returns { url, stop }.
+ * Tests that edit use this, so each begins from the demo data and none sees
+ * another's edits.
+ */
+export async function startGridd({ args = [] } = {}) {
   const { spawn } = await import('node:child_process');
   if (!fs.existsSync(GRIDD_BIN)) throw new Error(`${GRIDD_BIN} not found: build gridd first (cargo build -p gridd)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridd-e2e-srv-'));
   const child = spawn(
     GRIDD_BIN,
-    ['serve', '--demo', '--gpkg', path.join(dir, 'demo.gpkg'), '--addr', '127.0.0.1:0', '--web-dir', path.resolve(here, '../dist-e2e')],
+    [
+      'serve',
+      '--demo',
+      '--gpkg',
+      path.join(dir, 'demo.gpkg'),
+      '--addr',
+      '127.0.0.1:0',
+      '--web-dir',
+      path.resolve(here, '../dist-e2e'),
+      '--demo-password',
+      DEMO_PASSWORD,
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -213,6 +233,38 @@ export async function request(base, method, pathname, body, headers = {}) {
     json = text;
   }
   return { status: res.status, body: json, headers: res.headers };
+}
+
+/**
+ * Sign a browser context in as a demo account (`planner`, `auditor`, `admin`, …)
+ * through the API, as the sign-in page would: the context keeps the session
+ * cookie, and the page's next load asks /auth/me who it is. Returns the answer
+ * (user, actions, csrf_token). The sign-in page itself is tested in auth.test.mjs.
+ */
+export async function signIn(page, base, name, password = DEMO_PASSWORD) {
+  const res = await page.request.post(`${base}/api/v1/auth/sign-in`, { data: { name, password } });
+  if (!res.ok()) throw new Error(`sign-in as ${name}: HTTP ${res.status()} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * A session for requests made from the test itself (behind the page's back):
+ * headers with the session cookie and the CSRF token, for `request()`.
+ */
+export async function apiSession(base, name, password = DEMO_PASSWORD) {
+  const res = await fetch(`${base}/api/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  if (!res.ok) throw new Error(`sign-in as ${name}: HTTP ${res.status} ${await res.text()}`);
+  const me = await res.json();
+  const cookie = (res.headers.getSetCookie?.() ?? [res.headers.get('set-cookie') ?? ''])
+    .map((c) => c.split(';')[0])
+    .filter((c) => c.startsWith('gridd_session='))
+    .join('; ');
+  if (!cookie) throw new Error(`sign-in as ${name}: no gridd_session cookie`);
+  return { me, headers: { Cookie: cookie, 'X-CSRF-Token': me.csrf_token } };
 }
 
 /** Screen position (page pixels) of a longitude/latitude on the map canvas. */

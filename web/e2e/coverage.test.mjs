@@ -1,13 +1,15 @@
 // Browser tests of the "覆盖检查 / Coverage check" panel (issue 5, item 3: the
 // coverage report as a map layer). The read-only test uses the server given by
 // GRIDD_URL; the test that writes starts its own gridd (startGridd), so its
-// overlapping grid is seen by no other test.
+// overlapping grid is seen by no other test. The coverage audit needs a role
+// that reads it: the auditors' page is opened as the demo auditor, the
+// editor's coverage tab as the demo planner.
 //   GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/coverage.test.mjs
 // Screenshots go to artifacts/screenshots/ at the repository root.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { closeBrowser, griddUrl, launch, mapIdle, request, screenshot, startGridd } from './browser.mjs';
+import { apiSession, closeBrowser, griddUrl, launch, mapIdle, request, screenshot, signIn, startGridd } from './browser.mjs';
 
 after(() => closeBrowser());
 
@@ -44,6 +46,7 @@ describe('coverage check panel', () => {
     t.after(() => b.close());
     const page = b.page;
     page.setDefaultTimeout(15_000);
+    await signIn(page, griddUrl(), 'auditor');
     await page.goto(`${griddUrl()}/#/coverage`);
     await page.waitForFunction(() => window.__gridd?.coverage()?.status === 'done');
     assert.equal(await page.locator('#tab-coverage').getAttribute('aria-selected'), 'true');
@@ -66,6 +69,7 @@ describe('coverage check panel', () => {
     t.after(() => b.close());
     const page = b.page;
     page.setDefaultTimeout(15_000);
+    await signIn(page, url, 'auditor');
     await page.goto(`${url}/`);
     await mapIdle(page);
     assert.equal(await page.locator('#tab-coverage').innerText(), '覆盖检查');
@@ -89,7 +93,8 @@ describe('coverage check panel', () => {
     assert.match(await page.locator('#coverage-verdict').innerText(), /通过/);
     assert.equal(await page.locator('#coverage-tolerance').inputValue(), '0.5');
     // Every problem the server reports is listed (the demo has warnings only).
-    const api = (await request(url, 'GET', '/api/v1/coverage?format=geojson')).body;
+    const auditor = await apiSession(url, 'auditor');
+    const api = (await request(url, 'GET', '/api/v1/coverage?format=geojson', undefined, auditor.headers)).body;
     assert.equal(await page.locator('#coverage-list > li').count(), api.features.length);
     assert.equal(await page.locator('#coverage-list > li[data-severity="defect"]').count(), 0);
     // The printable report: a link to format=html that opens in a new window.
@@ -98,7 +103,7 @@ describe('coverage check panel', () => {
     const href = await link.getAttribute('href');
     assert.match(href, /coverage\?.*format=html/);
     assert.match(href, /tolerance=0\.5/);
-    const html = await fetch(new URL(href, `${url}/`));
+    const html = await fetch(new URL(href, `${url}/`), { headers: auditor.headers });
     assert.equal(html.status, 200);
     assert.match(html.headers.get('content-type'), /text\/html/);
     const [popup] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
@@ -135,6 +140,7 @@ describe('coverage check panel', () => {
     t.after(() => b.close());
     const page = b.page;
     page.setDefaultTimeout(15_000);
+    await signIn(page, griddUrl(), 'planner');
     await page.goto(`${griddUrl()}/`);
     await mapIdle(page);
     const s = await openCoverage(page);
@@ -160,6 +166,7 @@ describe('coverage check panel', () => {
     });
     const page = b.page;
     page.setDefaultTimeout(15_000);
+    await signIn(page, srv.url, 'planner');
     await page.goto(`${srv.url}/`);
     await mapIdle(page);
     const before = await openCoverage(page);
@@ -168,12 +175,19 @@ describe('coverage check panel', () => {
     // A copy of L3 grid 33 shifted about 5 m east, under the same parent, with the next free code.
     const src = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
     const parent = src.properties.parent_id;
-    const next = (await request(srv.url, 'GET', `/api/v1/grids/${parent}/next-code`)).body;
-    const created = await request(srv.url, 'POST', '/api/v1/grids', {
-      type: 'Feature',
-      geometry: shifted(src.geometry, 0.00009, 0),
-      properties: { name: '重叠测试网格', code: next.code, level: 3, parent_id: parent, kind: 'residential' },
-    });
+    const admin = await apiSession(srv.url, 'admin');
+    const next = (await request(srv.url, 'GET', `/api/v1/grids/${parent}/next-code`, undefined, admin.headers)).body;
+    const created = await request(
+      srv.url,
+      'POST',
+      '/api/v1/grids',
+      {
+        type: 'Feature',
+        geometry: shifted(src.geometry, 0.00009, 0),
+        properties: { name: '重叠测试网格', code: next.code, level: 3, parent_id: parent, kind: 'residential' },
+      },
+      admin.headers,
+    );
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const newId = created.body.properties.id;
 

@@ -1,7 +1,8 @@
 // Browser tests of the grid editor. Each test starts its own gridd
 // (`target/debug/gridd serve --demo` on a fresh GeoPackage and a free port,
 // see startGridd in browser.mjs), so every edit starts from the demo data and
-// no test sees another's changes. GRIDD_URL is not used here.
+// no test sees another's changes, and signs in as the demo planner (planner
+// over the demo subdistrict) first. GRIDD_URL is not used here.
 //   node --test web/e2e/editor.test.mjs
 // Screenshots go to artifacts/screenshots/ at the repository root.
 
@@ -11,11 +12,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { closeBrowser, fitTo, interiorPoint, launch, mapIdle, request, screenOf, screenshot, startGridd } from './browser.mjs';
+import {
+  apiSession,
+  closeBrowser,
+  fitTo,
+  interiorPoint,
+  launch,
+  mapIdle,
+  request,
+  screenOf,
+  screenshot,
+  signIn,
+  startGridd,
+} from './browser.mjs';
 
 after(() => closeBrowser());
 
-/** Open the editor page of a private server with one grid selected (through a #/editor/grid/ link). */
+/** Open the editor page of a private server, signed in as the planner, with one grid selected (through a #/editor/grid/ link). */
 async function openWith(t, gridId) {
   const srv = await startGridd();
   const b = await launch();
@@ -25,6 +38,7 @@ async function openWith(t, gridId) {
   });
   const page = b.page;
   page.setDefaultTimeout(15_000);
+  await signIn(page, srv.url, 'planner');
   await page.goto(`${srv.url}/#/editor${gridId ? `/grid/${gridId}` : ''}`);
   if (gridId) await page.waitForFunction((id) => window.__gridd?.selected() === id, gridId);
   await mapIdle(page);
@@ -281,14 +295,15 @@ describe('grid editor', () => {
     await page.keyboard.press('e');
     await page.waitForFunction(() => window.__gridd.editor().session?.gridId === 33);
     await page.locator('#edit-name').fill('我的修改');
-    // Someone else changes the grid behind the page's back.
+    // Someone else (the subdistrict admin, in a session of their own) changes the grid behind the page's back.
     const cur = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const admin = await apiSession(srv.url, 'admin');
     const other = await request(
       srv.url,
       'PUT',
       '/api/v1/grids/33',
       { type: 'Feature', geometry: cur.geometry, properties: { ...cur.properties, name: '别人的修改' } },
-      { 'If-Match': `"${cur.properties.version}"` },
+      { 'If-Match': `"${cur.properties.version}"`, ...admin.headers },
     );
     assert.equal(other.status, 200, JSON.stringify(other.body));
     await page.locator('#edit-save').click();
@@ -309,10 +324,12 @@ describe('grid editor', () => {
     const pick = await sharedVertex();
     assert.ok(pick, 'the demo data has a vertex shared by two L3 grids');
     const { srv, page } = await openWith(t, pick.a);
+    // The coverage audit is read by a role that audits it.
+    const auditor = await apiSession(srv.url, 'auditor');
     const before = {
       a: (await request(srv.url, 'GET', `/api/v1/grids/${pick.a}`)).body,
       b: (await request(srv.url, 'GET', `/api/v1/grids/${pick.b}`)).body,
-      coverage: (await request(srv.url, 'GET', '/api/v1/coverage')).body,
+      coverage: (await request(srv.url, 'GET', '/api/v1/coverage', undefined, auditor.headers)).body,
     };
     await dragSharedVertex(page, pick);
     const st = await editorState(page);
@@ -345,7 +362,7 @@ describe('grid editor', () => {
     assert.ok(b.properties.version > before.b.properties.version, 'grid B (the neighbour) changed too');
     const has = (g, p) => g.geometry.coordinates.flat().some((q) => key(q) === key(p));
     assert.ok(!has(a, pick.at) && !has(b, pick.at), 'the old vertex is gone from both');
-    const coverage = (await request(srv.url, 'GET', '/api/v1/coverage')).body;
+    const coverage = (await request(srv.url, 'GET', '/api/v1/coverage', undefined, auditor.headers)).body;
     assert.ok(
       coverage.defects <= before.coverage.defects,
       `coverage still clean: ${coverage.defects} defects (before ${before.coverage.defects})`,

@@ -1,12 +1,13 @@
 // Browser tests of the map workspace (the editor page, #/editor) against a
-// running gridd with the demo data (read-only):
+// running gridd with the demo data (read-only), signed in as the demo planner
+// (the editor's own users):
 //   GRIDD_URL=http://127.0.0.1:8080 node --test web/e2e/
 // Every test opens its own page in a fresh browser context, so none depends
 // on another's state or order. Screenshots go to artifacts/screenshots/.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clickLngLat, closeBrowser, getJson, griddUrl, gridState, interiorPoint, launch, mapIdle, screenshot } from './browser.mjs';
+import { clickLngLat, closeBrowser, getJson, griddUrl, gridState, interiorPoint, launch, mapIdle, screenshot, signIn } from './browser.mjs';
 
 /** Grids of the API tree, flattened with their ancestors' ids. */
 function flatten(tree) {
@@ -23,11 +24,12 @@ function flatten(tree) {
 
 const row = (page, id) => page.locator(`li[data-grid-id="${id}"] > .tree-row`);
 
-/** A fresh page on the map workspace (optionally at a hash), once the map is idle. */
+/** A fresh page on the map workspace (optionally at a hash), signed in as the demo planner, once the map is idle. */
 async function open(t, hash = '', size) {
   const b = await launch(size);
   t.after(() => b.close());
   b.page.setDefaultTimeout(10_000);
+  await signIn(b.page, griddUrl(), 'planner');
   await b.page.goto(`${griddUrl()}/${hash}`);
   await b.page.waitForFunction(() => !!window.__gridd?.map);
   await mapIdle(b.page);

@@ -1,13 +1,14 @@
 // Every page of the app at every screen size the product supports (desktop,
-// laptop, tablet, phone), read-only against the GRIDD_URL demo: it opens,
-// says what it is (the pages still to come name their issue), fits the screen
-// without sideways scrolling, shows the keyboard focus, and leaves a
-// screenshot in artifacts/screenshots/pages/. Sizes run side by side, each in
-// its own browser context.
+// laptop, tablet, phone), read-only against the GRIDD_URL demo, signed in as
+// the demo subdistrict admin (who may open every page): it opens, says what it
+// is (the pages still to come name their issue), fits the screen without
+// sideways scrolling, shows the keyboard focus, and leaves a screenshot in
+// artifacts/screenshots/pages/. Sizes run side by side, each in its own
+// browser context. The public page is opened without signing in.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { closeBrowser, getJson, griddUrl, launch, mapIdle, screenshot } from './browser.mjs';
+import { closeBrowser, getJson, griddUrl, launch, mapIdle, screenshot, signIn } from './browser.mjs';
 
 after(() => closeBrowser());
 
@@ -30,7 +31,7 @@ const PAGES = [
   { name: 'public-grid', hash: '#/public/grid/33', ready: '#public-facts', map: true },
   { name: 'admin', hash: '#/admin', ready: '#plan', issue: '10/11' },
   { name: 'admin-users', hash: '#/admin/users', ready: '#plan', issue: '10/11' },
-  { name: 'signin', hash: '#/signin', ready: '#plan', issue: '10' },
+  { name: 'signin', hash: '#/signin', ready: '#signin-form' },
   { name: 'notfound', hash: '#/no/such/page', ready: '#plan' },
 ];
 
@@ -50,6 +51,7 @@ describe('every page at every screen size', () => {
       t.after(() => b.close());
       const page = b.page;
       page.setDefaultTimeout(20_000);
+      await signIn(page, griddUrl(), 'admin');
       for (const p of PAGES) {
         await visit(page, p);
         const where = `${p.name} at ${width}×${height}`;
@@ -71,6 +73,7 @@ describe('pages', () => {
     const b = await launch({ width: 1280, height: 720 });
     t.after(() => b.close());
     const page = b.page;
+    await signIn(page, griddUrl(), 'admin');
     await visit(page, PAGES[0]);
     await page.locator('#nav-toggle').focus();
     await page.keyboard.press('Enter');
@@ -93,6 +96,7 @@ describe('pages', () => {
   test('a case has its address on the command center', async (t) => {
     const b = await launch();
     t.after(() => b.close());
+    await signIn(b.page, griddUrl(), 'operator');
     await visit(b.page, PAGES[4]);
     assert.match(await b.page.locator('#case-link').innerText(), /案件 2026-000123/);
     await b.page.goto(`${griddUrl()}/#/command/case/123`);
@@ -130,9 +134,10 @@ describe('pages', () => {
     const b = await launch({ width: 390, height: 844 });
     t.after(() => b.close());
     const page = b.page;
+    await signIn(page, griddUrl(), 'planner');
     await visit(page, PAGES[0]);
     assert.equal(await page.locator('#panel-toggle').getAttribute('aria-expanded'), 'false');
-    for (const id of ['#nav-toggle', '#panel-toggle', '#lang-switch', '#level-switch', '#edit-vertices']) {
+    for (const id of ['#nav-toggle', '#panel-toggle', '#lang-switch', '#sign-out', '#level-switch', '#edit-vertices']) {
       const box = await page.locator(id).boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${id} fits the phone's width`);
     }

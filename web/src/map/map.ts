@@ -246,7 +246,11 @@ export class GridMap {
     return new GridMap(container, await loadServerStyle(), opts);
   }
 
+  /** Set once removed: a late answer (e.g. of a call refused when the session ended) then changes nothing. */
+  private removed = false;
+
   remove(): void {
+    this.removed = true;
     this.map.remove();
   }
 
@@ -260,7 +264,7 @@ export class GridMap {
     const next = new Set(ids);
     const prev = this.state.get(key)!;
     const source = SOURCES.grids.source;
-    if (!map.getSource(source)) return;
+    if (this.removed || !map.getSource(source)) return;
     for (const id of prev) {
       if (next.has(id)) continue;
       for (const level of LEVELS) map.setFeatureState({ source, sourceLayer: SOURCES.grids.sourceLayer(level), id }, { [key]: false });
@@ -323,12 +327,14 @@ export class GridMap {
   }
 
   setOverlay(source: string, data: GeoJSON.FeatureCollection | GeoJSON.Feature): void {
+    if (this.removed) return;
     const s = this.map.getSource(source);
     if (s && s.type === 'geojson') (s as GeoJSONSource).setData(data);
   }
 
   /** Show or hide the coverage problems layer. */
   setCoverageVisible(visible: boolean): void {
+    if (this.removed) return;
     for (const id of COVERAGE_LAYERS) {
       if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
     }
@@ -336,6 +342,7 @@ export class GridMap {
 
   /** Outline one coverage problem (its `pid` property) in black, or none. */
   setActiveProblem(pid: number | null): void {
+    if (this.removed) return;
     if (this.map.getLayer('coverage-active')) this.map.setFilter('coverage-active', ['==', ['get', 'pid'], pid ?? NOTHING]);
   }
 

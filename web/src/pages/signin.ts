@@ -6,7 +6,7 @@
 // inline script (the server's Content-Security-Policy allows none).
 
 import { ApiError } from '../api';
-import { currentUser, rolesOf, type Role } from '../app/auth';
+import { currentUser, onUserChange, rolesOf, type Role } from '../app/auth';
 import { inspect } from '../app/inspect';
 import type { Page, PageFactory, Router } from '../app/router';
 import { parseRoute, type PageName, type Route } from '../app/routes';
@@ -154,6 +154,10 @@ export const signInPage: PageFactory = (root, route, router): Page => {
   render();
   if (!currentUser()) name.focus();
   const stop = onLangChange(render);
+  // The session may end while this page is shown (a 401 elsewhere brought it here): show who is signed in now.
+  const stopUser = onUserChange(() => {
+    if (!busy && !gone) render();
+  });
   return {
     update(r) {
       current = r;
@@ -163,6 +167,7 @@ export const signInPage: PageFactory = (root, route, router): Page => {
     unmount() {
       gone = true;
       stop();
+      stopUser();
       inspect.page = null;
     },
   };

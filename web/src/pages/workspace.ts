@@ -228,6 +228,7 @@ class Workspace implements Page {
     this.gone = true;
     this.state.abort?.abort();
     for (const c of this.cleanups) c();
+    this.coverage?.destroy();
     this.editor?.destroy();
     for (const m of this.labelMarkers) m.marker.remove();
     this.gm?.remove();

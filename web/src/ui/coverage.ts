@@ -118,6 +118,11 @@ export class CoveragePanel {
     this.shown = false;
   }
 
+  /** The page is left (or the session ended mid-audit): drop the audit in flight, whose answer has no map to go to. */
+  destroy(): void {
+    this.abort?.abort();
+  }
+
   /** The subdistrict changed: forget the old report; run again if the panel is open. */
   reset(): void {
     this.abort?.abort();
