@@ -2,6 +2,7 @@
 //! database and a real GeoPackage file. One test binary (one link step).
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod cli;
 mod coverage;
 mod docs;

@@ -52,6 +52,7 @@ pub enum Rule {
 }
 
 /// Every route: method, path as routed, rule. The one table of decisions.
+#[rustfmt::skip]
 pub const POLICY: &[(&str, &str, Rule)] = {
     use Action::*;
     use On::*;

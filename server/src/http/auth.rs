@@ -687,7 +687,7 @@ async fn issue_token(
     params(("id" = i64, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such token", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such token, or revoked already", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 async fn revoke_token(
     State(state): State<super::State>,
@@ -697,7 +697,7 @@ async fn revoke_token(
     if state.auth.store.revoke_token(id, &actor).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Err(Error::NotFound(format!("token {id}")).into())
+        Err(Error::NotFound(format!("token {id} (or it was revoked already)")).into())
     }
 }
 

@@ -238,7 +238,6 @@ pub(super) fn parts(body: GridFeatureIn) -> Result<(GridProps, Option<geojson::G
 /// code + three digits, unique; geometry valid. Nothing is stored on any error.
 #[utoipa::path(post, operation_id = "grids_create", path = "/grids", tag = "grids",
     params(
-        ("X-Gridd-User" = Option<String>, Header, description = "who (stored in the audit log)"),
         ("X-Gridd-Reason" = Option<String>, Header, description = "why (percent-encoded UTF-8, stored in the audit log)"),
     ),
     request_body(content = GridFeatureIn, content_type = "application/json", description = "A GeoJSON Feature"),

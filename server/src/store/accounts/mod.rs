@@ -65,7 +65,7 @@ pub trait AccountStore: Send + Sync {
     /// The account a live token acts for (`None` when unknown, expired, revoked or
     /// its account disabled).
     async fn token(&self, digest: &str, now: i64) -> Result<Option<Account>>;
-    /// Revokes a token; `false` when there is no such token.
+    /// Revokes a token; `false` when there is no such token or it was revoked already.
     async fn revoke_token(&self, id: i64, actor: &Actor) -> Result<bool>;
     /// Every token, newest first.
     async fn tokens(&self) -> Result<Vec<TokenInfo>>;
@@ -403,7 +403,7 @@ macro_rules! account_statements {
 
             async fn revoke(&mut self, id: i64, now: i64) -> $crate::error::Result<Option<i64>> {
                 Ok(sqlx::query_scalar(
-                    "UPDATE api_token SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 \
+                    "UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL \
                      RETURNING account_id",
                 )
                 .bind(id)
