@@ -409,6 +409,7 @@ pub fn authorize(who: &Principal, action: Action, resource: Resource<'_>) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -59,138 +59,54 @@ pub const POLICY: &[(&str, &str, Rule)] = {
     use Rule::*;
     &[
         ("GET", "/health", Act(ReadPublished, Everything)),
-        (
-            "GET",
-            "/api/v1/openapi.json",
-            Act(ReadPublished, Everything),
-        ),
+        ("GET", "/api/v1/openapi.json", Act(ReadPublished, Everything)),
         ("GET", "/api/v1/docs", Act(ReadPublished, Everything)),
         // The grid tree and the reference layers: published information.
-        (
-            "GET",
-            "/api/v1/subdistricts",
-            Act(ReadPublished, Everything),
-        ),
-        (
-            "GET",
-            "/api/v1/subdistricts/{id}",
-            Act(ReadPublished, PathSubdistrict),
-        ),
+        ("GET", "/api/v1/subdistricts", Act(ReadPublished, Everything)),
+        ("GET", "/api/v1/subdistricts/{id}", Act(ReadPublished, PathSubdistrict)),
         ("GET", "/api/v1/grids", Act(ReadPublished, Everything)),
         ("GET", "/api/v1/grids/{id}", Act(ReadPublished, PathGrid)),
-        (
-            "GET",
-            "/api/v1/grids/{id}/children",
-            Act(ReadPublished, PathGrid),
-        ),
+        ("GET", "/api/v1/grids/{id}/children", Act(ReadPublished, PathGrid)),
         ("GET", "/api/v1/tree", Act(ReadPublished, Everything)),
         ("GET", "/api/v1/buildings", Act(ReadPublished, Everything)),
         ("GET", "/api/v1/roads", Act(ReadPublished, Everything)),
-        (
-            "GET",
-            "/api/v1/grids/{id}/buildings",
-            Act(ReadPublished, PathGrid),
-        ),
+        ("GET", "/api/v1/grids/{id}/buildings", Act(ReadPublished, PathGrid)),
         ("GET", "/api/v1/lookup", Act(Lookup, Everything)),
         ("POST", "/api/v1/lookup", Act(Lookup, Everything)),
         ("GET", "/tiles", Act(ReadPublished, Everything)),
         ("GET", "/tiles/{name}", Act(ReadPublished, Everything)),
-        (
-            "GET",
-            "/tiles/{tileset}/{z}/{x}/{y}",
-            Act(ReadPublished, Everything),
-        ),
-        (
-            "GET",
-            "/styles/default.json",
-            Act(ReadPublished, Everything),
-        ),
+        ("GET", "/tiles/{tileset}/{z}/{x}/{y}", Act(ReadPublished, Everything)),
+        ("GET", "/styles/default.json", Act(ReadPublished, Everything)),
         // The editor.
         ("POST", "/api/v1/grids", Act(EditGrids, Somewhere)),
         ("PUT", "/api/v1/grids/{id}", Act(EditGrids, PathGrid)),
         ("DELETE", "/api/v1/grids/{id}", Act(EditGrids, PathGrid)),
         ("POST", "/api/v1/grids/{id}/split", Act(EditGrids, PathGrid)),
         ("POST", "/api/v1/grids/merge", Act(EditGrids, Somewhere)),
-        (
-            "POST",
-            "/api/v1/edits/move-vertex",
-            Act(EditGrids, Somewhere),
-        ),
-        (
-            "POST",
-            "/api/v1/edits/insert-vertex",
-            Act(EditGrids, Somewhere),
-        ),
-        (
-            "POST",
-            "/api/v1/edits/delete-vertex",
-            Act(EditGrids, Somewhere),
-        ),
-        (
-            "GET",
-            "/api/v1/grids/{id}/next-code",
-            Act(EditGrids, PathGrid),
-        ),
-        (
-            "GET",
-            "/api/v1/subdistricts/{id}/next-code",
-            Act(EditGrids, PathSubdistrict),
-        ),
-        (
-            "POST",
-            "/api/v1/grids/{id}/renumber",
-            Act(EditGrids, PathGrid),
-        ),
-        (
-            "POST",
-            "/api/v1/subdistricts/{id}/renumber",
-            Act(EditGrids, PathSubdistrict),
-        ),
-        (
-            "GET",
-            "/api/v1/grids/{id}/code-history",
-            Act(ReadCodeHistory, PathGrid),
-        ),
-        (
-            "POST",
-            "/api/v1/grids/{id}/import",
-            Act(ImportGrids, PathGrid),
-        ),
-        (
-            "POST",
-            "/api/v1/subdistricts/{id}/import",
-            Act(ImportGrids, PathSubdistrict),
-        ),
+        ("POST", "/api/v1/edits/move-vertex", Act(EditGrids, Somewhere)),
+        ("POST", "/api/v1/edits/insert-vertex", Act(EditGrids, Somewhere)),
+        ("POST", "/api/v1/edits/delete-vertex", Act(EditGrids, Somewhere)),
+        ("GET", "/api/v1/grids/{id}/next-code", Act(EditGrids, PathGrid)),
+        ("GET", "/api/v1/subdistricts/{id}/next-code", Act(EditGrids, PathSubdistrict)),
+        ("POST", "/api/v1/grids/{id}/renumber", Act(EditGrids, PathGrid)),
+        ("POST", "/api/v1/subdistricts/{id}/renumber", Act(EditGrids, PathSubdistrict)),
+        ("GET", "/api/v1/grids/{id}/code-history", Act(ReadCodeHistory, PathGrid)),
+        ("POST", "/api/v1/grids/{id}/import", Act(ImportGrids, PathGrid)),
+        ("POST", "/api/v1/subdistricts/{id}/import", Act(ImportGrids, PathSubdistrict)),
         // The coverage audit reads published geometry: any scope of a role that
         // audits coverage may read any subdistrict's report.
         ("GET", "/api/v1/coverage", Act(ReadCoverage, Somewhere)),
-        (
-            "POST",
-            "/api/v1/coverage/preview",
-            Act(ReadCoverage, Somewhere),
-        ),
+        ("POST", "/api/v1/coverage/preview", Act(ReadCoverage, Somewhere)),
         // Accounts.
-        (
-            "POST",
-            "/api/v1/auth/sign-in",
-            Act(ReadPublished, Everything),
-        ),
+        ("POST", "/api/v1/auth/sign-in", Act(ReadPublished, Everything)),
         ("POST", "/api/v1/auth/sign-out", Caller),
         ("GET", "/api/v1/auth/me", Caller),
         ("GET", "/api/v1/accounts", Act(ManageAccounts, Everything)),
         ("POST", "/api/v1/accounts", Act(ManageAccounts, Everything)),
-        (
-            "PATCH",
-            "/api/v1/accounts/{name}",
-            Act(ManageAccounts, Everything),
-        ),
+        ("PATCH", "/api/v1/accounts/{name}", Act(ManageAccounts, Everything)),
         ("GET", "/api/v1/tokens", Act(ManageAccounts, Everything)),
         ("POST", "/api/v1/tokens", Act(ManageAccounts, Everything)),
-        (
-            "DELETE",
-            "/api/v1/tokens/{id}",
-            Act(ManageAccounts, Everything),
-        ),
+        ("DELETE", "/api/v1/tokens/{id}", Act(ManageAccounts, Everything)),
         ("GET", "/api/v1/audit", Act(ReadAuditLog, Somewhere)),
     ]
 };
@@ -363,6 +279,7 @@ pub fn content_security_policy(raster_basemap: Option<&str>) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -903,6 +903,7 @@ pub fn audit_csv(rows: &[AuditRecord]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
