@@ -93,7 +93,10 @@ stage "web: unit tests, typecheck, build, bundle budget"
 tmp=$(mktemp -d)
 cleanup+=('kill "$pid" 2>/dev/null' 'rm -rf "$tmp"')
 stage "browser tests"
-"$GRIDD_BIN" serve --demo --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 --web-dir web/dist-e2e >"$tmp/out" 2>"$tmp/err" &
+# The demo accounts (one per role) all get this password, which the browser
+# tests sign in with.
+export GRIDD_DEMO_PASSWORD=gridd-demo-pass
+"$GRIDD_BIN" serve --demo --demo-password "$GRIDD_DEMO_PASSWORD" --gpkg "$tmp/demo.gpkg" --addr 127.0.0.1:0 --web-dir web/dist-e2e >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 1 120); do
   url=$(grep -o 'http://[0-9.:]*' "$tmp/out" | head -1 || true)
