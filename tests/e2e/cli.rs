@@ -5,7 +5,8 @@ use gridd_e2e::{Backend, StoreLocation, both_backends, run_gridd, temp_dir};
 
 both_backends!(
     import_reports_every_bad_feature_and_stores_nothing,
-    import_and_export_round_trip
+    import_and_export_round_trip,
+    users_and_tokens_from_the_command_line
 );
 
 fn demo(name: &str) -> String {
@@ -260,4 +261,213 @@ async fn import_repairs_a_self_crossing_boundary_on_request() {
         "{err}"
     );
     assert!(out.contains("imported 1 subdistricts"), "{out}");
+}
+
+/// Runs `gridd` with text on standard input.
+fn run_gridd_stdin(args: &[String], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(gridd_e2e::gridd_bin())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gridd");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn users_and_tokens_from_the_command_line(b: Backend) {
+    use gridd::store::AccountStore;
+    let store = StoreLocation::fresh(b).await;
+    // The first admin, with a password from standard input.
+    let (code, out, err) = run_gridd_stdin(
+        &args(
+            &[
+                "user",
+                "add",
+                "chief",
+                "--role",
+                "subdistrict_admin@all",
+                "--display-name",
+                "李主任",
+                "--password-stdin",
+            ],
+            &store,
+        ),
+        "chief-long-password\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("subdistrict_admin@all (街道管理员)"), "{out}");
+    assert!(
+        !out.contains("chief-long-password"),
+        "a given password is not echoed"
+    );
+    // A generated password is printed once.
+    let (code, out, err) = run_gridd(&args(
+        &[
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "planner@subdistrict:1",
+            "--role",
+            "auditor@all",
+        ],
+        &store,
+    ));
+    assert_eq!(code, 0, "{out}{err}");
+    let generated = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("a generated password")
+        .to_owned();
+    assert_eq!(generated.len(), 20);
+    // Bad input is refused, naming what is wrong, and nothing is stored.
+    let (code, _, err) = run_gridd_stdin(
+        &args(
+            &[
+                "user",
+                "add",
+                "short",
+                "--role",
+                "planner@all",
+                "--password-stdin",
+            ],
+            &store,
+        ),
+        "short\n",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("password") && err.contains("at least 10"),
+        "{err}"
+    );
+    let (code, _, err) = run_gridd(&args(&["user", "add", "x", "--role", "boss@all"], &store));
+    assert_ne!(code, 0);
+    assert!(err.contains("role[0]") && err.contains("boss"), "{err}");
+    let (code, _, err) = run_gridd(&args(
+        &["user", "add", "wang", "--role", "planner@all"],
+        &store,
+    ));
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    let accounts = store.open_backend().await.accounts();
+    let all = accounts.accounts().await.unwrap();
+    assert_eq!(
+        all.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        vec!["chief", "wang"]
+    );
+    let (_, h) = accounts.account_by_name("wang").await.unwrap().unwrap();
+    assert!(gridd::accounts::secret::verify_password(&generated, &h));
+    // List, disable, enable, reset, set roles.
+    let (_, out, _) = run_gridd(&args(&["user", "list"], &store));
+    assert!(out.contains("chief\t李主任\tactive"), "{out}");
+    let (code, out, err) = run_gridd(&args(&["user", "disable", "wang"], &store));
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run_gridd(&args(&["user", "list"], &store));
+    assert!(out.contains("wang\twang\tdisabled"), "{out}");
+    assert_eq!(run_gridd(&args(&["user", "enable", "wang"], &store)).0, 0);
+    let (code, out, _) = run_gridd(&args(&["user", "reset-password", "wang"], &store));
+    assert_eq!(code, 0);
+    let again = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap();
+    assert_ne!(again, generated);
+    let (_, h) = accounts.account_by_name("wang").await.unwrap().unwrap();
+    assert!(gridd::accounts::secret::verify_password(again, &h));
+    assert!(!gridd::accounts::secret::verify_password(&generated, &h));
+    let (code, out, _) = run_gridd(&args(
+        &[
+            "user",
+            "set-roles",
+            "wang",
+            "--role",
+            "operator@subdistrict:1",
+        ],
+        &store,
+    ));
+    assert_eq!(code, 0);
+    assert!(out.contains("operator@subdistrict:1"), "{out}");
+    assert_ne!(
+        run_gridd(&args(&["user", "disable", "nobody"], &store)).0,
+        0
+    );
+    // Tokens: printed once, listed without the secret, revoked.
+    let (code, out, err) = run_gridd(&args(
+        &["token", "create", "wang", "--name", "平板 3", "--days", "7"],
+        &store,
+    ));
+    assert_eq!(code, 0, "{out}{err}");
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("gridd_"))
+        .unwrap()
+        .to_owned();
+    let now = gridd::accounts::now();
+    let who = accounts
+        .token(&gridd::accounts::secret::digest(&token), now)
+        .await
+        .unwrap()
+        .expect("a live token");
+    assert_eq!(who.name, "wang");
+    let (_, list, _) = run_gridd(&args(&["token", "list"], &store));
+    assert!(list.contains("wang\t平板 3\texpires"), "{list}");
+    assert!(!list.contains(&token[6..]), "the secret is never listed");
+    let id = list.split('\t').next().unwrap().trim().to_owned();
+    assert_eq!(run_gridd(&args(&["token", "revoke", &id], &store)).0, 0);
+    assert!(
+        accounts
+            .token(&gridd::accounts::secret::digest(&token), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_ne!(
+        run_gridd(&args(&["token", "revoke", &id], &store)).0,
+        0,
+        "revoked once"
+    );
+    assert_ne!(
+        run_gridd(&args(
+            &["token", "create", "wang", "--name", "x", "--days", "999"],
+            &store
+        ))
+        .0,
+        0
+    );
+    // Every one of these is in the audit log, signed by the command line.
+    use gridd::store::AuditLogStore;
+    let audit = store.open_backend().await.audit();
+    let rows = audit
+        .audit_entries(&gridd::store::audit::AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    for a in [
+        "account_add",
+        "account_disable",
+        "account_enable",
+        "password_reset",
+        "account_grants",
+        "token_issue",
+        "token_revoke",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    assert!(rows.iter().all(|r| r.actor.starts_with("cli:")), "{rows:?}");
 }

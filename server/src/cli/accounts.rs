@@ -302,9 +302,8 @@ fn time_text(unix: i64) -> String {
 }
 
 /// The demo's accounts, one per role, over the demo subdistrict (the grid worker
-/// over its first L1 grid). New accounts get `password` or a generated one;
-/// existing ones get `password` when given and are otherwise left alone. Prints
-/// them.
+/// over its first L1 grid), each with `password` or a newly generated one (also
+/// when the account exists already: the list printed always works). Prints them.
 pub async fn demo_accounts(
     store: &dyn AccountStore,
     atlas: &Atlas,
@@ -331,7 +330,7 @@ pub async fn demo_accounts(
     println!("demo accounts (name / password / role):");
     for (name, role, scope) in list {
         let grant = Grant { role, scope };
-        let existing = store.account_by_name(name).await?;
+        let existing = store.account_by_name(name).await?.map(|_| ());
         let shown = match (existing, password) {
             (None, _) => {
                 let pw = password.map_or_else(generated_password, str::to_owned);
@@ -348,13 +347,15 @@ pub async fn demo_accounts(
                     .await?;
                 pw
             }
-            (Some(_), Some(pw)) => {
+            // An existing demo account gets the password asked for, or a new one,
+            // so that the printed list always works.
+            (Some(_), pw) => {
+                let pw = pw.map_or_else(generated_password, str::to_owned);
                 store
-                    .set_password(name, &secret::hash_password(pw), &actor)
+                    .set_password(name, &secret::hash_password(&pw), &actor)
                     .await?;
-                pw.to_owned()
+                pw
             }
-            (Some(_), None) => "(unchanged)".into(),
         };
         println!("  {name:<11} {shown:<22} {grant} {}", role.title_zh());
     }
