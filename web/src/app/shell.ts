@@ -139,7 +139,11 @@ export class Shell {
 
   private renderNav(): void {
     const current = this.route?.page;
+    const u = currentUser();
+    // Where the header has no room for the user (narrow screens), the menu names them.
+    const who = u && el('li', { className: 'nav-user', textContent: userLabel(u) });
     this.navList.replaceChildren(
+      ...(who ? [who] : []),
       ...NAV.filter((n) => can(n.needs)).map((n) => {
         const a = el('a', { href: `#/${n.page}`, textContent: t(n.label), className: 'nav-link' });
         a.dataset.page = n.page;
