@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DEMO_PASSWORD, closeBrowser, launch, mapIdle, request, screenshot, startGridd } from './browser.mjs';
+import { DEMO_PASSWORD, apiSession, closeBrowser, launch, mapIdle, request, screenshot, startGridd } from './browser.mjs';
 
 after(() => closeBrowser());
 
@@ -208,6 +208,67 @@ describe('accounts in the browser', () => {
     await submitSignIn(page, 'auditor');
     await page.waitForFunction(() => location.hash.startsWith('#/coverage'));
     await page.waitForFunction(() => window.__gridd?.coverage()?.status === 'done');
+  });
+
+  test('the auditor reads the audit log: a planner’s edit is listed, filtered, and downloads as CSV', async (t) => {
+    const { srv, page, errors } = await fresh(t);
+    // The planner renames grid 33 (with a reason), in a session of their own.
+    const planner = await apiSession(srv.url, 'planner');
+    const g = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    const put = await request(
+      srv.url,
+      'PUT',
+      '/api/v1/grids/33',
+      { type: 'Feature', geometry: g.geometry, properties: { ...g.properties, name: '审计测试网格' } },
+      { 'If-Match': `"${g.properties.version}"`, 'X-Gridd-Reason': 'e2e audit check', ...planner.headers },
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await signInWithForm(page, srv.url, 'auditor');
+    assert.ok((await navPages(page)).includes('audit'), 'the auditor’s navigation has the audit log');
+    await page.locator('#nav-toggle').click();
+    await page.locator('#nav-list a[data-page="audit"]').click();
+    await page.locator('#audit-status[data-status="done"]').waitFor();
+    assert.ok((await page.locator('#audit-table tbody tr').count()) > 0, 'rows are listed');
+    // Filter: grid edits by the planner.
+    await page.locator('#audit-entity').selectOption('grid');
+    await page.locator('#audit-actor').fill('planner');
+    await page.locator('#audit-run').click();
+    await page.locator('#audit-status[data-status="done"]').waitFor();
+    const rows = page.locator('#audit-table tbody tr');
+    assert.ok((await rows.count()) >= 1);
+    const first = await rows.first().innerText();
+    assert.match(first, /planner/);
+    assert.match(first, /修改/, `the action is named in Chinese: ${first}`);
+    assert.match(first, /网格/);
+    assert.match(first, /\b33\b/);
+    assert.match(first, /e2e audit check/, 'the reason is shown');
+    await rows.first().locator('.audit-change summary').click();
+    const change = await rows.first().locator('.audit-change').innerText();
+    assert.match(change, /name/, `the change names the field: ${change}`);
+    assert.ok(change.includes(`${g.properties.name} → 审计测试网格`), `old → new: ${change}`);
+    for (const r of await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.entity))) assert.equal(r, 'grid');
+    await screenshot(page, 'auth/07-audit-log');
+    // The CSV link carries the same filters; the download is the server's CSV.
+    const href = await page.locator('#audit-csv').getAttribute('href');
+    assert.match(href, /format=csv/);
+    assert.match(href, /entity=grid/);
+    assert.match(href, /actor=planner/);
+    const csv = await page.evaluate(async (h) => {
+      const r = await fetch(h, { credentials: 'same-origin' });
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    }, href);
+    assert.equal(csv.status, 200);
+    assert.match(csv.type, /text\/csv/);
+    assert.match(csv.text, /planner/);
+    assert.match(csv.text, /审计测试网格/);
+    // The planner may not read it: no link, and the address says so.
+    await page.locator('#sign-out').click();
+    await page.locator('#sign-in-link:not([hidden])').waitFor();
+    await signInWithForm(page, srv.url, 'planner');
+    assert.ok(!(await navPages(page)).includes('audit'));
+    await page.goto(`${srv.url}/#/audit`);
+    await page.locator('#forbidden').waitFor();
+    assert.deepEqual(errors, [], 'no uncaught page errors');
   });
 
   test('a wrong password or name says so; too many failures name the wait', async (t) => {

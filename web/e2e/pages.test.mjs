@@ -31,6 +31,7 @@ const PAGES = [
   { name: 'public-grid', hash: '#/public/grid/33', ready: '#public-facts', map: true },
   { name: 'admin', hash: '#/admin', ready: '#plan', issue: '10/11' },
   { name: 'admin-users', hash: '#/admin/users', ready: '#plan', issue: '10/11' },
+  { name: 'audit', hash: '#/audit', ready: '#audit-status[data-status="done"]' },
   { name: 'signin', hash: '#/signin', ready: '#signin-form' },
   { name: 'notfound', hash: '#/no/such/page', ready: '#plan' },
 ];

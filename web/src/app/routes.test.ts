@@ -15,6 +15,7 @@ describe('routes', () => {
     ['#/admin', { page: 'admin' }],
     ['#/admin/calendars', { page: 'admin', section: 'calendars' }],
     ['#/signin', { page: 'signin' }],
+    ['#/audit', { page: 'audit' }],
     ['#/signin?next=%2Feditor%2Fgrid%2F33&reason=expired', { page: 'signin', next: '/editor/grid/33', reason: 'expired' }],
     [
       '#/signin?next=%2Feditor%2Fgrid%2F33%3Fmap%3D17.25%2F31.300000%2F120.600000&reason=required',
@@ -33,10 +34,16 @@ describe('routes', () => {
 
   test('the old #grid= links still open the grid', () => expect(parseRoute('#grid=7')).toEqual({ page: 'editor', grid: 7 }));
 
-  test.each(['#/nowhere', '#/editor/grid/x', '#/editor/case/1', '#/command/case/123', '#/admin/nope', '#/field/1', '#/editor/grid/1/2/3'])(
-    '%s is not found',
-    (hash) => expect(parseRoute(hash).page).toBe('notfound'),
-  );
+  test.each([
+    '#/nowhere',
+    '#/editor/grid/x',
+    '#/editor/case/1',
+    '#/command/case/123',
+    '#/admin/nope',
+    '#/field/1',
+    '#/audit/1',
+    '#/editor/grid/1/2/3',
+  ])('%s is not found', (hash) => expect(parseRoute(hash).page).toBe('notfound'));
 
   test('a bad map view is ignored, the rest of the address kept', () => {
     expect(parseRoute('#/editor/grid/3?map=99/1/2')).toEqual({ page: 'editor', grid: 3 });

@@ -3,7 +3,7 @@
 // deep link (a grid, a case, a map view) survives a reload or a share.
 // Pure functions: parse and format are inverse (unit-tested).
 
-export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'signin', 'notfound'] as const;
+export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'audit', 'signin', 'notfound'] as const;
 export type PageName = (typeof PAGES)[number];
 
 export const ADMIN_SECTIONS = ['users', 'categories', 'calendars'] as const;
@@ -92,6 +92,8 @@ export function parseRoute(hash: string): Route {
     }
     case 'field':
       return a === undefined ? withView({ page }) : { page: 'notfound' };
+    case 'audit':
+      return a === undefined ? { page } : { page: 'notfound' };
     case 'signin': {
       if (a !== undefined) return { page: 'notfound' };
       const r: Route = { page };

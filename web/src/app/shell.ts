@@ -39,6 +39,7 @@ export const NAV: NavItem[] = [
   { page: 'command', label: 'nav.command', needs: 'cases.view' },
   { page: 'field', label: 'nav.field', needs: 'field.patrol' },
   { page: 'public', label: 'nav.public', needs: 'public.view' },
+  { page: 'audit', label: 'nav.audit', needs: 'audit.view' },
   { page: 'admin', label: 'nav.admin', needs: 'admin.users' },
 ];
 

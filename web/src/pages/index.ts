@@ -1,8 +1,8 @@
 // The route table: which page each route name mounts, and the action that
 // opens it to a role (null: anyone, signed in or not).
 
-import type { PageEntry } from '../app/router';
-import type { PageName } from '../app/routes';
+import type { Page, PageEntry, PageFactory } from '../app/router';
+import type { PageName, Route } from '../app/routes';
 import type { Shell } from '../app/shell';
 import { forbiddenPage, notFoundPage, placeholderPage } from './placeholder';
 import { publicPage } from './public';
@@ -10,6 +10,28 @@ import { signInPage } from './signin';
 import { workspacePage } from './workspace';
 
 export { forbiddenPage };
+
+/** A page in a chunk of its own, loaded when first opened (pages few roles use). */
+function lazy(load: () => Promise<PageFactory>): PageFactory {
+  return (root, route, router): Page => {
+    let page: Page | null = null;
+    let latest: Route = route;
+    let gone = false;
+    void load().then((factory) => {
+      if (!gone) page = factory(root, latest, router);
+    });
+    return {
+      update(r) {
+        latest = r;
+        page?.update(r);
+      },
+      unmount() {
+        gone = true;
+        page?.unmount();
+      },
+    };
+  };
+}
 
 export function pages(shell: () => Shell): Record<PageName, PageEntry> {
   return {
@@ -19,6 +41,7 @@ export function pages(shell: () => Shell): Record<PageName, PageEntry> {
     command: { mount: placeholderPage('command'), needs: 'cases.view' },
     field: { mount: placeholderPage('field'), needs: 'field.patrol' },
     admin: { mount: placeholderPage('admin'), needs: 'admin.users' },
+    audit: { mount: lazy(() => import('./audit').then((m) => m.auditPage)), needs: 'audit.view' },
     signin: { mount: signInPage, needs: null },
     public: { mount: publicPage, needs: 'public.view' },
     notfound: { mount: notFoundPage, needs: null },
