@@ -56,6 +56,11 @@ export async function launch({ width = 1280, height = 720 } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The server enforces a Content-Security-Policy (script-src 'self', no inline script):
+  // anything it blocks counts as a page error.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   return {
     context,
     page,
