@@ -4,7 +4,7 @@
 
 import type { LineString } from 'geojson';
 import type { SessionAnswer } from '../app/auth';
-import { apiUrl, http, reasonHeader, send, type Loosen } from './client';
+import { apiUrl, http, reasonHeader, type Loosen } from './client';
 import type { components } from './schema';
 
 export * from './expected';
@@ -15,10 +15,15 @@ export interface AuditQuery {
   entity?: string;
   entity_id?: string;
   actor?: string;
-  /** ISO 8601 or a date. */
+  /** RFC 3339 times. */
   since?: string;
   until?: string;
   limit?: number;
+}
+
+/** The audit log's query as the document names it (every parameter a string). */
+function auditParams(q: AuditQuery): Record<string, string | undefined> {
+  return { ...q, limit: q.limit === undefined ? undefined : String(q.limit) };
 }
 
 /** A schema of the document, as the client types answers. */
@@ -64,6 +69,11 @@ export type VertexAtBody = Schema<'VertexAtIn'>;
 export type Imported = Schema<'Imported'>;
 export type FeatureRepair = Schema<'FeatureRepair'>;
 export type RepairReport = Schema<'RepairReport'>;
+/** One row of the audit log; `before` / `after` are the entity without geometry (a grid: a Feature's properties). */
+export type AuditRecord = Omit<Schema<'AuditRecord'>, 'before' | 'after'> & {
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+};
 
 function bboxParam(b: BBox): string {
   return b.map((v) => v.toFixed(7)).join(',');
@@ -118,12 +128,14 @@ export const api = {
       ? http.post('/api/v1/grids/{id}/import', { path: { id: parent.grid }, query, file: { data: file, type } })
       : http.post('/api/v1/subdistricts/{id}/import', { path: { id: parent.subdistrict }, query, file: { data: file, type } });
   },
-  // Accounts (issue 10). Sent through the untyped `send` until the committed
-  // document names these paths; their answers are typed by hand in app/auth.ts.
-  me: () => send('get', '/api/v1/auth/me') as Promise<SessionAnswer>,
-  signIn: (name: string, password: string) => send('post', '/api/v1/auth/sign-in', { body: { name, password } }) as Promise<SessionAnswer>,
-  signOut: () => send('post', '/api/v1/auth/sign-out') as Promise<null>,
-  audit: (q: AuditQuery, signal?: AbortSignal) => send('get', '/api/v1/audit', { query: { ...q, format: 'json' }, signal }),
+  // Accounts (issue 10). The document types grants' roles as strings; the app
+  // narrows them to its Role names (app/auth.ts, SessionAnswer).
+  me: () => http.get('/api/v1/auth/me', {}).then((a) => a as SessionAnswer),
+  signIn: (name: string, password: string) =>
+    http.post('/api/v1/auth/sign-in', { body: { name, password } }).then((a) => a as SessionAnswer),
+  signOut: () => http.post('/api/v1/auth/sign-out', {}),
+  audit: (q: AuditQuery, signal?: AbortSignal) =>
+    http.get('/api/v1/audit', { query: { ...auditParams(q), format: 'json' }, signal }).then((rows) => rows as AuditRecord[]),
   /** Address of the audit log as CSV, for a download link. */
-  auditCsvUrl: (q: AuditQuery) => apiUrl('/api/v1/audit', {}, { ...q, format: 'csv' }),
+  auditCsvUrl: (q: AuditQuery) => apiUrl('/api/v1/audit', {}, { ...auditParams(q), format: 'csv' }),
 };

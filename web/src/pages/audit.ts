@@ -5,26 +5,14 @@
 // link that downloads the same rows as CSV. The server lists only rows within
 // the caller's scopes.
 
-import { ApiError, api, type AuditQuery } from '../api';
+import { ApiError, api, type AuditQuery, type AuditRecord } from '../api';
 import { inspect } from '../app/inspect';
 import type { Page, PageFactory } from '../app/router';
 import { formatDate, has, onLangChange, t, tf, type MessageKey } from '../i18n';
 import { el } from '../lib/dom';
 
-/** One row of the audit log, as the server sends it (`AuditRecord`). */
-export interface AuditRow {
-  id: number;
-  at: string;
-  subdistrict_id: number;
-  actor: string;
-  address?: string | null;
-  action: string;
-  entity: string;
-  entity_id?: number | null;
-  reason?: string | null;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-}
+/** One row of the audit log, as the document describes it. */
+export type AuditRow = AuditRecord;
 
 export interface AuditFilters {
   entity: string;
@@ -141,7 +129,7 @@ export const auditPage: PageFactory = (root): Page => {
     error = null;
     render();
     try {
-      rows = (await api.audit(auditQuery(filters), ctrl.signal)) as AuditRow[];
+      rows = await api.audit(auditQuery(filters), ctrl.signal);
       if (gone || ctrl.signal.aborted) return;
       status = 'done';
     } catch (err) {
