@@ -17,6 +17,7 @@ both_backends!(
     revoked_and_expired_tokens_stop_working,
     the_audit_log_is_append_only_filtered_and_exportable,
     accounts_are_managed_only_by_an_admin_over_everything,
+    answers_carry_security_headers_and_cors_is_closed_unless_allowed,
 );
 
 const ROLES: [&str; 7] = [
@@ -1084,4 +1085,87 @@ async fn accounts_are_managed_only_by_an_admin_over_everything(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 404);
+}
+
+async fn answers_carry_security_headers_and_cors_is_closed_unless_allowed(b: Backend) {
+    let s = Server::demo_with_web(b).await;
+    // The API, the web app's page and a problem all carry the headers.
+    for path in ["/api/v1/subdistricts", "/", "/api/v1/nothing-here"] {
+        let r = reqwest::get(format!("{}{path}", s.url)).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert!(!h["x-request-id"].is_empty(), "{path}");
+    }
+    // A request id the client sends comes back (and a strange one is replaced).
+    let c = reqwest::Client::new();
+    let r = c
+        .get(format!("{}/health", s.url))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    let r = c
+        .get(format!("{}/health", s.url))
+        .header("x-request-id", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.headers()["x-request-id"], "<script>");
+    // CORS is closed by default: a preflight from another origin is not allowed.
+    let preflight = |url: String, origin: &'static str| {
+        let c = c.clone();
+        async move {
+            c.request(Method::OPTIONS, url)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                )
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = preflight(format!("{}/api/v1/grids", s.url), "https://partner.example").await;
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    // With an allow-list, that origin (and no other) may call with a token.
+    let router = gridd::http::router_with(
+        s.app.clone(),
+        &gridd::http::WebConfig {
+            dir: "/nonexistent".into(),
+        },
+        &gridd::http::HttpOptions {
+            cors_origins: vec!["https://partner.example".into()],
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .ok();
+    });
+    let r = preflight(format!("{url}/api/v1/grids"), "https://partner.example").await;
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://partner.example"
+    );
+    assert!(
+        r.headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never with the cookie"
+    );
+    let r = preflight(format!("{url}/api/v1/grids"), "https://other.example").await;
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    server.abort();
 }

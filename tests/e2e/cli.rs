@@ -288,7 +288,6 @@ fn run_gridd_stdin(args: &[String], input: &str) -> (i32, String, String) {
 }
 
 async fn users_and_tokens_from_the_command_line(b: Backend) {
-    use gridd::store::AccountStore;
     let store = StoreLocation::fresh(b).await;
     // The first admin, with a password from standard input.
     let (code, out, err) = run_gridd_stdin(
@@ -448,7 +447,6 @@ async fn users_and_tokens_from_the_command_line(b: Backend) {
         0
     );
     // Every one of these is in the audit log, signed by the command line.
-    use gridd::store::AuditLogStore;
     let audit = store.open_backend().await.audit();
     let rows = audit
         .audit_entries(&gridd::store::audit::AuditQuery {

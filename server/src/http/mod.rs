@@ -259,19 +259,22 @@ pub fn router_with(app: State, web: &WebConfig, options: &HttpOptions) -> Router
     for (name, value) in access::security_headers(&csp) {
         layered = layered.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    if let Some(cors) = cors(&options.cors_origins) {
-        layered = layered.layer(cors);
-    }
     let layered = layered
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(axum::middleware::from_fn(request_id));
     // The tile route answers published information to anybody: its rule is
     // public (the access table says so and its test checks), so it takes no
     // per-request layer at all (warm tiles are cache hits; see BENCHMARKS.md).
-    Router::new()
+    let all = Router::new()
         .merge(tile.with_state(app))
         .merge(layered)
-        .method_not_allowed_fallback(problem::no_method)
+        .method_not_allowed_fallback(problem::no_method);
+    // Outermost, so a preflight is answered before routing (and only when an
+    // allow-list is configured: closed, and no cost, by default).
+    match cors(&options.cors_origins) {
+        Some(cors) => all.layer(cors),
+        None => all,
+    }
 }
 
 /// The CORS layer of an allow-list (none when it is empty: closed). Credentials
