@@ -655,6 +655,8 @@ async fn sessions_need_csrf_for_writes_and_end(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "a cookie write without X-CSRF-Token");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["reason"], "csrf", "the web app knows to fetch the token again");
     let r = c
         .post(&renumber)
         .header("cookie", &cookie)

@@ -185,12 +185,16 @@ pub async fn guard(
         ..
     } = &who;
     if *by_cookie && unsafe_method(req.method()) && !who.csrf_matches(req.headers()) {
-        return ApiError(Error::Forbidden(
+        // `reason: csrf` tells the web app to fetch the session's token again
+        // (`/auth/me`: e.g. after signing in again in another tab) and retry once.
+        return super::problem::problem(
+            axum::http::StatusCode::FORBIDDEN,
+            "Not allowed",
             "a write signed in by cookie must repeat the session's CSRF token in X-CSRF-Token \
-             (from sign-in or GET /api/v1/auth/me)"
-                .into(),
-        ))
-        .into_response();
+             (from sign-in or GET /api/v1/auth/me)",
+            &[],
+            serde_json::json!({ "reason": "csrf" }),
+        );
     }
     if let Rule::Act(action, on) = rule {
         let atlas = state.atlas();

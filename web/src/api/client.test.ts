@@ -68,6 +68,46 @@ describe('the session on every call', () => {
     expect(heard).toEqual([]);
   });
 
+  test('a 403 for a stale CSRF token fetches the current one and retries once', async () => {
+    let token = 'old';
+    const seen: string[] = [];
+    setSessionHooks({
+      csrfToken: () => token,
+      refreshCsrf: () => {
+        token = 'new';
+        return Promise.resolve(token);
+      },
+      unauthorized: () => undefined,
+    });
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      const sent = new Headers(init.headers).get('X-CSRF-Token') ?? '';
+      seen.push(sent);
+      const ok = sent === 'new';
+      const body = ok ? { ok: true } : { title: 'Not allowed', status: 403, detail: 'csrf', reason: 'csrf' };
+      const type = ok ? 'application/json' : 'application/problem+json';
+      return Promise.resolve(new Response(JSON.stringify(body), { status: ok ? 200 : 403, headers: { 'content-type': type } }));
+    });
+    await expect(send('post', '/api/v1/grids', { body: { a: 1 } })).resolves.toEqual({ ok: true });
+    expect(seen).toEqual(['old', 'new']);
+  });
+
+  test('a CSRF refusal that a fresh token does not cure is reported, not retried forever', async () => {
+    let calls = 0;
+    setSessionHooks({ csrfToken: () => 'same', refreshCsrf: () => Promise.resolve('same'), unauthorized: () => undefined });
+    vi.stubGlobal('fetch', () => {
+      calls += 1;
+      return Promise.resolve(
+        new Response(JSON.stringify({ title: 'Not allowed', status: 403, detail: 'csrf', reason: 'csrf' }), {
+          status: 403,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+      );
+    });
+    const err = (await send('post', '/api/v1/grids', { body: {} }).catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(403);
+    expect(calls).toBe(1);
+  });
+
   test('Retry-After of a 429 is read in seconds', async () => {
     answer(429, { title: 'Too Many Requests', status: 429 }, { 'Retry-After': '300' });
     const err = (await send('post', '/api/v1/auth/sign-in', { body: {} }).catch((e: unknown) => e)) as ApiError;

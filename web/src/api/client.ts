@@ -92,6 +92,8 @@ export type ProblemDetails = Partial<Loosen<components['schemas']['Problem']>> &
   current_versions?: Record<string, number>;
   /** On 428 of a multi-grid edit: the grid ids whose version is missing. */
   missing?: number[];
+  /** On 403: `csrf` when a cookie write lacked the session's current CSRF token. */
+  reason?: string;
 };
 
 export class ApiError extends Error {
@@ -127,6 +129,11 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
  */
 export interface SessionHooks {
   csrfToken(): string | null;
+  /**
+   * Fetch the session's CSRF token again (a write was refused for a stale one,
+   * e.g. after signing in again in another tab); answers the new token or null.
+   */
+  refreshCsrf?(): Promise<string | null>;
   /** An answer was 401 to a call other than signing in. */
   unauthorized(err: ApiError, call: { method: string; path: string }): void;
 }
@@ -186,7 +193,7 @@ export interface SendOptions {
  * typed `http` below goes through it, and so do the calls the document does
  * not name yet.
  */
-export async function send(method: Method, path: string, o: SendOptions = {}): Promise<unknown> {
+export async function send(method: Method, path: string, o: SendOptions = {}, retried = false): Promise<unknown> {
   const url = apiUrl(path, o.path, o.query);
   const verb = method.toUpperCase();
   const headers: Record<string, string> = { Accept: 'application/json', ...o.headers };
@@ -214,6 +221,11 @@ export async function send(method: Method, path: string, o: SendOptions = {}): P
     const unreachable = problem === null && res.status >= 502 && res.status <= 504;
     const message = problem?.detail ?? problem?.title ?? `HTTP ${res.status} ${res.statusText} (${verb} ${url})`;
     const err = new ApiError(message, res.status, problem, unreachable, parseRetryAfter(res.headers.get('retry-after')));
+    // A stale CSRF token (the session changed in another tab): fetch the current one and try once more.
+    if (res.status === 403 && problem?.reason === 'csrf' && !retried && hooks?.refreshCsrf) {
+      const fresh = await hooks.refreshCsrf();
+      if (fresh && fresh !== csrf) return send(method, path, o, true);
+    }
     if (res.status === 401 && !OWN_401.includes(path)) hooks?.unauthorized(err, { method: verb, path });
     throw err;
   }

@@ -45,6 +45,14 @@ export async function signOut(): Promise<void> {
 export function installSession(router: Router): void {
   setSessionHooks({
     csrfToken,
+    async refreshCsrf() {
+      try {
+        setSession(await api.me());
+      } catch {
+        return null;
+      }
+      return csrfToken();
+    },
     unauthorized() {
       const here = router.now();
       if (here.page === 'signin') return;
