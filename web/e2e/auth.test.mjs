@@ -304,4 +304,56 @@ describe('accounts in the browser', () => {
     await screenshot(page, 'auth/06-throttled');
     assert.deepEqual(errors, [], 'no uncaught page errors');
   });
+
+  test('signing in again in another tab does not break the first tab: a stale CSRF token is fetched again', async (t) => {
+    const srv = await startGridd();
+    const b = await launch();
+    t.after(async () => {
+      await b.close();
+      await srv.stop();
+    });
+    const { context, page, errors } = b;
+    page.setDefaultTimeout(15_000);
+    // As in the first test: open the grid, follow the sign-in link, come back to it.
+    await page.goto(`${srv.url}/#/editor/grid/33`);
+    await workspaceReady(page);
+    await page.locator('#sign-in-link').click();
+    await submitSignIn(page, 'planner');
+    await page.waitForFunction(() => location.hash.startsWith('#/editor/grid/33'));
+    await workspaceReady(page);
+    await page.locator('#edit-toolbar').waitFor();
+    await page.waitForFunction(() => window.__gridd.selected() === 33);
+    const first = await page.evaluate(() =>
+      fetch('api/v1/auth/me')
+        .then((r) => r.json())
+        .then((m) => m.csrf_token),
+    );
+    // A second tab of the same browser signs in again: a new session (and cookie) with a new token.
+    const other = await context.newPage();
+    other.setDefaultTimeout(15_000);
+    await signInWithForm(other, srv.url, 'planner');
+    await other.close();
+    // Back in the first tab, a save goes through: refused once for the old token, then retried.
+    const puts = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'PUT' && /\/api\/v1\/grids\/33$/.test(r.url())) {
+        puts.push({ status: r.status(), token: r.request().headers()['x-csrf-token'] });
+      }
+    });
+    await page.keyboard.press('e');
+    await page.waitForFunction(() => window.__gridd.editor().session?.gridId === 33);
+    await page.locator('#edit-name').fill('另一标签页之后');
+    await page.locator('#edit-save').click();
+    await page.waitForFunction(() => window.__gridd.editor().session === null);
+    assert.equal(puts.length, 2, JSON.stringify(puts));
+    assert.deepEqual(
+      puts.map((p) => p.status),
+      [403, 200],
+    );
+    assert.equal(puts[0].token, first, 'the first try carried the old token');
+    assert.notEqual(puts[1].token, first, 'the retry carried the new one');
+    const stored = (await request(srv.url, 'GET', '/api/v1/grids/33')).body;
+    assert.equal(stored.properties.name, '另一标签页之后');
+    assert.deepEqual(errors, [], 'no uncaught page errors');
+  });
 });

@@ -105,4 +105,17 @@ describe('sign-in state', () => {
     setSession(answer(AUDITOR, ['auditor'], 'auditor'));
     expect(seen).toEqual(['auditor', null]);
   });
+
+  test('a fresh token for the same user and rights updates the token without rebuilding pages', () => {
+    const seen: (string | null)[] = [];
+    setSession(answer(PLANNER, ['planner'], 'planner'));
+    const stop = onUserChange((u) => seen.push(u?.name ?? null));
+    setSession({ ...answer(PLANNER, ['planner'], 'planner'), csrf_token: 'fresh' });
+    expect(csrfToken()).toBe('fresh');
+    expect(seen).toEqual([]);
+    // Other rights (the admin changed the grants) are a change pages must show.
+    setSession(answer(OPERATOR, ['operator'], 'planner'));
+    expect(seen).toEqual(['planner']);
+    stop();
+  });
 });

@@ -158,7 +158,15 @@ export function rolesOf(user: User): Role[] {
 
 /** Set the session from the server's answer (sign-in, `/auth/me`); `ANONYMOUS` signs out. */
 export function setSession(answer: SessionAnswer): void {
+  const before = session;
   session = sessionOf(answer);
+  // The same user with the same rights (a fresh CSRF token, a later expiry):
+  // nothing a page shows changed, so no page is rebuilt (an edit under way survives).
+  const same =
+    before.user?.id === session.user?.id &&
+    before.serverActions.length === session.serverActions.length &&
+    before.serverActions.every((a, i) => a === session.serverActions[i]);
+  if (same && (before.user !== null) === (session.user !== null)) return;
   for (const fn of listeners) fn(session.user);
 }
 
