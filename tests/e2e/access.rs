@@ -656,7 +656,10 @@ async fn sessions_need_csrf_for_writes_and_end(b: Backend) {
         .unwrap();
     assert_eq!(r.status(), 403, "a cookie write without X-CSRF-Token");
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["reason"], "csrf", "the web app knows to fetch the token again");
+    assert_eq!(
+        body["reason"], "csrf",
+        "the web app knows to fetch the token again"
+    );
     let r = c
         .post(&renumber)
         .header("cookie", &cookie)
