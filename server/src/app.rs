@@ -33,24 +33,16 @@ use crate::store::GridStore;
 /// every parent it creates under), before anything is stored. Programs (no
 /// `actor.access()`) act with the rights of whoever runs them.
 fn authorize_edit(atlas: &Atlas, batch: &EditBatch, actor: &Actor) -> Result<()> {
-    use crate::domain::access::{Action, Denied, Resource, authorize};
+    use crate::domain::access::{Action, Resource, authorize};
     let Some(who) = actor.access() else {
         return Ok(());
     };
     let sid = batch.subdistrict_id;
+    // A grid not (yet) in the atlas, or no parent: the subdistrict decides.
     let check = |grid: Option<GridId>| -> Result<()> {
-        let path = grid.and_then(|g| atlas.path(g));
-        let resource = match &path {
-            Some((s, p)) => Resource::Grid {
-                subdistrict: *s,
-                path: p,
-            },
-            None => Resource::Subdistrict(sid),
-        };
-        authorize(who, Action::EditGrids, resource).map_err(|d| match d {
-            Denied::SignIn => Error::Unauthenticated(d.to_string()),
-            d => Error::Forbidden(d.to_string()),
-        })
+        grid.and_then(|g| atlas.authorize_grid(who, Action::EditGrids, g))
+            .unwrap_or_else(|| authorize(who, Action::EditGrids, Resource::Subdistrict(sid)))
+            .map_err(Error::from)
     };
     for u in &batch.updates {
         check(Some(u.id))?;

@@ -141,6 +141,41 @@ pub fn check_password(field: &str, password: &str, name: &str) -> Result<(), Fie
     Ok(())
 }
 
+/// Parses grants, naming the field of each bad one.
+pub fn parse_grants(field: &str, raw: &[String]) -> Result<Vec<Grant>, Vec<FieldError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, g) in raw.iter().enumerate() {
+        match Grant::parse(g) {
+            Ok(g) => out.push(g),
+            Err(e) => errors.push(FieldError::new(format!("{field}[{i}]"), e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks a token's name and lifetime (shared by HTTP and the command line).
+pub fn check_token(name: &str, days: Option<i64>) -> Result<i64, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    errors.extend(check_display_name("name", name).err());
+    let days = days.unwrap_or(TOKEN_DAYS);
+    if !(1..=TOKEN_MAX_DAYS).contains(&days) {
+        errors.push(FieldError::new(
+            "days",
+            format!("must be 1 to {}", TOKEN_MAX_DAYS),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(now() + days * 86_400)
+    } else {
+        Err(errors)
+    }
+}
+
 /// The current time in Unix seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

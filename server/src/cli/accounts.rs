@@ -123,7 +123,7 @@ fn cli_actor(command: &str) -> Actor {
 }
 
 fn grants(roles: &[String]) -> Result<Vec<Grant>> {
-    crate::http::auth::parse_grants("role", roles).map_err(Error::Invalid)
+    accounts::parse_grants("role", roles).map_err(Error::Invalid)
 }
 
 /// A new password: read from standard input, or generated (then printed).
@@ -249,8 +249,7 @@ pub async fn token(cmd: TokenCommand) -> Result<()> {
             days,
             store,
         } => {
-            let expires =
-                crate::http::auth::check_token(&name, Some(days)).map_err(Error::Invalid)?;
+            let expires = accounts::check_token(&name, Some(days)).map_err(Error::Invalid)?;
             let s = store.open_backend().await?.accounts();
             let token = secret::new_token();
             let info = s

@@ -365,6 +365,16 @@ impl fmt::Display for Denied {
     }
 }
 
+/// A denial as the caller is told it: 401 when signing in could help, else 403.
+impl From<Denied> for crate::error::Error {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::SignIn => Self::Unauthenticated(d.to_string()),
+            d => Self::Forbidden(d.to_string()),
+        }
+    }
+}
+
 fn action_text(a: Action) -> &'static str {
     match a {
         Action::ReadPublished => "read grid information",

@@ -7,7 +7,7 @@
 //! The guard authenticates the caller (an `Authorization: Bearer` API token or the
 //! `gridd_session` cookie; a cookie-authenticated write must repeat the session's
 //! CSRF token in `X-CSRF-Token`), asks [`authorize`] and answers 401/403 itself,
-//! or hands the caller on to the handler as an `Arc<Principal>` extension.
+//! or hands the caller on to the handler as an `Arc<Authenticated>` extension.
 //! Actions the public may take everywhere (published grid information, lookups)
 //! are let through without looking up any credential.
 //!
@@ -127,17 +127,28 @@ pub fn rule(method: &Method, route: &str) -> Option<Rule> {
 /// Whether anybody may take the action on everything without signing in (then no
 /// credential is looked up).
 fn public(action: Action) -> bool {
-    authorize(&Principal::anonymous(), action, Resource::Everything).is_ok()
+    static ANONYMOUS: std::sync::LazyLock<Principal> =
+        std::sync::LazyLock::new(Principal::anonymous);
+    authorize(&ANONYMOUS, action, Resource::Everything).is_ok()
 }
 
-/// The refusal of a denial: 401 when signing in could help, else 403.
-pub fn refusal(denied: Denied, session_ended: bool) -> Error {
+/// Whether the caller may take the action somewhere (the application then checks
+/// where), else why not.
+fn somewhere(who: &Principal, action: Action) -> Result<(), Denied> {
+    if who.may_somewhere(action) {
+        Ok(())
+    } else {
+        authorize(who, action, Resource::Everything)
+    }
+}
+
+/// The refusal of a denial; one for a session cookie whose session has ended says so.
+fn refusal(denied: Denied, session_ended: bool) -> Error {
     match denied {
         Denied::SignIn if session_ended => {
             Error::Unauthenticated("your session has ended: sign in again".into())
         }
-        Denied::SignIn => Error::Unauthenticated(denied.to_string()),
-        d => Error::Forbidden(d.to_string()),
+        d => d.into(),
     }
 }
 
@@ -197,45 +208,24 @@ pub async fn guard(
         );
     }
     if let Rule::Act(action, on) = rule {
-        let atlas = state.atlas();
         let id = params.as_ref().ok().and_then(path_id);
-        let path;
         let decision = match on {
             On::Everything => authorize(principal, action, Resource::Everything),
-            On::Somewhere => {
-                if principal.may_somewhere(action) {
-                    Ok(())
-                } else {
-                    authorize(principal, action, Resource::Everything)
-                }
-            }
+            On::Somewhere => somewhere(principal, action),
             On::PathSubdistrict => match id {
                 Some(s) => authorize(principal, action, Resource::Subdistrict(s)),
                 None => Ok(()), // the handler answers the bad id (422)
             },
-            On::PathGrid => match id.and_then(|g| atlas.path(g)) {
-                Some((s, p)) => {
-                    path = p;
-                    authorize(
-                        principal,
-                        action,
-                        Resource::Grid {
-                            subdistrict: s,
-                            path: &path,
-                        },
-                    )
-                }
-                // An unknown grid: whoever may take the action somewhere learns
-                // it does not exist (404 from the handler).
-                None if principal.may_somewhere(action) => Ok(()),
-                None => authorize(principal, action, Resource::Everything),
-            },
+            // An unknown grid: whoever may take the action somewhere learns it
+            // does not exist (404 from the handler).
+            On::PathGrid => id
+                .and_then(|g| state.atlas().authorize_grid(principal, action, g))
+                .unwrap_or_else(|| somewhere(principal, action)),
         };
         if let Err(d) = decision {
             return ApiError(refusal(d, *session_ended)).into_response();
         }
     }
-    req.extensions_mut().insert(principal.clone());
     req.extensions_mut().insert(Arc::new(who));
     next.run(req).await
 }

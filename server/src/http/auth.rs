@@ -25,7 +25,7 @@ use super::extract::{Caller, client_address};
 use super::problem::{ApiError, ProblemDoc};
 use crate::accounts::throttle::Throttle;
 use crate::accounts::{self, Account, NewAccount, TokenInfo, secret};
-use crate::domain::access::{Action, Grant, Principal, Resource, authorize};
+use crate::domain::access::{Action, Principal, Resource, authorize};
 use crate::domain::change::Actor;
 use crate::error::{Error, FieldError};
 use crate::store::audit::{AuditQuery, AuditRecord};
@@ -481,23 +481,6 @@ pub struct AccountIn {
     grants: Vec<String>,
 }
 
-/// Parses grants, naming the field of each bad one.
-pub fn parse_grants(field: &str, raw: &[String]) -> Result<Vec<Grant>, Vec<FieldError>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (i, g) in raw.iter().enumerate() {
-        match Grant::parse(g) {
-            Ok(g) => out.push(g),
-            Err(e) => errors.push(FieldError::new(format!("{field}[{i}]"), e)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
 async fn hash(password: String) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || secret::hash_password(&password))
         .await
@@ -525,7 +508,7 @@ async fn add_account(
     errors.extend(accounts::check_name("name", &body.name).err());
     errors.extend(accounts::check_display_name("display_name", &display).err());
     errors.extend(accounts::check_password("password", &body.password, &body.name).err());
-    let grants = parse_grants("grants", &body.grants).unwrap_or_else(|e| {
+    let grants = accounts::parse_grants("grants", &body.grants).unwrap_or_else(|e| {
         errors.extend(e);
         Vec::new()
     });
@@ -573,7 +556,7 @@ async fn change_account(
         errors.extend(accounts::check_password("password", p, &name).err());
     }
     let grants = match &body.grants {
-        Some(g) => match parse_grants("grants", g) {
+        Some(g) => match accounts::parse_grants("grants", g) {
             Ok(g) => Some(g),
             Err(e) => {
                 errors.extend(e);
@@ -632,24 +615,6 @@ pub struct IssuedToken {
     info: TokenInfo,
 }
 
-/// Checks a token's name and lifetime (shared by HTTP and the command line).
-pub fn check_token(name: &str, days: Option<i64>) -> Result<i64, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    errors.extend(accounts::check_display_name("name", name).err());
-    let days = days.unwrap_or(accounts::TOKEN_DAYS);
-    if !(1..=accounts::TOKEN_MAX_DAYS).contains(&days) {
-        errors.push(FieldError::new(
-            "days",
-            format!("must be 1 to {}", accounts::TOKEN_MAX_DAYS),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(accounts::now() + days * 86_400)
-    } else {
-        Err(errors)
-    }
-}
-
 /// Issues an API token for an account.
 #[utoipa::path(post, operation_id = "tokens_issue", path = "/tokens", tag = "accounts",
     request_body = TokenIn,
@@ -663,7 +628,7 @@ async fn issue_token(
     Caller(actor): Caller,
     Json(body): Json<TokenIn>,
 ) -> Result<Response, ApiError> {
-    let expires = check_token(&body.name, body.days).map_err(Error::Invalid)?;
+    let expires = accounts::check_token(&body.name, body.days).map_err(Error::Invalid)?;
     let token = secret::new_token();
     let info = state
         .auth
@@ -753,22 +718,28 @@ fn number(field: &str, v: Option<&str>) -> Result<Option<i64>, FieldError> {
         .transpose()
 }
 
+/// A filter's value, or `None` with its error kept (every bad filter is named at once).
+fn kept<T>(errors: &mut Vec<FieldError>, r: Result<Option<T>, FieldError>) -> Option<T> {
+    r.unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    })
+}
+
 /// The audit log's rows the caller may read: a row about a grid needs a scope
 /// over that grid, one about a subdistrict a scope over it, one about no
 /// subdistrict (accounts, sign-ins) a scope over everything.
 fn readable(who: &Principal, atlas: &crate::index::Atlas, r: &AuditRecord) -> bool {
-    let path = (r.entity == "grid")
-        .then(|| r.entity_id.and_then(|id| atlas.path(id)))
-        .flatten();
-    let resource = match (&path, r.subdistrict_id) {
-        (Some((s, p)), _) => Resource::Grid {
-            subdistrict: *s,
-            path: p,
-        },
-        (None, 0) => Resource::Everything,
-        (None, s) => Resource::Subdistrict(s),
-    };
-    authorize(who, Action::ReadAuditLog, resource).is_ok()
+    let grid = r.entity_id.filter(|_| r.entity == "grid");
+    grid.and_then(|id| atlas.authorize_grid(who, Action::ReadAuditLog, id))
+        .unwrap_or_else(|| {
+            let resource = match r.subdistrict_id {
+                0 => Resource::Everything,
+                s => Resource::Subdistrict(s),
+            };
+            authorize(who, Action::ReadAuditLog, resource)
+        })
+        .is_ok()
 }
 
 /// The audit log, newest first: every write and every sign-in (also failed) —
@@ -782,27 +753,15 @@ fn readable(who: &Principal, atlas: &crate::index::Atlas, r: &AuditRecord) -> bo
     ))]
 async fn audit_log(
     State(state): State<super::State>,
-    Extension(who): Extension<Arc<Principal>>,
+    Extension(who): Extension<Arc<Authenticated>>,
     Query(p): Query<AuditParams>,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let mut keep = |r: Result<Option<String>, FieldError>| {
-        r.unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        })
-    };
-    let since = keep(time("since", p.since.as_deref()));
-    let until = keep(time("until", p.until.as_deref()));
-    let mut keep = |r: Result<Option<i64>, FieldError>| {
-        r.unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        })
-    };
-    let entity_id = keep(number("entity_id", p.entity_id.as_deref()));
-    let before_id = keep(number("before_id", p.before_id.as_deref()));
-    let limit = keep(number("limit", p.limit.as_deref())).unwrap_or(200);
+    let since = kept(&mut errors, time("since", p.since.as_deref()));
+    let until = kept(&mut errors, time("until", p.until.as_deref()));
+    let entity_id = kept(&mut errors, number("entity_id", p.entity_id.as_deref()));
+    let before_id = kept(&mut errors, number("before_id", p.before_id.as_deref()));
+    let limit = kept(&mut errors, number("limit", p.limit.as_deref())).unwrap_or(200);
     if !(1..=10_000).contains(&limit) {
         errors.push(FieldError::new("limit", "must be 1 to 10000"));
     }
@@ -836,7 +795,10 @@ async fn audit_log(
         let rows = state.auth.audit.audit_entries(&q).await?;
         let last = rows.last().map(|r| r.id);
         let done = (rows.len() as i64) < q.limit;
-        out.extend(rows.into_iter().filter(|r| readable(&who, &atlas, r)));
+        out.extend(
+            rows.into_iter()
+                .filter(|r| readable(&who.principal, &atlas, r)),
+        );
         if done || out.len() as i64 >= limit || last.is_none() {
             break;
         }

@@ -20,6 +20,7 @@ pub mod projected;
 pub use points::{Placement, PointIndex};
 pub use projected::{Projected, ProjectedLayers};
 
+use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
 use crate::domain::grid::{Grid, GridId, SubdistrictId, TreeView};
 use crate::domain::reference::{Building, Road};
 use crate::domain::subdistrict::Subdistrict;
@@ -399,6 +400,25 @@ impl Atlas {
             at = self.grid(p).and_then(|g| g.grid.draft.parent_id);
         }
         Some((g.grid.subdistrict_id, path))
+    }
+
+    /// May `who` take `action` on grid `id` (a scope covers it when it covers the
+    /// grid or an ancestor)? `None` when there is no such grid.
+    pub fn authorize_grid(
+        &self,
+        who: &Principal,
+        action: Action,
+        id: GridId,
+    ) -> Option<Result<(), Denied>> {
+        let (subdistrict, path) = self.path(id)?;
+        Some(authorize(
+            who,
+            action,
+            Resource::Grid {
+                subdistrict,
+                path: &path,
+            },
+        ))
     }
 
     /// Number of grids.
