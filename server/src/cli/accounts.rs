@@ -13,7 +13,7 @@ use crate::domain::access::{Grant, Role, Scope};
 use crate::domain::change::Actor;
 use crate::error::{Error, Result};
 use crate::index::Atlas;
-use crate::store::AccountStore;
+use crate::store::{AccountChange, AccountStore};
 
 /// `gridd user …`.
 #[derive(Debug, Subcommand)]
@@ -146,6 +146,20 @@ fn generated_password() -> String {
     secret::new_secret()[..20].to_owned()
 }
 
+fn active(active: bool) -> AccountChange<'static> {
+    AccountChange {
+        active: Some(active),
+        ..AccountChange::default()
+    }
+}
+
+fn password_hash(hash: &str) -> AccountChange<'_> {
+    AccountChange {
+        password_hash: Some(hash),
+        ..AccountChange::default()
+    }
+}
+
 fn roles_text(grants: &[Grant]) -> String {
     grants
         .iter()
@@ -201,13 +215,14 @@ pub async fn user(cmd: UserCommand) -> Result<()> {
         }
         UserCommand::Disable { name, store } => {
             let s = store.open_backend().await?.accounts();
-            s.set_active(&name, false, &cli_actor("user disable"))
+            s.change_account(&name, active(false), &cli_actor("user disable"))
                 .await?;
             println!("{name} disabled: its sessions ended and its tokens stop working");
         }
         UserCommand::Enable { name, store } => {
             let s = store.open_backend().await?.accounts();
-            s.set_active(&name, true, &cli_actor("user enable")).await?;
+            s.change_account(&name, active(true), &cli_actor("user enable"))
+                .await?;
             println!("{name} enabled");
         }
         UserCommand::ResetPassword {
@@ -217,9 +232,10 @@ pub async fn user(cmd: UserCommand) -> Result<()> {
         } => {
             let (pw, generated) = password(password_stdin, &name)?;
             let s = store.open_backend().await?.accounts();
-            s.set_password(
+            let hash = secret::hash_password(&pw);
+            s.change_account(
                 &name,
-                &secret::hash_password(&pw),
+                password_hash(&hash),
                 &cli_actor("user reset-password"),
             )
             .await?;
@@ -231,8 +247,12 @@ pub async fn user(cmd: UserCommand) -> Result<()> {
         UserCommand::SetRoles { name, roles, store } => {
             let g = grants(&roles)?;
             let s = store.open_backend().await?.accounts();
+            let change = AccountChange {
+                grants: Some(&g),
+                ..AccountChange::default()
+            };
             let a = s
-                .set_grants(&name, &g, &cli_actor("user set-roles"))
+                .change_account(&name, change, &cli_actor("user set-roles"))
                 .await?;
             println!("{}: {}", a.name, roles_text(&a.grants));
         }
@@ -350,8 +370,9 @@ pub async fn demo_accounts(
             // so that the printed list always works.
             (Some(_), pw) => {
                 let pw = pw.map_or_else(generated_password, str::to_owned);
+                let hash = secret::hash_password(&pw);
                 store
-                    .set_password(name, &secret::hash_password(&pw), &actor)
+                    .change_account(name, password_hash(&hash), &actor)
                     .await?;
                 pw
             }

@@ -568,23 +568,20 @@ async fn change_account(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors).into());
     }
-    let store = &state.auth.store;
-    if store.account_by_name(&name).await?.is_none() {
-        return Err(Error::NotFound(format!("account {name:?}")).into());
-    }
-    if let Some(p) = body.password {
-        store.set_password(&name, &hash(p).await?, &actor).await?;
-    }
-    if let Some(g) = grants {
-        store.set_grants(&name, &g, &actor).await?;
-    }
-    if let Some(d) = body.disabled {
-        store.set_active(&name, !d, &actor).await?;
-    }
-    let (a, _) = store
-        .account_by_name(&name)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("account {name:?}")))?;
+    let password_hash = match body.password {
+        Some(p) => Some(hash(p).await?),
+        None => None,
+    };
+    let change = crate::store::AccountChange {
+        grants: grants.as_deref(),
+        password_hash: password_hash.as_deref(),
+        active: body.disabled.map(|d| !d),
+    };
+    let a = state
+        .auth
+        .store
+        .change_account(&name, change, &actor)
+        .await?;
     Ok(Json(AccountOut::from(&a)).into_response())
 }
 

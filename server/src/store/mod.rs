@@ -32,7 +32,7 @@ use std::sync::Arc;
 use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
-pub use accounts::AccountStore;
+pub use accounts::{AccountChange, AccountStore};
 pub use audit::AuditLogStore;
 pub use gpkg::{GpkgStore, read_features as read_gpkg_features};
 pub use grids::GridStore;

@@ -28,12 +28,15 @@ pub trait AccountStore: Send + Sync {
     async fn accounts(&self) -> Result<Vec<Account>>;
     /// An account and its password hash, by sign-in name.
     async fn account_by_name(&self, name: &str) -> Result<Option<(Account, String)>>;
-    /// Disables (or enables again) an account; disabling ends its sessions.
-    async fn set_active(&self, name: &str, active: bool, actor: &Actor) -> Result<Account>;
-    /// Replaces an account's password hash and ends its sessions.
-    async fn set_password(&self, name: &str, hash: &str, actor: &Actor) -> Result<()>;
-    /// Replaces an account's grants.
-    async fn set_grants(&self, name: &str, grants: &[Grant], actor: &Actor) -> Result<Account>;
+    /// Changes an account in one transaction (404 when there is none): its
+    /// grants, its password hash (ending its sessions), disabled (ending its
+    /// sessions) or enabled again; one audit row per part changed.
+    async fn change_account(
+        &self,
+        name: &str,
+        change: AccountChange<'_>,
+        actor: &Actor,
+    ) -> Result<Account>;
     /// Starts a session (only the digest of its secret is stored) and records the
     /// sign-in.
     async fn sign_in(
@@ -69,6 +72,17 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_token(&self, id: i64, actor: &Actor) -> Result<bool>;
     /// Every token, newest first.
     async fn tokens(&self) -> Result<Vec<TokenInfo>>;
+}
+
+/// What [`AccountStore::change_account`] changes; `None` leaves a part alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountChange<'a> {
+    /// Replaces the grants.
+    pub grants: Option<&'a [Grant]>,
+    /// Replaces the password's Argon2id hash.
+    pub password_hash: Option<&'a str>,
+    /// Enables (`true`) or disables (`false`).
+    pub active: Option<bool>,
 }
 
 /// An account row before its grants are attached.
@@ -551,65 +565,55 @@ where
         Ok(Some((row.account, row.password_hash)))
     }
 
-    async fn set_active(&self, name: &str, active: bool, actor: &Actor) -> Result<Account> {
+    async fn change_account(
+        &self,
+        name: &str,
+        change: AccountChange<'_>,
+        actor: &Actor,
+    ) -> Result<Account> {
         let mut tx = self.begin().await?;
-        let row = find(&mut tx, name).await?;
-        let before = account_json(&row.account);
-        let at = if active {
-            None
-        } else {
-            Some(row.account.disabled_at.unwrap_or_else(crate::accounts::now))
-        };
-        tx.set_disabled(row.account.id, at).await?;
-        if !active {
-            tx.delete_sessions_of(row.account.id).await?;
+        let mut row = find(&mut tx, name).await?;
+        let id = row.account.id;
+        if let Some(grants) = change.grants {
+            let before = account_json(&row.account);
+            tx.delete_grants(id).await?;
+            for g in grants {
+                tx.insert_grant(id, g).await?;
+            }
+            row = with_grants(&mut tx, row).await?;
+            let mut e = entry("account_grants", "account", Some(id));
+            e.before = Some(before);
+            e.after = Some(account_json(&row.account));
+            tx.audit(actor, e).await?;
         }
-        let account = Account {
-            disabled_at: at,
-            ..row.account
-        };
-        let mut e = entry(
-            if active {
+        if let Some(hash) = change.password_hash {
+            tx.set_hash(id, hash).await?;
+            tx.delete_sessions_of(id).await?;
+            tx.audit(actor, entry("password_reset", "account", Some(id)))
+                .await?;
+        }
+        if let Some(active) = change.active {
+            let before = account_json(&row.account);
+            let at = if active {
+                None
+            } else {
+                Some(row.account.disabled_at.unwrap_or_else(crate::accounts::now))
+            };
+            tx.set_disabled(id, at).await?;
+            if !active {
+                tx.delete_sessions_of(id).await?;
+            }
+            row.account.disabled_at = at;
+            let action = if active {
                 "account_enable"
             } else {
                 "account_disable"
-            },
-            "account",
-            Some(account.id),
-        );
-        e.before = Some(before);
-        e.after = Some(account_json(&account));
-        tx.audit(actor, e).await?;
-        tx.commit().await?;
-        Ok(account)
-    }
-
-    async fn set_password(&self, name: &str, hash: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let row = find(&mut tx, name).await?;
-        tx.set_hash(row.account.id, hash).await?;
-        tx.delete_sessions_of(row.account.id).await?;
-        tx.audit(
-            actor,
-            entry("password_reset", "account", Some(row.account.id)),
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    async fn set_grants(&self, name: &str, grants: &[Grant], actor: &Actor) -> Result<Account> {
-        let mut tx = self.begin().await?;
-        let row = find(&mut tx, name).await?;
-        let before = account_json(&row.account);
-        tx.delete_grants(row.account.id).await?;
-        for g in grants {
-            tx.insert_grant(row.account.id, g).await?;
+            };
+            let mut e = entry(action, "account", Some(id));
+            e.before = Some(before);
+            e.after = Some(account_json(&row.account));
+            tx.audit(actor, e).await?;
         }
-        let row = with_grants(&mut tx, row).await?;
-        let mut e = entry("account_grants", "account", Some(row.account.id));
-        e.before = Some(before);
-        e.after = Some(account_json(&row.account));
-        tx.audit(actor, e).await?;
         tx.commit().await?;
         Ok(row.account)
     }
