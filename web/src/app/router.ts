@@ -70,6 +70,10 @@ export class Router {
 
   /** Record a route in the address bar without telling the page (it already shows it). */
   record(route: Route): void {
+    // A page records only its own address: when another page is shown, or the
+    // address already names another page (a navigation whose hashchange has not
+    // been handled yet), the record is stale and would undo that navigation.
+    if (route.page !== this.route.page || parseRoute(location.hash).page !== route.page) return;
     this.route = route;
     const hash = formatRoute(route);
     if (location.hash !== hash) history.replaceState(null, '', hash);
