@@ -95,6 +95,22 @@ pub enum Error {
         /// The stored version.
         current: i64,
     },
+    /// A case step not allowed from the case's current stage.
+    #[error("not allowed while the case is {stage}; allowed: {}", .allowed.join(", "))]
+    WrongStage {
+        /// The current stage.
+        stage: String,
+        /// The steps allowed from it.
+        allowed: Vec<String>,
+    },
+    /// A case step named an older version of the case than the stored one.
+    #[error("stale case: it is at version {current}, the step started from {given}")]
+    StaleCase {
+        /// The version the client named.
+        given: i64,
+        /// The stored version.
+        current: i64,
+    },
     /// An edit of several grids started from older versions of some of them: the
     /// grids and their stored versions (`given` is `None` when the edit named none).
     #[error("stale edit: {} of the grids changed since the edit started", .0.len())]

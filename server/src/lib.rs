@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod app;
+pub mod case_desk;
+pub mod cases;
 pub mod cli;
 pub mod coverage;
 pub mod demo;
@@ -20,6 +22,7 @@ pub mod index;
 #[cfg(test)]
 mod layering;
 pub mod lookup;
+pub mod open311;
 pub mod memory;
 pub mod store;
 pub mod synth;

@@ -85,17 +85,45 @@ impl Role {
                 EditGrids,
                 ImportGrids,
             ],
-            Role::Operator => &[ReadPublished, Lookup, ReadCoverage],
-            Role::GridWorker => &[ReadPublished, Lookup],
-            Role::Department => &[ReadPublished, Lookup],
+            Role::Operator => &[
+                ReadPublished,
+                Lookup,
+                ReadCoverage,
+                ReportCase,
+                ReadCases,
+                ReadReporter,
+                DispatchCase,
+                HandleCase,
+                VerifyCase,
+                ReadCaseStats,
+            ],
+            Role::GridWorker => &[
+                ReadPublished,
+                Lookup,
+                ReportCase,
+                ReadCases,
+                HandleCase,
+                VerifyCase,
+                ReadCaseStats,
+            ],
+            Role::Department => &[
+                ReadPublished,
+                Lookup,
+                ReportCase,
+                ReadCases,
+                HandleCase,
+                ReadCaseStats,
+            ],
             Role::Auditor => &[
                 ReadPublished,
                 Lookup,
                 ReadCoverage,
                 ReadCodeHistory,
                 ReadAuditLog,
+                ReadCases,
+                ReadCaseStats,
             ],
-            Role::Public => &[ReadPublished, Lookup],
+            Role::Public => &[ReadPublished, Lookup, ReportCase],
         }
     }
 }
@@ -221,11 +249,28 @@ pub enum Action {
     ReadPersonal,
     /// Add, disable and grant accounts; issue and revoke tokens.
     ManageAccounts,
+    /// Report a case (信息收集): signed-in callers only, Open311 through an API key.
+    ReportCase,
+    /// Read cases and their history (reporters' contacts masked).
+    ReadCases,
+    /// See a case reporter's contact unmasked.
+    ReadReporter,
+    /// The command center's steps: file, refuse, merge, dispatch, escalate, defer,
+    /// resume, explain and file, evaluate.
+    DispatchCase,
+    /// A responsible unit's steps: accept, report the result.
+    HandleCase,
+    /// Verify a result on site (核查): close or send back.
+    VerifyCase,
+    /// Read the evaluation of case handling (综合评价).
+    ReadCaseStats,
+    /// Edit case categories, units and the business calendar.
+    ManageCaseSetup,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadPublished,
         Action::Lookup,
         Action::ReadCoverage,
@@ -235,6 +280,14 @@ impl Action {
         Action::ReadAuditLog,
         Action::ReadPersonal,
         Action::ManageAccounts,
+        Action::ReportCase,
+        Action::ReadCases,
+        Action::ReadReporter,
+        Action::DispatchCase,
+        Action::HandleCase,
+        Action::VerifyCase,
+        Action::ReadCaseStats,
+        Action::ManageCaseSetup,
     ];
 
     /// Its name in the API (`/auth/me`'s `actions`).
@@ -249,6 +302,14 @@ impl Action {
             Action::ReadAuditLog => "read_audit_log",
             Action::ReadPersonal => "read_personal",
             Action::ManageAccounts => "manage_accounts",
+            Action::ReportCase => "report_case",
+            Action::ReadCases => "read_cases",
+            Action::ReadReporter => "read_reporter",
+            Action::DispatchCase => "dispatch_case",
+            Action::HandleCase => "handle_case",
+            Action::VerifyCase => "verify_case",
+            Action::ReadCaseStats => "read_case_stats",
+            Action::ManageCaseSetup => "manage_case_setup",
         }
     }
 
@@ -256,8 +317,21 @@ impl Action {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Action::EditGrids | Action::ImportGrids | Action::ManageAccounts
+            Action::EditGrids
+                | Action::ImportGrids
+                | Action::ManageAccounts
+                | Action::ReportCase
+                | Action::DispatchCase
+                | Action::HandleCase
+                | Action::VerifyCase
+                | Action::ManageCaseSetup
         )
+    }
+
+    /// Whether only a signed-in caller may take it, even where the public role
+    /// would allow it (reporting a case needs an account or an API key).
+    pub fn needs_account(self) -> bool {
+        matches!(self, Action::ReportCase)
     }
 }
 
@@ -386,6 +460,14 @@ fn action_text(a: Action) -> &'static str {
         Action::ReadAuditLog => "read the audit log",
         Action::ReadPersonal => "see personal data",
         Action::ManageAccounts => "manage accounts",
+        Action::ReportCase => "report cases",
+        Action::ReadCases => "read cases",
+        Action::ReadReporter => "see reporters' contacts",
+        Action::DispatchCase => "file and dispatch cases",
+        Action::HandleCase => "handle cases",
+        Action::VerifyCase => "verify cases",
+        Action::ReadCaseStats => "read case statistics",
+        Action::ManageCaseSetup => "edit case categories, units and the calendar",
     }
 }
 
@@ -396,6 +478,9 @@ fn action_text(a: Action) -> &'static str {
 /// Reads of published information are allowed on everything to everybody; the
 /// auditor never writes.
 pub fn authorize(who: &Principal, action: Action, resource: Resource<'_>) -> Result<(), Denied> {
+    if action.needs_account() && !who.is_signed_in() && who.grants.is_empty() {
+        return Err(Denied::SignIn);
+    }
     let mut role_has = false;
     for g in who.all_grants() {
         if !g.role.actions().contains(&action) {

@@ -115,6 +115,20 @@ impl IntoResponse for ApiError {
                 &[],
                 json!({ "given_version": given, "current_version": current }),
             ),
+            Error::WrongStage { stage, allowed } => problem(
+                StatusCode::CONFLICT,
+                "Step not allowed now",
+                &e.to_string(),
+                &[],
+                json!({ "stage": stage, "allowed": allowed }),
+            ),
+            Error::StaleCase { given, current } => problem(
+                StatusCode::CONFLICT,
+                "Stale case",
+                &format!("{e}; someone else moved it first. Reload the case and try again"),
+                &[],
+                json!({ "given_version": given, "current_version": current }),
+            ),
             Error::StaleGrids(stale) => {
                 let current: serde_json::Map<String, serde_json::Value> = stale
                     .iter()

@@ -43,6 +43,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "accounts",
         include_str!("../../../migrations/postgres/0005_accounts.sql"),
     ),
+    (
+        6,
+        "cases",
+        include_str!("../../../migrations/postgres/0006_cases.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -71,6 +76,11 @@ pub(super) const GPKG: &[Embedded] = &[
         5,
         "accounts",
         include_str!("../../../migrations/gpkg/0005_accounts.sql"),
+    ),
+    (
+        6,
+        "cases",
+        include_str!("../../../migrations/gpkg/0006_cases.sql"),
     ),
 ];
 

@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod gpkg;
 pub mod grids;
 mod journal;
@@ -34,6 +35,7 @@ use geozero::{CoordDimensions, ToGeo, ToWkb};
 
 pub use accounts::{AccountChange, AccountStore};
 pub use audit::AuditLogStore;
+pub use cases::CaseStore;
 pub use gpkg::{GpkgStore, read_features as read_gpkg_features};
 pub use grids::GridStore;
 pub use postgis::{NOTIFY_CHANNEL, PostgisStore, redact as postgis_redact};
@@ -90,6 +92,14 @@ impl Backend {
 
     /// The audit log, to read.
     pub fn audit(&self) -> Arc<dyn AuditLogStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// The storage of cases, their history and photos.
+    pub fn cases(&self) -> Arc<dyn CaseStore> {
         match self {
             Self::Postgis(s) => Arc::new(s.clone()),
             Self::Gpkg(s) => Arc::new(s.clone()),

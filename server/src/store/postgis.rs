@@ -85,6 +85,10 @@ impl PgTx {
 }
 
 super::accounts::account_statements!(PgTx);
+/// Case batches serialise on this advisory lock until they commit, so history
+/// numbers grow in commit order across instances.
+const CASE_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(7453676173650)"; // "case" + 0
+super::cases::case_statements!(PgTx, Some(CASE_LOCK_SQL));
 super::audit::audit_statements!(PgTx, include_str!("sql/postgis_audit_read.sql"));
 
 #[async_trait]
