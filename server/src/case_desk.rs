@@ -397,7 +397,10 @@ impl Desk {
                 .enumerate()
                 .filter(|(_, id)| missing.contains(id))
                 .map(|(i, id)| {
-                    FieldError::new(format!("{field}[{i}]"), format!("no photo {id}; upload it first"))
+                    FieldError::new(
+                        format!("{field}[{i}]"),
+                        format!("no photo {id}; upload it first"),
+                    )
                 })
                 .collect(),
         ))
@@ -424,6 +427,7 @@ impl Desk {
     }
 
     /// Takes a step of the loop.
+    #[allow(clippy::too_many_arguments)]
     pub async fn step(
         &self,
         atlas: &Atlas,
@@ -434,8 +438,11 @@ impl Desk {
         command: Command,
         key: Option<IdemKey>,
     ) -> Result<Written> {
-        let c = self.case(who, id).await?;
         let action = command.action();
+        if !who.may_somewhere(action) {
+            authorize(who, action, Resource::Everything)?;
+        }
+        let c = self.case(who, id).await?;
         if !self.may(who, action, &c).await? {
             let path = leaf_first(&c);
             authorize(who, action, resource(&c, &path))?;
@@ -456,7 +463,10 @@ impl Desk {
         } = &command
             && !self.rules().categories.contains_key(code)
         {
-            return Err(Error::invalid("category", format!("unknown category {code:?}")));
+            return Err(Error::invalid(
+                "category",
+                format!("unknown category {code:?}"),
+            ));
         }
         let mut w = self
             .submit(CaseOp::Step {
@@ -488,7 +498,11 @@ impl Desk {
                 ));
             }
         }
-        if e.is_empty() { Ok(()) } else { Err(Error::Invalid(e)) }
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(e))
+        }
     }
 
     /// The dispatch the product proposes for a case.
@@ -681,9 +695,8 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
                 }
             }
             Err(e) if jobs.len() == 1 => {
-                for job in jobs.drain(..) {
+                if let Some(job) = jobs.pop() {
                     let _ = job.answer.send(Err(e));
-                    break;
                 }
             }
             Err(e) => {
@@ -691,7 +704,9 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
                 for job in jobs.drain(..) {
                     let res = match desk.store.write(std::slice::from_ref(&job.op), &r).await {
                         Ok(mut v) => v.pop().unwrap_or_else(|| {
-                            Err(Error::Internal(anyhow::anyhow!("no answer for a case write")))
+                            Err(Error::Internal(anyhow::anyhow!(
+                                "no answer for a case write"
+                            )))
                         }),
                         Err(e) => Err(e),
                     };

@@ -22,8 +22,8 @@ pub mod index;
 #[cfg(test)]
 mod layering;
 pub mod lookup;
-pub mod open311;
 pub mod memory;
+pub mod open311;
 pub mod store;
 pub mod synth;
 pub mod vector_tiles;

@@ -34,6 +34,25 @@ const COVERAGE: &[&str] = &["subdistrict_admin", "planner", "operator", "auditor
 const HISTORY: &[&str] = &["subdistrict_admin", "planner", "auditor"];
 const AUDIT: &[&str] = &["subdistrict_admin", "auditor"];
 const ADMIN: &[&str] = &["subdistrict_admin"];
+/// Who reports cases (signed in; the public role's accounts too).
+const REPORTERS: &[&str] = &[
+    "subdistrict_admin",
+    "operator",
+    "grid_worker",
+    "department",
+    "public",
+];
+/// Who reads cases in their scope (departments: only their units' cases).
+const CASE_READERS: &[&str] = &["subdistrict_admin", "operator", "grid_worker", "auditor"];
+/// Who may ask for case lists, photos, events and statistics at all.
+const CASE_ASKERS: &[&str] = &[
+    "subdistrict_admin",
+    "operator",
+    "grid_worker",
+    "department",
+    "auditor",
+];
+const DISPATCHERS: &[&str] = &["subdistrict_admin", "operator"];
 
 /// What a route's request is about, which decides the grants in and out of scope.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +79,12 @@ struct Expect {
     anonymous: bool,
     /// The status of an allowed request.
     ok: u16,
+    /// The status of a role that has the action, out of scope (a case outside
+    /// one's scope is not admitted to exist: 404).
+    refused: u16,
+    /// Roles that pass the guard but never see the resource (a department and
+    /// a case not dispatched to it): answered `refused`.
+    strangers: &'static [&'static str],
 }
 
 const fn open(method: &'static str, path: &'static str) -> Expect {
@@ -71,6 +96,8 @@ const fn open(method: &'static str, path: &'static str) -> Expect {
         scoped: false,
         anonymous: true,
         ok: 200,
+        refused: 403,
+        strangers: &[],
     }
 }
 
@@ -89,6 +116,8 @@ const fn scoped(
         scoped: true,
         anonymous: false,
         ok,
+        refused: 403,
+        strangers: &[],
     }
 }
 
@@ -105,6 +134,22 @@ const fn anywhere(
         scoped: false,
         anonymous: false,
         ok: 200,
+        refused: 403,
+        strangers: &[],
+    }
+}
+
+/// A route about one case (inside grid A): out of scope it does not exist.
+const fn one_case(
+    method: &'static str,
+    path: &'static str,
+    roles: &'static [&'static str],
+    strangers: &'static [&'static str],
+) -> Expect {
+    Expect {
+        refused: 404,
+        strangers,
+        ..scoped(method, path, Kind::Grid, roles, 200)
     }
 }
 
@@ -235,7 +280,77 @@ const TABLE: &[Expect] = &[
         scoped: false,
         ..scoped("GET", "/api/v1/audit", Kind::Everything, AUDIT, 200)
     },
+    // Cases (a case in an L3 grid inside A).
+    scoped("POST", "/api/v1/cases", Kind::Grid, REPORTERS, 201),
+    anywhere("GET", "/api/v1/cases", CASE_ASKERS),
+    one_case("GET", "/api/v1/cases/{id}", CASE_READERS, &["department"]),
+    one_case(
+        "GET",
+        "/api/v1/cases/{id}/history",
+        CASE_READERS,
+        &["department"],
+    ),
+    one_case(
+        "GET",
+        "/api/v1/cases/{id}/proposal",
+        CASE_READERS,
+        &["department"],
+    ),
+    one_case("POST", "/api/v1/cases/{id}/steps", DISPATCHERS, &[]),
+    anywhere("GET", "/api/v1/cases/duplicates", CASE_ASKERS),
+    Expect {
+        ok: 201,
+        ..anywhere("POST", "/api/v1/case-photos", REPORTERS)
+    },
+    anywhere("GET", "/api/v1/case-photos/{id}", CASE_ASKERS),
+    open("GET", "/api/v1/case-categories"),
+    scoped(
+        "PUT",
+        "/api/v1/case-categories",
+        Kind::Everything,
+        ADMIN,
+        200,
+    ),
+    scoped(
+        "GET",
+        "/api/v1/subdistricts/{id}/case-units",
+        Kind::Subdistrict,
+        CASE_ASKERS,
+        200,
+    ),
+    scoped(
+        "PUT",
+        "/api/v1/subdistricts/{id}/case-units",
+        Kind::Subdistrict,
+        ADMIN,
+        200,
+    ),
+    open("GET", "/api/v1/case-calendar"),
+    scoped("PUT", "/api/v1/case-calendar", Kind::Everything, ADMIN, 204),
+    anywhere("GET", "/api/v1/case-stats", CASE_ASKERS),
+    anywhere("GET", "/api/v1/case-events", CASE_ASKERS),
+    scoped("PUT", "/api/v1/test-clock", Kind::Everything, ADMIN, 204),
 ];
+
+/// A tiny valid PNG (1×1).
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+/// Reports a case at the L3's interior point as the admin; answers its id.
+async fn admin_case(s: &Server, p: &Places) -> i64 {
+    let body = json!({"source": "hotline", "category": "SJ-01-01", "description": "矩阵测试：暴露垃圾",
+        "location": {"lon": p.at[0], "lat": p.at[1]}});
+    let r = s
+        .send(Method::POST, "/api/v1/cases", Some(&body), &[])
+        .await;
+    assert_eq!(r.status, 201, "setup: {}", r.json);
+    r.json["case"]["id"].as_i64().unwrap()
+}
 
 /// The demo's places the requests are about.
 struct Places {
@@ -484,6 +599,74 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             assert_eq!(r.status, 201, "setup: {}", r.json);
             format!("/api/v1/tokens/{}", r.json["info"]["id"])
         }
+        ("POST", "/api/v1/cases") => {
+            body = Some(
+                json!({"source": "hotline", "category": "SJ-01-01", "description": "暴露垃圾",
+                "location": {"lon": at[0], "lat": at[1]}}),
+            );
+            e.path.to_owned()
+        }
+        ("GET", "/api/v1/cases") => "/api/v1/cases?limit=5".to_owned(),
+        ("GET", "/api/v1/cases/{id}") => format!("/api/v1/cases/{}", admin_case(s, p).await),
+        (_, "/api/v1/cases/{id}/history") => {
+            format!("/api/v1/cases/{}/history", admin_case(s, p).await)
+        }
+        (_, "/api/v1/cases/{id}/proposal") => {
+            format!("/api/v1/cases/{}/proposal", admin_case(s, p).await)
+        }
+        (_, "/api/v1/cases/{id}/steps") => {
+            body = Some(json!({"action": "file"}));
+            format!("/api/v1/cases/{}/steps", admin_case(s, p).await)
+        }
+        (_, "/api/v1/cases/duplicates") => format!(
+            "/api/v1/cases/duplicates?category=SJ-01-01&lon={}&lat={}",
+            at[0], at[1]
+        ),
+        ("POST", "/api/v1/case-photos") => {
+            raw = Some(("image/png", PNG.to_vec()));
+            e.path.to_owned()
+        }
+        ("GET", "/api/v1/case-photos/{id}") => {
+            let r = s
+                .post_raw("/api/v1/case-photos", "image/png", PNG.to_vec())
+                .await;
+            assert_eq!(r.status, 201, "setup: {}", r.json);
+            format!("/api/v1/case-photos/{}", r.json["id"])
+        }
+        ("GET", "/api/v1/case-categories") | ("GET", "/api/v1/case-calendar") => e.path.to_owned(),
+        ("PUT", "/api/v1/case-categories") => {
+            let (_, cats) = s.get("/api/v1/case-categories").await;
+            body = Some(cats);
+            e.path.to_owned()
+        }
+        (_, "/api/v1/subdistricts/{id}/case-units") => {
+            if e.method == "PUT" {
+                let (_, units) = s
+                    .get(&format!("/api/v1/subdistricts/{sd}/case-units"))
+                    .await;
+                body = Some(units);
+            }
+            format!("/api/v1/subdistricts/{sd}/case-units")
+        }
+        ("PUT", "/api/v1/case-calendar") => {
+            raw = Some((
+                "text/plain",
+                gridd::cases::calendar::CHINA_OVERRIDES_TEXT
+                    .as_bytes()
+                    .to_vec(),
+            ));
+            e.path.to_owned()
+        }
+        (_, "/api/v1/case-stats") => "/api/v1/case-stats?group_by=grid".to_owned(),
+        (_, "/api/v1/case-events") => "/api/v1/case-events?after=0&limit=10".to_owned(),
+        (_, "/api/v1/test-clock") => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            body = Some(json!({ "now": now }));
+            e.path.to_owned()
+        }
         (m, p) => panic!("{m} {p}: the table has a route this function cannot send"),
     };
     let mut rb = client.request(e.method.parse().unwrap(), format!("{}{path}", s.url));
@@ -573,8 +756,17 @@ async fn every_route_every_role_in_and_out_of_scope(b: Backend) {
                 .map(|x| (x, true))
                 .chain(outside.iter().map(|x| (x, false)))
             {
-                let may = e.roles.contains(&role) && (in_scope || !e.scoped);
-                let want = if may { e.ok } else { 403 };
+                let want = if e.roles.contains(&role) {
+                    if in_scope || !e.scoped {
+                        e.ok
+                    } else {
+                        e.refused
+                    }
+                } else if e.strangers.contains(&role) {
+                    e.refused
+                } else {
+                    403
+                };
                 let got = request(&s, &p, e, &clients[&(role, scope.clone())]).await;
                 checked += 1;
                 if got != want {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod cases;
 mod cli;
 mod coverage;
 mod docs;

@@ -260,7 +260,14 @@ impl Server {
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         let auth = gridd::http::auth::Auth::new(stores.accounts(), stores.audit(), options);
-        let app = gridd::http::State::new(app, gridd::http::MapOptions::default(), auth);
+        // Tests may move the case desk's clock (PUT /api/v1/test-clock).
+        let desk = gridd::case_desk::Desk::start(
+            stores.cases(),
+            Arc::new(gridd::case_desk::Clock::new(true)),
+        )
+        .await
+        .expect("start the case desk");
+        let app = gridd::http::State::new(app, gridd::http::MapOptions::default(), auth, desk);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(

@@ -52,7 +52,7 @@ const fn hm(hour: u32, min: u32) -> NaiveTime {
 }
 
 /// What an override makes of its date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     /// A public holiday (放假): no working time, even on a Monday–Friday.
@@ -62,9 +62,10 @@ pub enum DayKind {
 }
 
 /// One date whose kind is fixed by the calendar rather than by its weekday.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayOverride {
     /// The local (China Standard Time) date.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// Off (holiday) or on (make-up working day).
     pub kind: DayKind,

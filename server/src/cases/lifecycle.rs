@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
 use super::category::{Category, escalate_to};
-use super::{Case, IMMEDIATE_SECS, MAX_NOTE, MAX_PHOTOS, Stage, StepKind, Unit, Urgency, check_text};
+use super::{
+    Case, IMMEDIATE_SECS, MAX_NOTE, MAX_PHOTOS, Stage, StepKind, Unit, Urgency, check_text,
+};
 use crate::domain::access::Action;
 use crate::error::FieldError;
 
@@ -39,11 +41,13 @@ pub enum Command {
     /// 不予立案: refuse as invalid, with a reason.
     Refuse {
         /// Why.
+        #[serde(default)]
         reason: String,
     },
     /// Merge into another case as its duplicate.
     Merge {
         /// The case it duplicates (its number, e.g. `2026-000123`).
+        #[serde(default)]
         into: String,
         /// Note.
         #[serde(default)]
@@ -52,6 +56,7 @@ pub enum Command {
     /// 任务派遣: to these units (the first leads); again later to change them.
     Dispatch {
         /// The units.
+        #[serde(default)]
         units: Vec<Unit>,
         /// Note.
         #[serde(default)]
@@ -66,6 +71,7 @@ pub enum Command {
     /// 结果反馈: the unit reports its result.
     ReportResult {
         /// What was done.
+        #[serde(default)]
         note: String,
         /// Photos of the result.
         #[serde(default)]
@@ -85,13 +91,16 @@ pub enum Command {
     /// 督办: escalate by hand (then to the leading group).
     Escalate {
         /// Why.
+        #[serde(default)]
         note: String,
     },
     /// 缓办: defer with a reason and the approver; the clock stops.
     Defer {
         /// Why.
+        #[serde(default)]
         reason: String,
         /// Who approved it.
+        #[serde(default)]
         approver: String,
     },
     /// Resume a deferred case; its deadline moves by the deferral.
@@ -103,6 +112,7 @@ pub enum Command {
     /// 解释备案: cannot be solved soon; explain and file (11.3.3).
     Explain {
         /// The explanation given.
+        #[serde(default)]
         explanation: String,
     },
     /// 综合评价: score a resolved case.
@@ -325,7 +335,10 @@ pub fn check(cmd: &Command) -> Result<(), Vec<FieldError>> {
     if let Command::Merge { into, .. } = cmd
         && into.trim().is_empty()
     {
-        e.push(FieldError::new("into", "the number of the case it duplicates"));
+        e.push(FieldError::new(
+            "into",
+            "the number of the case it duplicates",
+        ));
     }
     if let Command::Evaluate { score, .. } = cmd
         && !(1..=5).contains(score)
@@ -575,7 +588,11 @@ pub fn mark_overdue(case: &Case, now: i64) -> Option<(Case, StepDraft)> {
     }
     let mut c = case.clone();
     c.overdue_recorded = true;
-    let to = if c.supervision == 0 { raise(&mut c) } else { None };
+    let to = if c.supervision == 0 {
+        raise(&mut c)
+    } else {
+        None
+    };
     c.version += 1;
     c.updated_at = now;
     Some((
@@ -714,7 +731,13 @@ mod tests {
             MONDAY_9 + 60,
         );
         assert_eq!(c.stage, Stage::Dispatched);
-        let c = go(&c, Command::Accept { note: String::new() }, MONDAY_9 + 120);
+        let c = go(
+            &c,
+            Command::Accept {
+                note: String::new(),
+            },
+            MONDAY_9 + 120,
+        );
         let c = go(
             &c,
             Command::ReportResult {
@@ -735,7 +758,14 @@ mod tests {
         assert_eq!(c.stage, Stage::Closed);
         assert_eq!(c.on_time, Some(true));
         assert_eq!(c.handling_secs, Some(7200));
-        let c = go(&c, Command::Evaluate { score: 5, note: String::new() }, MONDAY_9 + 7300);
+        let c = go(
+            &c,
+            Command::Evaluate {
+                score: 5,
+                note: String::new(),
+            },
+            MONDAY_9 + 7300,
+        );
         assert_eq!(c.stage, Stage::Evaluated);
         assert_eq!(c.version, 7);
     }
@@ -743,7 +773,14 @@ mod tests {
     #[test]
     fn a_wrong_stage_names_the_allowed_commands() {
         let c = base();
-        let e = run(&c, Command::Accept { note: String::new() }, MONDAY_9).unwrap_err();
+        let e = run(
+            &c,
+            Command::Accept {
+                note: String::new(),
+            },
+            MONDAY_9,
+        )
+        .unwrap_err();
         assert_eq!(
             e,
             Refusal::WrongStage {
@@ -770,10 +807,16 @@ mod tests {
             c
         };
         let c1 = go(&c, fail(), MONDAY_9 + 100);
-        assert_eq!((c1.stage, c1.rework, c1.supervision), (Stage::Handling, 1, 0));
+        assert_eq!(
+            (c1.stage, c1.rework, c1.supervision),
+            (Stage::Handling, 1, 0)
+        );
         let c2 = go(&back(&c1), fail(), MONDAY_9 + 200);
         assert_eq!((c2.rework, c2.supervision), (2, 1));
-        assert!(c2.units.contains(&Unit::Grid { grid_id: 10 }), "L1 takes over");
+        assert!(
+            c2.units.contains(&Unit::Grid { grid_id: 10 }),
+            "L1 takes over"
+        );
         let c3 = go(&back(&c2), fail(), MONDAY_9 + 300);
         assert_eq!((c3.rework, c3.supervision), (3, 2));
         assert!(c3.units.contains(&Unit::Department {
@@ -809,8 +852,17 @@ mod tests {
             },
             MONDAY_9 + 3600,
         );
-        assert_eq!((d.stage, d.deadline, d.remaining_secs), (Stage::Deferred, None, Some(7 * 3600)));
-        let r = go(&d, Command::Resume { note: String::new() }, MONDAY_9 + 25 * 3600);
+        assert_eq!(
+            (d.stage, d.deadline, d.remaining_secs),
+            (Stage::Deferred, None, Some(7 * 3600))
+        );
+        let r = go(
+            &d,
+            Command::Resume {
+                note: String::new(),
+            },
+            MONDAY_9 + 25 * 3600,
+        );
         assert_eq!(r.stage, Stage::Handling);
         assert_eq!(r.deferred_secs, 8 * 3600);
         // Tuesday 18:00: the old deadline plus one working day.
@@ -822,7 +874,10 @@ mod tests {
     fn urgency_caps_the_deadline() {
         let cal = Calendar::china();
         // Same day: a 40-hour category filed Monday 09:00 is due Monday 18:00.
-        assert_eq!(deadline(&cal, MONDAY_9, 40, Urgency::SameDay), MONDAY_9 + 9 * 3600);
+        assert_eq!(
+            deadline(&cal, MONDAY_9, 40, Urgency::SameDay),
+            MONDAY_9 + 9 * 3600
+        );
         // Immediate: two clock hours, even at night.
         let night = MONDAY_9 + 13 * 3600; // 22:00
         assert_eq!(deadline(&cal, night, 8, Urgency::Immediate), night + 7200);
@@ -833,7 +888,10 @@ mod tests {
         let mut c = base();
         c.stage = Stage::Handling;
         c.deadline = Some(MONDAY_9);
-        assert!(mark_overdue(&c, MONDAY_9).is_none(), "not before the second after");
+        assert!(
+            mark_overdue(&c, MONDAY_9).is_none(),
+            "not before the second after"
+        );
         let (o, step) = mark_overdue(&c, MONDAY_9 + 1).unwrap();
         assert_eq!((o.supervision, step.kind), (1, StepKind::Overdue));
         assert!(mark_overdue(&o, MONDAY_9 + 2).is_none());
@@ -853,6 +911,12 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(e[0].field, "units");
-        assert!(check(&Command::Evaluate { score: 6, note: String::new() }).is_err());
+        assert!(
+            check(&Command::Evaluate {
+                score: 6,
+                note: String::new()
+            })
+            .is_err()
+        );
     }
 }

@@ -103,6 +103,10 @@ pub enum Command {
             value_delimiter = ','
         )]
         cors_origins: Vec<String>,
+        /// Lets tests set the case desk's clock (`PUT /api/v1/test-clock`); never
+        /// in production.
+        #[arg(long, hide = true)]
+        test_clock: bool,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
@@ -279,6 +283,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             session_ttl,
             secure_cookies,
             cors_origins,
+            test_clock,
             store,
         } => {
             if session_ttl < 1 {
@@ -341,7 +346,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                     None => crate::follow::spawn(Arc::clone(&app), url.clone()),
                 };
             }
-            let state = http::State::new(app, map, auth);
+            let desk = crate::case_desk::Desk::start(
+                stores.cases(),
+                Arc::new(crate::case_desk::Clock::new(test_clock)),
+            )
+            .await?;
+            let state = http::State::new(app, map, auth, desk);
             let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
             serve(router, addr, &store.describe()).await
         }

@@ -108,6 +108,25 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("POST", "/api/v1/tokens", Act(ManageAccounts, Everything)),
         ("DELETE", "/api/v1/tokens/{id}", Act(ManageAccounts, Everything)),
         ("GET", "/api/v1/audit", Act(ReadAuditLog, Somewhere)),
+        // Cases: the desk checks each case's grid (and a department's units).
+        ("POST", "/api/v1/cases", Act(ReportCase, Somewhere)),
+        ("GET", "/api/v1/cases", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/cases/{id}", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/cases/{id}/history", Act(ReadCases, Somewhere)),
+        ("POST", "/api/v1/cases/{id}/steps", Caller),
+        ("GET", "/api/v1/cases/{id}/proposal", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/cases/duplicates", Act(ReadCases, Somewhere)),
+        ("POST", "/api/v1/case-photos", Act(ReportCase, Somewhere)),
+        ("GET", "/api/v1/case-photos/{id}", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/case-categories", Act(ReadPublished, Everything)),
+        ("PUT", "/api/v1/case-categories", Act(ManageCaseSetup, Everything)),
+        ("GET", "/api/v1/subdistricts/{id}/case-units", Act(ReadCases, PathSubdistrict)),
+        ("PUT", "/api/v1/subdistricts/{id}/case-units", Act(ManageCaseSetup, PathSubdistrict)),
+        ("GET", "/api/v1/case-calendar", Act(ReadPublished, Everything)),
+        ("PUT", "/api/v1/case-calendar", Act(ManageCaseSetup, Everything)),
+        ("GET", "/api/v1/case-stats", Act(ReadCaseStats, Somewhere)),
+        ("GET", "/api/v1/case-events", Act(ReadCases, Somewhere)),
+        ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
     ]
 };
 

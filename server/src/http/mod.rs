@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+mod cases;
 pub(crate) mod coverage;
 mod docs;
 mod edits;
@@ -54,6 +55,8 @@ pub struct State {
     pub map: Arc<MapOptions>,
     /// Accounts, sessions, tokens, the audit log.
     pub auth: Arc<auth::Auth>,
+    /// Cases: intake, the loop, the event feed.
+    pub desk: Arc<crate::case_desk::Desk>,
 }
 
 impl std::ops::Deref for State {
@@ -94,7 +97,12 @@ pub struct WebConfig {
 impl State {
     /// The state over `app` and the accounts of `auth`, with a tile cache that
     /// listens to the application's changes.
-    pub fn new(app: Arc<App>, map: MapOptions, auth: auth::Auth) -> Self {
+    pub fn new(
+        app: Arc<App>,
+        map: MapOptions,
+        auth: auth::Auth,
+        desk: Arc<crate::case_desk::Desk>,
+    ) -> Self {
         let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
         app.listen(tiles.clone());
         Self {
@@ -102,6 +110,7 @@ impl State {
             tiles,
             map: Arc::new(map),
             auth: Arc::new(auth),
+            desk,
         }
     }
 }
@@ -149,6 +158,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(lookup::routes())
         .merge(reference::routes())
         .merge(auth::routes())
+        .merge(cases::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))

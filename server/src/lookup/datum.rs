@@ -15,7 +15,18 @@ use std::f64::consts::PI;
 use geo::Coord;
 
 /// The datum a client's coordinates are in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Datum {
     /// WGS 84 (= CGCS2000 at this scale). The default.
     #[default]

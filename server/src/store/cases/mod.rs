@@ -145,8 +145,11 @@ pub trait CaseStore: Send + Sync {
     /// A case by id.
     async fn case(&self, id: i64) -> Result<Option<Case>>;
     /// A case by subdistrict and number.
-    async fn case_by_number(&self, subdistrict: SubdistrictId, number: &str)
-    -> Result<Option<Case>>;
+    async fn case_by_number(
+        &self,
+        subdistrict: SubdistrictId,
+        number: &str,
+    ) -> Result<Option<Case>>;
     /// Cases, newest first.
     async fn cases(&self, q: &CaseQuery) -> Result<Vec<Case>>;
     /// Open cases of a category in a box (degrees) reported at or after `since`.
@@ -234,8 +237,12 @@ pub(crate) trait CaseStatements: Send {
         bbox: [f64; 4],
         since: i64,
     ) -> Result<Vec<String>>;
-    async fn step_rows(&mut self, case_id: Option<i64>, after: i64, limit: i64)
-    -> Result<Vec<StepRow>>;
+    async fn step_rows(
+        &mut self,
+        case_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StepRow>>;
     async fn last_step(&mut self) -> Result<i64>;
     async fn watch(&mut self, now: i64, limit: i64) -> Result<Vec<i64>>;
     async fn insert_photo(
@@ -438,7 +445,8 @@ async fn remember<T: CaseStatements>(
     now: i64,
 ) -> Result<()> {
     if let Some(k) = key {
-        tx.put_idem(&actor.name, k, c.subdistrict_id, c.id, now).await?;
+        tx.put_idem(&actor.name, k, c.subdistrict_id, c.id, now)
+            .await?;
         b.keys.insert(
             (actor.name.clone(), k.key.clone()),
             (k.fingerprint.clone(), c.id),
