@@ -101,6 +101,15 @@ struct Job {
     answer: oneshot::Sender<Result<Written>>,
 }
 
+/// A committed step and the case after it: what the live feed carries.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The step (its `seq` is the event's number).
+    pub step: Step,
+    /// The case after it (unmasked: mask with [`Desk::shown`] per subscriber).
+    pub case: Case,
+}
+
 /// A report as the desk receives it.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -144,7 +153,7 @@ pub struct Desk {
     jobs: mpsc::Sender<Job>,
     rules: ArcSwap<RuleSet>,
     units: RwLock<HashMap<SubdistrictId, Arc<Vec<UnitInfo>>>>,
-    events: broadcast::Sender<Arc<Step>>,
+    events: broadcast::Sender<Arc<Event>>,
     clock: Arc<Clock>,
 }
 
@@ -202,7 +211,7 @@ impl Desk {
 
     /// Committed steps from now on (a lagging receiver loses steps: resume from
     /// [`Desk::steps_after`]).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Step>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.events.subscribe()
     }
 
@@ -381,7 +390,7 @@ impl Desk {
                 at - rule.days * 86_400,
             )
             .await?;
-        Ok(candidates(&near, category, lon, lat, at, rule))
+        Ok(candidates(&near, lon, lat, at, rule))
     }
 
     async fn check_photos(&self, ids: &[i64], field: &str) -> Result<()> {
@@ -723,8 +732,17 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
 impl Desk {
     fn publish(&self, w: &Written) {
         for s in &w.steps {
-            // Nobody listening is fine.
-            let _ = self.events.send(Arc::new(s.clone()));
+            let case = std::iter::once(&w.case)
+                .chain(&w.others)
+                .find(|c| c.id == s.case_id)
+                .cloned();
+            if let Some(case) = case {
+                // Nobody listening is fine.
+                let _ = self.events.send(Arc::new(Event {
+                    step: s.clone(),
+                    case,
+                }));
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ both_backends!(
     retries_with_an_idempotency_key_never_make_two_cases,
     reporters_are_seen_only_by_roles_that_call_them_back,
     a_passed_deadline_is_recorded_and_escalated,
+    the_feed_replays_from_last_event_id_and_goes_on_live,
 );
 
 /// 2026-12-07, a Monday, 09:00 +08:00.
@@ -960,4 +961,102 @@ async fn a_passed_deadline_is_recorded_and_escalated(b: Backend) {
         (t["due"].as_i64(), t["overdue"].as_i64()),
         (Some(1), Some(1))
     );
+}
+
+/// Reads server-sent events until `n` have come (or 10 s pass): (id, data) pairs.
+async fn read_events(r: &mut reqwest::Response, buf: &mut String, n: usize) -> Vec<(i64, Value)> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while out.len() < n {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse::<i64>().ok();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data = serde_json::from_str::<Value>(v.trim()).ok();
+                }
+            }
+            if let (Some(i), Some(d)) = (id, data) {
+                out.push((i, d));
+            }
+        }
+        if out.len() >= n {
+            break;
+        }
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("events within 10 s")
+            .unwrap()
+            .expect("the feed stays open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    out
+}
+
+async fn the_feed_replays_from_last_event_id_and_goes_on_live(b: Backend) {
+    let c = ctx(b).await;
+    let one = report(&c, "SJ-01-01", c.at).await["case"]["id"]
+        .as_i64()
+        .unwrap();
+    let two = report(&c, "SJ-05-01", c.at).await["case"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut r =
+        c.s.http
+            .get(format!("{}/api/v1/events", c.s.url))
+            .header("Last-Event-ID", "0")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut buf = String::new();
+    let got = read_events(&mut r, &mut buf, 2).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, d)| d["step"]["case_id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [one, two]
+    );
+    assert!(got[0].0 < got[1].0);
+    // Live: a step taken now arrives, numbered after the replay.
+    step(&c, one, json!({"action": "file"})).await;
+    let live = read_events(&mut r, &mut buf, 1).await;
+    assert_eq!(live[0].1["step"]["kind"], "file");
+    assert_eq!(live[0].1["case"]["stage"], "filed");
+    assert!(live[0].0 > got[1].0);
+    // Resuming after the first event replays exactly the rest.
+    let mut again =
+        c.s.http
+            .get(format!("{}/api/v1/events", c.s.url))
+            .header("Last-Event-ID", got[0].0.to_string())
+            .send()
+            .await
+            .unwrap();
+    let mut buf2 = String::new();
+    let rest = read_events(&mut again, &mut buf2, 2).await;
+    assert_eq!(
+        rest.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [got[1].0, live[0].0]
+    );
+    // A grid worker of another grid sees none of it.
+    let theirs =
+        c.s.client_for("w-feed", &[&format!("grid_worker@grid:{}", c.other_l1)])
+            .await;
+    let mut r3 = theirs
+        .get(format!("{}/api/v1/events?after=0", c.s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r3.status(), 200);
+    let chunk = tokio::time::timeout(std::time::Duration::from_millis(700), r3.chunk()).await;
+    assert!(chunk.is_err(), "nothing for a stranger: {chunk:?}");
 }

@@ -4,7 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Case;
+/// An open case near a report, as the store finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Near {
+    /// Its id.
+    pub id: i64,
+    /// Its number.
+    pub number: String,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// When it was reported.
+    pub reported_at: i64,
+}
 
 /// How near and how recent a duplicate must be.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -56,11 +69,10 @@ pub struct Candidate {
     pub reported_at: i64,
 }
 
-/// The open cases of `category` within the rule of a report at (lon, lat) made at
-/// `now`, nearest first.
+/// The cases (open, of the report's category, from the store's box) within the
+/// rule of a report at (lon, lat) made at `now`, nearest first.
 pub fn candidates(
-    cases: &[Case],
-    category: &str,
+    cases: &[Near],
     lon: f64,
     lat: f64,
     now: i64,
@@ -69,7 +81,7 @@ pub fn candidates(
     let since = now - rule.days * 86_400;
     let mut out: Vec<Candidate> = cases
         .iter()
-        .filter(|c| c.stage.is_open() && c.category == category && c.reported_at >= since)
+        .filter(|c| c.reported_at >= since)
         .filter_map(|c| {
             let d = distance_m((lon, lat), (c.lon, c.lat));
             (d <= rule.radius_m).then(|| Candidate {

@@ -401,6 +401,9 @@ impl Principal {
     /// Whether the caller may take the action somewhere (what a route checks before
     /// its handler reads the body that names where).
     pub fn may_somewhere(&self, action: Action) -> bool {
+        if action.needs_account() && !self.is_signed_in() && self.grants.is_empty() {
+            return false;
+        }
         self.all_grants()
             .any(|g| g.role.actions().contains(&action))
     }

@@ -126,6 +126,7 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("PUT", "/api/v1/case-calendar", Act(ManageCaseSetup, Everything)),
         ("GET", "/api/v1/case-stats", Act(ReadCaseStats, Somewhere)),
         ("GET", "/api/v1/case-events", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),
         ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
     ]
 };

@@ -47,6 +47,7 @@ pub(super) fn routes() -> OpenApiRouter<super::State> {
         .routes(routes!(calendar, put_calendar))
         .routes(routes!(stats))
         .routes(routes!(events))
+        .routes(routes!(feed))
         .routes(routes!(set_clock))
 }
 
@@ -779,4 +780,143 @@ async fn set_clock(
 ) -> Result<StatusCode, ApiError> {
     s.desk.clock().set(b.now)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a feed resumes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct FeedParams {
+    /// Resume after this step number (as `Last-Event-ID`, which wins when both
+    /// are sent); without either, only what happens from now on.
+    after: Option<i64>,
+}
+
+/// One event of the feed: a step and the case after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct FeedEvent {
+    /// The step; its `seq` is the event id.
+    step: Step,
+    /// The case after it, as the subscriber may see it.
+    case: Case,
+}
+
+struct Feed {
+    desk: Arc<crate::case_desk::Desk>,
+    who: Arc<crate::domain::access::Principal>,
+    rx: tokio::sync::broadcast::Receiver<Arc<crate::case_desk::Event>>,
+    /// The newest step number sent (or skipped as unseen).
+    last: Option<i64>,
+    /// Steps read back from the store, not yet sent.
+    backlog: std::collections::VecDeque<Step>,
+}
+
+impl Feed {
+    /// The next event the subscriber may see.
+    async fn next(&mut self) -> Option<FeedEvent> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(step) = self.backlog.pop_front() {
+                self.last = Some(step.seq);
+                if let Ok(case) = self.desk.case(&self.who, step.case_id).await {
+                    return Some(FeedEvent { step, case });
+                }
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(ev) => {
+                    match self.last {
+                        Some(l) if ev.step.seq <= l => continue,
+                        // A gap (steps committed before we subscribed): read it back.
+                        Some(l) if ev.step.seq > l + 1 => {
+                            let missed = self.desk.steps_after(l, 5000).await.ok()?;
+                            if !missed.is_empty() {
+                                self.backlog.extend(missed);
+                                continue;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.last = Some(ev.step.seq);
+                    if self.desk.may_read(&self.who, &ev.case).await.ok()? {
+                        return Some(FeedEvent {
+                            step: ev.step.clone(),
+                            case: self.desk.shown(&self.who, ev.case.clone()),
+                        });
+                    }
+                }
+                // Too slow: the broadcast dropped events; the store has them all.
+                Err(RecvError::Lagged(_)) => {
+                    let from = self.last.unwrap_or(0);
+                    let missed = self.desk.steps_after(from, 5000).await.ok()?;
+                    self.backlog.extend(missed);
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// The live feed of case events (Server-Sent Events): every step of every case
+/// the caller may see, numbered (`id:` = the step's number); a client that
+/// reconnects with `Last-Event-ID` misses nothing (read back from the store).
+/// Comments every 15 s keep proxies from closing it.
+#[utoipa::path(get, operation_id = "events", path = "/events", tag = "cases", params(FeedParams,
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this step number")),
+    responses((status = 200, description = "`event: case` with a FeedEvent as data", body = FeedEvent, content_type = "text/event-stream")))]
+async fn feed(
+    State(s): State<super::State>,
+    Extension(who): Extension<Arc<Authenticated>>,
+    headers: HeaderMap,
+    Query(p): Query<FeedParams>,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event as Sse, KeepAlive};
+    let resume = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .ok_or_else(|| Error::invalid("Last-Event-ID", "a step number"))?,
+        ),
+        None => p.after,
+    };
+    // Subscribe before reading back, so nothing falls between the two.
+    let rx = s.desk.subscribe();
+    let mut backlog = std::collections::VecDeque::new();
+    let last = match resume {
+        Some(after) => {
+            let mut at = after;
+            loop {
+                let page = s.desk.steps_after(at, 5000).await?;
+                let full = page.len() == 5000;
+                if let Some(l) = page.last() {
+                    at = l.seq;
+                }
+                backlog.extend(page);
+                if !full {
+                    break;
+                }
+            }
+            Some(after)
+        }
+        None => Some(s.desk.store().last_step().await?),
+    };
+    let feed = Feed {
+        desk: s.desk.clone(),
+        who: who.principal.clone(),
+        rx,
+        last,
+        backlog,
+    };
+    let stream = futures::stream::unfold(feed, |mut f| async move {
+        let ev = f.next().await?;
+        let data = serde_json::to_string(&ev).unwrap_or_default();
+        let sse = Sse::default()
+            .event("case")
+            .id(ev.step.seq.to_string())
+            .data(data);
+        Some((Ok::<_, std::convert::Infallible>(sse), f))
+    });
+    Ok(axum::response::sse::Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
 }

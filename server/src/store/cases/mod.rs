@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use super::grids::Dialect;
 use crate::cases::calendar::Calendar;
 use crate::cases::category::{Category, UnitInfo};
+use crate::cases::duplicates::Near;
 use crate::cases::lifecycle::{self, Command, Context, Refusal, StepDraft};
 use crate::cases::{Case, Intake, Stage, Step, StepKind, Urgency};
 use crate::domain::grid::{GridId, SubdistrictId};
@@ -90,6 +91,8 @@ pub struct Written {
     pub steps: Vec<Step>,
     /// Whether a retry key answered with an earlier write.
     pub replayed: bool,
+    /// Other cases the write changed (the case a duplicate was merged into).
+    pub others: Vec<Case>,
 }
 
 /// The rules a batch is checked with.
@@ -159,7 +162,7 @@ pub trait CaseStore: Send + Sync {
         category: &str,
         bbox: [f64; 4],
         since: i64,
-    ) -> Result<Vec<Case>>;
+    ) -> Result<Vec<Near>>;
     /// A case's history, oldest first.
     async fn history(&self, case_id: i64) -> Result<Vec<Step>>;
     /// Steps of every case after `seq`, oldest first (the event feed's replay).
@@ -230,13 +233,13 @@ pub(crate) trait CaseStatements: Send {
         at: i64,
     ) -> Result<()>;
     async fn case_bodies(&mut self, q: &CaseQuery) -> Result<Vec<String>>;
-    async fn near_bodies(
+    async fn near_rows(
         &mut self,
         sd: i64,
         category: &str,
         bbox: [f64; 4],
         since: i64,
-    ) -> Result<Vec<String>>;
+    ) -> Result<Vec<(i64, String, f64, f64, i64)>>;
     async fn step_rows(
         &mut self,
         case_id: Option<i64>,
@@ -484,6 +487,7 @@ async fn one<T: CaseStatements>(
                         case,
                         steps: vec![],
                         replayed: true,
+                        others: vec![],
                     }));
                 }
                 Ok(None) => {}
@@ -557,6 +561,7 @@ async fn one<T: CaseStatements>(
                 case,
                 steps: vec![step],
                 replayed: false,
+                others: vec![],
             }))
         }
         CaseOp::Step {
@@ -572,6 +577,7 @@ async fn one<T: CaseStatements>(
                         case,
                         steps: vec![],
                         replayed: true,
+                        others: vec![],
                     }));
                 }
                 Ok(None) => {}
@@ -630,12 +636,14 @@ async fn one<T: CaseStatements>(
                 Err(r) => refuse!(refusal(r)),
             };
             let mut steps = Vec::new();
+            let mut others = Vec::new();
             if let Some(t) = target {
                 next.merged_into = Some(t.id);
                 let (t2, d2) = lifecycle::absorb(&t, &case, now);
                 steps.push(append(tx, &t2, d2, actor, now).await?);
                 b.cases.insert(t2.id, t2.clone());
                 b.dirty.entry(t2.id).or_insert(false);
+                others.push(t2);
             }
             steps.insert(0, append(tx, &next, draft, actor, now).await?);
             remember(tx, b, actor, key, &next, now).await?;
@@ -645,6 +653,7 @@ async fn one<T: CaseStatements>(
                 case: next,
                 steps,
                 replayed: false,
+                others,
             }))
         }
         CaseOp::Overdue { case_id } => {
@@ -654,6 +663,7 @@ async fn one<T: CaseStatements>(
                     case,
                     steps: vec![],
                     replayed: false,
+                    others: vec![],
                 }));
             };
             let system = StepActor {
@@ -667,6 +677,7 @@ async fn one<T: CaseStatements>(
                 case: next,
                 steps: vec![step],
                 replayed: false,
+                others: vec![],
             }))
         }
     }
@@ -745,13 +756,20 @@ where
         category: &str,
         bbox: [f64; 4],
         since: i64,
-    ) -> Result<Vec<Case>> {
+    ) -> Result<Vec<Near>> {
         let mut tx = self.begin_read().await?;
-        tx.near_bodies(subdistrict, category, bbox, since)
+        Ok(tx
+            .near_rows(subdistrict, category, bbox, since)
             .await?
-            .iter()
-            .map(|b| decode("case_record", b))
-            .collect()
+            .into_iter()
+            .map(|(id, number, lon, lat, reported_at)| Near {
+                id,
+                number,
+                lon,
+                lat,
+                reported_at,
+            })
+            .collect())
     }
 
     async fn history(&self, case_id: i64) -> Result<Vec<Step>> {
@@ -1067,15 +1085,15 @@ macro_rules! case_statements {
                 .await?)
             }
 
-            async fn near_bodies(
+            async fn near_rows(
                 &mut self,
                 sd: i64,
                 category: &str,
                 bbox: [f64; 4],
                 since: i64,
-            ) -> $crate::error::Result<Vec<String>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT body FROM case_record WHERE subdistrict_id = $1 AND category = $2 \
+            ) -> $crate::error::Result<Vec<(i64, String, f64, f64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, number, lon, lat, reported_at FROM case_record WHERE subdistrict_id = $1 AND category = $2 \
                      AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6 AND reported_at >= $7 \
                      AND stage NOT IN ('refused', 'merged', 'closed', 'explained', 'evaluated') \
                      ORDER BY id LIMIT 100",
