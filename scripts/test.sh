@@ -50,6 +50,12 @@ scripts/setup.sh --test
 GRIDD_TEST_DATABASE_URL=$(scripts/pg.sh start)
 export GRIDD_TEST_DATABASE_URL
 echo "PostgreSQL + PostGIS at ${GRIDD_TEST_DATABASE_URL%%@*}@…" >&2
+# The official Open311 GeoReport v2 schemas the open311 tests validate against
+# (not vendored: see tests/open311-schemas/README.md). Without them those tests fail.
+if [ -z "${OPEN311_SCHEMA_DIR:-}" ]; then
+  OPEN311_SCHEMA_DIR=$(scripts/open311-schemas.sh) || OPEN311_SCHEMA_DIR=""
+  export OPEN311_SCHEMA_DIR
+fi
 
 if [ $lint = 1 ]; then
   stage "cargo fmt --check"
