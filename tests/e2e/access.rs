@@ -329,7 +329,33 @@ const TABLE: &[Expect] = &[
     anywhere("GET", "/api/v1/case-events", CASE_ASKERS),
     anywhere("GET", "/api/v1/events", CASE_ASKERS),
     scoped("PUT", "/api/v1/test-clock", Kind::Everything, ADMIN, 204),
+    // Open311: public; a POST names its account by api_key, whoever sends it.
+    open("GET", "/open311/v2/{document}"),
+    Expect {
+        ok: 201,
+        ..open("POST", "/open311/v2/{document}")
+    },
+    open("GET", "/open311/v2/services/{code}"),
+    open("GET", "/open311/v2/requests/{id}"),
+    open("GET", "/open311/v2/tokens/{token}"),
 ];
+
+/// Reports a case through Open311 with the admin's token as the key; answers its number.
+async fn open311_case(s: &Server, p: &Places) -> String {
+    let form = format!(
+        "api_key={}&service_code=SJ-01-01&lat={}&long={}&description=%E5%9E%83%E5%9C%BE",
+        s.admin_token, p.at[1], p.at[0]
+    );
+    let r = s
+        .post_raw(
+            "/open311/v2/requests.json",
+            "application/x-www-form-urlencoded",
+            form.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "setup: {}", r.json);
+    r.json[0]["service_request_id"].as_str().unwrap().to_owned()
+}
 
 /// A tiny valid PNG (1×1).
 pub const PNG: &[u8] = &[
@@ -666,6 +692,25 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
                 .as_secs();
             body = Some(json!({ "now": now }));
             e.path.to_owned()
+        }
+        ("GET", "/open311/v2/{document}") => "/open311/v2/services.json".to_owned(),
+        ("POST", "/open311/v2/{document}") => {
+            raw = Some((
+                "application/x-www-form-urlencoded",
+                format!(
+                    "api_key={}&service_code=SJ-01-01&lat={}&long={}&description=x",
+                    s.admin_token, at[1], at[0]
+                )
+                .into_bytes(),
+            ));
+            "/open311/v2/requests.json".to_owned()
+        }
+        (_, "/open311/v2/services/{code}") => "/open311/v2/services/SJ-01-01.xml".to_owned(),
+        (_, "/open311/v2/requests/{id}") => {
+            format!("/open311/v2/requests/{}.json", open311_case(s, p).await)
+        }
+        (_, "/open311/v2/tokens/{token}") => {
+            format!("/open311/v2/tokens/{}.xml", open311_case(s, p).await)
         }
         (m, p) => panic!("{m} {p}: the table has a route this function cannot send"),
     };

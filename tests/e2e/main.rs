@@ -12,6 +12,7 @@ mod follow;
 mod grids;
 mod imports;
 mod lookup;
+mod open311;
 mod robustness;
 mod store;
 mod tiles;

@@ -128,6 +128,12 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/case-events", Act(ReadCases, Somewhere)),
         ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),
         ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
+        // Open311: public documents; POST requests names its account by api_key.
+        ("GET", "/open311/v2/{document}", Act(ReadPublished, Everything)),
+        ("POST", "/open311/v2/{document}", Act(ReadPublished, Everything)),
+        ("GET", "/open311/v2/services/{code}", Act(ReadPublished, Everything)),
+        ("GET", "/open311/v2/requests/{id}", Act(ReadPublished, Everything)),
+        ("GET", "/open311/v2/tokens/{token}", Act(ReadPublished, Everything)),
     ]
 };
 

@@ -13,6 +13,7 @@ mod extract;
 mod grids;
 mod imports;
 mod lookup;
+mod open311;
 pub mod problem;
 mod reference;
 pub mod schema;
@@ -163,6 +164,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))
         .nest("/api/v1", api)
+        .merge(open311::routes())
         .merge(tiles::routes());
     (layered, tiles::tile_routes())
 }
@@ -207,7 +209,7 @@ pub fn openapi_json() -> String {
 /// Shows routes whose last segment carries an extension as clients write them
 /// (`/tiles/{name}.json`), see [`tiles::SUFFIXED`].
 fn show_suffixes(doc: &mut utoipa::openapi::OpenApi) {
-    for (route, shown) in tiles::SUFFIXED {
+    for (route, shown) in tiles::SUFFIXED.into_iter().chain(open311::SUFFIXED) {
         if let Some(item) = doc.paths.paths.remove(route) {
             doc.paths.paths.insert(shown.to_owned(), item);
         }
@@ -220,6 +222,7 @@ fn is_served_here(path: &str) -> bool {
         || path == "/api"
         || path.starts_with("/tiles")
         || path.starts_with("/styles/")
+        || path.starts_with("/open311/")
         || path == "/health"
 }
 
