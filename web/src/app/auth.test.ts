@@ -76,8 +76,14 @@ describe('sign-in state', () => {
       expect(can(a, admin), a).toBe(true);
   });
 
-  test('the pages still to come (no server action yet) open to the roles the server says a user holds', () => {
-    expect(can('cases.view', sessionOf(answer(OPERATOR, ['operator'])))).toBe(true);
+  test('cases open by the server’s case actions, not by role names', () => {
+    expect(can('cases.view', sessionOf(answer(OPERATOR, ['operator'])))).toBe(false);
+    expect(can('cases.view', sessionOf(answer([...OPERATOR, 'read_cases'], ['operator'])))).toBe(true);
+    expect(can('cases.handle', sessionOf(answer([...OPERATOR, 'dispatch_case'], ['operator'])))).toBe(true);
+    expect(can('cases.handle', sessionOf(answer([...OPERATOR, 'read_cases'], ['operator'])))).toBe(false);
+  });
+
+  test('the field page (no server action yet) opens to the roles the server says a user holds', () => {
     expect(can('field.patrol', sessionOf(answer(WORKER, ['grid_worker'])))).toBe(true);
     expect(can('field.patrol', sessionOf(answer(PLANNER, ['planner'])))).toBe(false);
     expect(can('cases.view', sessionOf(ANONYMOUS))).toBe(false);

@@ -39,6 +39,14 @@ export const SERVER_ACTIONS = [
   'read_audit_log',
   'read_personal',
   'manage_accounts',
+  'report_case',
+  'read_cases',
+  'read_reporter',
+  'dispatch_case',
+  'handle_case',
+  'verify_case',
+  'read_case_stats',
+  'manage_case_setup',
 ] as const;
 export type ServerAction = (typeof SERVER_ACTIONS)[number];
 
@@ -52,20 +60,25 @@ export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
   import_grids: ['grids.import'],
   read_audit_log: ['audit.view'],
   read_personal: ['personal.view'],
-  manage_accounts: ['admin.users', 'admin.categories', 'admin.calendars'],
+  manage_accounts: ['admin.users'],
+  report_case: [],
+  read_cases: ['cases.view'],
+  read_reporter: [],
+  dispatch_case: ['cases.handle'],
+  handle_case: ['cases.handle'],
+  verify_case: ['cases.handle'],
+  read_case_stats: ['cases.view'],
+  manage_case_setup: ['admin.categories', 'admin.calendars'],
 };
 
 /**
- * The pages still to come (command center, field: issues 11–13) have no
- * server action yet; until they do, they open to the roles the server says a
- * user holds. Nothing on those pages reads or writes data.
+ * The field page (patrols: issue 13) has no server action yet; until it does,
+ * it opens to the roles the server says a user holds. Nothing on it reads or
+ * writes data. Cases open by the server's case actions.
  */
 export const TO_COME: Partial<Record<Role, readonly Action[]>> = {
-  subdistrict_admin: ['cases.view', 'cases.handle', 'field.patrol'],
-  operator: ['cases.view', 'cases.handle'],
-  department: ['cases.view', 'cases.handle'],
-  grid_worker: ['cases.view', 'field.patrol'],
-  auditor: ['cases.view'],
+  subdistrict_admin: ['field.patrol'],
+  grid_worker: ['field.patrol'],
 };
 
 /** A role over a scope of the grid tree (`all`, `subdistrict:1`, `grid:42`). */
