@@ -346,7 +346,7 @@ impl Desk {
             .submit(CaseOp::Intake {
                 subdistrict_id: sd,
                 grid_path,
-                intake,
+                intake: Box::new(intake),
                 urgency,
                 actor,
                 key: r.key,

@@ -257,7 +257,7 @@ async fn a_case_goes_straight_through_the_loop(b: Backend) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["key"] == g.to_string())
+            .find(|r| r["key"].as_str() == Some(g.to_string().as_str()))
             .unwrap_or_else(|| panic!("grid {g} in {e}"));
         assert_eq!(row["figures"]["closed"], 1);
     }

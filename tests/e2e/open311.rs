@@ -84,15 +84,13 @@ fn validate(kind: &str, format: &str, bodies: &[&str]) {
     );
 }
 
-fn point(s: &Server) -> impl std::future::Future<Output = [f64; 2]> + '_ {
-    async move {
-        let (_, l3) = s.get("/api/v1/grids?level=3").await;
-        let g: geojson::Geometry =
-            serde_json::from_value(l3["features"][0]["geometry"].clone()).unwrap();
-        let g: geo::Geometry = g.try_into().unwrap();
-        let p = geo::InteriorPoint::interior_point(&g).unwrap();
-        [p.x(), p.y()]
-    }
+async fn point(s: &Server) -> [f64; 2] {
+    let (_, l3) = s.get("/api/v1/grids?level=3").await;
+    let g: geojson::Geometry =
+        serde_json::from_value(l3["features"][0]["geometry"].clone()).unwrap();
+    let g: geo::Geometry = g.try_into().unwrap();
+    let p = geo::InteriorPoint::interior_point(&g).unwrap();
+    [p.x(), p.y()]
 }
 
 async fn open311_answers_validate_and_follow_the_loop(b: Backend) {

@@ -244,7 +244,18 @@ pub fn default_categories() -> Vec<Category> {
     use Route as R;
     use ServiceDomain as D;
     use Urgency::*;
-    let rows: &[(&str, CaseClass, D, &str, &str, u32, Urgency, R, &str)] = &[
+    type Row<'a> = (
+        &'a str,
+        CaseClass,
+        D,
+        &'a str,
+        &'a str,
+        u32,
+        Urgency,
+        R,
+        &'a str,
+    );
+    let rows: &[Row<'_>] = &[
         // 部件 (CJ/T 214 components): the owner first.
         (
             "BJ-01-01",

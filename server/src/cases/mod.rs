@@ -569,8 +569,7 @@ impl Intake {
         check_text("note", &self.note, MAX_NOTE, &mut e);
         if let Some(p) = &self.reporter.phone {
             let digits = p.chars().filter(char::is_ascii_digit).count();
-            if digits < 5
-                || digits > 20
+            if !(5..=20).contains(&digits)
                 || p.chars()
                     .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')')))
             {

@@ -68,17 +68,17 @@ fn fail(f: Format, e: &[Open311Error]) -> Response {
 }
 
 /// Splits `name.fmt`; an unknown suffix is answered in XML (the required format).
-fn split(name: &str) -> Result<(&str, Format), Response> {
+fn split(name: &str) -> Result<(&str, Format), Box<Response>> {
     name.rsplit_once('.')
         .and_then(|(stem, suffix)| Format::from_suffix(suffix).map(|f| (stem, f)))
         .ok_or_else(|| {
-            fail(
+            Box::new(fail(
                 Format::Xml,
                 &[Open311Error::not_found(
                     "format",
                     "end the path with .xml or .json",
                 )],
-            )
+            ))
         })
 }
 
@@ -143,7 +143,7 @@ fn jurisdiction(s: &super::State, id: Option<&str>) -> Result<i64, Open311Error>
     }
 }
 
-fn query_param<'a>(q: &'a str, name: &str) -> Option<String> {
+fn query_param(q: &str, name: &str) -> Option<String> {
     q.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         (k == name)
@@ -300,7 +300,7 @@ async fn document(
 ) -> Response {
     let (stem, f) = match split(&document) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let q = q.unwrap_or_default();
     match stem {
@@ -444,7 +444,7 @@ async fn post_requests(
 ) -> Response {
     let (stem, f) = match split(&document) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if stem != "requests" {
         return fail(
@@ -586,7 +586,7 @@ async fn post_requests(
 async fn service(State(s): State<super::State>, Path(code): Path<String>) -> Response {
     let (code, f) = match split(&code) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let rules = s.desk.rules();
     match rules.categories.get(code).filter(|c| c.active) {
@@ -616,7 +616,7 @@ async fn request(
 ) -> Response {
     let (id, f) = match split(&id) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let q = q.unwrap_or_default();
     let sd = match jurisdiction(&s, query_param(&q, "jurisdiction_id").as_deref()) {
@@ -654,7 +654,7 @@ async fn token(
 ) -> Response {
     let (token, f) = match split(&token) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let q = q.unwrap_or_default();
     let sd = match jurisdiction(&s, query_param(&q, "jurisdiction_id").as_deref()) {

@@ -53,7 +53,7 @@ pub enum CaseOp {
         /// Its grids, L1 first.
         grid_path: Vec<GridId>,
         /// The report.
-        intake: Intake,
+        intake: Box<Intake>,
         /// Urgency (the reporter's or the category's).
         urgency: Urgency,
         /// Who.
