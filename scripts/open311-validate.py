@@ -14,7 +14,8 @@ The official schemas are the JSON Schemas of github.com/open311/schema-validatio
 schema/georeport-v2/ (commit 47e06a443f3620b51d7dfb107e1b4d39898d7a1a): request.json,
 requests.json, service.json, services.json, service-definition.json and swagger.json.
 That repository has no licence, so they are not vendored: point OPEN311_SCHEMA_DIR at
-a directory holding them (else tests/open311-schemas/schema/georeport-v2/ is tried).
+a directory holding them (else tests/open311-schemas/schema/georeport-v2/, then
+target/open311-schemas/georeport-v2/ from scripts/open311-schemas.sh, are tried).
 See tests/open311-schemas/README.md.
 
 What is checked, per KIND (every check that applies must pass):
@@ -140,6 +141,8 @@ def schema_dir():
     if os.environ.get("OPEN311_SCHEMA_DIR"):
         candidates.append(os.environ["OPEN311_SCHEMA_DIR"])
     candidates.append(os.path.join(here, "..", "tests", "open311-schemas", "schema", "georeport-v2"))
+    # Where scripts/open311-schemas.sh puts them from a local clone.
+    candidates.append(os.path.join(here, "..", "target", "open311-schemas", "georeport-v2"))
     for d in candidates:
         if os.path.isfile(os.path.join(d, "swagger.json")):
             return os.path.abspath(d)

@@ -25,6 +25,7 @@ use crate::cases::lifecycle::{self, Command};
 use crate::cases::stats::{Evaluation, GroupBy, evaluate};
 use crate::cases::{Case, Intake, Step, Unit};
 use crate::domain::access::{Action, Principal, Resource, Role, authorize};
+use crate::domain::change::Actor;
 use crate::domain::grid::SubdistrictId;
 use crate::error::{Error, FieldError, Result};
 use crate::index::Atlas;
@@ -591,7 +592,7 @@ impl Desk {
 
     /// Replaces the categories (checked against the units of every subdistrict's
     /// defaults).
-    pub async fn set_categories(&self, list: Vec<Category>) -> Result<()> {
+    pub async fn set_categories(&self, list: Vec<Category>, actor: &Actor) -> Result<()> {
         let units = default_units();
         let mut e = Vec::new();
         for (i, c) in list.iter().enumerate() {
@@ -605,7 +606,7 @@ impl Desk {
         if !e.is_empty() {
             return Err(Error::Invalid(e));
         }
-        self.store.put_categories(&list).await?;
+        self.store.put_categories(&list, actor).await?;
         let old = self.rules();
         self.rules.store(Arc::new(RuleSet::new(
             old.calendar.clone(),
@@ -616,7 +617,12 @@ impl Desk {
     }
 
     /// Replaces a subdistrict's units.
-    pub async fn set_units(&self, sd: SubdistrictId, list: Vec<UnitInfo>) -> Result<()> {
+    pub async fn set_units(
+        &self,
+        sd: SubdistrictId,
+        list: Vec<UnitInfo>,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut e = Vec::new();
         for (i, u) in list.iter().enumerate() {
             if let Err(f) = u.check() {
@@ -637,15 +643,17 @@ impl Desk {
         if !e.is_empty() {
             return Err(Error::Invalid(e));
         }
-        self.store.put_units(sd, &list).await?;
+        self.store.put_units(sd, &list, actor).await?;
         self.units.write().insert(sd, Arc::new(list));
         Ok(())
     }
 
     /// Replaces the calendar's overrides (text in `calendar_cn.txt`'s format).
-    pub async fn set_calendar(&self, overrides: &str) -> Result<()> {
+    pub async fn set_calendar(&self, overrides: &str, actor: &Actor) -> Result<()> {
         let calendar = calendar_from_setting(overrides)?;
-        self.store.put_setting(CALENDAR_KEY, overrides).await?;
+        self.store
+            .put_setting(CALENDAR_KEY, overrides, actor)
+            .await?;
         let old = self.rules();
         self.rules.store(Arc::new(RuleSet::new(
             calendar,

@@ -35,8 +35,16 @@ const HISTORY: &[&str] = &["subdistrict_admin", "planner", "auditor"];
 const AUDIT: &[&str] = &["subdistrict_admin", "auditor"];
 const ADMIN: &[&str] = &["subdistrict_admin"];
 /// Anybody signed in reports cases anywhere (every account holds the public
-/// role, and reporting is the public's right); nobody anonymously.
-const REPORTERS: &[&str] = &ROLES;
+/// role, and reporting is the public's right) but an auditor, who never writes;
+/// nobody anonymously.
+const REPORTERS: &[&str] = &[
+    "subdistrict_admin",
+    "planner",
+    "operator",
+    "grid_worker",
+    "department",
+    "public",
+];
 /// Who reads cases in their scope (departments: only their units' cases).
 const CASE_READERS: &[&str] = &["subdistrict_admin", "operator", "grid_worker", "auditor"];
 /// Who may ask for case lists, photos, events and statistics at all.

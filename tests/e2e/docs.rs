@@ -32,7 +32,12 @@ async fn send(s: &Server, method: &str, path: &str) -> (u16, String, Value, Opti
     let header = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
     let ct = header("content-type").unwrap_or_default();
     let allow = header("allow");
-    let body = r.json().await.unwrap_or(Value::Null);
+    // A live feed never ends: its headers say enough.
+    let body = if ct.starts_with("text/event-stream") {
+        Value::Null
+    } else {
+        r.json().await.unwrap_or(Value::Null)
+    };
     (status, ct, body, allow)
 }
 

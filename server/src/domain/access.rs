@@ -404,8 +404,12 @@ impl Principal {
         if action.needs_account() && !self.is_signed_in() && self.grants.is_empty() {
             return false;
         }
-        self.all_grants()
-            .any(|g| g.role.actions().contains(&action))
+        let auditor = self.grants.iter().any(|g| g.role == Role::Auditor);
+        self.all_grants().any(|g| {
+            g.role.actions().contains(&action)
+                && !(action.writes()
+                    && (g.role == Role::Auditor || (auditor && g.role == Role::Public)))
+        })
     }
 
     /// The actions the caller may take somewhere, in [`Action::ALL`] order.
@@ -485,11 +489,13 @@ pub fn authorize(who: &Principal, action: Action, resource: Resource<'_>) -> Res
         return Err(Denied::SignIn);
     }
     let mut role_has = false;
+    // An auditor never writes, not even through the public role everybody holds.
+    let auditor = who.grants.iter().any(|g| g.role == Role::Auditor);
     for g in who.all_grants() {
         if !g.role.actions().contains(&action) {
             continue;
         }
-        if action.writes() && g.role == Role::Auditor {
+        if action.writes() && (g.role == Role::Auditor || (auditor && g.role == Role::Public)) {
             continue;
         }
         role_has = true;
@@ -617,7 +623,7 @@ mod tests {
             let r = authorize(&auditor, a, Resource::Everything);
             assert_eq!(
                 r.is_ok(),
-                !a.writes() && a != Action::ReadPersonal,
+                !a.writes() && !matches!(a, Action::ReadPersonal | Action::ReadReporter),
                 "{a:?}: {r:?}"
             );
         }

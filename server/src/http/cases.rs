@@ -576,9 +576,10 @@ async fn categories(State(s): State<super::State>) -> axum::Json<Vec<Category>> 
     ))]
 async fn put_categories(
     State(s): State<super::State>,
+    Caller(c): Caller,
     Json(list): Json<Vec<Category>>,
 ) -> Result<axum::Json<Vec<Category>>, ApiError> {
-    s.desk.set_categories(list).await?;
+    s.desk.set_categories(list, &c).await?;
     Ok(axum::Json(s.desk.rules().list.clone()))
 }
 
@@ -601,13 +602,14 @@ async fn units(
     ))]
 async fn put_units(
     State(s): State<super::State>,
+    Caller(c): Caller,
     Id(id): Id,
     Json(list): Json<Vec<UnitInfo>>,
 ) -> Result<axum::Json<Vec<UnitInfo>>, ApiError> {
     if s.atlas().subdistrict(id).is_none() {
         return Err(Error::NotFound(format!("subdistrict {id}")).into());
     }
-    s.desk.set_units(id, list).await?;
+    s.desk.set_units(id, list, &c).await?;
     Ok(axum::Json(s.desk.units(id).await?.as_ref().clone()))
 }
 
@@ -648,9 +650,13 @@ async fn calendar(State(s): State<super::State>) -> axum::Json<CalendarAnswer> {
         (status = 204, description = "Stored"),
         (status = 422, description = "A bad line, named", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
-async fn put_calendar(State(s): State<super::State>, body: Bytes) -> Result<StatusCode, ApiError> {
+async fn put_calendar(
+    State(s): State<super::State>,
+    Caller(c): Caller,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
     let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("body", "not UTF-8 text"))?;
-    s.desk.set_calendar(text).await?;
+    s.desk.set_calendar(text, &c).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

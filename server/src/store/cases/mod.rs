@@ -17,11 +17,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::grids::Dialect;
+use super::journal::{AuditEntry, Journal};
 use crate::cases::calendar::Calendar;
 use crate::cases::category::{Category, UnitInfo};
 use crate::cases::duplicates::Near;
 use crate::cases::lifecycle::{self, Command, Context, Refusal, StepDraft};
 use crate::cases::{Case, Intake, Stage, Step, StepKind, Urgency};
+use crate::domain::change::Actor;
 use crate::domain::grid::{GridId, SubdistrictId};
 use crate::error::{Error, FieldError, Result};
 
@@ -185,16 +187,21 @@ pub trait CaseStore: Send + Sync {
     async fn missing_photos(&self, ids: &[i64]) -> Result<Vec<i64>>;
     /// The stored categories (empty: the defaults apply).
     async fn categories(&self) -> Result<Vec<Category>>;
-    /// Stores every category (the first write keeps the defaults as rows).
-    async fn put_categories(&self, all: &[Category]) -> Result<()>;
+    /// Stores every category (the first write keeps the defaults as rows), audited.
+    async fn put_categories(&self, all: &[Category], actor: &Actor) -> Result<()>;
     /// A subdistrict's stored units (empty: the defaults apply).
     async fn units(&self, subdistrict: SubdistrictId) -> Result<Vec<UnitInfo>>;
-    /// Stores every unit of a subdistrict.
-    async fn put_units(&self, subdistrict: SubdistrictId, all: &[UnitInfo]) -> Result<()>;
+    /// Stores every unit of a subdistrict, audited.
+    async fn put_units(
+        &self,
+        subdistrict: SubdistrictId,
+        all: &[UnitInfo],
+        actor: &Actor,
+    ) -> Result<()>;
     /// A setting's stored text (`calendar`).
     async fn setting(&self, key: &str) -> Result<Option<String>>;
-    /// Stores a setting.
-    async fn put_setting(&self, key: &str, body: &str) -> Result<()>;
+    /// Stores a setting, audited.
+    async fn put_setting(&self, key: &str, body: &str, actor: &Actor) -> Result<()>;
 }
 
 /// A step row before decoding.
@@ -202,7 +209,7 @@ pub(crate) type StepRow = (i64, String);
 
 /// The statements case transactions are made of.
 #[async_trait]
-pub(crate) trait CaseStatements: Send {
+pub(crate) trait CaseStatements: Journal {
     /// Serialises case writers across instances until commit.
     async fn lock_cases(&mut self) -> Result<()>;
     async fn counter(&mut self, subdistrict: i64, year: i32) -> Result<Option<i64>>;
@@ -266,6 +273,20 @@ pub(crate) trait CaseStatements: Send {
     async fn setting_body(&mut self, key: &str) -> Result<Option<String>>;
     async fn put_setting(&mut self, key: &str, body: &str, at: i64) -> Result<()>;
     async fn commit_cases(self) -> Result<()>;
+}
+
+/// An audit row of a change to the case reference data.
+fn setup_entry<'a>(action: &'a str, entity: &'a str, subdistrict_id: i64) -> AuditEntry<'a> {
+    AuditEntry {
+        subdistrict_id,
+        action,
+        entity,
+        entity_id: None,
+        before: None,
+        after: None,
+        before_geom: None,
+        after_geom: None,
+    }
 }
 
 /// The id counter: case ids are global (a case's URL needs no subdistrict).
@@ -848,8 +869,18 @@ where
             .collect()
     }
 
-    async fn put_categories(&self, all: &[Category]) -> Result<()> {
+    async fn put_categories(&self, all: &[Category], actor: &Actor) -> Result<()> {
         let mut tx = self.begin().await?;
+        let before: Vec<serde_json::Value> = tx
+            .category_bodies()
+            .await?
+            .iter()
+            .map(|b| serde_json::from_str(b).unwrap_or(serde_json::Value::Null))
+            .collect();
+        let mut e = setup_entry("case_categories_put", "case_category", 0);
+        e.before = Some(serde_json::Value::Array(before));
+        e.after = Some(serde_json::to_value(all).map_err(|x| Error::Internal(x.into()))?);
+        tx.audit(actor, e).await?;
         tx.delete_categories().await?;
         let now = crate::accounts::now();
         for c in all {
@@ -867,8 +898,23 @@ where
             .collect()
     }
 
-    async fn put_units(&self, subdistrict: SubdistrictId, all: &[UnitInfo]) -> Result<()> {
+    async fn put_units(
+        &self,
+        subdistrict: SubdistrictId,
+        all: &[UnitInfo],
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
+        let before: Vec<serde_json::Value> = tx
+            .unit_bodies(subdistrict)
+            .await?
+            .iter()
+            .map(|b| serde_json::from_str(b).unwrap_or(serde_json::Value::Null))
+            .collect();
+        let mut e = setup_entry("case_units_put", "case_unit", subdistrict);
+        e.before = Some(serde_json::Value::Array(before));
+        e.after = Some(serde_json::to_value(all).map_err(|x| Error::Internal(x.into()))?);
+        tx.audit(actor, e).await?;
         tx.delete_units(subdistrict).await?;
         for u in all {
             tx.insert_unit(subdistrict, &u.code, &encode(u)?).await?;
@@ -881,8 +927,13 @@ where
         tx.setting_body(key).await
     }
 
-    async fn put_setting(&self, key: &str, body: &str) -> Result<()> {
+    async fn put_setting(&self, key: &str, body: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.begin().await?;
+        let before = tx.setting_body(key).await?;
+        let mut e = setup_entry("case_setting_put", "case_setting", 0);
+        e.before = before.map(|b| serde_json::json!({ "key": key, "body": b }));
+        e.after = Some(serde_json::json!({ "key": key, "body": body }));
+        tx.audit(actor, e).await?;
         tx.put_setting(key, body, crate::accounts::now()).await?;
         tx.commit_cases().await
     }
@@ -1252,7 +1303,7 @@ macro_rules! case_statements {
             }
 
             async fn commit_cases(self) -> $crate::error::Result<()> {
-                $crate::store::journal::Journal::commit(self).await
+                <Self as $crate::store::journal::Journal>::commit(self).await
             }
         }
     };
