@@ -38,6 +38,8 @@ const BATCH: usize = 512;
 
 /// The key of the stored calendar setting.
 const CALENDAR_KEY: &str = "calendar";
+/// The key of the stored duplicate rule.
+const DUPLICATES_KEY: &str = "duplicates";
 
 /// The rules in force: replaced whole when an admin edits them.
 pub struct RuleSet {
@@ -185,12 +187,17 @@ impl Desk {
             Some(text) => calendar_from_setting(&text)?,
             None => Calendar::china(),
         };
+        let duplicates = match store.setting(DUPLICATES_KEY).await? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("the stored duplicate rule: {e}")))?,
+            None => DuplicateRule::default(),
+        };
         let (jobs, rx) = mpsc::channel(8192);
         let (events, _) = broadcast::channel(16_384);
         let desk = Arc::new(Self {
             store,
             jobs,
-            rules: ArcSwap::from_pointee(RuleSet::new(calendar, list, DuplicateRule::default())),
+            rules: ArcSwap::from_pointee(RuleSet::new(calendar, list, duplicates)),
             units: RwLock::new(HashMap::new()),
             events,
             clock,
@@ -659,6 +666,20 @@ impl Desk {
             calendar,
             old.list.clone(),
             old.duplicates,
+        )));
+        Ok(())
+    }
+
+    /// Replaces the duplicate rule (radius and days).
+    pub async fn set_duplicates(&self, rule: DuplicateRule, actor: &Actor) -> Result<()> {
+        rule.check().map_err(Error::Invalid)?;
+        let text = serde_json::to_string(&rule).map_err(|e| Error::Internal(e.into()))?;
+        self.store.put_setting(DUPLICATES_KEY, &text, actor).await?;
+        let old = self.rules();
+        self.rules.store(Arc::new(RuleSet::new(
+            old.calendar.clone(),
+            old.list.clone(),
+            rule,
         )));
         Ok(())
     }

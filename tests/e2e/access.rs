@@ -333,6 +333,14 @@ const TABLE: &[Expect] = &[
     ),
     open("GET", "/api/v1/case-calendar"),
     scoped("PUT", "/api/v1/case-calendar", Kind::Everything, ADMIN, 204),
+    open("GET", "/api/v1/case-duplicate-rule"),
+    scoped(
+        "PUT",
+        "/api/v1/case-duplicate-rule",
+        Kind::Everything,
+        ADMIN,
+        200,
+    ),
     anywhere("GET", "/api/v1/case-stats", CASE_ASKERS),
     anywhere("GET", "/api/v1/case-events", CASE_ASKERS),
     anywhere("GET", "/api/v1/events", CASE_ASKERS),
@@ -688,6 +696,11 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
                     .as_bytes()
                     .to_vec(),
             ));
+            e.path.to_owned()
+        }
+        ("GET", "/api/v1/case-duplicate-rule") => e.path.to_owned(),
+        ("PUT", "/api/v1/case-duplicate-rule") => {
+            body = Some(json!({"radius_m": 50.0, "days": 7}));
             e.path.to_owned()
         }
         (_, "/api/v1/case-stats") => "/api/v1/case-stats?group_by=grid".to_owned(),

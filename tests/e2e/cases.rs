@@ -540,6 +540,37 @@ async fn a_duplicate_is_proposed_and_merged(b: Backend) {
         ))
         .await;
     assert_eq!(none, json!([]));
+    // The rule is configurable: at 10 m the 20 m neighbour is no longer proposed;
+    // out-of-range rules are refused, naming the field.
+    let r =
+        c.s.send(
+            Method::PUT,
+            "/api/v1/case-duplicate-rule",
+            Some(&json!({"radius_m": 5000.0, "days": 0})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.assert_problem(422), ["radius_m", "days"]);
+    let r =
+        c.s.send(
+            Method::PUT,
+            "/api/v1/case-duplicate-rule",
+            Some(&json!({"radius_m": 10.0, "days": 7})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let (_, narrow) =
+        c.s.get(&format!(
+            "/api/v1/cases/duplicates?category=SJ-01-01&lon={}&lat={}",
+            c.at[0], c.at[1]
+        ))
+        .await;
+    assert_eq!(
+        narrow.as_array().unwrap().len(),
+        1,
+        "only the case at the point: {narrow}"
+    );
     let second_id = second["case"]["id"].as_i64().unwrap();
     let merged = step(&c, second_id, json!({"action": "merge", "into": number})).await;
     assert_eq!(merged["stage"], "merged");

@@ -28,6 +28,23 @@ pub struct DuplicateRule {
     pub days: i64,
 }
 
+impl DuplicateRule {
+    /// Checks a rule an admin sends: 1–1,000 m, 1–90 days.
+    pub fn check(&self) -> Result<(), Vec<crate::error::FieldError>> {
+        let mut e = Vec::new();
+        if !(self.radius_m.is_finite() && (1.0..=1000.0).contains(&self.radius_m)) {
+            e.push(crate::error::FieldError::new(
+                "radius_m",
+                "1 to 1000 metres",
+            ));
+        }
+        if !(1..=90).contains(&self.days) {
+            e.push(crate::error::FieldError::new("days", "1 to 90 days"));
+        }
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
+}
+
 impl Default for DuplicateRule {
     fn default() -> Self {
         Self {

@@ -124,6 +124,8 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("PUT", "/api/v1/subdistricts/{id}/case-units", Act(ManageCaseSetup, PathSubdistrict)),
         ("GET", "/api/v1/case-calendar", Act(ReadPublished, Everything)),
         ("PUT", "/api/v1/case-calendar", Act(ManageCaseSetup, Everything)),
+        ("GET", "/api/v1/case-duplicate-rule", Act(ReadPublished, Everything)),
+        ("PUT", "/api/v1/case-duplicate-rule", Act(ManageCaseSetup, Everything)),
         ("GET", "/api/v1/case-stats", Act(ReadCaseStats, Somewhere)),
         ("GET", "/api/v1/case-events", Act(ReadCases, Somewhere)),
         ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),

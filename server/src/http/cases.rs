@@ -20,7 +20,7 @@ use super::extract::{Caller, Id};
 use super::problem::{ApiError, Json, ProblemDoc, Query, parse_json};
 use crate::case_desk::{ListFilter, Report};
 use crate::cases::category::{Category, UnitInfo};
-use crate::cases::duplicates::Candidate;
+use crate::cases::duplicates::{Candidate, DuplicateRule};
 use crate::cases::lifecycle::Command;
 use crate::cases::stats::{Evaluation, GroupBy, to_csv};
 use crate::cases::{Case, Intake, Reporter, Source, Stage, Step, Unit, Urgency};
@@ -45,6 +45,7 @@ pub(super) fn routes() -> OpenApiRouter<super::State> {
         .routes(routes!(categories, put_categories))
         .routes(routes!(units, put_units))
         .routes(routes!(calendar, put_calendar))
+        .routes(routes!(duplicate_rule, put_duplicate_rule))
         .routes(routes!(stats))
         .routes(routes!(events))
         .routes(routes!(feed))
@@ -658,6 +659,29 @@ async fn put_calendar(
     let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("body", "not UTF-8 text"))?;
     s.desk.set_calendar(text, &c).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// When a report is proposed as a duplicate: an open case of the same category
+/// within `radius_m` reported in the last `days` (default 50 m, 7 days).
+#[utoipa::path(get, operation_id = "case_duplicate_rule", path = "/case-duplicate-rule", tag = "cases",
+    responses((status = 200, description = "The rule", body = DuplicateRule)))]
+async fn duplicate_rule(State(s): State<super::State>) -> axum::Json<DuplicateRule> {
+    axum::Json(s.desk.rules().duplicates)
+}
+
+/// Replaces the duplicate rule (1–1,000 m, 1–90 days).
+#[utoipa::path(put, operation_id = "case_duplicate_rule_put", path = "/case-duplicate-rule", tag = "cases", request_body = DuplicateRule,
+    responses(
+        (status = 200, description = "Stored", body = DuplicateRule),
+        (status = 422, description = "Out of range, named", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn put_duplicate_rule(
+    State(s): State<super::State>,
+    Caller(c): Caller,
+    Json(rule): Json<DuplicateRule>,
+) -> Result<axum::Json<DuplicateRule>, ApiError> {
+    s.desk.set_duplicates(rule, &c).await?;
+    Ok(axum::Json(s.desk.rules().duplicates))
 }
 
 /// The evaluation's period and grouping.
