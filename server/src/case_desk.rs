@@ -157,6 +157,9 @@ pub struct Desk {
     rules: ArcSwap<RuleSet>,
     units: RwLock<HashMap<SubdistrictId, Arc<Vec<UnitInfo>>>>,
     events: broadcast::Sender<Arc<Event>>,
+    /// The newest step published: steps go out once each, in number order,
+    /// whether this instance wrote them or another one did.
+    published: tokio::sync::Mutex<i64>,
     clock: Arc<Clock>,
 }
 
@@ -192,6 +195,7 @@ impl Desk {
                 .map_err(|e| Error::Internal(anyhow::anyhow!("the stored duplicate rule: {e}")))?,
             None => DuplicateRule::default(),
         };
+        let published = store.last_step().await?;
         let (jobs, rx) = mpsc::channel(8192);
         let (events, _) = broadcast::channel(16_384);
         let desk = Arc::new(Self {
@@ -200,6 +204,7 @@ impl Desk {
             rules: ArcSwap::from_pointee(RuleSet::new(calendar, list, duplicates)),
             units: RwLock::new(HashMap::new()),
             events,
+            published: tokio::sync::Mutex::new(published),
             clock,
         });
         tokio::spawn(writer(Arc::downgrade(&desk), rx));
@@ -727,7 +732,7 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
             Ok(results) => {
                 for (job, res) in jobs.drain(..).zip(results) {
                     if let Ok(w) = &res {
-                        desk.publish(w);
+                        desk.publish(w).await;
                     }
                     let _ = job.answer.send(res);
                 }
@@ -749,7 +754,7 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
                         Err(e) => Err(e),
                     };
                     if let Ok(w) = &res {
-                        desk.publish(w);
+                        desk.publish(w).await;
                     }
                     let _ = job.answer.send(res);
                 }
@@ -759,8 +764,17 @@ async fn writer(desk: std::sync::Weak<Desk>, mut rx: mpsc::Receiver<Job>) {
 }
 
 impl Desk {
-    fn publish(&self, w: &Written) {
+    async fn publish(&self, w: &Written) {
+        let mut published = self.published.lock().await;
         for s in &w.steps {
+            if s.seq <= *published {
+                continue;
+            }
+            if s.seq > *published + 1 {
+                // Steps of other instances (or of a batch that failed and was
+                // retried) came before: read them back first, in order.
+                self.publish_from_store(&mut published, s.seq - 1).await;
+            }
             let case = std::iter::once(&w.case)
                 .chain(&w.others)
                 .find(|c| c.id == s.case_id)
@@ -772,7 +786,52 @@ impl Desk {
                     case,
                 }));
             }
+            *published = s.seq;
         }
+    }
+
+    /// Publishes the stored steps after `*published` up to `upto` (all when
+    /// `None`), each with its case as stored now.
+    async fn publish_from_store(&self, published: &mut i64, upto: i64) {
+        loop {
+            let steps = match self.store.steps_after(*published, 1000).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading case steps back failed");
+                    return;
+                }
+            };
+            let n = steps.len();
+            for s in steps {
+                if s.seq > upto {
+                    return;
+                }
+                match self.store.case(s.case_id).await {
+                    Ok(Some(case)) => {
+                        let _ = self.events.send(Arc::new(Event {
+                            step: s.clone(),
+                            case,
+                        }));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading a case back failed");
+                        return;
+                    }
+                }
+                *published = s.seq;
+            }
+            if n < 1000 {
+                return;
+            }
+        }
+    }
+
+    /// Publishes what other instances committed since the newest step published
+    /// (the doorbell of `NOTIFY gridd_cases`, see `follow::spawn_cases`).
+    pub async fn catch_up(&self) {
+        let mut published = self.published.lock().await;
+        self.publish_from_store(&mut published, i64::MAX).await;
     }
 }
 

@@ -102,6 +102,33 @@ async fn catch_up(app: &App) {
     }
 }
 
+/// Publishes other instances' case steps to this instance's live-feed
+/// subscribers: LISTENs on `gridd_cases` (each notification a doorbell for
+/// [`crate::case_desk::Desk::catch_up`], which reads the steps after the newest
+/// one published). Catches up after every (re)connection.
+pub fn spawn_cases(desk: Arc<crate::case_desk::Desk>, url: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = follow_cases(&desk, &url).await {
+                tracing::warn!(error = %e, "following other instances' cases failed; retrying in 1 s");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+async fn follow_cases(desk: &crate::case_desk::Desk, url: &str) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(crate::store::postgis::CASE_CHANNEL).await?;
+    desk.catch_up().await;
+    loop {
+        match listener.try_recv().await? {
+            Some(_) => desk.catch_up().await,
+            None => return Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::foreign;

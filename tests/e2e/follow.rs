@@ -116,3 +116,62 @@ async fn an_import_reaches_other_instances_and_nobody_reloads() {
         second.app.last_change().await
     );
 }
+
+/// A case reported on one instance reaches the live feed of another (through
+/// `NOTIFY gridd_cases`), and both number its steps alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_reported_on_one_instance_reaches_the_feed_of_another() {
+    let first = Server::demo(gridd_e2e::Backend::Postgis).await;
+    let url = first.store.database_url().unwrap().to_owned();
+    let second = Server::on(StoreLocation::Postgis(url.clone()), false).await;
+    gridd::follow::spawn(second.app.app.clone(), url.clone());
+    gridd::follow::spawn_cases(second.app.desk.clone(), url);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut feed = second
+        .http
+        .get(format!("{}/api/v1/events", second.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    let (_, l3) = first.get("/api/v1/grids?level=3").await;
+    let g: geojson::Geometry =
+        serde_json::from_value(l3["features"][0]["geometry"].clone()).unwrap();
+    let g: geo::Geometry = g.try_into().unwrap();
+    let p = geo::InteriorPoint::interior_point(&g).unwrap();
+    let r = first
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/cases",
+            Some(
+                &json!({"source": "hotline", "category": "SJ-01-01", "description": "另一台实例",
+                "location": {"lon": p.x(), "lat": p.y()}}),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let id = r.json["case"]["id"].as_i64().unwrap();
+    let t0 = Instant::now();
+    let mut buf = String::new();
+    loop {
+        let left = Duration::from_secs(2).saturating_sub(t0.elapsed());
+        let chunk = tokio::time::timeout(left, feed.chunk())
+            .await
+            .expect("the other instance's feed delivers within 2 s")
+            .unwrap()
+            .expect("open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(line) = buf.lines().find(|l| l.starts_with("data:")) {
+            let v: Value = serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
+            assert_eq!(v["step"]["case_id"], id);
+            assert_eq!(v["step"]["kind"], "report");
+            assert_eq!(v["case"]["grid_path"].as_array().unwrap().len() >= 1, true);
+            break;
+        }
+    }
+    // The second instance reads the case from the shared store.
+    let (st, c) = second.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(st, 200);
+    assert_eq!(c["number"], r.json["case"]["number"]);
+}

@@ -351,6 +351,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                 Arc::new(crate::case_desk::Clock::new(test_clock)),
             )
             .await?;
+            if let Some(url) = &store.database_url {
+                crate::follow::spawn_cases(Arc::clone(&desk), url.clone());
+            }
             let state = http::State::new(app, map, auth, desk);
             let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
             serve(router, addr, &store.describe()).await

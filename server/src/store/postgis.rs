@@ -88,7 +88,13 @@ super::accounts::account_statements!(PgTx);
 /// Case batches serialise on this advisory lock until they commit, so history
 /// numbers grow in commit order across instances.
 const CASE_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(7453676173650)"; // "case" + 0
-super::cases::case_statements!(PgTx, Some(CASE_LOCK_SQL));
+/// The channel case batches notify on (payload: the newest step number).
+pub const CASE_CHANNEL: &str = "gridd_cases";
+super::cases::case_statements!(
+    PgTx,
+    Some(CASE_LOCK_SQL),
+    Some("SELECT pg_notify('gridd_cases', $1)")
+);
 super::audit::audit_statements!(PgTx, include_str!("sql/postgis_audit_read.sql"));
 
 #[async_trait]

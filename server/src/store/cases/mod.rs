@@ -212,6 +212,8 @@ pub(crate) type StepRow = (i64, String);
 pub(crate) trait CaseStatements: Journal {
     /// Serialises case writers across instances until commit.
     async fn lock_cases(&mut self) -> Result<()>;
+    /// Tells other instances (at commit) that steps up to `seq` exist.
+    async fn notify_cases(&mut self, seq: i64) -> Result<()>;
     async fn counter(&mut self, subdistrict: i64, year: i32) -> Result<Option<i64>>;
     async fn set_counter(&mut self, subdistrict: i64, year: i32, last: i64) -> Result<()>;
     async fn insert_case(&mut self, c: &Case, watch: Option<i64>, body: &str) -> Result<()>;
@@ -738,6 +740,14 @@ where
         for ((sd, year), last) in &b.counters {
             tx.set_counter(*sd, *year, *last).await?;
         }
+        let newest = out
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .flat_map(|w| w.steps.iter().map(|s| s.seq))
+            .max();
+        if let Some(seq) = newest {
+            tx.notify_cases(seq).await?;
+        }
         tx.commit_cases().await?;
         Ok(out)
     }
@@ -943,12 +953,19 @@ where
 /// `conn()` giving its connection; `$lock` is the statement that serialises case
 /// writers (PostGIS: an advisory lock; SQLite: none, `BEGIN IMMEDIATE` already does).
 macro_rules! case_statements {
-    ($tx:ty, $lock:expr) => {
+    ($tx:ty, $lock:expr, $notify:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::cases::CaseStatements for $tx {
             async fn lock_cases(&mut self) -> $crate::error::Result<()> {
                 if let Some(sql) = $lock {
                     sqlx::query(sql).execute(self.conn()).await?;
+                }
+                Ok(())
+            }
+
+            async fn notify_cases(&mut self, seq: i64) -> $crate::error::Result<()> {
+                if let Some(sql) = $notify {
+                    sqlx::query(sql).bind(seq.to_string()).execute(self.conn()).await?;
                 }
                 Ok(())
             }
