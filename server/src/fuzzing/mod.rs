@@ -25,7 +25,66 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("gpkg_geometry", gpkg_geometry),
     ("validate", validate),
     ("repair", repair),
+    ("open311_form", open311_form),
 ];
+
+/// An Open311 `POST requests` body and a `GET requests` query: parsed, the
+/// attributes checked against a definition, and whatever parses rendered back in
+/// both formats.
+pub fn open311_form(data: &[u8]) {
+    use crate::open311::{self, Attribute, Datatype, Format, ServiceDefinition};
+    if let Ok(p) = open311::parse_post(data) {
+        let def = ServiceDefinition {
+            service_code: p.service_code.clone(),
+            attributes: vec![Attribute {
+                variable: true,
+                code: "urgency".into(),
+                datatype: Datatype::Singlevaluelist,
+                required: false,
+                datatype_description: String::new(),
+                order: 1,
+                description: String::new(),
+                values: vec![("normal".into(), "一般".into())],
+            }],
+        };
+        if let Err(e) = open311::check_attributes(&p, &def) {
+            for f in [Format::Xml, Format::Json] {
+                let _ = open311::errors(&e, f);
+            }
+        }
+        let r = open311::Request {
+            service_request_id: p.service_code.clone(),
+            status: open311::Status::Open,
+            status_notes: p.description.clone(),
+            service_name: p.first_name.clone().unwrap_or_default(),
+            service_code: p.service_code.clone(),
+            description: p.description.clone(),
+            agency_responsible: p.last_name.clone(),
+            service_notice: p.email.clone(),
+            requested_datetime: chrono::DateTime::default(),
+            updated_datetime: chrono::DateTime::default(),
+            expected_datetime: None,
+            address: p.address_string.clone(),
+            address_id: p.address_id.clone(),
+            zipcode: None,
+            lat: p.lat.unwrap_or(f64::NAN),
+            long: p.long.unwrap_or(f64::NAN),
+            media_url: p.media_url.clone(),
+        };
+        for f in [Format::Xml, Format::Json] {
+            let out = open311::requests(std::slice::from_ref(&r), f);
+            if f == Format::Json {
+                assert!(
+                    serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+                    "rendered JSON does not parse: {out}"
+                );
+            }
+        }
+    }
+    if let Ok(q) = std::str::from_utf8(data) {
+        let _ = open311::parse_requests_query(q);
+    }
+}
 
 /// A GeoJSON import file: parsed into features (`import::parse_features`), then
 /// each feature's grid fields and geometry checked as the grid import does.
