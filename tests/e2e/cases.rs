@@ -21,6 +21,7 @@ both_backends!(
     reporters_are_seen_only_by_roles_that_call_them_back,
     a_passed_deadline_is_recorded_and_escalated,
     the_feed_replays_from_last_event_id_and_goes_on_live,
+    history_is_append_only_in_the_store_itself,
 );
 
 /// 2026-12-07, a Monday, 09:00 +08:00.
@@ -1090,4 +1091,38 @@ async fn the_feed_replays_from_last_event_id_and_goes_on_live(b: Backend) {
     assert_eq!(r3.status(), 200);
     let chunk = tokio::time::timeout(std::time::Duration::from_millis(700), r3.chunk()).await;
     assert!(chunk.is_err(), "nothing for a stranger: {chunk:?}");
+}
+
+async fn history_is_append_only_in_the_store_itself(b: Backend) {
+    let c = ctx(b).await;
+    let id = report(&c, "SJ-01-01", c.at).await["case"]["id"]
+        .as_i64()
+        .unwrap();
+    step(&c, id, json!({"action": "file"})).await;
+    use sqlx::Connection;
+    let statements = [
+        "UPDATE case_step SET actor = 'someone else'",
+        "DELETE FROM case_step",
+    ];
+    match &c.s.store {
+        gridd_e2e::StoreLocation::Postgis(url) => {
+            let mut db = sqlx::PgConnection::connect(url).await.unwrap();
+            for sql in statements.iter().chain(&["TRUNCATE case_step CASCADE"]) {
+                let e = sqlx::query(sql).execute(&mut db).await.unwrap_err();
+                assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+            }
+        }
+        gridd_e2e::StoreLocation::Gpkg(path) => {
+            let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            for sql in statements {
+                let e = sqlx::query(sql).execute(&mut db).await.unwrap_err();
+                assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+            }
+        }
+    }
+    assert_eq!(kinds(&c, id).await, ["report", "file"], "nothing changed");
+    let (_, h) = c.s.get(&format!("/api/v1/cases/{id}/history")).await;
+    assert_eq!(h[0]["actor"], "test-admin");
 }
