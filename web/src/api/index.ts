@@ -81,6 +81,55 @@ function bboxParam(b: BBox): string {
 
 const ifMatch = (version: number) => ({ 'If-Match': `"${version}"` });
 
+/** A case (案卷) as the API answers it: times are Unix seconds; the reporter masked unless the role may read it. */
+export type Case = Schema<'Case'>;
+export type CaseStage = Schema<'Stage'>;
+export type CaseSource = Schema<'Source'>;
+export type CaseUrgency = Schema<'Urgency'>;
+/** One step of a case's history (append-only). */
+export type CaseStep = Schema<'Step'>;
+export type CaseStepKind = Schema<'StepKind'>;
+/** A unit a case is dispatched to: a grid's team or a department by its code. */
+export type CaseUnit = Schema<'Unit'>;
+export type CaseCategory = Schema<'Category'>;
+/** A department of a subdistrict that cases go to. */
+export type CaseUnitInfo = Schema<'UnitInfo'>;
+/** A proposed duplicate of a report. */
+export type CaseCandidate = Schema<'Candidate'>;
+export type CaseFigures = Schema<'Figures'>;
+export type CaseEvaluation = Schema<'Evaluation'>;
+export type DuplicateRule = Schema<'DuplicateRule'>;
+/** What POST /cases takes and answers. */
+export type CaseReport = Schema<'ReportBody'>;
+export type CaseReported = Schema<'ReportAnswer'>;
+/** What POST /cases/{id}/steps takes and answers. */
+export type CaseStepBody = Schema<'StepBody'>;
+export type CaseStepAnswer = Schema<'StepAnswer'>;
+/** One event of the live feed (GET /events, Server-Sent Events): a step and the case after it. */
+export type CaseEvent = Schema<'FeedEvent'>;
+
+/** The filters of the case list (GET /cases). */
+export interface CaseQuery {
+  open?: boolean;
+  stage?: string;
+  category?: string;
+  grid?: number;
+  department?: string;
+  source?: CaseSource;
+  overdue?: boolean;
+  /** Unix seconds. */
+  since?: number;
+  until?: number;
+  before_id?: number;
+  limit?: number;
+}
+
+/** The header that makes a retried write safe: the same key never makes a second case or step. */
+const idempotent = (key: string) => ({ 'Idempotency-Key': key });
+
+/** The address of the live case feed, relative to the page (for an EventSource). */
+export const CASE_EVENTS_URL = apiUrl('/api/v1/events');
+
 /** The coverage report's query (GET /coverage). */
 export interface CoverageQuery {
   subdistrict?: number;
@@ -138,4 +187,24 @@ export const api = {
     http.get('/api/v1/audit', { query: { ...auditParams(q), format: 'json' }, signal }).then((rows) => rows as AuditRecord[]),
   /** Address of the audit log as CSV, for a download link. */
   auditCsvUrl: (q: AuditQuery) => apiUrl('/api/v1/audit', {}, { ...auditParams(q), format: 'csv' }),
+  // Cases (issue 11): the seven-step loop.
+  cases: (q: CaseQuery, signal?: AbortSignal) => http.get('/api/v1/cases', { query: q, signal }),
+  case: (id: number, signal?: AbortSignal) => http.get('/api/v1/cases/{id}', { path: { id }, signal }),
+  caseHistory: (id: number, signal?: AbortSignal) => http.get('/api/v1/cases/{id}/history', { path: { id }, signal }),
+  caseProposal: (id: number, signal?: AbortSignal) => http.get('/api/v1/cases/{id}/proposal', { path: { id }, signal }),
+  reportCase: (body: CaseReport, key: string) => http.post('/api/v1/cases', { body, headers: idempotent(key) }),
+  caseStep: (id: number, body: CaseStepBody, key: string) =>
+    http.post('/api/v1/cases/{id}/steps', { path: { id }, body, headers: idempotent(key) }),
+  caseDuplicates: (q: { category: string; lon: number; lat: number }, signal?: AbortSignal) =>
+    http.get('/api/v1/cases/duplicates', { query: q, signal }),
+  duplicateRule: () => http.get('/api/v1/case-duplicate-rule', {}),
+  /** Store a photo (JPEG, PNG or WebP, at most 8 MiB); name its id in a report or a step. */
+  uploadCasePhoto: (file: Blob, type: string) => http.post('/api/v1/case-photos', { file: { data: file, type } }),
+  /** Address of a stored photo, for an image. */
+  casePhotoUrl: (id: number) => apiUrl('/api/v1/case-photos/{id}', { id }),
+  caseCategories: (signal?: AbortSignal) => http.get('/api/v1/case-categories', { signal }),
+  caseUnits: (subdistrict: number, signal?: AbortSignal) =>
+    http.get('/api/v1/subdistricts/{id}/case-units', { path: { id: subdistrict }, signal }),
+  caseStats: (q: { from?: number; to?: number; group_by?: 'grid' | 'unit' | 'category' | 'month' | 'none' }, signal?: AbortSignal) =>
+    http.get('/api/v1/case-stats', { query: q, signal }),
 };
