@@ -9,6 +9,7 @@ export interface PageProbe {
   selected(): number | null;
   editor?(): unknown;
   coverage?(): unknown;
+  command?(): unknown;
 }
 
 export const inspect: { page: PageProbe | null } = { page: null };

@@ -38,7 +38,7 @@ export function pages(shell: () => Shell): Record<PageName, PageEntry> {
     // The editor's map is published information: anyone may look; only editors get the tools.
     editor: { mount: workspacePage('editor', shell), needs: 'grids.view' },
     coverage: { mount: workspacePage('coverage', shell), needs: 'coverage.view' },
-    command: { mount: placeholderPage('command'), needs: 'cases.view' },
+    command: { mount: lazy(() => import('./command/page').then((m) => m.commandPage)), needs: 'cases.view' },
     field: { mount: placeholderPage('field'), needs: 'field.patrol' },
     admin: { mount: placeholderPage('admin'), needs: 'admin.users' },
     audit: { mount: lazy(() => import('./audit').then((m) => m.auditPage)), needs: 'audit.view' },

@@ -1,5 +1,5 @@
 // Pages whose content comes with later issues: each says what will come and
-// which issue builds it. The command center already shows the shared map.
+// which issue builds it (the command center is src/pages/command/).
 
 import type { Page, PageFactory } from '../app/router';
 import { ADMIN_SECTIONS, formatRoute, nextOf, type Route } from '../app/routes';
@@ -7,7 +7,6 @@ import { currentUser } from '../app/auth';
 import { roleTitles } from '../app/shell';
 import { onLangChange, t, tf, type MessageKey } from '../i18n';
 import { el } from '../lib/dom';
-import { GridMap } from '../map/map';
 import { inspect } from '../app/inspect';
 
 interface Plan {
@@ -16,8 +15,7 @@ interface Plan {
   body: MessageKey;
 }
 
-const PLANS: Record<'command' | 'field' | 'admin', Plan> = {
-  command: { title: 'page.command.title', issue: '11/12', body: 'page.command.body' },
+const PLANS: Record<'field' | 'admin', Plan> = {
   field: { title: 'page.field.title', issue: '13', body: 'page.field.body' },
   admin: { title: 'page.admin.title', issue: '10/11', body: 'page.admin.body' },
 };
@@ -32,16 +30,6 @@ function planCard(plan: Plan, route: Route): HTMLElement {
     el('p', { textContent: t(plan.body) }),
   );
   card.dataset.issue = plan.issue;
-  if (route.page === 'command' && route.caseNumber) {
-    card.append(
-      el(
-        'div',
-        { className: 'plan-case', id: 'case-link' },
-        el('h2', { textContent: tf('page.command.case', { n: route.caseNumber }) }),
-        el('p', { textContent: tf('page.command.caseBody', { n: route.caseNumber }) }),
-      ),
-    );
-  }
   if (route.page === 'admin') {
     const nav = el('nav', { className: 'plan-sections' });
     nav.setAttribute('aria-label', t('page.admin.sections'));
@@ -62,8 +50,6 @@ export function placeholderPage(name: keyof typeof PLANS): PageFactory {
   return (root, route): Page => {
     const plan = PLANS[name];
     let current = route;
-    let gm: GridMap | null = null;
-    let gone = false;
     const wrap = el('div', { className: `plan-page plan-${name}` });
     const render = () => {
       document.title = `${t(plan.title)} · ${t('app.title')}`;
@@ -72,24 +58,7 @@ export function placeholderPage(name: keyof typeof PLANS): PageFactory {
     };
     root.append(wrap);
     render();
-    if (name === 'command') {
-      // The command center is a map of open cases: the shared map is there already.
-      const mapEl = el('div', { className: 'map plan-map', id: 'map' });
-      mapEl.setAttribute('role', 'region');
-      mapEl.setAttribute('aria-label', t('map.aria'));
-      wrap.append(mapEl);
-      inspect.page = { map: null, selected: () => null };
-      void GridMap.create(mapEl, { interactive: true }).then(
-        (m) => {
-          if (gone) return m.remove();
-          gm = m;
-          if (inspect.page) inspect.page.map = m.map;
-        },
-        () => undefined,
-      );
-    } else {
-      inspect.page = { map: null, selected: () => null };
-    }
+    inspect.page = { map: null, selected: () => null };
     const stop = onLangChange(render);
     return {
       update(r) {
@@ -97,9 +66,7 @@ export function placeholderPage(name: keyof typeof PLANS): PageFactory {
         render();
       },
       unmount() {
-        gone = true;
         stop();
-        gm?.remove();
         inspect.page = null;
       },
     };

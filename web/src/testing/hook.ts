@@ -1,5 +1,5 @@
 // The browser tests' hook: `window.__gridd = { map, selected(), editor(),
-// coverage() }` of the page shown now. Imported only when the bundle is built
+// coverage(), command() }` of the page shown now. Imported only when the bundle is built
 // with `vite build --mode e2e`; the budget check fails a production bundle
 // that contains it.
 
@@ -19,5 +19,6 @@ export function install(): void {
     selected: () => inspect.page?.selected() ?? null,
     editor: () => inspect.page?.editor?.() ?? null,
     coverage: () => inspect.page?.coverage?.() ?? null,
+    command: () => inspect.page?.command?.() ?? null,
   };
 }

@@ -1,0 +1,401 @@
+// The command center (指挥中心, #/command, #/command/case/{number}): for the
+// roles the server lets read cases. Live counters on top (today's intake, open,
+// overdue, the on-time rate of the last 30 days), the case board beside the
+// shared map of open cases, and the case drawer over the map. Everything stays
+// current from the live feed (GET /api/v1/events) without a reload: a new
+// report appears, a changed case changes in place, a finished one leaves.
+
+import type { MapMouseEvent } from 'maplibre-gl';
+import { api, type Case, type CaseEvent } from '../../api';
+import { can, currentSession } from '../../app/auth';
+import { inspect } from '../../app/inspect';
+import type { Page, PageFactory } from '../../app/router';
+import type { Route } from '../../app/routes';
+import { onLangChange, t, tf } from '../../i18n';
+import { el } from '../../lib/dom';
+import { asBBox } from '../../lib/geom';
+import { GridMap } from '../../map/map';
+import { watchView } from '../view';
+import { Board, stageBadge } from './board';
+import { Drawer } from './drawer';
+import { wordProblem } from './format';
+import { CaseLayers, DUE_COLORS, STAGE_COLORS } from './layers';
+import { subscribe, type LiveState } from './live';
+import { BoardState, filterCases, NO_FILTERS, OPEN_STAGES, startOfToday, type BoardFilters } from './model';
+import { Refs } from './refs';
+import { ReportForm } from './report';
+
+/** The most cases the board loads (the API's largest page). */
+const LIMIT = 1000;
+/** Counters are read again this long after the last event. */
+const COUNTER_DEBOUNCE_MS = 800;
+/** How often "overdue" and "time left" are recomputed. */
+const TICK_MS = 30_000;
+
+interface Counts {
+  today: number | null;
+  onTime: number | null | undefined;
+}
+
+export const commandPage: PageFactory = (root, route, router): Page => {
+  let current: Route = route;
+  let gone = false;
+  const refs = new Refs();
+  const state = new BoardState();
+  const filters: BoardFilters = { ...NO_FILTERS };
+  let loaded = false;
+  let truncated = false;
+  let loadError: string | null = null;
+  /** Events that arrive while the list is being read: applied after it. */
+  let pending: CaseEvent[] | null = [];
+  let live: LiveState = 'connecting';
+  const counts: Counts = { today: null, onTime: undefined };
+  /** Server clock minus this one, seconds (from the evaluation's `now`). */
+  let skew = 0;
+  const now = () => Date.now() / 1000 + skew;
+  let gm: GridMap | null = null;
+  let layers: CaseLayers | null = null;
+  let reporting = false;
+  let report: ReportForm | null = null;
+  /** A note the drawer shows with the next case it opens (a report just saved). */
+  let noteFor: { number: string; text: string } | null = null;
+  let listReady: () => void = () => undefined;
+  const whenListed = new Promise<void>((r) => (listReady = r));
+
+  // ------------------------------------------------------------- layout
+  const wrap = el('div', { className: 'cmd-page' });
+  const bar = el('section', { className: 'cmd-bar', id: 'cmd-counters' });
+  const mapEl = el('div', { className: 'map', id: 'map' });
+  mapEl.setAttribute('role', 'region');
+  const hint = el('p', { className: 'cmd-hint', id: 'report-hint', hidden: true });
+  hint.setAttribute('role', 'status');
+  // The legend folds away on narrow screens, where the map is small.
+  const legend = el('details', { className: 'legend cmd-legend', id: 'cmd-legend', open: window.innerWidth > 900 });
+  const mapWrap = el('div', { className: 'cmd-map' }, mapEl, hint, legend);
+  const board = new Board(refs, filters, () => refresh());
+  const drawer = new Drawer({
+    refs,
+    now,
+    known: (n) => state.byNumber(n),
+    onCase: (c) => {
+      state.apply(c);
+      refresh();
+    },
+    open: (n) => router.go({ page: 'command', caseNumber: n }),
+    close: () => closeDrawer(),
+  });
+  const body = el('div', { className: 'cmd-body' }, board.root, mapWrap, drawer.root);
+  wrap.append(bar, body);
+  root.append(wrap);
+
+  inspect.page = {
+    map: null,
+    selected: () => null,
+    command: () => ({
+      loaded,
+      live,
+      cases: [...state.cases.values()].map((c) => ({ number: c.number, stage: c.stage, version: c.version })),
+      shown: [...document.querySelectorAll<HTMLElement>('#case-list .cmd-item')].map((li) => li.dataset.number),
+      counts: { ...counts, open: state.cases.size, overdue: state.overdue(now()) },
+      pulsing: layers?.pulsing() ?? 0,
+      reporting,
+      drawer: drawer.probe(),
+    }),
+  };
+
+  // ----------------------------------------------------------- counters
+  const counter = (key: string, label: string, value: string, warn = false) => {
+    const c = el(
+      'div',
+      { className: `cmd-counter${warn ? ' warn' : ''}`, dataset: { counter: key } },
+      el('span', { className: 'cmd-counter-value', textContent: value }),
+      el('span', { className: 'cmd-counter-label', textContent: label }),
+    );
+    return c;
+  };
+  const reportButton = el('button', { type: 'button', className: 'btn btn-primary', id: 'report-start' });
+  reportButton.addEventListener('click', () => (reporting ? stopReporting() : startReporting()));
+  const renderBar = () => {
+    const open = state.cases.size;
+    const overdue = state.overdue(now());
+    const more = (n: number, cut: boolean) => (cut ? tf('cmd.count.more', { n }) : String(n));
+    const rate = counts.onTime === undefined || counts.onTime === null ? t('value.none') : `${(counts.onTime * 100).toFixed(1)}%`;
+    const liveText = live === 'on' ? t('cmd.live.on') : live === 'connecting' ? t('cmd.live.connecting') : t('cmd.live.off');
+    const liveEl = el('span', { className: `cmd-live ${live}`, id: 'cmd-live', textContent: liveText });
+    liveEl.setAttribute('role', 'status');
+    liveEl.dataset.state = live;
+    reportButton.textContent = reporting ? t('cmd.report.cancel') : t('cmd.report');
+    reportButton.setAttribute('aria-pressed', String(reporting));
+    reportButton.hidden = !can('cases.report');
+    const list = el(
+      'div',
+      { className: 'cmd-counters' },
+      counter('today', t('cmd.count.today'), counts.today === null ? t('value.none') : more(counts.today, counts.today >= LIMIT)),
+      counter('open', t('cmd.count.open'), loaded ? more(open, truncated) : t('value.none')),
+      counter('overdue', t('cmd.count.overdue'), loaded ? String(overdue) : t('value.none'), overdue > 0),
+      counter('on-time', t('cmd.count.onTime'), rate),
+    );
+    list.setAttribute('aria-label', t('cmd.counters'));
+    list.setAttribute('role', 'group');
+    bar.replaceChildren(
+      el('h1', { id: 'page-title', textContent: t('page.command.title') }),
+      list,
+      el('div', { className: 'cmd-bar-end' }, liveEl, reportButton),
+    );
+  };
+
+  const renderLegend = () => {
+    const row = (color: string, label: string, cls = '') => {
+      const dot = el('span', { className: `cmd-legend-dot ${cls}`.trim() });
+      dot.style.background = color;
+      return el('div', { className: 'legend-row' }, dot, label);
+    };
+    legend.replaceChildren(
+      el('summary', { className: 'legend-title', textContent: t('cmd.legend') }),
+      ...OPEN_STAGES.map((s) => row(STAGE_COLORS[s], stageBadge(s).textContent ?? s)),
+      row(DUE_COLORS.overdue, t('cmd.due.overdue'), 'pulse'),
+      row(DUE_COLORS.near, t('cmd.due.near')),
+    );
+  };
+
+  // ------------------------------------------------------------ refresh
+  const refresh = () => {
+    if (gone) return;
+    const shown = filterCases(state.cases.values(), filters, now());
+    board.render(shown, { total: state.cases.size, loaded, truncated, error: loadError }, now(), drawer.shown());
+    layers?.setCases(shown, now());
+    renderBar();
+  };
+
+  let counterTimer: ReturnType<typeof setTimeout> | null = null;
+  const loadCounters = async () => {
+    const at = now();
+    const [today, stats] = await Promise.allSettled([
+      api.cases({ since: startOfToday(at), limit: LIMIT }),
+      api.caseStats({ from: Math.floor(at - 30 * 86400), group_by: 'none' }),
+    ]);
+    if (gone) return;
+    if (today.status === 'fulfilled') counts.today = today.value.length;
+    if (stats.status === 'fulfilled') {
+      counts.onTime = stats.value.total.on_time_rate ?? null;
+      skew = stats.value.now - Date.now() / 1000;
+    }
+    refresh();
+  };
+  const countersSoon = () => {
+    if (counterTimer) clearTimeout(counterTimer);
+    counterTimer = setTimeout(() => void loadCounters(), COUNTER_DEBOUNCE_MS);
+  };
+
+  const loadList = async () => {
+    pending ??= [];
+    try {
+      const list = await api.cases({ open: true, limit: LIMIT });
+      if (gone) return;
+      state.reset(list);
+      truncated = list.length >= LIMIT;
+      loadError = null;
+    } catch (err) {
+      if (gone) return;
+      loadError = tf('cmd.error', { detail: wordProblem(err).summary });
+    }
+    for (const ev of pending ?? []) state.apply(ev.case);
+    pending = null;
+    loaded = true;
+    listReady();
+    refresh();
+  };
+
+  const onEvent = (ev: CaseEvent) => {
+    drawer.onEvent(ev);
+    if (pending) {
+      pending.push(ev);
+      return;
+    }
+    const change = state.apply(ev.case);
+    if (change === 'added') board.flash(ev.case.id);
+    if (change !== 'ignored') refresh();
+    countersSoon();
+  };
+
+  const feed = subscribe({
+    onEvent,
+    onState: (s) => {
+      live = s;
+      renderBar();
+    },
+    onGap: () => void loadList(),
+  });
+
+  // -------------------------------------------------------------- drawer
+  const openCase = async (number: string | undefined, focus = false) => {
+    const note = noteFor && noteFor.number === number ? noteFor.text : null;
+    noteFor = null;
+    if (!number) {
+      drawer.hide();
+      layers?.select(null);
+      refresh();
+      return;
+    }
+    if (!state.byNumber(number)) await whenListed;
+    if (gone || current.caseNumber !== number) return;
+    const shown = drawer.show(number, note);
+    if (focus) drawer.focusTitle();
+    refresh();
+    const c = state.byNumber(number);
+    layers?.select(c?.id ?? null);
+    if (c && gm) {
+      const b = gm.map.getBounds();
+      if (!b.contains([c.lon, c.lat])) gm.map.easeTo({ center: [c.lon, c.lat], duration: 300 });
+    }
+    await shown;
+    layers?.select(drawer.current()?.id ?? null);
+  };
+
+  const closeDrawer = () => {
+    if (reporting) stopReporting();
+    router.go({ page: 'command', view: current.view });
+  };
+
+  // ------------------------------------------------------------- report
+  const defaultSource = currentSession().serverActions.includes('dispatch_case') ? 'hotline' : 'patrol';
+  const startReporting = () => {
+    reporting = true;
+    hint.textContent = t('cmd.report.hint');
+    hint.hidden = false;
+    if (gm) gm.map.getCanvas().style.cursor = 'crosshair';
+    renderBar();
+  };
+  const stopReporting = () => {
+    reporting = false;
+    report = null;
+    hint.hidden = true;
+    layers?.setDraft(null);
+    if (gm) gm.map.getCanvas().style.cursor = '';
+    if (!drawer.shown()) drawer.hide();
+    renderBar();
+    reportButton.focus();
+  };
+  const placeReport = (at: [number, number]) => {
+    layers?.setDraft(at);
+    hint.hidden = true;
+    if (report) {
+      report.moveTo(at);
+      return;
+    }
+    if (current.caseNumber) router.go({ page: 'command', view: current.view });
+    const form = new ReportForm(
+      {
+        refs,
+        defaultSource,
+        onSaved: (c: Case) => {
+          state.apply(c);
+          board.flash(c.id);
+          reporting = false;
+          report = null;
+          hint.hidden = true;
+          layers?.setDraft(null);
+          if (gm) gm.map.getCanvas().style.cursor = '';
+          countersSoon();
+          noteFor = { number: c.number, text: tf('report.saved', { n: c.number }) };
+          router.go({ page: 'command', caseNumber: c.number, view: current.view });
+        },
+        onCancel: () => stopReporting(),
+        open: (n) => {
+          stopReporting();
+          router.go({ page: 'command', caseNumber: n });
+        },
+      },
+      at,
+    );
+    report = form;
+    drawer.hold(t('report.title'), form.root);
+    form.focus();
+  };
+
+  // ---------------------------------------------------------------- map
+  void (async () => {
+    await refs.load().catch(() => undefined);
+    if (gone) return;
+    board.build();
+    refresh();
+    await feed.ready;
+    if (gone) return;
+    await loadList();
+    void loadCounters();
+  })();
+
+  void (async () => {
+    let m: GridMap;
+    try {
+      m = await GridMap.create(mapEl);
+    } catch {
+      return;
+    }
+    if (gone) return m.remove();
+    gm = m;
+    if (inspect.page) inspect.page.map = m.map;
+    await m.ready;
+    if (gone) return;
+    const l = new CaseLayers(
+      m,
+      (c) => router.go({ page: 'command', caseNumber: c.number, view: current.view }),
+      () => reporting,
+    );
+    l.install();
+    layers = l;
+    if (current.view) m.map.jumpTo({ center: [current.view.lng, current.view.lat], zoom: current.view.zoom });
+    else {
+      const subs = await api.subdistricts().catch(() => []);
+      const bb = asBBox(subs[0]?.bbox);
+      if (bb) m.fitBBox(bb, { padding: 20, duration: 0 });
+    }
+    watchView(m.map, (view) => {
+      current = { ...current, view };
+      router.record(current);
+    });
+    m.map.on('click', (e: MapMouseEvent) => {
+      if (reporting) placeReport([e.lngLat.lng, e.lngLat.lat]);
+    });
+    if (reporting) m.map.getCanvas().style.cursor = 'crosshair';
+    refresh();
+    const c = current.caseNumber ? state.byNumber(current.caseNumber) : undefined;
+    l.select(c?.id ?? drawer.current()?.id ?? null);
+  })();
+
+  const render = () => {
+    document.title = `${t('page.command.title')} · ${t('app.title')}`;
+    mapEl.setAttribute('aria-label', t('cmd.map.aria'));
+    if (reporting && !report) hint.textContent = t('cmd.report.hint');
+    renderLegend();
+    board.build();
+    drawer.relabel();
+    refresh();
+  };
+  render();
+  void openCase(current.caseNumber);
+
+  const tick = setInterval(() => {
+    refresh();
+    drawer.tick();
+  }, TICK_MS);
+  const stopLang = onLangChange(render);
+
+  return {
+    update(r) {
+      const before = current.caseNumber;
+      current = r;
+      if (r.caseNumber !== before) void openCase(r.caseNumber, true);
+    },
+    unmount() {
+      gone = true;
+      feed.stop();
+      clearInterval(tick);
+      if (counterTimer) clearTimeout(counterTimer);
+      stopLang();
+      drawer.hide();
+      gm?.remove();
+      inspect.page = null;
+    },
+  };
+};
