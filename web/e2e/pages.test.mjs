@@ -1,7 +1,8 @@
 // Every page of the app at every screen size the product supports (desktop,
 // laptop, tablet, phone), read-only against the GRIDD_URL demo, signed in as
 // the demo subdistrict admin (who may open every page): it opens, says what it
-// is (the pages still to come name their issue), fits the screen without
+// is (the pages still to come name their issue; the command center shows its
+// case board, loaded), fits the screen without
 // sideways scrolling, shows the keyboard focus, and leaves a screenshot in
 // artifacts/screenshots/pages/. Sizes run side by side, each in its own
 // browser context. The public page is opened without signing in.
@@ -24,8 +25,8 @@ const PAGES = [
   { name: 'editor', hash: '#/editor', ready: '#tree li[role="treeitem"]', map: true },
   { name: 'editor-grid', hash: '#/editor/grid/33', ready: '#details [data-field="code"]', map: true, selected: 33 },
   { name: 'coverage', hash: '#/coverage', ready: '#coverage-verdict', map: true },
-  { name: 'command', hash: '#/command', ready: '#plan', issue: '11/12', map: true },
-  { name: 'command-case', hash: '#/command/case/2026-000123', ready: '#case-link', issue: '11/12' },
+  { name: 'command', hash: '#/command', ready: '#case-board[data-loaded="true"]', map: true },
+  { name: 'command-case', hash: '#/command/case/2026-000123', ready: '#case-drawer[data-number="2026-000123"]', map: true },
   { name: 'field', hash: '#/field', ready: '#plan', issue: '13' },
   { name: 'public', hash: '#/public', ready: '#public-list li', map: true },
   { name: 'public-grid', hash: '#/public/grid/33', ready: '#public-facts', map: true },
@@ -84,10 +85,11 @@ describe('pages', () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(outline, 'none', 'the focused link shows an outline');
     await page.locator('#nav-list a[data-page="command"]').press('Enter');
-    await page.locator('#plan').waitFor();
+    await page.locator('#case-board').waitFor();
     assert.match(new URL(page.url()).hash, /^#\/command/);
     assert.equal(await page.locator('nav a[aria-current="page"]').getAttribute('data-page'), 'command');
-    assert.match(await page.locator('#plan').innerText(), /第 11\/12 号需求/);
+    assert.equal(await page.locator('#page-title').innerText(), '指挥中心');
+    assert.match(await page.locator('#board-title').innerText(), /案件看板/);
     await page.goBack();
     await page.locator('#tree li[role="treeitem"]').first().waitFor({ state: 'attached' });
     assert.match(new URL(page.url()).hash, /^#\/editor/);
@@ -99,7 +101,9 @@ describe('pages', () => {
     t.after(() => b.close());
     await signIn(b.page, griddUrl(), 'operator');
     await visit(b.page, PAGES[4]);
-    assert.match(await b.page.locator('#case-link').innerText(), /案件 2026-000123/);
+    // The drawer names the case of the address (the read-only demo has no case of that number).
+    assert.match(await b.page.locator('#case-drawer h2').innerText(), /案件 2026-000123/);
+    await b.page.locator('#drawer-status').filter({ hasText: '没有找到案件 2026-000123' }).waitFor();
     await b.page.goto(`${griddUrl()}/#/command/case/123`);
     await b.page.locator('#plan').waitFor();
     assert.equal(await b.page.locator('#plan').getAttribute('data-issue'), null, 'a malformed case number is no page');
