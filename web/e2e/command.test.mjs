@@ -230,11 +230,15 @@ describe('the command center', () => {
     assert.deepEqual(checked, proposal, 'the proposed units are ticked, in order');
     assert.match(await page.locator('#step-units li').first().innerText(), /牵头/);
 
+    await page.locator('#step-note').fill('请尽快处理');
     // Meanwhile someone else escalates it: the drawer shows it live; the open form still names the old version.
     const filedCase = (await request(srv.url, 'GET', `/api/v1/cases/${c.id}`, undefined, admin.headers)).body;
     await step(srv, admin, filedCase, { action: 'escalate', version: filedCase.version, note: '群众多次反映' });
     await page.locator('#timeline li[data-kind="escalate"]').waitFor({ timeout: 2000 });
     assert.match(await facts.locator('[data-field="supervision"]').innerText(), /督办中/);
+    // What was typed in the open form stays through the live update.
+    assert.equal(await page.locator('#step-note').inputValue(), '请尽快处理');
+    assert.equal(await page.locator('#step-units input[type="checkbox"]:checked').count(), proposal.length);
     const stale = page.waitForResponse((r) => r.url().endsWith(`/api/v1/cases/${c.id}/steps`));
     await page.locator('#step-submit').click();
     assert.equal((await stale).status(), 409);
@@ -247,6 +251,7 @@ describe('the command center', () => {
     assert.equal(sent.action, 'dispatch');
     // Escalation adds the L1 grid to the units, so the dispatch names what was ticked: the proposal.
     assert.deepEqual(sent.units, proposal);
+    assert.equal(sent.note, '请尽快处理');
     await page.locator('#case-drawer[data-stage="dispatched"]').waitFor();
     await page.locator('#timeline li[data-kind="dispatch"]').waitFor();
     const kinds = await page.locator('#timeline li').evaluateAll((ls) => ls.map((l) => l.dataset.kind));

@@ -115,11 +115,13 @@ export class Board {
   /** Show these cases (already filtered and sorted) at `now`; `selected` is the number open in the drawer. */
   render(cases: readonly Case[], view: BoardView, now: number, selected: string | null): void {
     const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>('.cmd-item')?.dataset.number;
-    this.count.textContent = view.error
+    const count = view.error
       ? view.error
       : !view.loaded
         ? t('cmd.board.loading')
         : `${tf('cmd.board.count', { n: view.total, shown: cases.length })}${view.truncated ? ` ${tf('cmd.board.truncated', { n: view.total })}` : ''}`;
+    // A status region: changed only when what it says changes.
+    if (this.count.textContent !== count) this.count.textContent = count;
     this.count.classList.toggle('details-error', !!view.error);
     this.root.dataset.loaded = String(view.loaded);
     const items: HTMLElement[] = [];

@@ -392,13 +392,16 @@ export class Drawer {
     const c = this.case;
     if (!c) {
       this.actions.replaceChildren();
+      this.formEl = null;
       return;
     }
+    // The step button that has the focus keeps it through the update.
+    const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>('#action-buttons [data-action]')?.dataset.action;
     const offered = offeredActions(c.stage, currentSession().serverActions);
     if (this.form && !offered.includes(this.form.action)) this.form = null;
     const parts: Node[] = [el('h3', { id: 'actions-title', textContent: t('actions.title') })];
     if (this.done) {
-      const done = el('p', { className: 'edit-msg', id: 'step-done', textContent: this.done });
+      const done = el('p', { className: 'edit-msg', id: 'step-done', textContent: this.done, tabIndex: -1 });
       done.setAttribute('role', 'status');
       parts.push(done);
     }
@@ -421,13 +424,16 @@ export class Drawer {
       }
       parts.push(buttons);
     }
-    if (this.form) {
-      if (!this.formEl || this.formEl.dataset.action !== this.form.action) this.formEl = this.buildForm(c, this.form);
-      parts.push(this.formEl);
+    const kept = this.form && this.formEl && this.formEl.dataset.action === this.form.action && this.formEl.parentNode === this.actions;
+    if (kept && this.formEl) {
+      // The open form stays where it is (never detached: what is typed, and the focus in it, stay).
+      for (const n of [...this.actions.childNodes]) if (n !== this.formEl) n.remove();
+      this.formEl.before(...parts);
     } else {
-      this.formEl = null;
+      this.formEl = this.form ? this.buildForm(c, this.form) : null;
+      this.actions.replaceChildren(...parts, ...(this.formEl ? [this.formEl] : []));
     }
-    this.actions.replaceChildren(...parts);
+    if (focused) this.actions.querySelector<HTMLElement>(`#action-buttons [data-action="${focused}"]`)?.focus();
   }
 
   private openForm(action: StepAction): void {

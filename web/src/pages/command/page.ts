@@ -104,44 +104,51 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   };
 
   // ----------------------------------------------------------- counters
-  const counter = (key: string, label: string, value: string, warn = false) => {
-    const c = el(
-      'div',
-      { className: `cmd-counter${warn ? ' warn' : ''}`, dataset: { counter: key } },
-      el('span', { className: 'cmd-counter-value', textContent: value }),
-      el('span', { className: 'cmd-counter-label', textContent: label }),
-    );
-    return c;
-  };
+  // The bar is built once and its values changed in place, so the report button keeps the focus through updates.
+  const heading = el('h1', { id: 'page-title' });
+  const counterList = el('div', { className: 'cmd-counters' });
+  counterList.setAttribute('role', 'group');
+  const counterEls = new Map<string, { box: HTMLElement; value: HTMLElement; label: HTMLElement }>();
+  for (const key of ['today', 'open', 'overdue', 'on-time']) {
+    const value = el('span', { className: 'cmd-counter-value' });
+    const label = el('span', { className: 'cmd-counter-label' });
+    const box = el('div', { className: 'cmd-counter', dataset: { counter: key } }, value, label);
+    counterEls.set(key, { box, value, label });
+    counterList.append(box);
+  }
+  const liveEl = el('span', { className: 'cmd-live', id: 'cmd-live' });
+  liveEl.setAttribute('role', 'status');
   const reportButton = el('button', { type: 'button', className: 'btn btn-primary', id: 'report-start' });
   reportButton.addEventListener('click', () => (reporting ? stopReporting() : startReporting()));
+  bar.append(heading, counterList, el('div', { className: 'cmd-bar-end' }, liveEl, reportButton));
+  const setText = (e: HTMLElement, text: string) => {
+    if (e.textContent !== text) e.textContent = text;
+  };
   const renderBar = () => {
     const open = state.cases.size;
     const overdue = state.overdue(now());
     const more = (n: number, cut: boolean) => (cut ? tf('cmd.count.more', { n }) : String(n));
     const rate = counts.onTime === undefined || counts.onTime === null ? t('value.none') : `${(counts.onTime * 100).toFixed(1)}%`;
-    const liveText = live === 'on' ? t('cmd.live.on') : live === 'connecting' ? t('cmd.live.connecting') : t('cmd.live.off');
-    const liveEl = el('span', { className: `cmd-live ${live}`, id: 'cmd-live', textContent: liveText });
-    liveEl.setAttribute('role', 'status');
+    const values: Record<string, [string, string]> = {
+      today: [t('cmd.count.today'), counts.today === null ? t('value.none') : more(counts.today, counts.today >= LIMIT)],
+      open: [t('cmd.count.open'), loaded ? more(open, truncated) : t('value.none')],
+      overdue: [t('cmd.count.overdue'), loaded ? String(overdue) : t('value.none')],
+      'on-time': [t('cmd.count.onTime'), rate],
+    };
+    for (const [key, [label, value]] of Object.entries(values)) {
+      const c = counterEls.get(key)!;
+      setText(c.label, label);
+      setText(c.value, value);
+    }
+    counterEls.get('overdue')!.box.classList.toggle('warn', overdue > 0);
+    counterList.setAttribute('aria-label', t('cmd.counters'));
+    setText(heading, t('page.command.title'));
+    setText(liveEl, live === 'on' ? t('cmd.live.on') : live === 'connecting' ? t('cmd.live.connecting') : t('cmd.live.off'));
+    liveEl.className = `cmd-live ${live}`;
     liveEl.dataset.state = live;
-    reportButton.textContent = reporting ? t('cmd.report.cancel') : t('cmd.report');
+    setText(reportButton, reporting ? t('cmd.report.cancel') : t('cmd.report'));
     reportButton.setAttribute('aria-pressed', String(reporting));
     reportButton.hidden = !can('cases.report');
-    const list = el(
-      'div',
-      { className: 'cmd-counters' },
-      counter('today', t('cmd.count.today'), counts.today === null ? t('value.none') : more(counts.today, counts.today >= LIMIT)),
-      counter('open', t('cmd.count.open'), loaded ? more(open, truncated) : t('value.none')),
-      counter('overdue', t('cmd.count.overdue'), loaded ? String(overdue) : t('value.none'), overdue > 0),
-      counter('on-time', t('cmd.count.onTime'), rate),
-    );
-    list.setAttribute('aria-label', t('cmd.counters'));
-    list.setAttribute('role', 'group');
-    bar.replaceChildren(
-      el('h1', { id: 'page-title', textContent: t('page.command.title') }),
-      list,
-      el('div', { className: 'cmd-bar-end' }, liveEl, reportButton),
-    );
   };
 
   const renderLegend = () => {
@@ -319,7 +326,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     if (gone) return;
     board.build();
     refresh();
-    await feed.ready;
+    // Read the list once subscribed (or after a few seconds without the feed: the list matters more).
+    await Promise.race([feed.ready, new Promise((r) => setTimeout(r, 3000))]);
     if (gone) return;
     await loadList();
     void loadCounters();
