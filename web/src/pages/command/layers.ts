@@ -167,6 +167,13 @@ export class CaseLayers {
     (this.gm.map.getSource(DRAFT_SOURCE) as GeoJSONSource | undefined)?.setData(data);
   }
 
+  /** The page is left: nothing is drawn any more (a late answer then changes nothing). */
+  detach(): void {
+    this.ready = false;
+    for (const m of this.pulses.values()) m.remove();
+    this.pulses.clear();
+  }
+
   /** How many cases pulse now (for the tests' hook). */
   pulsing(): number {
     return this.pulses.size;

@@ -256,6 +256,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
       if (!b.contains([c.lon, c.lat])) gm.map.easeTo({ center: [c.lon, c.lat], duration: 300 });
     }
     await shown;
+    if (gone) return;
     layers?.select(drawer.current()?.id ?? null);
   };
 
@@ -355,6 +356,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     if (current.view) m.map.jumpTo({ center: [current.view.lng, current.view.lat], zoom: current.view.zoom });
     else {
       const subs = await api.subdistricts().catch(() => []);
+      if (gone) return;
       const bb = asBBox(subs[0]?.bbox);
       if (bb) m.fitBBox(bb, { padding: 20, duration: 0 });
     }
@@ -402,6 +404,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
       if (counterTimer) clearTimeout(counterTimer);
       stopLang();
       drawer.hide();
+      layers?.detach();
       gm?.remove();
       inspect.page = null;
     },
