@@ -3,7 +3,8 @@
 
     server/benches/cases.py [--gridd /work/target-bench/release/gridd] [--stores postgis,gpkg]
         [--connections 64] [--subscribers 100] [--warmup 3] [--seconds 20]
-        [--generator python|wrk] [--idempotency] [--database-url ADMIN_URL] [--out runs.json]
+        [--generator python|wrk] [--idempotency] [--rounds 1] [--retries 3] [--quiet-wait 300]
+        [--database-url ADMIN_URL] [--out runs.json]
 
 The target (issue 11): case intake through `POST /api/v1/cases` persisted in PostGIS
 at 64 connections, with 100 subscribers reading the event feed: at least 2,000
@@ -36,7 +37,12 @@ Per store, one after the other in the same run:
      the load generator and the subscriber process over the measured window.
 
 Everything runs on this machine: the load generator and the subscribers share its
-cores with gridd and PostgreSQL (the CPU table says who used what).
+cores with gridd and PostgreSQL (the CPU columns say who used what). Before each
+store it waits (at most --quiet-wait s) for the machine to be idle, and measures again
+(at most --retries times) when other work took more than --max-disturbance cores
+during the window. On PostGIS it also reports PostgreSQL's transactions per case,
+cases per commit (about the group commit's batch size) and how case_record's indexes
+were used (index tuples read per case: the duplicate look-up's plan).
 
 --generator wrk uses `wrk` (Debian package) with a Lua script for the POSTs (the
 subscribers stay in Python); its latency percentiles include non-2xx answers (there
@@ -460,13 +466,14 @@ def generator_main(port, tok, bodies_, conns, t_start, t_end, idem, conn):
 
 
 class Sub:
-    __slots__ = ("events", "reports", "first", "last", "status", "reached", "mode", "ids", "kinds")
+    __slots__ = ("events", "reports", "first", "last", "status", "reached", "mode", "ids", "kinds", "last_at")
 
     def __init__(self):
         self.events = self.reports = 0
         self.first = self.last = None
         self.status = None
         self.reached = None
+        self.last_at = None
         self.mode = "fast"
         self.ids = None
         self.kinds = {}
@@ -544,6 +551,7 @@ async def subscriber(i, port, tok, sub, ready, full):
                 text += p.decode()
                 cut = text.rfind("\n\n")
                 if cut >= 0:
+                    sub.last_at = time.monotonic()
                     parse_events(text[: cut + 2], sub)
                     text = text[cut + 2 :]
         except (OSError, asyncio.CancelledError):
@@ -566,6 +574,7 @@ async def subscriber(i, port, tok, sub, ready, full):
             done, pending = buf[: cut + 2], buf[cut + 2 :]
             n = done.count(b"event: case\n")
             if n:
+                sub.last_at = time.monotonic()
                 sub.events += n
                 sub.reports += done.count(b'"kind":"report"')
                 j = done.rfind(b"\nid: ")
@@ -603,10 +612,10 @@ def subscribers_main(port, tok, n, n_full, conn):
         c_window = time.process_time() - c0
         deadline = time.monotonic() + drain
         while time.monotonic() < deadline:
-            now = time.monotonic()
             for s in subs:
                 if s.reached is None and s.reports >= expected:
-                    s.reached = now - t_load_end
+                    # When its last event arrived, after the last intake was answered.
+                    s.reached = (s.last_at or t_load_end) - t_load_end
             if all(s.reached is not None for s in subs):
                 break
             await asyncio.sleep(0.02)
@@ -850,8 +859,15 @@ def measure(kind, args, work, tag):
         rss_load = proc_status(proc.pid)
         # Every case of this fresh store was reported after the subscribers were
         # answered; ids count up from 1: the newest id is the number of report steps.
-        st, data = get(port, "/api/v1/cases?limit=1", tok)
-        newest = json.loads(data)[0]["id"] if st == 200 and data.strip() != b"[]" else 0
+        # (wrk leaves requests in flight when it stops: wait until no more commit.)
+        newest = -1
+        while True:
+            st, data = get(port, "/api/v1/cases?limit=1", tok)
+            now_ = json.loads(data)[0]["id"] if st == 200 and data.strip() != b"[]" else 0
+            if now_ == newest:
+                break
+            newest = now_
+            time.sleep(0.5)
         r["answered_201"] = expected
         r["stored_cases"] = newest
         expected = newest
@@ -895,6 +911,9 @@ def measure(kind, args, work, tag):
             "load_before": load_before,
             "pg_xacts_per_case": ((x1[0] + x1[1] - x0[0] - x0[1]) / max(1, r["cases_per_s"] * args.seconds)) if x0 else None,
             "pg_rollbacks": (x1[1] - x0[1]) if x0 else None,
+            # Commits are the writer's batches (and little else): cases per commit is
+            # about the mean batch size; the read-only transactions end in rollbacks.
+            "pg_cases_per_commit": (r["cases_per_s"] * args.seconds / max(1, x1[0] - x0[0])) if x0 else None,
             "irq_softirq_cores": softirq,
             "iowait_cores": iowait,
         })
@@ -905,6 +924,19 @@ def measure(kind, args, work, tag):
         deltas = {p: (c, t - all0.get(p, (c, 0.0))[1]) for p, (c, t) in all1.items()}
         others = sum(t for p, (c, t) in deltas.items() if p not in mine and c != "postgres")
         r["other_processes_cores"] = others / window
+        if kind == "postgis":
+            roles = {}
+            for p_, (c, t) in deltas.items():
+                if c != "postgres" or t <= 0:
+                    continue
+                try:
+                    with open(f"/proc/{p_}/cmdline", "rb") as f:
+                        title = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    title = "postgres: (gone)"
+                role = "backends" if " gridd_bench_cases_" in title else title.partition("postgres: ")[2].split(" ")[0] or "postmaster"
+                roles[role] = roles.get(role, 0.0) + t / window
+            r["postgres_cores_by_role"] = {k: round(v, 3) for k, v in sorted(roles.items(), key=lambda kv: -kv[1])}
         r["other_processes_top"] = sorted(((round(t / window, 2), c) for p, (c, t) in deltas.items()
                                            if p not in mine and c != "postgres" and t > 0), reverse=True)[:5]
         r["unattributed_cores"] = busy - known - others / window if gen_cores is not None else None
@@ -925,6 +957,19 @@ def measure(kind, args, work, tag):
                 "drain_all": all(x is not None for x in reached),
                 "checked": [s for s in subs_out if s["mode"] == "full"],
             })
+        if kind == "postgis":
+            # How the duplicate look-up was planned: index tuples read per index of
+            # case_record over the run (the near query should read a few per intake).
+            time.sleep(1.0)  # backends flush their statistics within about a second
+            out = subprocess.run(["psql", store[1], "-qtA", "-F", "|", "-c",
+                                  "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes "
+                                  "WHERE relname = 'case_record' AND idx_scan > 0 ORDER BY 1"],
+                                 capture_output=True, text=True).stdout.split()
+            n = max(1, r["stored_cases"])
+            r["pg_case_record_index_use"] = {
+                l.split("|")[0]: {"scans_per_case": round(int(l.split("|")[1]) / n, 2),
+                                  "tuples_read_per_case": round(int(l.split("|")[2]) / n, 1)}
+                for l in out if l.count("|") == 2}
         # The server's log: warnings and errors during the run.
         with open(serve_log) as f:
             lines = [l.rstrip() for l in f if re.search(r"\b(WARN|ERROR)\b", l)]
@@ -945,19 +990,19 @@ def fmt(v, f="{:.1f}"):
 
 
 def table(runs):
-    print("| store | generator | conns | subs | cases/s (2xx) | p50 ms | p99 ms | max ms | errors | "
+    print("| round | store | generator | conns | subs | cases/s (2xx) | p50 ms | p99 ms | max ms | errors | "
           "events min/expected per subscriber | subscribers complete | drain s | VmRSS start → subscribed → after load MiB | "
-          "gridd cores | postgres cores | generator cores | subscribers cores | other processes cores | kernel unattributed cores (softirq) | busy before | PG transactions per case |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "gridd cores | postgres cores | generator cores | subscribers cores | other processes cores | kernel unattributed cores (softirq) | busy before | PG transactions per case | cases per PG commit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         errs = ", ".join(f"{k}: {v}" for k, v in sorted(r["errors"].items())) or "none"
         ev = f"{r['events_min']} / {r['expected_events']}" if "events_min" in r else "–"
         sc = f"{r['subscribers_complete']} of {r['subscribers']}" if "events_min" in r else "–"
-        print(f"| {r['store']} | {r['generator']} | {r['connections']} | {r['subscribers']} | {r['cases_per_s']:.0f} | "
+        print(f"| {r.get('round', 1)} | {r['store']} | {r['generator']} | {r['connections']} | {r['subscribers']} | {r['cases_per_s']:.0f} | "
               f"{fmt(r['p50_ms'], '{:.1f}')} | {fmt(r['p99_ms'], '{:.1f}')} | {fmt(r['max_ms'], '{:.0f}')} | {errs} | {ev} | {sc} | "
               f"{fmt(r.get('drain_max_s'), '{:.2f}')} | {r['rss_start_mib']:.0f} → {r['rss_subscribed_mib']:.0f} → {r['rss_after_load_mib']:.0f} | "
               f"{r['gridd_cores']:.2f} | {fmt(r['postgres_cores'], '{:.2f}')} | {fmt(r.get('generator_cores'), '{:.2f}')} | "
-              f"{r['subscriber_cores']:.2f} | {r['other_processes_cores']:.2f} | {fmt(r['unattributed_cores'], '{:.2f}')} ({r['irq_softirq_cores']:.2f}) | {r['load_before']:.2f} | {fmt(r['pg_xacts_per_case'], '{:.2f}')} |")
+              f"{r['subscriber_cores']:.2f} | {r['other_processes_cores']:.2f} | {fmt(r['unattributed_cores'], '{:.2f}')} ({r['irq_softirq_cores']:.2f}) | {r['load_before']:.2f} | {fmt(r['pg_xacts_per_case'], '{:.2f}')} | {fmt(r['pg_cases_per_commit'], '{:.1f}')} |")
 
 
 def main():
@@ -980,6 +1025,7 @@ def main():
     ap.add_argument("--work", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the stores")
     ap.add_argument("--out", help="write the runs as JSON here")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds (each: every store once, in order)")
     ap.add_argument("--retries", type=int, default=3,
                     help="measure a store again (at most this often) when other work disturbed the window")
     ap.add_argument("--max-disturbance", type=float, default=0.15, help="cores of other work tolerated in the window")
@@ -993,10 +1039,12 @@ def main():
     with open("/proc/loadavg") as f:
         log("load average at start:", " ".join(f.read().split()[:3]))
     runs = []
-    for i, kind in enumerate(args.stores.split(",")):
+    order = [(rnd_i, kind) for rnd_i in range(args.rounds) for kind in args.stores.split(",")]
+    for i, (rnd_i, kind) in enumerate(order):
         for attempt in range(1, args.retries + 2):
             r = measure(kind.strip(), args, work, f"{i}_{attempt}")
             r["attempt"] = attempt
+            r["round"] = rnd_i + 1
             if r["disturbance_cores"] <= args.max_disturbance or attempt > args.retries:
                 break
             log(f"{kind}: other work took {r['disturbance_cores']:.2f} cores during the window; measuring again")
