@@ -103,7 +103,7 @@ async fn catch_up(app: &App) {
 }
 
 /// Publishes other instances' case steps to this instance's live-feed
-/// subscribers: LISTENs on `gridd_cases` (each notification a doorbell for
+/// subscribers: LISTENs on `gridd_cases` (each other instance's notification a doorbell for
 /// [`crate::case_desk::Desk::catch_up`], which reads the steps after the newest
 /// one published). Catches up after every (re)connection.
 pub fn spawn_cases(desk: Arc<crate::case_desk::Desk>, url: String) -> tokio::task::JoinHandle<()> {
@@ -123,7 +123,9 @@ async fn follow_cases(desk: &crate::case_desk::Desk, url: &str) -> Result<(), sq
     desk.catch_up().await;
     loop {
         match listener.try_recv().await? {
-            Some(_) => desk.catch_up().await,
+            // Its own steps it has published as it committed them.
+            Some(n) if foreign(n.payload(), desk.store().case_origin()) => desk.catch_up().await,
+            Some(_) => {}
             None => return Ok(()),
         }
     }

@@ -547,37 +547,18 @@ pub fn apply(case: &Case, cmd: &Command, ctx: &Context<'_>) -> Result<(Case, Ste
     };
     c.version += 1;
     c.updated_at = ctx.now;
+    let to = c.stage;
     Ok((
         c,
         StepDraft {
             kind,
             from: Some(from),
-            to: case_stage_after(kind, from, case),
+            to,
             note,
             photos: cmd.photos().to_vec(),
             detail,
         },
     ))
-}
-
-fn case_stage_after(kind: StepKind, from: Stage, before: &Case) -> Stage {
-    // The stage after is the one the new case holds; recomputed here so the step
-    // and the case cannot disagree.
-    match kind {
-        StepKind::File => Stage::Filed,
-        StepKind::Refuse => Stage::Refused,
-        StepKind::Merge => Stage::Merged,
-        StepKind::Dispatch if from == Stage::Filed => Stage::Dispatched,
-        StepKind::Dispatch | StepKind::Escalate | StepKind::Absorb | StepKind::Overdue => from,
-        StepKind::Accept | StepKind::SendBack => Stage::Handling,
-        StepKind::ReportResult => Stage::ResultReported,
-        StepKind::Close => Stage::Closed,
-        StepKind::Defer => Stage::Deferred,
-        StepKind::Resume => before.deferred_from.unwrap_or(Stage::Handling),
-        StepKind::Explain => Stage::Explained,
-        StepKind::Evaluate => Stage::Evaluated,
-        StepKind::Report => Stage::Reported,
-    }
 }
 
 /// The step the system records when a case's deadline has passed (known to the
@@ -638,50 +619,35 @@ pub fn absorb(case: &Case, duplicate: &Case, now: i64) -> (Case, StepDraft) {
 mod tests {
     use super::*;
     use crate::cases::category::default_categories;
-    use crate::cases::{Reporter, Source};
+    use crate::cases::{Intake, Reporter, Source};
 
     /// 2026-11-02 (Monday) 09:00 +08:00.
     const MONDAY_9: i64 = 1_793_581_200;
 
     fn base() -> Case {
-        Case {
-            id: 1,
-            subdistrict_id: 1,
-            number: "2026-000001".into(),
-            version: 1,
-            stage: Stage::Reported,
+        let intake = Intake {
             source: Source::Hotline,
             category: "SJ-01-01".into(),
-            urgency: Urgency::Normal,
+            urgency: None,
             lon: 24.94,
             lat: 60.17,
-            grid_path: vec![10, 20, 30],
             address: String::new(),
             description: "垃圾".into(),
             reporter: Reporter::default(),
             photos: vec![],
             media_url: None,
             attributes: vec![],
-            reported_at: MONDAY_9,
-            filed_at: None,
-            deadline: None,
-            remaining_secs: None,
-            deferred_from: None,
-            deferred_at: None,
-            deferred_secs: 0,
-            ever_deferred: false,
-            units: vec![],
-            supervision: 0,
-            rework: 0,
-            merged_into: None,
-            merged: vec![],
-            closed_at: None,
-            on_time: None,
-            handling_secs: None,
-            overdue_recorded: false,
-            score: None,
-            updated_at: MONDAY_9,
-        }
+            note: String::new(),
+        };
+        Case::reported(
+            1,
+            1,
+            "2026-000001".into(),
+            vec![10, 20, 30],
+            &intake,
+            Urgency::Normal,
+            MONDAY_9,
+        )
     }
 
     fn run(c: &Case, cmd: Command, now: i64) -> Result<(Case, StepDraft), Refusal> {

@@ -380,6 +380,56 @@ pub struct Case {
 }
 
 impl Case {
+    /// A case as reported (信息收集): version 1, not yet filed, placed in `grid_path`.
+    pub fn reported(
+        id: i64,
+        subdistrict_id: SubdistrictId,
+        number: String,
+        grid_path: Vec<GridId>,
+        intake: &Intake,
+        urgency: Urgency,
+        now: i64,
+    ) -> Case {
+        Case {
+            id,
+            subdistrict_id,
+            number,
+            version: 1,
+            stage: Stage::Reported,
+            source: intake.source,
+            category: intake.category.clone(),
+            urgency,
+            lon: intake.lon,
+            lat: intake.lat,
+            grid_path,
+            address: intake.address.clone(),
+            description: intake.description.clone(),
+            reporter: intake.reporter.clone(),
+            photos: intake.photos.clone(),
+            media_url: intake.media_url.clone(),
+            attributes: intake.attributes.clone(),
+            reported_at: now,
+            filed_at: None,
+            deadline: None,
+            remaining_secs: None,
+            deferred_from: None,
+            deferred_at: None,
+            deferred_secs: 0,
+            ever_deferred: false,
+            units: vec![],
+            supervision: 0,
+            rework: 0,
+            merged_into: None,
+            merged: vec![],
+            closed_at: None,
+            on_time: None,
+            handling_secs: None,
+            overdue_recorded: false,
+            score: None,
+            updated_at: now,
+        }
+    }
+
     /// Whether it is overdue at `now`: open, not deferred, past its deadline.
     pub fn is_overdue(&self, now: i64) -> bool {
         self.stage.is_open() && self.deadline.is_some_and(|d| now > d)

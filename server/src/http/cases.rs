@@ -854,17 +854,10 @@ impl Feed {
             }
             match self.rx.recv().await {
                 Ok(ev) => {
-                    match self.last {
-                        Some(l) if ev.step.seq <= l => continue,
-                        // A gap (steps committed before we subscribed): read it back.
-                        Some(l) if ev.step.seq > l + 1 => {
-                            let missed = self.desk.steps_after(l, 5000).await.ok()?;
-                            if !missed.is_empty() {
-                                self.backlog.extend(missed);
-                                continue;
-                            }
-                        }
-                        _ => {}
+                    // The desk publishes every step once, in number order: what
+                    // the read-back already sent comes again here, once.
+                    if self.last.is_some_and(|l| ev.step.seq <= l) {
+                        continue;
                     }
                     self.last = Some(ev.step.seq);
                     if self.desk.may_read(&self.who, &ev.case).await.ok()? {
@@ -928,7 +921,9 @@ async fn feed(
             }
             Some(after)
         }
-        None => Some(s.desk.store().last_step().await?),
+        // Live from now: from the newest step published (a step committed but not
+        // yet published still comes through the channel).
+        None => Some(s.desk.published().await),
     };
     let feed = Feed {
         desk: s.desk.clone(),

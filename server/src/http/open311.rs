@@ -143,38 +143,6 @@ fn jurisdiction(s: &super::State, id: Option<&str>) -> Result<i64, Open311Error>
     }
 }
 
-fn query_param(q: &str, name: &str) -> Option<String> {
-    q.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (k == name)
-            .then(|| v.replace('+', " "))
-            .map(|v| percent(&v))
-    })
-}
-
-fn percent(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn service_of(c: &Category) -> Service {
     let class = match c.class {
         CaseClass::Component => "部件",
@@ -310,7 +278,8 @@ async fn document(
             open311::discovery(&discovery(&s, &headers), f),
         ),
         "services" => {
-            if let Err(e) = jurisdiction(&s, query_param(&q, "jurisdiction_id").as_deref()) {
+            if let Err(e) = jurisdiction(&s, open311::query_value(&q, "jurisdiction_id").as_deref())
+            {
                 return fail(f, &[e]);
             }
             let list: Vec<Service> = s
@@ -614,28 +583,34 @@ async fn request(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let (id, f) = match split(&id) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let q = q.unwrap_or_default();
-    let sd = match jurisdiction(&s, query_param(&q, "jurisdiction_id").as_deref()) {
-        Ok(sd) => sd,
-        Err(e) => return fail(f, &[e]),
-    };
-    match s.desk.store().case_by_number(sd, id).await {
-        Ok(Some(c)) if c.source == Source::Open311 => {
+    match published_case(&s, &id, q.as_deref(), "service_request_id").await {
+        Ok((c, f)) => {
             let r = request_of(&s, &c).await;
             answer(StatusCode::OK, f, open311::requests(&[r], f))
         }
-        Ok(_) => fail(
+        Err(r) => *r,
+    }
+}
+
+/// The case a path's `{number}.{format}` names in the query's jurisdiction, when
+/// it came in through Open311 (else the `field`'s 404, as the format asks).
+async fn published_case(
+    s: &super::State,
+    name: &str,
+    query: Option<&str>,
+    field: &str,
+) -> Result<(Case, Format), Box<Response>> {
+    let (number, f) = split(name)?;
+    let q = query.unwrap_or_default();
+    let sd = jurisdiction(s, open311::query_value(q, "jurisdiction_id").as_deref())
+        .map_err(|e| Box::new(fail(f, &[e])))?;
+    match s.desk.store().case_by_number(sd, number).await {
+        Ok(Some(c)) if c.source == Source::Open311 => Ok((c, f)),
+        Ok(_) => Err(Box::new(fail(
             f,
-            &[Open311Error::not_found(
-                "service_request_id",
-                "no such request",
-            )],
-        ),
-        Err(e) => from_error(f, e),
+            &[Open311Error::not_found(field, "no such request")],
+        ))),
+        Err(e) => Err(Box::new(from_error(f, e))),
     }
 }
 
@@ -652,28 +627,18 @@ async fn token(
     Path(token): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let (token, f) = match split(&token) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let q = q.unwrap_or_default();
-    let sd = match jurisdiction(&s, query_param(&q, "jurisdiction_id").as_deref()) {
-        Ok(sd) => sd,
-        Err(e) => return fail(f, &[e]),
-    };
-    match s.desk.store().case_by_number(sd, token).await {
-        Ok(Some(c)) if c.source == Source::Open311 => answer(
+    match published_case(&s, &token, q.as_deref(), "token").await {
+        Ok((c, f)) => answer(
             StatusCode::OK,
             f,
             open311::tokens(
                 &[open311::TokenAnswer {
-                    token: token.to_owned(),
+                    token: c.number.clone(),
                     service_request_id: Some(c.number),
                 }],
                 f,
             ),
         ),
-        Ok(_) => fail(f, &[Open311Error::not_found("token", "no such token")]),
-        Err(e) => from_error(f, e),
+        Err(r) => *r,
     }
 }

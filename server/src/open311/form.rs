@@ -86,6 +86,17 @@ fn decode(raw: &[u8]) -> Result<String, &'static str> {
     String::from_utf8(out).map_err(|_| "not valid UTF-8")
 }
 
+/// The decoded value of the first `name=` in a query string (`None` when it is
+/// absent or does not decode).
+pub fn query_value(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (decode(k.as_bytes()).ok()? == name)
+            .then(|| decode(v.as_bytes()).ok())
+            .flatten()
+    })
+}
+
 /// The decoded `name=value` pairs, in order. Empty pairs (`a=1&&b=2`) are skipped; a
 /// pair without `=` has an empty value. A pair that does not decode is a problem.
 fn pairs(raw: &[u8], problems: &mut Problems) -> Vec<(String, String)> {

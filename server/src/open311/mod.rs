@@ -33,7 +33,9 @@ mod tests;
 
 use chrono::{DateTime, Utc};
 
-pub use form::{check_attributes, parse_post, parse_requests_query, parse_w3c_datetime};
+pub use form::{
+    check_attributes, parse_post, parse_requests_query, parse_w3c_datetime, query_value,
+};
 pub use render::{
     created, discovery, errors, format_datetime, requests, service_definition, services, tokens,
 };

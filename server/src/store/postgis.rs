@@ -88,7 +88,7 @@ super::accounts::account_statements!(PgTx);
 /// Case batches serialise on this advisory lock until they commit, so history
 /// numbers grow in commit order across instances.
 const CASE_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(7453676173650)"; // "case" + 0
-/// The channel case batches notify on (payload: the newest step number).
+/// The channel case batches notify on (payload: `{"origin", "seq"}`, the newest step).
 pub const CASE_CHANNEL: &str = "gridd_cases";
 super::cases::case_statements!(
     PgTx,

@@ -97,6 +97,18 @@ pub struct Written {
     pub others: Vec<Case>,
 }
 
+impl Written {
+    /// A write that appended nothing (a replay, or nothing to do).
+    fn unchanged(case: Case, replayed: bool) -> Self {
+        Self {
+            case,
+            steps: vec![],
+            replayed,
+            others: vec![],
+        }
+    }
+}
+
 /// The rules a batch is checked with.
 pub struct Rules<'a> {
     /// Now, Unix seconds.
@@ -144,6 +156,8 @@ pub struct Photo {
 /// Storage of cases, their history, photos and the case reference data.
 #[async_trait]
 pub trait CaseStore: Send + Sync {
+    /// The name of this instance's writes (what its notifications carry).
+    fn case_origin(&self) -> &str;
     /// Writes a batch in one transaction: one answer per operation, in order
     /// (`Err` of the outer result: nothing of the batch was stored).
     async fn write(&self, ops: &[CaseOp], rules: &Rules<'_>) -> Result<Vec<Result<Written>>>;
@@ -212,8 +226,9 @@ pub(crate) type StepRow = (i64, String);
 pub(crate) trait CaseStatements: Journal {
     /// Serialises case writers across instances until commit.
     async fn lock_cases(&mut self) -> Result<()>;
-    /// Tells other instances (at commit) that steps up to `seq` exist.
-    async fn notify_cases(&mut self, seq: i64) -> Result<()>;
+    /// Tells other instances (at commit) that steps exist up to the payload's
+    /// `seq` (`{"origin", "seq"}`, as the change log's notifications).
+    async fn notify_cases(&mut self, payload: &str) -> Result<()>;
     async fn counter(&mut self, subdistrict: i64, year: i32) -> Result<Option<i64>>;
     async fn set_counter(&mut self, subdistrict: i64, year: i32, last: i64) -> Result<()>;
     async fn insert_case(&mut self, c: &Case, watch: Option<i64>, body: &str) -> Result<()>;
@@ -495,6 +510,15 @@ async fn one<T: CaseStatements>(
             return Ok(Err($e))
         };
     }
+    // A retry key that answered before answers the same again.
+    if let CaseOp::Intake { actor, key, .. } | CaseOp::Step { actor, key, .. } = op {
+        match replay(tx, b, actor, key).await {
+            Ok(Some(case)) => return Ok(Ok(Written::unchanged(case, true))),
+            Ok(None) => {}
+            Err(e @ Error::Invalid(_)) => refuse!(e),
+            Err(e) => return Err(e),
+        }
+    }
     match op {
         CaseOp::Intake {
             subdistrict_id,
@@ -504,63 +528,21 @@ async fn one<T: CaseStatements>(
             actor,
             key,
         } => {
-            match replay(tx, b, actor, key).await {
-                Ok(Some(case)) => {
-                    return Ok(Ok(Written {
-                        case,
-                        steps: vec![],
-                        replayed: true,
-                        others: vec![],
-                    }));
-                }
-                Ok(None) => {}
-                Err(e @ Error::Invalid(_)) => refuse!(e),
-                Err(e) => return Err(e),
-            }
             if !rules.categories.contains_key(&intake.category) {
                 refuse!(Error::invalid("category", "unknown category"));
             }
             let id = next_counter(tx, b, ID_COUNTER).await?;
             let year = year_of(now);
             let n = next_counter(tx, b, (*subdistrict_id, year)).await?;
-            let case = Case {
+            let case = Case::reported(
                 id,
-                subdistrict_id: *subdistrict_id,
-                number: Case::format_number(year, n),
-                version: 1,
-                stage: Stage::Reported,
-                source: intake.source,
-                category: intake.category.clone(),
-                urgency: *urgency,
-                lon: intake.lon,
-                lat: intake.lat,
-                grid_path: grid_path.clone(),
-                address: intake.address.clone(),
-                description: intake.description.clone(),
-                reporter: intake.reporter.clone(),
-                photos: intake.photos.clone(),
-                media_url: intake.media_url.clone(),
-                attributes: intake.attributes.clone(),
-                reported_at: now,
-                filed_at: None,
-                deadline: None,
-                remaining_secs: None,
-                deferred_from: None,
-                deferred_at: None,
-                deferred_secs: 0,
-                ever_deferred: false,
-                units: vec![],
-                supervision: 0,
-                rework: 0,
-                merged_into: None,
-                merged: vec![],
-                closed_at: None,
-                on_time: None,
-                handling_secs: None,
-                overdue_recorded: false,
-                score: None,
-                updated_at: now,
-            };
+                *subdistrict_id,
+                Case::format_number(year, n),
+                grid_path.clone(),
+                intake,
+                *urgency,
+                now,
+            );
             tx.insert_case(&case, None, &encode(&case)?).await?;
             let step = append(
                 tx,
@@ -594,19 +576,6 @@ async fn one<T: CaseStatements>(
             actor,
             key,
         } => {
-            match replay(tx, b, actor, key).await {
-                Ok(Some(case)) => {
-                    return Ok(Ok(Written {
-                        case,
-                        steps: vec![],
-                        replayed: true,
-                        others: vec![],
-                    }));
-                }
-                Ok(None) => {}
-                Err(e @ Error::Invalid(_)) => refuse!(e),
-                Err(e) => return Err(e),
-            }
             let case = match load(tx, b, *case_id).await {
                 Ok(c) => c,
                 Err(e @ Error::NotFound(_)) => refuse!(e),
@@ -682,12 +651,7 @@ async fn one<T: CaseStatements>(
         CaseOp::Overdue { case_id } => {
             let case = load(tx, b, *case_id).await?;
             let Some((next, draft)) = lifecycle::mark_overdue(&case, now) else {
-                return Ok(Ok(Written {
-                    case,
-                    steps: vec![],
-                    replayed: false,
-                    others: vec![],
-                }));
+                return Ok(Ok(Written::unchanged(case, false)));
             };
             let system = StepActor {
                 name: "system".into(),
@@ -711,6 +675,10 @@ impl<D: Dialect> CaseStore for D
 where
     D::Tx: CaseStatements,
 {
+    fn case_origin(&self) -> &str {
+        self.origin()
+    }
+
     async fn write(&self, ops: &[CaseOp], rules: &Rules<'_>) -> Result<Vec<Result<Written>>> {
         let mut tx = self.begin().await?;
         tx.lock_cases().await?;
@@ -746,7 +714,8 @@ where
             .flat_map(|w| w.steps.iter().map(|s| s.seq))
             .max();
         if let Some(seq) = newest {
-            tx.notify_cases(seq).await?;
+            let payload = serde_json::json!({ "origin": self.origin(), "seq": seq });
+            tx.notify_cases(&payload.to_string()).await?;
         }
         tx.commit_cases().await?;
         Ok(out)
@@ -963,9 +932,9 @@ macro_rules! case_statements {
                 Ok(())
             }
 
-            async fn notify_cases(&mut self, seq: i64) -> $crate::error::Result<()> {
+            async fn notify_cases(&mut self, payload: &str) -> $crate::error::Result<()> {
                 if let Some(sql) = $notify {
-                    sqlx::query(sql).bind(seq.to_string()).execute(self.conn()).await?;
+                    sqlx::query(sql).bind(payload).execute(self.conn()).await?;
                 }
                 Ok(())
             }
@@ -1164,8 +1133,11 @@ macro_rules! case_statements {
                     "SELECT id, number, lon, lat, reported_at FROM case_record WHERE subdistrict_id = $1 AND category = $2 \
                      AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6 AND reported_at >= $7 \
                      AND stage NOT IN ('refused', 'merged', 'closed', 'explained', 'evaluated') \
-                     ORDER BY id LIMIT 100",
+                     ORDER BY id DESC LIMIT 100",
                 )
+                // A plan made for the values each time: a cached generic plan chose
+                // the date index and read a week of cases (BENCHMARKS, case intake).
+                .persistent(false)
                 .bind(sd)
                 .bind(category)
                 .bind(bbox[1])
