@@ -353,11 +353,11 @@ async fn list_requests(
             }
         }
     } else {
-        let (from, to) = p.window(utc(s.desk.clock().now()));
+        let (since, until) = p.window_seconds(utc(s.desk.clock().now()));
         let mut query = CaseQuery {
             subdistrict_id: Some(sd),
-            since: Some(from.timestamp()),
-            until: Some(to.timestamp()),
+            since: Some(since),
+            until: Some(until),
             limit: 2000,
             ..CaseQuery::default()
         };

@@ -392,4 +392,13 @@ impl RequestsQuery {
             (None, None) => (now.checked_sub_signed(span).unwrap_or(now), now),
         }
     }
+
+    /// [`Self::window`] as whole Unix seconds, start included and end excluded, as
+    /// the case store searches `reported_at`: the end is the second after the
+    /// window's last, so a request made in the current second is listed (a
+    /// truncated end left out everything reported in it).
+    pub fn window_seconds(&self, now: DateTime<Utc>) -> (i64, i64) {
+        let (from, to) = self.window(now);
+        (from.timestamp(), to.timestamp().saturating_add(1))
+    }
 }

@@ -956,6 +956,27 @@ fn windows_with_one_date() {
 }
 
 #[test]
+fn window_seconds_include_the_current_second() {
+    // The store searches reported_at >= since AND reported_at < until: a
+    // request reported at `now` (whole seconds) must be inside.
+    let now = utc(2026, 12, 2, 8, 30, 0);
+    let q = parse_requests_query("").unwrap();
+    let (since, until) = q.window_seconds(now);
+    assert_eq!(since, (now - TimeDelta::days(90)).timestamp());
+    assert_eq!(until, now.timestamp() + 1);
+    let both =
+        parse_requests_query("start_date=2026-11-01T00:00:00Z&end_date=2026-11-02T00:00:00Z")
+            .unwrap();
+    assert_eq!(
+        both.window_seconds(now),
+        (
+            utc(2026, 11, 1, 0, 0, 0).timestamp(),
+            utc(2026, 11, 2, 0, 0, 1).timestamp()
+        )
+    );
+}
+
+#[test]
 fn service_request_id_overrides_the_other_arguments() {
     let q = parse_requests_query(
         "service_request_id=2026120200001,%202026120200002,,2026120200001\
