@@ -74,13 +74,22 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// A PostGIS transaction.
-pub(crate) struct PgTx(pub(crate) Transaction<'static, Postgres>);
+/// A PostGIS transaction, or a pooled connection for one statement (that
+/// statement is its own snapshot: no BEGIN and ROLLBACK round trips).
+pub(crate) enum PgTx {
+    /// A transaction.
+    Tx(Transaction<'static, Postgres>),
+    /// One statement, no transaction.
+    One(sqlx::pool::PoolConnection<Postgres>),
+}
 
 impl PgTx {
     /// The transaction's connection.
     pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
-        &mut self.0
+        match self {
+            PgTx::Tx(t) => t,
+            PgTx::One(c) => c,
+        }
     }
 }
 
@@ -107,15 +116,19 @@ impl Dialect for PostgisStore {
     }
 
     async fn begin(&self) -> Result<PgTx> {
-        Ok(PgTx(self.pool.begin().await?))
+        Ok(PgTx::Tx(self.pool.begin().await?))
     }
 
     async fn begin_read(&self) -> Result<PgTx> {
-        Ok(PgTx(
+        Ok(PgTx::Tx(
             self.pool
                 .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .await?,
         ))
+    }
+
+    async fn begin_single(&self) -> Result<PgTx> {
+        Ok(PgTx::One(self.pool.acquire().await?))
     }
 }
 
@@ -145,7 +158,7 @@ impl Journal for PgTx {
             .bind(e.before_geom.map(super::ewkb).transpose()?)
             .bind(e.after_geom.map(super::ewkb).transpose()?)
             .bind(actor.address())
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
@@ -158,7 +171,7 @@ impl Journal for PgTx {
     ) -> Result<i64> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(CHANGE_LOG_LOCK)
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO change_log (origin, subdistrict_id, ids) VALUES ($1, $2, $3) RETURNING seq",
@@ -166,13 +179,13 @@ impl Journal for PgTx {
         .bind(origin)
         .bind(subdistrict)
         .bind(serde_json::to_value(ids).map_err(anyhow::Error::from)?)
-        .fetch_one(&mut *self.0)
+        .fetch_one(self.conn())
         .await?;
         let payload = serde_json::json!({ "origin": origin, "seq": seq });
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(payload.to_string())
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(seq)
     }
@@ -180,7 +193,7 @@ impl Journal for PgTx {
     async fn changes_since(&mut self, seq: i64) -> Result<Vec<ChangeRecord>> {
         sqlx::query("SELECT seq, origin, ids FROM change_log WHERE seq > $1 ORDER BY seq")
             .bind(seq)
-            .fetch_all(&mut *self.0)
+            .fetch_all(self.conn())
             .await?
             .iter()
             .map(change_record)
@@ -190,12 +203,15 @@ impl Journal for PgTx {
     async fn last_seq(&mut self) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT coalesce(max(seq), 0)::int8 FROM change_log")
-                .fetch_one(&mut *self.0)
+                .fetch_one(self.conn())
                 .await?,
         )
     }
 
     async fn commit(self) -> Result<()> {
-        Ok(self.0.commit().await?)
+        match self {
+            PgTx::Tx(t) => Ok(t.commit().await?),
+            PgTx::One(_) => Ok(()),
+        }
     }
 }

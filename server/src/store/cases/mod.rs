@@ -722,7 +722,7 @@ where
     }
 
     async fn case(&self, id: i64) -> Result<Option<Case>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.case_body(id)
             .await?
             .map(|b| decode("case_record", &b))
@@ -734,7 +734,7 @@ where
         subdistrict: SubdistrictId,
         number: &str,
     ) -> Result<Option<Case>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.case_body_by_number(subdistrict, number)
             .await?
             .map(|b| decode("case_record", &b))
@@ -742,7 +742,7 @@ where
     }
 
     async fn cases(&self, q: &CaseQuery) -> Result<Vec<Case>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.case_bodies(q)
             .await?
             .iter()
@@ -757,7 +757,7 @@ where
         bbox: [f64; 4],
         since: i64,
     ) -> Result<Vec<Near>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         Ok(tx
             .near_rows(subdistrict, category, bbox, since)
             .await?
@@ -773,7 +773,7 @@ where
     }
 
     async fn history(&self, case_id: i64) -> Result<Vec<Step>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.step_rows(Some(case_id), 0, i64::MAX)
             .await?
             .iter()
@@ -782,7 +782,7 @@ where
     }
 
     async fn steps_after(&self, seq: i64, limit: i64) -> Result<Vec<Step>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.step_rows(None, seq, limit)
             .await?
             .iter()
@@ -791,12 +791,12 @@ where
     }
 
     async fn last_step(&self) -> Result<i64> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.last_step().await
     }
 
     async fn overdue(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.watch(now, limit).await
     }
 
@@ -816,7 +816,7 @@ where
     }
 
     async fn photo(&self, id: i64) -> Result<Option<Photo>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         Ok(tx
             .photo_row(id)
             .await?
@@ -840,7 +840,7 @@ where
     }
 
     async fn categories(&self) -> Result<Vec<Category>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.category_bodies()
             .await?
             .iter()
@@ -869,7 +869,7 @@ where
     }
 
     async fn units(&self, subdistrict: SubdistrictId) -> Result<Vec<UnitInfo>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.unit_bodies(subdistrict)
             .await?
             .iter()
@@ -902,7 +902,7 @@ where
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_single().await?;
         tx.setting_body(key).await
     }
 

@@ -116,6 +116,13 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     async fn begin(&self) -> Result<Self::Tx>;
     /// Begins a read-only transaction that sees one consistent state.
     async fn begin_read(&self) -> Result<Self::Tx>;
+    /// A handle for reads of ONE statement, which is its own consistent
+    /// snapshot: on PostGIS a pooled connection without BEGIN/ROLLBACK (two
+    /// round trips fewer), elsewhere [`Self::begin_read`]. Writing through it,
+    /// or reading twice and expecting one state, is a bug.
+    async fn begin_single(&self) -> Result<Self::Tx> {
+        self.begin_read().await
+    }
 }
 
 /// A grid as an audit row's JSON: a GeoJSON feature whose geometry is null (it is

@@ -49,7 +49,7 @@ impl GridStatements for PgTx {
         .bind(&s.code)
         .bind(&s.name)
         .bind(ewkb(&s.boundary)?)
-        .fetch_one(&mut *self.0)
+        .fetch_one(self.conn())
         .await?;
         Ok(Subdistrict { id, ..s.clone() })
     }
@@ -66,7 +66,7 @@ impl GridStatements for PgTx {
             .bind(d.population)
             .bind(ewkb(&d.geometry)?)
             .bind(responsible(d))
-            .fetch_one(&mut *self.0)
+            .fetch_one(self.conn())
             .await?;
         grid(&row)
     }
@@ -75,7 +75,7 @@ impl GridStatements for PgTx {
         sqlx::query(include_str!("sql/postgis_grid_for_update.sql"))
             .bind(sid)
             .bind(id)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?
             .map(|r| grid(&r))
             .transpose()
@@ -86,7 +86,7 @@ impl GridStatements for PgTx {
             .bind(sid)
             .bind(id)
             .bind(code)
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
@@ -111,7 +111,7 @@ impl GridStatements for PgTx {
             .bind(d.population)
             .bind(ewkb(&d.geometry)?)
             .bind(responsible(d))
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(self.conn())
             .await?
             .map(|r| grid(&r))
             .transpose()
@@ -121,7 +121,7 @@ impl GridStatements for PgTx {
         sqlx::query("DELETE FROM grid WHERE subdistrict_id = $1 AND id = $2")
             .bind(sid)
             .bind(id)
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
@@ -132,7 +132,7 @@ impl GridStatements for PgTx {
         )
         .bind(sid)
         .bind(id)
-        .fetch_one(&mut *self.0)
+        .fetch_one(self.conn())
         .await?)
     }
 
@@ -143,7 +143,7 @@ impl GridStatements for PgTx {
                 "SELECT nextval(pg_get_serial_sequence('building', 'id')) FROM generate_series(1, $1)",
             )
             .bind(chunk.len() as i64)
-            .fetch_all(&mut *self.0)
+            .fetch_all(self.conn())
             .await?;
             let geoms = chunk
                 .iter()
@@ -158,7 +158,7 @@ impl GridStatements for PgTx {
                 .bind(chunk.iter().map(|b| b.levels).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|b| b.households).collect::<Vec<_>>())
                 .bind(&geoms)
-                .execute(&mut *self.0)
+                .execute(self.conn())
                 .await?;
             out.extend(ids);
         }
@@ -172,7 +172,7 @@ impl GridStatements for PgTx {
                 "SELECT nextval(pg_get_serial_sequence('road', 'id')) FROM generate_series(1, $1)",
             )
             .bind(chunk.len() as i64)
-            .fetch_all(&mut *self.0)
+            .fetch_all(self.conn())
             .await?;
             let geoms = chunk
                 .iter()
@@ -185,7 +185,7 @@ impl GridStatements for PgTx {
                 .bind(chunk.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|r| r.highway.as_str()).collect::<Vec<_>>())
                 .bind(&geoms)
-                .execute(&mut *self.0)
+                .execute(self.conn())
                 .await?;
             out.extend(ids);
         }
@@ -205,7 +205,7 @@ impl GridStatements for PgTx {
             .bind(&c.new_code)
             .bind(actor.name())
             .bind(actor.reason())
-            .execute(&mut *self.0)
+            .execute(self.conn())
             .await?;
         Ok(())
     }
@@ -213,7 +213,7 @@ impl GridStatements for PgTx {
     async fn subdistricts(&mut self, ids: Option<&[i64]>) -> Result<Vec<Subdistrict>> {
         let rows = sqlx::query(include_str!("sql/postgis_subdistricts.sql"))
             .bind(ids_param(ids))
-            .fetch(&mut *self.0);
+            .fetch(self.conn());
         rows::map_rows(rows, |r| {
             let wkb: Vec<u8> = r.try_get("geom")?;
             rows::subdistrict(
@@ -229,14 +229,14 @@ impl GridStatements for PgTx {
     async fn grids(&mut self, ids: Option<&[i64]>) -> Result<Vec<Grid>> {
         let rows = sqlx::query(include_str!("sql/postgis_grids.sql"))
             .bind(ids_param(ids))
-            .fetch(&mut *self.0);
+            .fetch(self.conn());
         rows::map_rows(rows, grid).await
     }
 
     async fn buildings(&mut self, ids: Option<&[i64]>) -> Result<Vec<Building>> {
         let rows = sqlx::query(include_str!("sql/postgis_buildings.sql"))
             .bind(ids_param(ids))
-            .fetch(&mut *self.0);
+            .fetch(self.conn());
         rows::map_rows(rows, |r| {
             let wkb: Vec<u8> = r.try_get("geom")?;
             read_columns!(r, BuildingRow {
@@ -252,7 +252,7 @@ impl GridStatements for PgTx {
     async fn roads(&mut self, ids: Option<&[i64]>) -> Result<Vec<Road>> {
         let rows = sqlx::query(include_str!("sql/postgis_roads.sql"))
             .bind(ids_param(ids))
-            .fetch(&mut *self.0);
+            .fetch(self.conn());
         rows::map_rows(rows, |r| {
             let wkb: Vec<u8> = r.try_get("geom")?;
             read_columns!(r, RoadRow { id, subdistrict_id, osm_id, name, highway } + {
@@ -271,13 +271,13 @@ impl GridStatements for PgTx {
         let rows = sqlx::query(include_str!("sql/postgis_code_history.sql"))
             .bind(sid)
             .bind(grid)
-            .fetch(&mut *self.0);
+            .fetch(self.conn());
         rows::map_rows(rows, rows::code_history).await
     }
 
     async fn subdistrict_count(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM subdistrict")
-            .fetch_one(&mut *self.0)
+            .fetch_one(self.conn())
             .await?)
     }
 }
