@@ -1146,6 +1146,42 @@ async fn revoked_and_expired_tokens_stop_working(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(me(second).await.0, 401);
+    // Revoked elsewhere (another instance on the same store, `gridd token
+    // revoke`): this instance remembers a live token for at most
+    // TOKEN_TTL_SECS, then refuses it too.
+    let r = s
+        .send(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&json!({"account": "test-admin", "name": "elsewhere"})),
+            &[],
+        )
+        .await;
+    let third = r.json["token"].as_str().unwrap().to_owned();
+    let third_id = r.json["info"]["id"].as_i64().unwrap();
+    assert_eq!(me(third.clone()).await.0, 200);
+    let other = s.store.open_backend().await.accounts();
+    assert!(
+        other
+            .revoke_token(
+                third_id,
+                &gridd::domain::change::Actor::new("another instance", None)
+            )
+            .await
+            .unwrap()
+    );
+    let until = std::time::Instant::now()
+        + std::time::Duration::from_secs(gridd::store::accounts::TOKEN_TTL_SECS.unsigned_abs() + 2);
+    loop {
+        if me(third.clone()).await.0 == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "a token revoked elsewhere still works after the cache's time"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     // Bad token requests name the field.
     let r = s
         .send(

@@ -64,14 +64,15 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Accounts over these stores.
+    /// Accounts over these stores (live API tokens remembered for a few seconds:
+    /// [`crate::store::accounts::TokenCache`]).
     pub fn new(
         store: Arc<dyn AccountStore>,
         audit: Arc<dyn AuditLogStore>,
         options: AuthOptions,
     ) -> Self {
         Self {
-            store,
+            store: Arc::new(crate::store::accounts::TokenCache::new(store)),
             audit,
             throttle: Mutex::new(Throttle::default()),
             options,

@@ -6,7 +6,11 @@
 //! [`account_statements!`]. Every account write and every sign-in, failed ones
 //! included, appends an audit row in the same transaction.
 
+mod cache;
+
 use async_trait::async_trait;
+
+pub use cache::{TOKEN_TTL_SECS, TokenCache};
 use sqlx::Row;
 
 use super::grids::Dialect;
@@ -68,6 +72,8 @@ pub trait AccountStore: Send + Sync {
     /// The account a live token acts for (`None` when unknown, expired, revoked or
     /// its account disabled).
     async fn token(&self, digest: &str, now: i64) -> Result<Option<Account>>;
+    /// As [`Self::token`], with the token's expiry (Unix seconds).
+    async fn live_token(&self, digest: &str, now: i64) -> Result<Option<(Account, i64)>>;
     /// Revokes a token; `false` when there is no such token or it was revoked already.
     async fn revoke_token(&self, id: i64, actor: &Actor) -> Result<bool>;
     /// Every token, newest first.
@@ -721,6 +727,10 @@ where
     }
 
     async fn token(&self, digest: &str, now: i64) -> Result<Option<Account>> {
+        Ok(self.live_token(digest, now).await?.map(|(a, _)| a))
+    }
+
+    async fn live_token(&self, digest: &str, now: i64) -> Result<Option<(Account, i64)>> {
         let mut tx = self.begin_read().await?;
         let Some((account, expires_at, revoked_at)) = tx.token_row(digest).await? else {
             return Ok(None);
@@ -732,7 +742,7 @@ where
             return Ok(None);
         };
         let row = with_grants(&mut tx, row).await?;
-        Ok(row.account.is_active().then_some(row.account))
+        Ok(row.account.is_active().then_some((row.account, expires_at)))
     }
 
     async fn revoke_token(&self, id: i64, actor: &Actor) -> Result<bool> {
