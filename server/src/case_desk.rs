@@ -105,12 +105,32 @@ struct Job {
 }
 
 /// A committed step and the case after it: what the live feed carries.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Event {
     /// The step (its `seq` is the event's number).
     pub step: Step,
     /// The case after it (unmasked: mask with [`Desk::shown`] per subscriber).
     pub case: Case,
+    /// The event as the feed writes it, made once per event for all
+    /// subscribers: `[0]` with the reporter, `[1]` with the reporter masked.
+    frames: [std::sync::OnceLock<bytes::Bytes>; 2],
+}
+
+impl Event {
+    /// An event of a committed step.
+    pub fn new(step: Step, case: Case) -> Self {
+        Self {
+            step,
+            case,
+            frames: Default::default(),
+        }
+    }
+
+    /// The event's bytes for subscribers who see the reporter or not, made by
+    /// `make` the first time they are asked for and shared afterwards.
+    pub fn frame(&self, masked: bool, make: impl FnOnce() -> bytes::Bytes) -> bytes::Bytes {
+        self.frames[usize::from(masked)].get_or_init(make).clone()
+    }
 }
 
 /// A report as the desk receives it.
@@ -296,11 +316,16 @@ impl Desk {
 
     /// The case as `who` may see it: reporters masked unless they may read them.
     pub fn shown(&self, who: &Principal, mut c: Case) -> Case {
-        let path = leaf_first(&c);
-        if authorize(who, Action::ReadReporter, resource(&c, &path)).is_err() {
+        if self.hides_reporter(who, &c) {
             c.reporter = c.reporter.masked();
         }
         c
+    }
+
+    /// Whether [`Self::shown`] masks the case's reporter for `who`.
+    pub fn hides_reporter(&self, who: &Principal, c: &Case) -> bool {
+        let path = leaf_first(c);
+        authorize(who, Action::ReadReporter, resource(c, &path)).is_err()
     }
 
     /// Takes a report: checks it, places it, stores it; proposes duplicates.
@@ -784,10 +809,7 @@ impl Desk {
                 .cloned();
             if let Some(case) = case {
                 // Nobody listening is fine.
-                let _ = self.events.send(Arc::new(Event {
-                    step: s.clone(),
-                    case,
-                }));
+                let _ = self.events.send(Arc::new(Event::new(s.clone(), case)));
             }
             *published = s.seq;
         }
@@ -811,10 +833,7 @@ impl Desk {
                 }
                 match self.store.case(s.case_id).await {
                     Ok(Some(case)) => {
-                        let _ = self.events.send(Arc::new(Event {
-                            step: s.clone(),
-                            case,
-                        }));
+                        let _ = self.events.send(Arc::new(Event::new(s.clone(), case)));
                     }
                     Ok(None) => {}
                     Err(e) => {

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+mod case_feed;
 mod cases;
 pub(crate) mod coverage;
 mod docs;
@@ -160,6 +161,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(reference::routes())
         .merge(auth::routes())
         .merge(cases::routes())
+        .merge(case_feed::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))
