@@ -18,13 +18,15 @@ use arc_swap::ArcSwap;
 use parking_lot::RwLock;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::case_map::CaseMap;
 use crate::cases::calendar::Calendar;
 use crate::cases::category::{Category, UnitInfo, default_categories, default_units, propose};
 use crate::cases::duplicates::{Candidate, DuplicateRule, candidates, search_box};
 use crate::cases::lifecycle::{self, Command};
+use crate::cases::scope::CaseScope;
 use crate::cases::stats::{Evaluation, GroupBy, evaluate};
 use crate::cases::{Case, Intake, Step, Unit};
-use crate::domain::access::{Action, Principal, Resource, Role, authorize};
+use crate::domain::access::{Action, Principal, Resource, authorize};
 use crate::domain::change::Actor;
 use crate::domain::grid::SubdistrictId;
 use crate::error::{Error, FieldError, Result};
@@ -181,6 +183,8 @@ pub struct Desk {
     /// whether this instance wrote them or another one did.
     published: tokio::sync::Mutex<i64>,
     clock: Arc<Clock>,
+    /// The open cases on the map, kept with every step published.
+    map: Arc<CaseMap>,
 }
 
 fn resource<'a>(c: &Case, path: &'a [i64]) -> Resource<'a> {
@@ -197,6 +201,9 @@ fn resource<'a>(c: &Case, path: &'a [i64]) -> Resource<'a> {
 fn leaf_first(c: &Case) -> Vec<i64> {
     c.grid_path.iter().rev().copied().collect()
 }
+
+/// Bytes of case tiles kept (all scopes together).
+const CASE_TILE_CACHE: u64 = 32 * 1024 * 1024;
 
 impl Desk {
     /// Opens the desk over a store: loads the rules (the defaults when none are
@@ -226,10 +233,40 @@ impl Desk {
             events,
             published: tokio::sync::Mutex::new(published),
             clock,
+            map: Arc::new(CaseMap::new(CASE_TILE_CACHE)),
         });
+        desk.load_map().await?;
         tokio::spawn(writer(Arc::downgrade(&desk), rx));
         tokio::spawn(sweeper(Arc::downgrade(&desk)));
         Ok(desk)
+    }
+
+    /// Puts every open case on the map.
+    async fn load_map(&self) -> Result<()> {
+        let mut before = None;
+        loop {
+            let page = self
+                .store
+                .cases(&CaseQuery {
+                    open: Some(true),
+                    before_id: before,
+                    limit: 5000,
+                    ..Default::default()
+                })
+                .await?;
+            for c in &page {
+                self.map.apply(c);
+            }
+            match page.last() {
+                Some(c) if page.len() == 5000 => before = Some(c.id),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// The open cases on the map and their tiles.
+    pub fn map(&self) -> &CaseMap {
+        &self.map
     }
 
     /// The clock.
@@ -284,34 +321,29 @@ impl Desk {
     }
 
     async fn may(&self, who: &Principal, action: Action, c: &Case) -> Result<bool> {
-        let path = leaf_first(c);
-        let res = resource(c, &path);
-        if !who.grants.iter().any(|g| g.role == Role::Department) {
-            return Ok(authorize(who, action, res).is_ok());
+        let scope = self.scope(who, &[c.subdistrict_id]).await?;
+        Ok(scope.may_case(action, c))
+    }
+
+    /// What `who` may see of the cases of `subdistricts`: the units it acts for
+    /// are looked up once (only for a department account), the checks are then
+    /// synchronous ([`CaseScope::may`]).
+    pub async fn scope<'a>(
+        &self,
+        who: &'a Principal,
+        subdistricts: &[SubdistrictId],
+    ) -> Result<CaseScope<'a>> {
+        let mut acting = std::collections::HashSet::new();
+        if CaseScope::needs_units(who) {
+            for &sd in subdistricts {
+                for u in self.units(sd).await?.iter() {
+                    if u.members.iter().any(|m| m == &who.name) {
+                        acting.insert((sd, u.code.clone()));
+                    }
+                }
+            }
         }
-        let others = Principal {
-            grants: who
-                .grants
-                .iter()
-                .copied()
-                .filter(|g| g.role != Role::Department)
-                .collect(),
-            ..who.clone()
-        };
-        if authorize(&others, action, res).is_ok() {
-            return Ok(true);
-        }
-        if authorize(who, action, res).is_err() {
-            return Ok(false);
-        }
-        // Department: only the cases dispatched to its units.
-        let units = self.units(c.subdistrict_id).await?;
-        Ok(c.units.iter().any(|u| match u {
-            Unit::Department { code } => units
-                .iter()
-                .any(|x| &x.code == code && x.members.iter().any(|m| m == &who.name)),
-            Unit::Grid { .. } => false,
-        }))
+        Ok(CaseScope::new(who, acting))
     }
 
     /// The case as `who` may see it: reporters masked unless they may read them.
@@ -808,6 +840,7 @@ impl Desk {
                 .find(|c| c.id == s.case_id)
                 .cloned();
             if let Some(case) = case {
+                self.map.apply(&case);
                 // Nobody listening is fine.
                 let _ = self.events.send(Arc::new(Event::new(s.clone(), case)));
             }
@@ -833,6 +866,7 @@ impl Desk {
                 }
                 match self.store.case(s.case_id).await {
                     Ok(Some(case)) => {
+                        self.map.apply(&case);
                         let _ = self.events.send(Arc::new(Event::new(s.clone(), case)));
                     }
                     Ok(None) => {}

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod app;
 pub mod case_desk;
+pub mod case_map;
 pub mod cases;
 pub mod cli;
 pub mod coverage;

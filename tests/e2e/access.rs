@@ -344,6 +344,7 @@ const TABLE: &[Expect] = &[
     anywhere("GET", "/api/v1/case-stats", CASE_ASKERS),
     anywhere("GET", "/api/v1/case-events", CASE_ASKERS),
     anywhere("GET", "/api/v1/events", CASE_ASKERS),
+    anywhere("GET", "/api/v1/case-tiles/{z}/{x}/{y}", CASE_ASKERS),
     scoped("PUT", "/api/v1/test-clock", Kind::Everything, ADMIN, 204),
     // Open311: public; a POST names its account by api_key, whoever sends it.
     open("GET", "/open311/v2/{document}"),
@@ -706,6 +707,7 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
         (_, "/api/v1/case-stats") => "/api/v1/case-stats?group_by=grid".to_owned(),
         (_, "/api/v1/case-events") => "/api/v1/case-events?after=0&limit=10".to_owned(),
         (_, "/api/v1/events") => "/api/v1/events".to_owned(),
+        (_, "/api/v1/case-tiles/{z}/{x}/{y}") => "/api/v1/case-tiles/0/0/0.mvt".to_owned(),
         (_, "/api/v1/test-clock") => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -745,7 +747,13 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
     for (k, v) in &headers {
         rb = rb.header(*k, v);
     }
-    rb.send().await.unwrap().status().as_u16()
+    let status = rb.send().await.unwrap().status().as_u16();
+    if e.path == "/api/v1/case-tiles/{z}/{x}/{y}" && status == 204 {
+        // Allowed, and nothing the caller may see in the tile (which cases a
+        // tile holds per scope: cases::open_cases_are_tiles_…).
+        return 200;
+    }
+    status
 }
 
 /// The grants (scope part) in and out of scope for a kind.

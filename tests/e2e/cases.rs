@@ -22,6 +22,7 @@ both_backends!(
     a_passed_deadline_is_recorded_and_escalated,
     the_feed_replays_from_last_event_id_and_goes_on_live,
     history_is_append_only_in_the_store_itself,
+    open_cases_are_tiles_clustered_scoped_and_changed_by_their_steps,
 );
 
 /// 2026-12-07, a Monday, 09:00 +08:00.
@@ -1125,4 +1126,122 @@ async fn history_is_append_only_in_the_store_itself(b: Backend) {
     assert_eq!(kinds(&c, id).await, ["report", "file"], "nothing changed");
     let (_, h) = c.s.get(&format!("/api/v1/cases/{id}/history")).await;
     assert_eq!(h[0]["actor"], "test-admin");
+}
+
+/// A case tile as `c` gets it: status and the `cases` layer's features.
+async fn case_tile(
+    s: &Server,
+    c: &Client,
+    t: gridd_tiles::TileCoord,
+) -> (u16, Vec<mvt_reader::feature::Feature<f64>>) {
+    let r = c
+        .get(format!(
+            "{}/api/v1/case-tiles/{}/{}/{}.mvt",
+            s.url, t.z, t.x, t.y
+        ))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.unwrap().to_vec();
+    if status != 200 {
+        return (status, vec![]);
+    }
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
+    let names = reader.get_layer_names().unwrap();
+    assert_eq!(names, vec!["cases".to_owned()]);
+    (status, reader.get_features_as::<f64>(0).unwrap())
+}
+
+fn tile_of(at: [f64; 2], z: u8) -> gridd_tiles::TileCoord {
+    let p = geo::coord! { x: at[0], y: at[1] };
+    let r = gridd_tiles::tiles_covering(geo::Rect::new(p, p), z);
+    gridd_tiles::TileCoord::new(z, *r.x_range().start(), *r.y_range().start()).unwrap()
+}
+
+fn text(f: &mvt_reader::feature::Feature<f64>, k: &str) -> String {
+    match f.properties.as_ref().and_then(|p| p.get(k)) {
+        Some(mvt_reader::feature::Value::String(s)) => s.clone(),
+        Some(v) => format!("{v:?}"),
+        None => String::new(),
+    }
+}
+
+async fn open_cases_are_tiles_clustered_scoped_and_changed_by_their_steps(b: Backend) {
+    let c = ctx(b).await;
+    let operator = c.s.client_for("op-tiles", &["operator@all"]).await;
+    let outsider =
+        c.s.client_for("w-other", &[&format!("grid_worker@grid:{}", c.other_l1)])
+            .await;
+    let z17 = tile_of(c.at, 17);
+    assert_eq!(case_tile(&c.s, &operator, z17).await.0, 204, "no case yet");
+    // Three cases a metre or two apart.
+    let mut ids = vec![];
+    for k in 0..3 {
+        let at = [c.at[0] + f64::from(k) * 0.00002, c.at[1]];
+        ids.push(
+            report(&c, "SJ-01-01", at).await["case"]["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let (st, fs) = case_tile(&c.s, &operator, z17).await;
+    assert_eq!(st, 200);
+    assert_eq!(fs.len(), 3, "one point per case at zoom 17");
+    let numbers: Vec<String> = fs.iter().map(|f| text(f, "number")).collect();
+    assert!(numbers.iter().all(|n| n.starts_with("20")), "{numbers:?}");
+    assert!(
+        fs.iter()
+            .all(|f| text(f, "stage") == "reported" && text(f, "due") == "none")
+    );
+    // No personal data, no description.
+    for f in &fs {
+        let keys: Vec<&String> = f.properties.as_ref().unwrap().keys().collect();
+        for k in ["reporter", "phone", "name", "description", "address"] {
+            assert!(!keys.iter().any(|x| x.as_str() == k), "{k} in {keys:?}");
+        }
+    }
+    // Zoom 12: one cluster of three.
+    let (_, fs) = case_tile(&c.s, &operator, tile_of(c.at, 12)).await;
+    assert_eq!(fs.len(), 1, "clustered");
+    assert_eq!(text(&fs[0], "cluster"), "Bool(true)");
+    let count = match fs[0].properties.as_ref().and_then(|p| p.get("count")) {
+        Some(mvt_reader::feature::Value::Int(n) | mvt_reader::feature::Value::SInt(n)) => *n,
+        Some(mvt_reader::feature::Value::UInt(n)) => *n as i64,
+        other => panic!("count: {other:?}"),
+    };
+    assert_eq!(count, 3);
+    // Out of scope: nothing; signed out: 401.
+    assert_eq!(case_tile(&c.s, &outsider, z17).await.0, 204);
+    let anonymous = reqwest::Client::new();
+    assert_eq!(case_tile(&c.s, &anonymous, z17).await.0, 401);
+    // Filed: the next request shows the new stage and its running deadline.
+    set_clock(&c.s, MONDAY_9).await;
+    let filed = step(&c, ids[0], json!({"action": "file", "version": 1})).await;
+    let (_, fs) = case_tile(&c.s, &operator, z17).await;
+    let f = fs
+        .iter()
+        .find(|f| text(f, "number") == filed["number"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(text(f, "stage"), "filed");
+    assert_eq!(text(f, "due"), "ok");
+    // Past its deadline by the clock alone: overdue, though no step was taken
+    // yet (the sweep may or may not have run).
+    set_clock(&c.s, filed["deadline"].as_i64().unwrap() + 1).await;
+    let (_, fs) = case_tile(&c.s, &operator, z17).await;
+    let f = fs
+        .iter()
+        .find(|f| text(f, "number") == filed["number"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(text(f, "due"), "overdue");
+    // Refused as invalid: finished, off the map.
+    step(
+        &c,
+        ids[1],
+        json!({"action": "refuse", "version": 1, "reason": "无效信息"}),
+    )
+    .await;
+    let (_, fs) = case_tile(&c.s, &operator, z17).await;
+    assert_eq!(fs.len(), 2);
 }

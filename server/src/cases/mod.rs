@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod category;
 pub mod duplicates;
 pub mod lifecycle;
+pub mod scope;
 pub mod stats;
 
 use serde::{Deserialize, Serialize};

@@ -129,6 +129,7 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/case-stats", Act(ReadCaseStats, Somewhere)),
         ("GET", "/api/v1/case-events", Act(ReadCases, Somewhere)),
         ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),
+        ("GET", "/api/v1/case-tiles/{z}/{x}/{y}", Act(ReadCases, Somewhere)),
         ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
         // Open311: public documents; POST requests names its account by api_key.
         ("GET", "/open311/v2/{document}", Act(ReadPublished, Everything)),

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod auth;
 mod case_feed;
+mod case_tiles;
 mod cases;
 pub(crate) mod coverage;
 mod docs;
@@ -162,6 +163,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(auth::routes())
         .merge(cases::routes())
         .merge(case_feed::routes())
+        .merge(case_tiles::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))

@@ -33,11 +33,15 @@ pub(super) fn tile_routes() -> OpenApiRouter<super::State> {
 
 /// Routes whose last segment carries a file extension: the router matches the whole
 /// segment (`{y}` is `4742.mvt`), the document shows the URL a client writes.
-pub(super) const SUFFIXED: [(&str, &str); 2] = [
+pub(super) const SUFFIXED: [(&str, &str); 3] = [
     ("/tiles/{name}", "/tiles/{name}.json"),
     (
         "/tiles/{tileset}/{z}/{x}/{y}",
         "/tiles/{tileset}/{z}/{x}/{y}.mvt",
+    ),
+    (
+        "/api/v1/case-tiles/{z}/{x}/{y}",
+        "/api/v1/case-tiles/{z}/{x}/{y}.mvt",
     ),
 ];
 
@@ -170,7 +174,7 @@ async fn tilejson(
     Ok(json_response(&doc, "no-cache"))
 }
 
-fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, Error> {
+pub(super) fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, Error> {
     let num = |field: &str, v: &str| -> Result<u32, Error> {
         v.parse::<u32>()
             .map_err(|_| Error::invalid(field, format!("must be a whole number, got {v:?}")))
@@ -197,7 +201,7 @@ fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, Error> {
 }
 
 /// Bad tile coordinates are 400 (the URL is wrong), not 422.
-fn bad_request(e: Error) -> Response {
+pub(super) fn bad_request(e: Error) -> Response {
     let errors = match &e {
         Error::Invalid(v) => v.clone(),
         _ => vec![],
@@ -254,7 +258,18 @@ async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> R
         Err(e) => return bad_request(e),
     };
     let t = app.tiles.get(|| app.atlas(), set, coord);
-    let headers = req.headers();
+    // Clients and CDNs revalidate every time: an edit must show on the next request.
+    mvt_response(&t, req.headers(), "no-cache", "Accept-Encoding")
+}
+
+/// A tile's answer: 304 when the client has its ETag, 204 when empty, gzip
+/// when accepted.
+pub(super) fn mvt_response(
+    t: &crate::vector_tiles::Tile,
+    headers: &HeaderMap,
+    cache_control: &'static str,
+    vary: &'static str,
+) -> Response {
     let etag = t.etag.as_bytes();
     let not_modified = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
         v.as_bytes().split(|&b| b == b',').any(|e| {
@@ -291,9 +306,11 @@ async fn tile(State(app): State<super::State>, req: axum::extract::Request) -> R
     }
     h.insert(header::ETAG, t.etag.clone());
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT));
-    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    // Clients and CDNs revalidate every time: an edit must show on the next request.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static(vary));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     res
 }
 

@@ -192,7 +192,7 @@ pub fn etag(raw: &[u8]) -> String {
     format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(raw))
 }
 
-fn finish(raw: Vec<u8>, compress: bool) -> Tile {
+pub(crate) fn finish(raw: Vec<u8>, compress: bool) -> Tile {
     let etag = axum::http::HeaderValue::from_str(&etag(&raw))
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"0\""));
     let gzip = if compress && !raw.is_empty() {

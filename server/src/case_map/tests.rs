@@ -1,0 +1,163 @@
+use super::*;
+use crate::cases::{Intake, Reporter, Source};
+
+/// 2026-11-02 09:00 +08:00.
+const NOW: i64 = 1_793_581_200;
+
+fn case(id: i64, lon: f64, lat: f64) -> Case {
+    let intake = Intake {
+        source: Source::Hotline,
+        category: "SJ-01-01".into(),
+        urgency: None,
+        lon,
+        lat,
+        address: "某路".into(),
+        description: "垃圾".into(),
+        reporter: Reporter::default(),
+        photos: vec![],
+        media_url: None,
+        attributes: vec![],
+        note: String::new(),
+    };
+    Case::reported(
+        id,
+        1,
+        format!("2026-{id:06}"),
+        vec![10, 20],
+        &intake,
+        Urgency::Normal,
+        NOW,
+    )
+}
+
+fn tile_at(lon: f64, lat: f64, z: u8) -> TileCoord {
+    let r = gridd_tiles::tiles_covering(
+        geo::Rect::new(geo::coord! {x: lon, y: lat}, geo::coord! {x: lon, y: lat}),
+        z,
+    );
+    TileCoord::new(z, *r.x_range().start(), *r.y_range().start()).expect("a tile")
+}
+
+#[test]
+fn due_follows_the_deadline_to_the_second() {
+    let mut c = case(1, 24.94, 60.17);
+    c.deadline = Some(NOW + 3 * 3600);
+    let p = Pin::of(&c).expect("open");
+    assert_eq!(p.due(NOW), Due::Ok);
+    assert_eq!(p.changes_after(NOW), Some(NOW + 3600));
+    assert_eq!(p.due(NOW + 3600 - 1), Due::Ok);
+    assert_eq!(p.due(NOW + 3600), Due::Near);
+    assert_eq!(p.changes_after(NOW + 3600), Some(NOW + 3 * 3600 + 1));
+    assert_eq!(p.due(NOW + 3 * 3600), Due::Near);
+    assert_eq!(p.due(NOW + 3 * 3600 + 1), Due::Overdue);
+    assert_eq!(p.changes_after(NOW + 3 * 3600 + 1), None);
+    c.deadline = None;
+    assert_eq!(Pin::of(&c).expect("open").due(NOW), Due::None);
+}
+
+#[test]
+fn finished_cases_leave_the_index() {
+    let mut ix = Index::default();
+    let mut c = case(7, 24.94, 60.17);
+    assert!(ix.apply(&c).is_none());
+    assert_eq!(ix.len(), 1);
+    assert_eq!(ix.subdistricts.keys().copied().collect::<Vec<_>>(), vec![1]);
+    c.stage = Stage::Closed;
+    assert!(ix.apply(&c).is_some());
+    assert!(ix.is_empty());
+    assert!(ix.subdistricts.is_empty());
+    assert_eq!(ix.tree.size(), 0);
+}
+
+#[test]
+fn a_tile_holds_only_visible_cases_and_clusters_below_zoom_15() {
+    let mut ix = Index::default();
+    // Three cases a few metres apart, one far away.
+    for (id, lon) in [(1, 24.9400), (2, 24.94001), (3, 24.94002)] {
+        ix.apply(&case(id, lon, 60.17));
+    }
+    ix.apply(&case(4, 25.5, 60.5));
+    let z16 = tile_at(24.94, 60.17, 16);
+    let (raw, until) = render(&ix, z16, NOW, |_| true);
+    assert!(!raw.is_empty());
+    assert_eq!(until, i64::MAX, "no deadline runs");
+    let (none, _) = render(&ix, z16, NOW, |p| p.id == 4);
+    assert!(
+        none.is_empty(),
+        "case 4 is not in this tile and the others are hidden"
+    );
+    // Clustered: one feature for the three, far fewer bytes than three points.
+    let z10 = tile_at(24.94, 60.17, 10);
+    let (one, _) = render(&ix, z10, NOW, |p| p.id == 1);
+    let (three, _) = render(&ix, z10, NOW, |p| p.id != 4);
+    assert!(!one.is_empty() && !three.is_empty());
+    assert!(String::from_utf8_lossy(&three).contains("cluster"));
+    assert!(!String::from_utf8_lossy(&one).contains("cluster"));
+    assert!(String::from_utf8_lossy(&one).contains("2026-000001"));
+}
+
+#[test]
+fn the_cache_keeps_a_tile_per_scope_until_a_case_or_the_clock_changes_it() {
+    let map = CaseMap::new(1 << 20);
+    let mut c = case(1, 24.94, 60.17);
+    c.deadline = Some(NOW + 3 * 3600);
+    map.apply(&c);
+    let t = tile_at(24.94, 60.17, 14);
+    let a = map.tile(1, t, NOW, |_| true);
+    let b = map.tile(1, t, NOW + 60, |_| true);
+    assert!(Arc::ptr_eq(&a, &b), "cached");
+    assert_eq!(map.rendered(), 1);
+    let hidden = map.tile(2, t, NOW, |_| false);
+    assert!(hidden.raw.is_empty(), "another scope has its own tile");
+    assert!(Arc::ptr_eq(&map.tile(1, t, NOW, |_| true), &a));
+    assert_eq!(map.rendered(), 2);
+    // Near its deadline from NOW + 1 h: drawn again.
+    let near = map.tile(1, t, NOW + 3600, |_| true);
+    assert_eq!(map.rendered(), 3);
+    assert_ne!(near.etag, a.etag);
+    // A step changes the case: the tile is drawn again at every zoom.
+    c.stage = Stage::Filed;
+    map.apply(&c);
+    map.tile(1, t, NOW + 3600, |_| true);
+    assert_eq!(map.rendered(), 4);
+    let far = tile_at(25.5, 60.5, 14);
+    map.tile(1, far, NOW, |_| true);
+    c.stage = Stage::Closed;
+    map.apply(&c);
+    map.tile(1, far, NOW, |_| true);
+    assert_eq!(map.rendered(), 5, "a tile elsewhere stays cached");
+    assert!(
+        map.tile(1, t, NOW + 3600, |_| true).raw.is_empty(),
+        "closed: gone"
+    );
+}
+
+#[test]
+fn the_scope_key_depends_on_grants_not_their_order() {
+    use crate::domain::access::Grant;
+    let g: Vec<Grant> = ["operator@subdistrict:1", "grid_worker@grid:5"]
+        .iter()
+        .map(|s| Grant::parse(s).expect("a grant"))
+        .collect();
+    let mut a = Principal {
+        user_id: Some(1),
+        name: "a".into(),
+        grants: g.clone(),
+    };
+    let mut b = Principal {
+        user_id: Some(2),
+        name: "b".into(),
+        grants: g.into_iter().rev().collect(),
+    };
+    assert_eq!(scope_key(&a), scope_key(&b));
+    a.grants.pop();
+    assert_ne!(scope_key(&a), scope_key(&b));
+    b.grants = vec![Grant::parse("department@subdistrict:1").expect("a grant")];
+    let mut c = b.clone();
+    c.name = "c".into();
+    assert_ne!(
+        scope_key(&b),
+        scope_key(&c),
+        "a department's units depend on the name"
+    );
+}
