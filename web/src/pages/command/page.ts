@@ -16,6 +16,7 @@ import { el } from '../../lib/dom';
 import { asBBox } from '../../lib/geom';
 import { GridMap } from '../../map/map';
 import { watchView } from '../view';
+import { Analysis } from './analysis';
 import { Board, stageBadge } from './board';
 import { Drawer } from './drawer';
 import { wordProblem } from './format';
@@ -71,7 +72,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   hint.setAttribute('role', 'status');
   // The legend folds away on narrow screens, where the map is small.
   const legend = el('details', { className: 'legend cmd-legend', id: 'cmd-legend', open: window.innerWidth > 900 });
-  const mapWrap = el('div', { className: 'cmd-map' }, mapEl, hint, legend);
+  const analysis = new Analysis(() => reporting);
+  const mapWrap = el('div', { className: 'cmd-map' }, mapEl, hint, legend, analysis.root);
   const board = new Board(refs, filters, () => refresh());
   const drawer = new Drawer({
     refs,
@@ -353,6 +355,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     );
     l.install();
     layers = l;
+    analysis.attach(m);
     if (current.view) m.map.jumpTo({ center: [current.view.lng, current.view.lat], zoom: current.view.zoom });
     else {
       const subs = await api.subdistricts().catch(() => []);
@@ -378,6 +381,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     mapEl.setAttribute('aria-label', t('cmd.map.aria'));
     if (reporting && !report) hint.textContent = t('cmd.report.hint');
     renderLegend();
+    analysis.relabel();
     board.build();
     drawer.relabel();
     refresh();
@@ -405,6 +409,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
       stopLang();
       drawer.hide();
       layers?.detach();
+      analysis.detach();
       gm?.remove();
       inspect.page = null;
     },
