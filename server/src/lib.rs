@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod follow;
 pub mod fuzzing;
+pub mod glyphs;
 pub mod html;
 pub mod http;
 pub mod import;
