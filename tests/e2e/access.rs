@@ -175,6 +175,7 @@ const TABLE: &[Expect] = &[
     open("GET", "/tiles"),
     open("GET", "/tiles/{name}"),
     open("GET", "/tiles/{tileset}/{z}/{x}/{y}"),
+    open("GET", "/fonts/{fontstack}/{range}"),
     open("GET", "/styles/default.json"),
     open("POST", "/api/v1/auth/sign-in"),
     Expect {
@@ -515,6 +516,9 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             format!("/tiles/grids/14/{x}/{y}.mvt")
         }
         (_, "/styles/default.json") => e.path.to_owned(),
+        (_, "/fonts/{fontstack}/{range}") => {
+            "/fonts/Noto%20Sans%20CJK%20SC%20Regular/32512-32767.pbf".to_owned()
+        }
         (_, "/api/v1/auth/sign-in") => {
             body = Some(json!({"name": "test-admin", "password": TEST_PASSWORD}));
             e.path.to_owned()

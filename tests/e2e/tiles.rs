@@ -15,6 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 both_backends!(
+    the_style_names_glyphs_and_they_are_served,
     an_edit_shows_at_once_and_spares_other_tiles,
     etags_are_a_specified_hash_of_the_bytes
 );
@@ -509,4 +510,38 @@ async fn etags_are_a_specified_hash_of_the_bytes(b: Backend) {
         assert_eq!(h2["etag"], expected, "the other instance's tag for {path}");
         assert!(!raw2.is_empty());
     }
+}
+
+async fn the_style_names_glyphs_and_they_are_served(b: Backend) {
+    let s = Server::demo(b).await;
+    let (_, style) = s.get("/styles/default.json").await;
+    let url = style["glyphs"].as_str().expect("a glyphs URL");
+    assert!(url.ends_with("/fonts/{fontstack}/{range}.pbf"), "{url}");
+    let names = style["metadata"]["gridd:fonts"].as_array().unwrap();
+    assert!(
+        names.iter().any(|n| n == "Noto Sans CJK SC Regular"),
+        "{names:?}"
+    );
+    // 网 (U+7F51) is in 32512–32767: the range is protocol buffers naming the stack.
+    let path = "/fonts/Noto%20Sans%20CJK%20SC%20Regular/32512-32767.pbf";
+    let (st, h, body) = fetch(&s, path, &[]).await;
+    assert_eq!(st, 200);
+    assert_eq!(h["content-type"], "application/x-protobuf");
+    assert!(body.len() > 50_000, "{} bytes", body.len());
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("Noto Sans CJK SC Regular") && text.contains("32512-32767"));
+    // Errors name the problem.
+    let (st, _, body) = fetch(
+        &s,
+        "/fonts/Noto%20Sans%20CJK%20SC%20Regular/100-355.pbf",
+        &[],
+    )
+    .await;
+    assert_eq!(st, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("range"));
+    let (st, _, _) = fetch(&s, "/fonts/Noto%20Sans%20CJK%20SC%20Regular/0-100.pbf", &[]).await;
+    assert_eq!(st, 400);
+    let (st, _, body) = fetch(&s, "/fonts/Comic%20Sans/0-255.pbf", &[]).await;
+    assert_eq!(st, 404);
+    assert!(String::from_utf8_lossy(&body).contains("Comic Sans"));
 }

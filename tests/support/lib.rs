@@ -267,7 +267,17 @@ impl Server {
         )
         .await
         .expect("start the case desk");
-        let app = gridd::http::State::new(app, gridd::http::MapOptions::default(), auth, desk);
+        // The map's glyphs from the default font (read once per test process).
+        static FONTS: std::sync::OnceLock<Option<Arc<gridd::glyphs::FontLibrary>>> =
+            std::sync::OnceLock::new();
+        let fonts = FONTS
+            .get_or_init(|| gridd::cli::load_fonts(&[]).expect("the default font"))
+            .clone();
+        let map = gridd::http::MapOptions {
+            fonts,
+            ..Default::default()
+        };
+        let app = gridd::http::State::new(app, map, auth, desk);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(

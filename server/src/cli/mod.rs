@@ -84,6 +84,10 @@ pub enum Command {
         /// layer with your key (the default basemap is drawn from our own data).
         #[arg(long, env = "GRIDD_RASTER_BASEMAP")]
         raster_basemap: Option<String>,
+        /// A font file (.ttf, .otf, .ttc) whose glyphs the map's labels use,
+        /// repeatable (default: Debian's Noto Sans CJK Regular, when installed).
+        #[arg(long = "font", env = "GRIDD_FONTS", value_delimiter = ',')]
+        fonts: Vec<PathBuf>,
         /// With `--demo`: the password of every demo account (default: a new random
         /// one each, printed).
         #[arg(long, env = "GRIDD_DEMO_PASSWORD", hide_env_values = true)]
@@ -279,6 +283,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             tile_cache_mb,
             public_url,
             raster_basemap,
+            fonts,
             demo_password,
             session_ttl,
             secure_cookies,
@@ -310,6 +315,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 tile_cache_bytes: tile_cache_mb * 1024 * 1024,
                 public_url,
                 raster_basemap,
+                fonts: load_fonts(&fonts)?,
             };
             // LISTEN before loading, so that start-up needs no second load.
             let early = match &store.database_url {
@@ -659,4 +665,34 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// Debian's CJK font (package fonts-noto-cjk), used when no `--font` is given.
+const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+/// The fonts for the map's glyphs: those named, else the default when it is
+/// installed (without it, labels fall back to the web app's own).
+pub fn load_fonts(paths: &[PathBuf]) -> Result<Option<std::sync::Arc<crate::glyphs::FontLibrary>>> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        let d = PathBuf::from(DEFAULT_FONT);
+        if !d.is_file() {
+            eprintln!(
+                "no fonts for map labels: {DEFAULT_FONT} is missing (apt-get install fonts-noto-cjk, or --font FILE)"
+            );
+            return Ok(None);
+        }
+        vec![d]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for p in &paths {
+        files.push(
+            std::fs::read(p)
+                .map_err(|e| Error::invalid("font", format!("{}: {e}", p.display())))?,
+        );
+    }
+    let lib = crate::glyphs::FontLibrary::from_fonts(files)
+        .map_err(|e| Error::invalid("font", e.to_string()))?;
+    Ok(Some(std::sync::Arc::new(lib)))
 }

@@ -76,6 +76,7 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/tiles", Act(ReadPublished, Everything)),
         ("GET", "/tiles/{name}", Act(ReadPublished, Everything)),
         ("GET", "/tiles/{tileset}/{z}/{x}/{y}", Act(ReadPublished, Everything)),
+        ("GET", "/fonts/{fontstack}/{range}", Act(ReadPublished, Everything)),
         ("GET", "/styles/default.json", Act(ReadPublished, Everything)),
         // The editor.
         ("POST", "/api/v1/grids", Act(EditGrids, Somewhere)),

@@ -78,6 +78,8 @@ pub struct MapOptions {
     pub public_url: Option<String>,
     /// An XYZ raster basemap URL template to draw under the data (e.g. Tianditu).
     pub raster_basemap: Option<String>,
+    /// Fonts whose glyphs `/fonts/{fontstack}/{range}.pbf` serves (none: 404).
+    pub fonts: Option<Arc<crate::glyphs::FontLibrary>>,
 }
 
 impl Default for MapOptions {
@@ -86,6 +88,7 @@ impl Default for MapOptions {
             tile_cache_bytes: 256 * 1024 * 1024,
             public_url: None,
             raster_basemap: None,
+            fonts: None,
         }
     }
 }
@@ -226,6 +229,7 @@ fn is_served_here(path: &str) -> bool {
         || path == "/api"
         || path.starts_with("/tiles")
         || path.starts_with("/styles/")
+        || path.starts_with("/fonts/")
         || path.starts_with("/open311/")
         || path == "/health"
 }

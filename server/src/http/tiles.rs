@@ -24,6 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<super::State> {
         .routes(routes!(catalogue))
         .routes(routes!(tilejson))
         .routes(routes!(style))
+        .routes(routes!(glyphs))
 }
 
 /// The tile route alone, served without the compression and trace layers.
@@ -33,7 +34,11 @@ pub(super) fn tile_routes() -> OpenApiRouter<super::State> {
 
 /// Routes whose last segment carries a file extension: the router matches the whole
 /// segment (`{y}` is `4742.mvt`), the document shows the URL a client writes.
-pub(super) const SUFFIXED: [(&str, &str); 3] = [
+pub(super) const SUFFIXED: [(&str, &str); 4] = [
+    (
+        "/fonts/{fontstack}/{range}",
+        "/fonts/{fontstack}/{range}.pbf",
+    ),
     ("/tiles/{name}", "/tiles/{name}.json"),
     (
         "/tiles/{tileset}/{z}/{x}/{y}",
@@ -321,14 +326,17 @@ pub(super) fn mvt_response(
     responses((status = 200, description = "A MapLibre style", body = Object)))]
 async fn style(State(app): State<super::State>, headers: HeaderMap) -> Response {
     let base = base_url(&app, &headers);
-    json_response(
-        &default_style(
-            &base,
-            app.map.raster_basemap.as_deref(),
-            &bounds_and_center(&app).1,
-        ),
-        "no-cache",
-    )
+    let mut style = default_style(
+        &base,
+        app.map.raster_basemap.as_deref(),
+        &bounds_and_center(&app).1,
+    );
+    if let Some(fonts) = &app.map.fonts {
+        // Symbol layers may name these fonts (`text-font`).
+        style["glyphs"] = json!(format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"));
+        style["metadata"]["gridd:fonts"] = json!(fonts.names());
+    }
+    json_response(&style, "no-cache")
 }
 
 /// The selected grid's colour.
@@ -407,4 +415,71 @@ pub fn default_style(base: &str, raster: Option<&str>, center: &[f64]) -> Value 
         "sources": sources,
         "layers": layers,
     })
+}
+
+/// The glyphs of one range of 256 code points of a font stack (MapLibre's
+/// `glyphs` URL; signed distance fields, 24 px), from the fonts gridd was started
+/// with (`--font`, by default Debian's Noto Sans CJK): the first font of the
+/// stack that has a character draws it.
+#[utoipa::path(get, operation_id = "glyphs", path = "/fonts/{fontstack}/{range}", tag = "maps",
+    params(
+        ("fontstack" = String, Path, description = "Font names, comma-separated, e.g. `Noto Sans CJK SC Regular`"),
+        ("range" = String, Path, description = "`{start}-{end}.pbf`, start a multiple of 256, end = start + 255"),
+    ),
+    responses(
+        (status = 200, description = "Glyphs (protocol buffers)", content_type = "application/x-protobuf"),
+        (status = 400, description = "Not a range", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such font (or no fonts)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn glyphs(
+    State(app): State<super::State>,
+    Path((stack, range)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let fonts = app
+        .map
+        .fonts
+        .clone()
+        .ok_or_else(|| Error::NotFound("fonts (gridd was started without any)".into()))?;
+    let bad = || {
+        Error::invalid(
+            "range",
+            format!("must be {{start}}-{{start+255}}.pbf, got {range:?}"),
+        )
+    };
+    let range_parts = range
+        .strip_suffix(".pbf")
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(bad);
+    // As with tiles, a wrong URL is 400, not 422.
+    let (start, end) = match range_parts {
+        Ok(r) => r,
+        Err(e) => return Ok(bad_request(e)),
+    };
+    if end != start.saturating_add(255)
+        || !start.is_multiple_of(256)
+        || start > crate::glyphs::MAX_START
+    {
+        return Ok(bad_request(bad()));
+    }
+    let pbf = tokio::task::spawn_blocking(move || fonts.range(&stack, start))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("glyphs: {e}")))?
+        .map_err(|e| match e {
+            crate::glyphs::GlyphError::UnknownFont(_) => Error::NotFound(e.to_string()),
+            crate::glyphs::GlyphError::BadRange(_) => Error::invalid("range", e.to_string()),
+            crate::glyphs::GlyphError::BadFont(_) => Error::Internal(anyhow::anyhow!("{e}")),
+        })?;
+    let mut res = Response::new(axum::body::Body::from(Bytes::copy_from_slice(&pbf)));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-protobuf"),
+    );
+    // Glyphs change only with the fonts, i.e. with a restart.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(res)
 }
