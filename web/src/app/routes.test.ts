@@ -9,6 +9,12 @@ describe('routes', () => {
     ['#/coverage/grid/5', { page: 'coverage', grid: 5 }],
     ['#/command', { page: 'command' }],
     ['#/command/case/2026-000123', { page: 'command', caseNumber: '2026-000123' }],
+    ['#/command?wall=1', { page: 'command', wall: true }],
+    ['#/command?wall=1&rotate=5', { page: 'command', wall: true, rotate: 5 }],
+    [
+      '#/command?map=15.00/60.170000/24.940000&wall=1&rotate=0',
+      { page: 'command', wall: true, rotate: 0, view: { zoom: 15, lat: 60.17, lng: 24.94 } },
+    ],
     ['#/field', { page: 'field' }],
     ['#/public', { page: 'public' }],
     ['#/public/grid/12', { page: 'public', grid: 12 }],
@@ -48,6 +54,18 @@ describe('routes', () => {
   test('a bad map view is ignored, the rest of the address kept', () => {
     expect(parseRoute('#/editor/grid/3?map=99/1/2')).toEqual({ page: 'editor', grid: 3 });
     expect(parseRoute('#/editor?map=a/b/c')).toEqual({ page: 'editor' });
+  });
+
+  test('the wall mode: only `wall=1` turns it on, a bad `rotate` is dropped, a case address has none', () => {
+    expect(parseRoute('#/command?wall=0')).toEqual({ page: 'command' });
+    expect(parseRoute('#/command?rotate=5')).toEqual({ page: 'command' });
+    expect(parseRoute('#/command?wall=1&rotate=-3')).toEqual({ page: 'command', wall: true });
+    expect(parseRoute('#/command?wall=1&rotate=abc')).toEqual({ page: 'command', wall: true });
+    expect(parseRoute('#/command/case/2026-000123?wall=1')).toEqual({ page: 'command', caseNumber: '2026-000123' });
+    expect(formatRoute({ page: 'command', caseNumber: '2026-000123', wall: true })).toBe('#/command/case/2026-000123');
+    // A wall PC's address survives a sign-in.
+    const signin = parseRoute(formatRoute({ page: 'signin', next: nextOf({ page: 'command', wall: true, rotate: 30 }) }));
+    expect(parseRoute(`#${signin.next}`)).toEqual({ page: 'command', wall: true, rotate: 30 });
   });
 
   test('a sign-in returns to the address it was sent from, with its map view', () => {

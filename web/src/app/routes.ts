@@ -22,6 +22,10 @@ export interface Route {
   grid?: number;
   /** A case number such as 2026-000123 (command center). */
   caseNumber?: string;
+  /** The command center's wall mode (大屏模式, `?wall=1`): never with a case open. */
+  wall?: boolean;
+  /** Wall mode: seconds each view stays (`&rotate=20`; 0: no rotation). */
+  rotate?: number;
   /** An admin section. */
   section?: AdminSection;
   /** A map view to open at, instead of fitting the subdistrict. */
@@ -81,7 +85,11 @@ export function parseRoute(hash: string): Route {
       return grid === undefined ? { page: 'notfound' } : withView({ page, grid });
     }
     case 'command': {
-      if (a === undefined) return withView({ page });
+      if (a === undefined) {
+        if (params.get('wall') !== '1') return withView({ page });
+        const rotate = params.get('rotate');
+        return withView(rotate !== null && /^\d{1,5}$/.test(rotate) ? { page, wall: true, rotate: Number(rotate) } : { page, wall: true });
+      }
       return a === 'case' && b && CASE_NUMBER.test(b) ? withView({ page, caseNumber: b }) : { page: 'notfound' };
     }
     case 'admin': {
@@ -123,7 +131,15 @@ export function formatRoute(r: Route): string {
       path = r.grid === undefined ? `/${r.page}` : `/${r.page}/grid/${r.grid}`;
       break;
     case 'command':
-      path = r.caseNumber ? `/command/case/${encodeURIComponent(r.caseNumber)}` : '/command';
+      if (r.caseNumber) {
+        path = `/command/case/${encodeURIComponent(r.caseNumber)}`;
+        break;
+      }
+      if (r.wall) {
+        const wall = `wall=1${r.rotate === undefined ? '' : `&rotate=${r.rotate}`}`;
+        return `#/command?${r.view ? `map=${formatView(r.view)}&` : ''}${wall}`;
+      }
+      path = '/command';
       break;
     case 'admin':
       path = r.section ? `/admin/${r.section}` : '/admin';
