@@ -216,6 +216,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   };
 
   const onEvent = (ev: CaseEvent) => {
+    // The server's clock is at least the step's time (a test clock moved ahead, a sweep's overdue step).
+    skew = Math.max(skew, ev.step.at - Date.now() / 1000);
     drawer.onEvent(ev);
     if (pending) {
       pending.push(ev);
