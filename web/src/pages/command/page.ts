@@ -25,6 +25,7 @@ import { subscribe, type LiveState } from './live';
 import { BoardState, filterCases, NO_FILTERS, OPEN_STAGES, startOfToday, type BoardFilters } from './model';
 import { Refs } from './refs';
 import { ReportForm } from './report';
+import { syncWall, wallButton, type Wall } from './wall';
 
 /** The most cases the board loads (the API's largest page). */
 const LIMIT = 1000;
@@ -60,6 +61,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   let report: ReportForm | null = null;
   /** A note the drawer shows with the next case it opens (a report just saved). */
   let noteFor: { number: string; text: string } | null = null;
+  /** The wall mode (大屏, wall.ts), while the address asks for it. */
+  let wall: Wall | null = null;
   let listReady: () => void = () => undefined;
   const whenListed = new Promise<void>((r) => (listReady = r));
 
@@ -122,7 +125,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   liveEl.setAttribute('role', 'status');
   const reportButton = el('button', { type: 'button', className: 'btn btn-primary', id: 'report-start' });
   reportButton.addEventListener('click', () => (reporting ? stopReporting() : startReporting()));
-  bar.append(heading, counterList, el('div', { className: 'cmd-bar-end' }, liveEl, reportButton));
+  const wallStart = wallButton(() => router.go({ page: 'command', wall: true, view: current.view }));
+  bar.append(heading, counterList, el('div', { className: 'cmd-bar-end' }, liveEl, wallStart, reportButton));
   const setText = (e: HTMLElement, text: string) => {
     if (e.textContent !== text) e.textContent = text;
   };
@@ -151,6 +155,9 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     setText(reportButton, reporting ? t('cmd.report.cancel') : t('cmd.report'));
     reportButton.setAttribute('aria-pressed', String(reporting));
     reportButton.hidden = !can('cases.report');
+    setText(wallStart, t('cmd.wall.start'));
+    wallStart.title = t('cmd.wall.startTitle');
+    wall?.render();
   };
 
   const renderLegend = () => {
@@ -388,7 +395,20 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     drawer.relabel();
     refresh();
   };
+  const setWall = (r: Route) => {
+    if (r.wall && reporting) stopReporting();
+    wall = syncWall(wall, r, wrap, mapWrap, () => ({
+      state,
+      refs,
+      now,
+      counts: () => ({ today: counts.today, onTime: counts.onTime, loaded, truncated }),
+      live: () => live,
+      map: () => gm,
+      exit: () => router.go({ page: 'command', view: current.view }),
+    }));
+  };
   render();
+  setWall(current);
   void openCase(current.caseNumber);
 
   const tick = setInterval(() => {
@@ -401,10 +421,12 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     update(r) {
       const before = current.caseNumber;
       current = r;
+      setWall(r);
       if (r.caseNumber !== before) void openCase(r.caseNumber, true);
     },
     unmount() {
       gone = true;
+      wall?.leave();
       feed.stop();
       clearInterval(tick);
       if (counterTimer) clearTimeout(counterTimer);
