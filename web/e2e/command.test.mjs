@@ -10,9 +10,13 @@
 //   GRIDD_BIN=target/debug/gridd node --test web/e2e/command.test.mjs
 // Screenshots go to artifacts/screenshots/ (command-1280x720.png,
 // command-768x1024.png) and artifacts/screenshots/command/.
+// Issue 12: the wall mode (大屏, #/command?wall=1: large counters, the views in
+// turn, live; command-wall-1920x1080.png), a deadline passing while the page
+// is open, and a dropped feed that resumes with Last-Event-ID.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import {
   apiSession,
@@ -86,6 +90,130 @@ async function openCommand(page, srv, hash = '#/command') {
 
 const row = (page, number) => page.locator(`#case-list .cmd-item[data-number="${number}"]`);
 const drawerState = (page) => page.evaluate(() => window.__gridd.command().drawer);
+
+/**
+ * How the map draws a case now: the `due` ('overdue', 'near', 'ok', 'none') of
+ * its point in the case layer, or null when the map has no point for it. The
+ * one place that knows how the case layer is built (now the GeoJSON source
+ * `cases` of layers.ts, its features' `number` and `due`).
+ */
+async function mapCaseDue(page, number) {
+  return page.evaluate((n) => {
+    const f = window.__gridd.map.querySourceFeatures('cases').find((x) => x.properties.number === n);
+    return f ? f.properties.due : null;
+  }, number);
+}
+
+/** Ask `read` again until it answers `want` (or fail after `timeout` ms, naming the last answer). */
+async function eventually(read, want, { timeout = 5000, what = 'the value' } = {}) {
+  const end = Date.now() + timeout;
+  let got;
+  while (Date.now() < end) {
+    got = await read();
+    if (got === want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what} is ${JSON.stringify(got)}, not ${JSON.stringify(want)}, after ${timeout} ms`);
+}
+
+/**
+ * Several cases, as the overdue test has them: a fire overdue three clock
+ * hours on (the server's sweep records it), a gas leak filed then (near its
+ * deadline), and four others (reported, filed, in handling). The server runs
+ * with --test-clock.
+ */
+async function busyScene(srv, admin) {
+  const spots = await Promise.all([50, 7, 20, 33, 12, 60].map((g) => inside(srv, g)));
+  const at = (i) => ({ lon: spots[i][0], lat: spots[i][1] });
+  const fire = await report(srv, admin, { category: 'SJ-04-01', location: at(0), description: '楼道里有烟' });
+  await step(srv, admin, fire, { action: 'file', version: fire.version });
+  const rubbish = await report(srv, admin, { category: 'SJ-01-01', location: at(1), description: '暴露垃圾' });
+  let r = await step(srv, admin, rubbish, { action: 'file', version: rubbish.version });
+  const proposal = (await request(srv.url, 'GET', `/api/v1/cases/${r.id}/proposal`, undefined, admin.headers)).body;
+  r = await step(srv, admin, r, { action: 'dispatch', version: r.version, units: proposal });
+  await step(srv, admin, r, { action: 'accept', version: r.version });
+  const lamp = await report(srv, admin, { category: 'BJ-02-01', location: at(2), description: '路灯不亮', source: 'patrol' });
+  const parking = await report(srv, admin, { category: 'SJ-05-02', location: at(3), description: '违章停车堵住消防通道' });
+  await step(srv, admin, parking, { action: 'file', version: parking.version });
+  const now = Math.floor(Date.now() / 1000);
+  assert.equal((await request(srv.url, 'PUT', '/api/v1/test-clock', { now: now + 3 * 3600 }, admin.headers)).status, 204);
+  const gas = await report(srv, admin, { category: 'SJ-04-02', location: at(4), description: '闻到燃气味' });
+  await step(srv, admin, gas, { action: 'file', version: gas.version });
+  const noise = await report(srv, admin, { category: 'FW-05-01', location: at(5), description: '邻里噪音纠纷', source: 'visit' });
+  // The sweep (once a second) has recorded the fire overdue.
+  await eventually(
+    async () => (await request(srv.url, 'GET', `/api/v1/cases/${fire.id}`, undefined, admin.headers)).body.overdue_recorded,
+    true,
+    { what: 'the fire’s overdue_recorded' },
+  );
+  return { fire, rubbish, lamp, parking, gas, noise, spots };
+}
+
+/** The newest step number the server has (GET /case-events). */
+async function lastSeq(srv, session) {
+  const steps = (await request(srv.url, 'GET', '/api/v1/case-events?after=0&limit=5000', undefined, session.headers)).body;
+  return steps.length ? steps[steps.length - 1].seq : 0;
+}
+
+/**
+ * A TCP proxy in front of a server, for the page to go through: `drop()` cuts
+ * every open connection (the page's event stream among them) and refuses new
+ * ones until `restore()`, so the browser's EventSource loses its connection
+ * and keeps trying again by itself. `feeds()` lists, for each connection that
+ * carried GET /api/v1/events, the event ids (`id:` lines) it brought, in order.
+ */
+async function tcpProxy(base) {
+  const target = new URL(base);
+  const pairs = new Set();
+  const streams = [];
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) return client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    const pair = [client, upstream];
+    pairs.add(pair);
+    let feed = null;
+    client.on('data', (d) => {
+      if (!feed && /GET \/api\/v1\/events[ ?]/.test(d.toString('latin1'))) {
+        feed = { text: '' };
+        streams.push(feed);
+      }
+    });
+    upstream.on('data', (d) => {
+      if (feed) feed.text += d.toString('utf8');
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    for (const s of pair) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    drop() {
+      refusing = true;
+      for (const pair of pairs) for (const s of pair) s.destroy();
+    },
+    restore() {
+      refusing = false;
+    },
+    feeds() {
+      return streams.map((f) => [...f.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+    },
+    async close() {
+      refusing = true;
+      for (const pair of pairs) for (const s of pair) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
 
 describe('the command center', () => {
   test('a case reported by another client appears on the board and the map within a second, changes in place and leaves once finished', async (t) => {
@@ -461,6 +589,284 @@ describe('the command center', () => {
     assert.match(await page.locator('#case-facts [data-field="stage"]').innerText(), /Filed/);
     assert.match(await page.locator('#cmd-counters').innerText(), /Open cases[\s\S]*Overdue/);
     await screenshot(page, 'command/05-english-768x1024');
+    assert.deepEqual(errors, []);
+  });
+
+  test('the wall mode (大屏): full screen from the page’s button, large counters and no controls; the views in turn every `rotate` seconds; live; English; Esc and the exit button leave it; screenshot at 1920×1080', async (t) => {
+    const { srv, page, errors, admin } = await fresh(t, 'operator', { size: { width: 1920, height: 1080 }, args: ['--test-clock'] });
+    const { fire, gas, spots } = await busyScene(srv, admin);
+    await openCommand(page, srv);
+    await page.evaluate(() => (window.__notReloaded = true));
+    const wall = page.locator('#wall');
+    const counter = (key) => page.locator(`#wall [data-counter="${key}"] .wall-counter-value`);
+
+    // The page's button asks for full screen (the click allows it) and goes to the wall's address.
+    assert.equal(await page.locator('#wall-start').innerText(), '大屏模式');
+    await page.locator('#wall-start').click();
+    await wall.waitFor();
+    await page.waitForFunction(() => /^#\/command\?(map=[^&]+&)?wall=1$/.test(location.hash));
+    await page.waitForFunction(() => document.fullscreenElement === document.documentElement);
+    assert.equal(await wall.getAttribute('data-view'), 'map');
+    assert.equal(await wall.getAttribute('data-rotate'), '20', 'a view stays 20 s by default');
+    assert.equal(await page.locator('#wall-title').innerText(), '指挥中心大屏');
+    // No controls: no navigation, board, filters, forms, drawer or report button; only the small wall buttons.
+    for (const sel of [
+      '#topbar',
+      '#nav-list',
+      '#case-board',
+      '#board-filters',
+      '#case-list',
+      '#report-start',
+      '#wall-start',
+      '#cmd-analysis',
+      '#case-drawer',
+    ])
+      assert.equal(await page.locator(sel).isVisible(), false, `${sel} is not shown on the wall`);
+    // What can be used on the wall (the map's attribution aside): the language and the exit (full screen is on).
+    const usable = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('#wall :is(input, select, textarea, button, a)')]
+          .filter((e) => e.checkVisibility({ visibilityProperty: true }) && !e.closest('.maplibregl-ctrl-attrib'))
+          .map((e) => e.id || e.tagName.toLowerCase()),
+      );
+    assert.deepEqual(await usable(), ['wall-lang', 'wall-exit']);
+    // The counters, in large type.
+    await page.waitForFunction(() => document.querySelector('#wall [data-counter="overdue"] .wall-counter-value')?.textContent === '1');
+    assert.equal(await counter('open').innerText(), '6');
+    assert.match(await page.locator('#wall [data-counter="open"] .wall-counter-label').innerText(), /在办案件/);
+    assert.equal(await page.locator('#wall [data-counter="overdue"]').evaluate((e) => e.classList.contains('warn')), true);
+    const px = (sel) =>
+      page
+        .locator(sel)
+        .first()
+        .evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    assert.ok((await px('#wall .wall-counter-value')) >= 64, `counters in ${await px('#wall .wall-counter-value')} px`);
+    assert.ok((await px('#wall .wall-counter-label')) >= 20, `labels in ${await px('#wall .wall-counter-label')} px`);
+    // The page's map is on the wall, with the open cases.
+    assert.equal(await page.locator('#wall .wall-map-slot #map').count(), 1);
+    assert.equal(await mapCaseDue(page, fire.number), 'overdue');
+    assert.equal(await mapCaseDue(page, gas.number), 'near');
+
+    // Escape leaves it: full screen ends, the page is back as it was, the map in its place.
+    await page.keyboard.press('Escape');
+    await wall.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => !document.fullscreenElement && !/wall=/.test(location.hash));
+    await page.locator('#case-board').waitFor();
+    assert.equal(await page.locator('#topbar').isVisible(), true);
+    assert.equal(await page.locator('.cmd-body .cmd-map #map').count(), 1);
+    await row(page, fire.number).waitFor();
+
+    // Opened by its address (a wall PC): it fills the window without full screen; a view stays `rotate` seconds.
+    const asked = Date.now();
+    await page.evaluate(() => (location.hash = '#/command?wall=1&rotate=2'));
+    await page.locator('#wall[data-view="map"][data-rotate="2"]').waitFor();
+    assert.equal(await page.evaluate(() => !!document.fullscreenElement), false);
+    assert.deepEqual(await usable(), ['wall-fullscreen', 'wall-lang', 'wall-exit']);
+    const box = await wall.boundingBox();
+    assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 1920, 1080]);
+    await page.locator('#wall[data-view="overdue"]').waitFor({ timeout: 5000 });
+    const took = Date.now() - asked;
+    assert.ok(took >= 1900 && took <= 6000, `the next view came ${took} ms after the wall was asked for`);
+    assert.equal(await page.locator('.wall-view-overdue').isVisible(), true);
+    // The map's view fades out (and keeps its size for when it comes round again).
+    await page.locator('.wall-view-map').waitFor({ state: 'hidden', timeout: 1000 });
+    // The overdue list: the fire (overdue), then the gas leak (near its deadline).
+    const listed = await page
+      .locator('#wall-overdue tr[data-number]')
+      .evaluateAll((rs) => rs.map((r) => [r.dataset.number, r.dataset.due]));
+    assert.deepEqual(listed, [
+      [fire.number, 'overdue'],
+      [gas.number, 'near'],
+    ]);
+    assert.match(await page.locator(`#wall-overdue tr[data-number="${fire.number}"]`).innerText(), /火情[\s\S]*超期/);
+    await page.locator('#wall[data-view="grids"]').waitFor({ timeout: 5000 });
+    // By grid: every L1 grid, open and overdue; today's intake read from the API.
+    const fireL1 = fire.grid_path[0];
+    const l1 = page.locator(`#wall-grids-l1 tr[data-grid="${fireL1}"]`);
+    await l1.waitFor();
+    assert.equal(await page.locator('#wall-grids-l1 tbody tr').count(), 6, 'the six L1 grids of the demo');
+    await page.waitForFunction(
+      (id) => document.querySelector(`#wall-grids-l1 tr[data-grid="${id}"] [data-col="today"]`)?.textContent !== '—',
+      fireL1,
+    );
+    assert.equal(await l1.locator('[data-col="overdue"]').innerText(), '1');
+    assert.ok(Number(await l1.locator('[data-col="open"]').innerText()) >= 1);
+    assert.equal(await page.locator(`#wall-grids-l2 tr[data-grid="${fire.grid_path[1]}"] [data-col="overdue"]`).innerText(), '1');
+    await page.locator('#wall[data-view="map"]').waitFor({ timeout: 5000 });
+
+    // Live: a case reported elsewhere is counted and listed at once, on whatever view.
+    const newCase = await report(srv, admin, {
+      category: 'SJ-01-01',
+      location: { lon: spots[2][0], lat: spots[2][1] },
+      description: '又一堆垃圾',
+    });
+    await page.waitForFunction(() => document.querySelector('#wall [data-counter="open"] .wall-counter-value')?.textContent === '7', null, {
+      timeout: 2000,
+    });
+    // Drawn with the counters (the same pass): among the newest reports in the foot.
+    await page.locator(`#wall-latest li[data-number="${newCase.number}"]`).waitFor();
+    assert.equal(await page.locator('#wall-latest li').first().getAttribute('data-number'), newCase.number);
+    await eventually(() => mapCaseDue(page, newCase.number), 'none', { what: 'the new case on the map' });
+
+    // Still (rotate=0), turned by the arrow keys: the screenshots of the three views.
+    await page.evaluate(() => (location.hash = '#/command?wall=1&rotate=0'));
+    await page.locator('#wall[data-rotate="0"]').waitFor();
+    while ((await wall.getAttribute('data-view')) !== 'map') await page.keyboard.press('ArrowRight');
+    await mapIdle(page);
+    await page.waitForTimeout(500); // the view's fade
+    await screenshot(page, 'command-wall-1920x1080');
+    await page.keyboard.press('ArrowRight');
+    await page.locator('#wall[data-view="overdue"]').waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'command/wall-overdue-1920x1080');
+    await page.keyboard.press('ArrowRight');
+    await page.locator('#wall[data-view="grids"]').waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'command/wall-grids-1920x1080');
+
+    // English, by the wall's language button (the same switch as the app's).
+    await page.locator('#wall-lang').click();
+    await page.locator('#wall-title').filter({ hasText: 'Command center wall' }).waitFor();
+    assert.match(await page.locator('#wall-counters').innerText(), /Open cases[\s\S]*Overdue/);
+    assert.match(await page.locator('#wall-grids').innerText(), /L1 grids/);
+    await page.locator('#wall-lang').click();
+    await page.locator('#wall-title').filter({ hasText: '指挥中心大屏' }).waitFor();
+
+    // The small exit button leaves it too.
+    await page.locator('#wall-exit').click();
+    await wall.waitFor({ state: 'detached' });
+    await page.locator('#board-filters').waitFor();
+    await row(page, newCase.number).waitFor();
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was never reloaded');
+    assert.deepEqual(errors, []);
+  });
+
+  test('with the page open, a filed case whose deadline passes (the test clock moved) turns overdue on the board and the map without a reload', async (t) => {
+    const { srv, page, errors, admin } = await fresh(t, 'operator', { args: ['--test-clock'] });
+    const [lon, lat] = await inside(srv, 50);
+    const [lon2, lat2] = await inside(srv, 7);
+    const fire = await step(
+      srv,
+      admin,
+      await report(srv, admin, { category: 'SJ-04-01', location: { lon, lat }, description: '楼道里有烟' }),
+      {
+        action: 'file',
+        version: 1,
+      },
+    );
+    const rubbish = await step(
+      srv,
+      admin,
+      await report(srv, admin, { category: 'SJ-01-01', location: { lon: lon2, lat: lat2 }, description: '暴露垃圾' }),
+      {
+        action: 'file',
+        version: 1,
+      },
+    );
+    assert.ok(fire.deadline && rubbish.deadline > fire.deadline, 'the fire is due first');
+    // The page's own tick (30 s from now) would redraw it too: the test is done well before.
+    const opened = Date.now();
+    await openCommand(page, srv);
+    await page.evaluate(() => (window.__notReloaded = true));
+    await page.locator(`#case-list .cmd-item[data-number="${fire.number}"][data-due="near"]`).waitFor();
+    assert.equal(await mapCaseDue(page, fire.number), 'near');
+    assert.equal(await page.locator('[data-counter="overdue"] .cmd-counter-value').innerText(), '0');
+    assert.equal(await page.locator('.case-pulse').count(), 0);
+
+    // The server's clock passes the fire's deadline: its sweep records an `overdue` step, published on the feed.
+    const t0 = Date.now();
+    assert.equal((await request(srv.url, 'PUT', '/api/v1/test-clock', { now: fire.deadline + 60 }, admin.headers)).status, 204);
+    await page.locator(`#case-list .cmd-item[data-number="${fire.number}"][data-due="overdue"]`).waitFor({ timeout: 10_000 });
+    const took = Date.now() - t0;
+    assert.ok(took < 10_000, `overdue on the board after ${took} ms`);
+    assert.ok(Date.now() - opened < 29_000, 'before the page’s own 30 s tick');
+    assert.match(await row(page, fire.number).innerText(), /超期/);
+    await eventually(() => mapCaseDue(page, fire.number), 'overdue', { what: 'the fire on the map' });
+    await page.waitForFunction(() => document.querySelector('[data-counter="overdue"] .cmd-counter-value')?.textContent === '1');
+    assert.equal(await page.locator('.case-pulse').count(), 1);
+    // Only the fire: the rubbish is not due yet.
+    assert.notEqual(await row(page, rubbish.number).getAttribute('data-due'), 'overdue');
+    assert.notEqual(await mapCaseDue(page, rubbish.number), 'overdue');
+    const history = (await request(srv.url, 'GET', `/api/v1/cases/${fire.id}/history`, undefined, admin.headers)).body;
+    assert.ok(
+      history.some((s) => s.kind === 'overdue' && s.actor === 'system'),
+      'the sweep recorded it',
+    );
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was never reloaded');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a dropped feed reconnects by itself with Last-Event-ID and replays what was missed: on the board with their stages, none twice, the list not read again', async (t) => {
+    const { srv, page, errors, admin } = await fresh(t, null);
+    const proxy = await tcpProxy(srv.url);
+    t.after(() => proxy.close());
+    await signIn(page, proxy.url, 'operator');
+    const spots = await Promise.all([50, 7, 20, 33].map((g) => inside(srv, g)));
+    const at = (i) => ({ lon: spots[i][0], lat: spots[i][1] });
+    const a = await report(srv, admin, { category: 'SJ-01-01', location: at(0), description: '甲：暴露垃圾' });
+    await openCommand(page, { url: proxy.url });
+    await page.evaluate(() => (window.__notReloaded = true));
+    await row(page, a.number).waitFor();
+    // One event seen live, so the feed has an id to resume after.
+    const b = await report(srv, admin, { category: 'BJ-02-01', location: at(1), description: '乙：路灯不亮' });
+    await row(page, b.number).waitFor();
+    const seen = await lastSeq(srv, admin);
+
+    const feeds = [];
+    const lists = [];
+    page.on('request', async (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/v1/events') feeds.push((await r.allHeaders())['last-event-id'] ?? null);
+      if (u.pathname === '/api/v1/cases' && u.searchParams.get('open') === 'true') lists.push(r.url());
+    });
+    // The connection drops (and stays down a while): the browser keeps trying again by itself.
+    const before = proxy.feeds().length;
+    proxy.drop();
+    await page.waitForFunction(() => window.__gridd.command().live === 'off');
+    assert.match(await page.locator('#cmd-live').innerText(), /实时更新已断开/);
+    // Meanwhile: two new cases, steps on known ones, one leaves the open list.
+    const c = await report(srv, admin, { category: 'SJ-05-02', location: at(2), description: '丙：违章停车' });
+    const aFiled = await step(srv, admin, a, { action: 'file', version: a.version });
+    const cFiled = await step(srv, admin, c, { action: 'file', version: c.version });
+    const proposal = (await request(srv.url, 'GET', `/api/v1/cases/${a.id}/proposal`, undefined, admin.headers)).body;
+    const aSent = await step(srv, admin, aFiled, { action: 'dispatch', version: aFiled.version, units: proposal });
+    await step(srv, admin, b, { action: 'refuse', version: b.version, reason: '重复上报' });
+    const d = await report(srv, admin, { category: 'FW-05-01', location: at(3), description: '丁：噪音', source: 'visit' });
+    const missed = (await request(srv.url, 'GET', `/api/v1/case-events?after=${seen}`, undefined, admin.headers)).body.map((s) => s.seq);
+    assert.equal(missed.length, 6);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await page.evaluate(() => window.__gridd.command().live), 'off', 'still cut off');
+    assert.equal(await row(page, c.number).count(), 0, 'nothing came meanwhile');
+
+    proxy.restore();
+    await page.waitForFunction(() => window.__gridd.command().live === 'on', null, { timeout: 10_000 });
+    await page.locator(`#case-list .cmd-item[data-number="${a.number}"][data-stage="dispatched"]`).waitFor({ timeout: 5000 });
+    await page.locator(`#case-list .cmd-item[data-number="${c.number}"][data-stage="filed"]`).waitFor({ timeout: 5000 });
+    await page.locator(`#case-list .cmd-item[data-number="${d.number}"][data-stage="reported"]`).waitFor({ timeout: 5000 });
+    await row(page, b.number).waitFor({ state: 'detached', timeout: 5000 });
+    // The browser's reconnection said where it stopped; the server sent each missed step once, in order.
+    assert.ok(feeds.includes(String(seen)), `a reconnection sent Last-Event-ID ${seen}: ${JSON.stringify(feeds)}`);
+    const resumed = proxy
+      .feeds()
+      .slice(before)
+      .filter((ids) => ids.length);
+    assert.deepEqual(resumed, [missed], 'the resumed stream carried each missed step once');
+    // On the board: each case once, at the stage and version the server has; the list was not read again.
+    const want = new Map([
+      [aSent.number, ['dispatched', aSent.version]],
+      [cFiled.number, ['filed', cFiled.version]],
+      [d.number, ['reported', d.version]],
+    ]);
+    const state = await page.evaluate(() => window.__gridd.command());
+    assert.deepEqual(
+      state.cases.map((x) => [x.number, x.stage, x.version]).sort(),
+      [...want].map(([n, [stage, v]]) => [n, stage, v]).sort(),
+    );
+    const shown = await page.locator('#case-list .cmd-item').evaluateAll((ls) => ls.map((l) => l.dataset.number));
+    assert.deepEqual([...shown].sort(), [...want.keys()].sort(), 'each case on the board once');
+    assert.equal(await page.locator('[data-counter="open"] .cmd-counter-value').innerText(), '3');
+    assert.deepEqual(lists, [], 'the open list was not read again');
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was never reloaded');
     assert.deepEqual(errors, []);
   });
 });
