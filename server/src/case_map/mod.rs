@@ -141,11 +141,17 @@ pub struct Index {
 }
 
 impl Index {
-    /// Puts the case in (open) or takes it out (finished); answers the pin that
-    /// was there before.
-    pub fn apply(&mut self, c: &Case) -> Option<Pin> {
-        let old = self.pins.remove(&c.id);
-        if let Some(o) = &old {
+    /// Puts the case in (open) or takes it out (finished); answers the places
+    /// whose tiles changed (where it was and where it is), none when its pin is
+    /// as it was.
+    pub fn apply(&mut self, c: &Case) -> Vec<[f64; 2]> {
+        let new = Pin::of(c);
+        let old = self.pins.get(&c.id);
+        if old == new.as_ref() {
+            return Vec::new();
+        }
+        let mut places = Vec::with_capacity(2);
+        if let Some(o) = self.pins.remove(&c.id) {
             self.tree.remove(&Point::new([o.x, o.y], o.id));
             if let Some(n) = self.subdistricts.get_mut(&o.subdistrict_id) {
                 *n -= 1;
@@ -153,13 +159,15 @@ impl Index {
                     self.subdistricts.remove(&o.subdistrict_id);
                 }
             }
+            places.push([o.x, o.y]);
         }
-        if let Some(p) = Pin::of(c) {
+        if let Some(p) = new {
             self.tree.insert(Point::new([p.x, p.y], p.id));
             *self.subdistricts.entry(p.subdistrict_id).or_default() += 1;
+            places.push([p.x, p.y]);
             self.pins.insert(p.id, p);
         }
-        old
+        places
     }
 
     /// The pins in a box of Web Mercator metres.
@@ -254,13 +262,10 @@ impl CaseMap {
     /// Takes in a case as it is now (published by the desk) and drops the tiles
     /// where it was and where it is, at every zoom.
     pub fn apply(&self, c: &Case) {
-        let old = self.index.write().apply(c);
-        let new = Pin::of(c);
-        if old == new {
-            return;
+        let places = self.index.write().apply(c);
+        if !places.is_empty() {
+            self.invalidate(&places);
         }
-        let places: Vec<[f64; 2]> = old.iter().chain(&new).map(|p| [p.x, p.y]).collect();
-        self.invalidate(&places);
     }
 
     fn invalidate(&self, places: &[[f64; 2]]) {

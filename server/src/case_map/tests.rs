@@ -59,11 +59,12 @@ fn due_follows_the_deadline_to_the_second() {
 fn finished_cases_leave_the_index() {
     let mut ix = Index::default();
     let mut c = case(7, 24.94, 60.17);
-    assert!(ix.apply(&c).is_none());
+    assert_eq!(ix.apply(&c).len(), 1, "new: only where it is");
+    assert!(ix.apply(&c).is_empty(), "unchanged: no tile changes");
     assert_eq!(ix.len(), 1);
     assert_eq!(ix.subdistricts.keys().copied().collect::<Vec<_>>(), vec![1]);
     c.stage = Stage::Closed;
-    assert!(ix.apply(&c).is_some());
+    assert_eq!(ix.apply(&c).len(), 1, "finished: where it was");
     assert!(ix.is_empty());
     assert!(ix.subdistricts.is_empty());
     assert_eq!(ix.tree.size(), 0);

@@ -456,20 +456,25 @@ async fn glyphs(
         Ok(r) => r,
         Err(e) => return Ok(bad_request(e)),
     };
-    if end != start.saturating_add(255)
-        || !start.is_multiple_of(256)
-        || start > crate::glyphs::MAX_START
-    {
+    if end != start.saturating_add(255) {
         return Ok(bad_request(bad()));
     }
-    let pbf = tokio::task::spawn_blocking(move || fonts.range(&stack, start))
+    // The library checks the start (a multiple of 256, at most 65280).
+    let pbf = match tokio::task::spawn_blocking(move || fonts.range(&stack, start))
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("glyphs: {e}")))?
-        .map_err(|e| match e {
-            crate::glyphs::GlyphError::UnknownFont(_) => Error::NotFound(e.to_string()),
-            crate::glyphs::GlyphError::BadRange(_) => Error::invalid("range", e.to_string()),
-            crate::glyphs::GlyphError::BadFont(_) => Error::Internal(anyhow::anyhow!("{e}")),
-        })?;
+    {
+        Ok(pbf) => pbf,
+        Err(e @ crate::glyphs::GlyphError::BadRange(_)) => {
+            return Ok(bad_request(Error::invalid("range", e.to_string())));
+        }
+        Err(e @ crate::glyphs::GlyphError::UnknownFont(_)) => {
+            return Err(Error::NotFound(e.to_string()).into());
+        }
+        Err(e @ crate::glyphs::GlyphError::BadFont(_)) => {
+            return Err(Error::Internal(anyhow::anyhow!("{e}")).into());
+        }
+    };
     let mut res = Response::new(axum::body::Body::from(Bytes::copy_from_slice(&pbf)));
     let h = res.headers_mut();
     h.insert(
