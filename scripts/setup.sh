@@ -45,6 +45,9 @@ PY
     echo "setup: installing ${open311_py[*]} from PyPI…" >&2
     python3 -m pip install --quiet --disable-pip-version-check "${open311_py[@]}" >&2
   fi
+else
+  # The map's label glyphs (gridd serve --font; default: Noto Sans CJK Regular).
+  apt_install fonts-noto-cjk || echo "setup: could not install fonts-noto-cjk; gridd serves no label glyphs without it" >&2
 fi
 
 command -v npm >/dev/null || { echo "setup: Node.js 20 with npm is required" >&2; exit 1; }
