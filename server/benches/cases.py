@@ -248,7 +248,12 @@ def stop(proc):
 
 
 def token(gridd, store):
-    r = subprocess.run([gridd, "token", "create", "operator", "--name", "cases bench", *store],
+    return token_of(gridd, store, "operator")
+
+
+def token_of(gridd, store, account):
+    """A new API token for one of the demo accounts."""
+    r = subprocess.run([gridd, "token", "create", account, "--name", "bench", *store],
                        capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"gridd token create failed: {r.stderr}")
