@@ -224,8 +224,8 @@ export class GridMap {
       center,
       zoom: style.zoom ?? 1,
       attributionControl: { compact: false, customAttribution: ATTRIBUTION },
-      // The style has no text layers (no glyphs offline); CJK labels would come from local fonts.
-      localIdeographFontFamily: "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
+      // Text layers use the server's glyphs (CJK included) when the style has them; else CJK would come from local fonts.
+      localIdeographFontFamily: style.glyphs ? false : "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
       dragRotate: false,
       pitchWithRotate: false,
       maxPitch: 0,

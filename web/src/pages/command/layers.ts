@@ -1,16 +1,59 @@
-// The open cases on the shared map: one GeoJSON source (`cases`) of points,
-// coloured by stage; a case past its deadline is red and pulses (a CSS ring
-// over the map, so the map itself does not repaint for it), one within two
-// hours of it is orange. The case open in the drawer is ringed, and the place
-// of a report being made is marked.
+// The open cases on the shared map, from the server's case tiles
+// (GET /api/v1/case-tiles/{z}/{x}/{y}.mvt, one layer `cases`; behind the
+// sign-in, the session cookie goes with MapLibre's same-origin requests). From
+// zoom 15 each open case is a point coloured by stage, or red when past its
+// deadline and orange within two hours of it, with its number as a label; below
+// it the server clusters them (`cluster`, `count`, `overdue`, `near`, `due` the
+// worst), drawn sized by count with the count on it. An overdue case or cluster
+// pulses: a circle layer whose radius and opacity a timer changes (paint only,
+// no HTML markers). The case open in the drawer is ringed, and the place of a
+// report being made is marked.
+//
+// The tiles change with every step (the server drops the changed ones before a
+// write answers) and with the clock (a case turning near or overdue): the
+// source is fetched again on every feed event and every few seconds, at most
+// once per RELOAD_MS, by a new `?v=` on its tile address (the route ignores
+// the query).
 
-import maplibregl, { type ExpressionSpecification, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl';
+import {
+  type ExpressionSpecification,
+  type FilterSpecification,
+  type GeoJSONSource,
+  type MapMouseEvent,
+  type VectorTileSource,
+} from 'maplibre-gl';
+import type maplibregl from 'maplibre-gl';
 import type { Case } from '../../api';
+import { labelFont } from '../../map/fonts';
 import type { GridMap } from '../../map/map';
-import { dueOf, type Due } from './model';
+import { type Due } from './model';
 
 export const CASES_SOURCE = 'cases';
-export const CASE_LAYERS = { halo: 'cases-halo', dot: 'cases-dot', selected: 'cases-selected', draft: 'cases-draft' } as const;
+/** The layer of the case tiles. */
+export const CASES_SOURCE_LAYER = 'cases';
+export const CASE_TILES_PATH = '/api/v1/case-tiles/{z}/{x}/{y}.mvt';
+/** From this zoom the tiles hold one point per case (server/src/case_map). */
+export const POINTS_FROM = 15;
+/** The tiles are the same above this zoom (points only): drawn overzoomed. */
+const TILES_MAXZOOM = 16;
+/** At most one reload of the tiles per this long. */
+export const RELOAD_MS = 300;
+/** The tiles are fetched again this often anyway (the clock turns cases near and overdue). */
+const PERIODIC_MS = 5000;
+/** One step of the pulse. */
+const PULSE_STEP_MS = 80;
+const PULSE_PERIOD_MS = 1600;
+
+export const CASE_LAYERS = {
+  pulse: 'cases-pulse',
+  cluster: 'cases-cluster',
+  clusterCount: 'cases-cluster-count',
+  halo: 'cases-halo',
+  dot: 'cases-dot',
+  label: 'cases-label',
+  selected: 'cases-selected',
+  draft: 'cases-draft',
+} as const;
 const DRAFT_SOURCE = 'cases-draft';
 
 /** The colour of each stage (red and orange are kept for overdue and near the deadline). */
@@ -28,20 +71,66 @@ export const STAGE_COLORS: Record<string, string> = {
   merged: '#475467',
 };
 export const DUE_COLORS: Record<'overdue' | 'near', string> = { overdue: '#d92d20', near: '#f79009' };
+const OTHER_COLOR = '#555555';
+const CLUSTER_COLOR = '#2e6fd0';
 
 /** The colour a case is drawn in now. */
-export function caseColor(c: Case, due: Due): string {
+export function caseColor(c: Pick<Case, 'stage'>, due: Due): string {
   if (due === 'overdue' || due === 'near') return DUE_COLORS[due];
-  return STAGE_COLORS[c.stage] ?? '#555555';
+  return STAGE_COLORS[c.stage] ?? OTHER_COLOR;
+}
+
+/** The same as a MapLibre expression over a tile's point (`due`, `stage`). */
+export function caseColorExpression(): ExpressionSpecification {
+  const stages = Object.entries(STAGE_COLORS).flat();
+  return [
+    'match',
+    ['get', 'due'],
+    'overdue',
+    DUE_COLORS.overdue,
+    'near',
+    DUE_COLORS.near,
+    ['match', ['get', 'stage'], ...stages, OTHER_COLOR],
+  ] as unknown as ExpressionSpecification;
+}
+
+/** The tile address with a version: a new version makes MapLibre fetch every tile again. */
+export function caseTilesUrl(origin: string, version: number): string {
+  return `${origin}${CASE_TILES_PATH}?v=${version}`;
+}
+
+/**
+ * When to reload next, given the last reload and now (ms): now when the last
+ * was at least `gap` ago, else at its end (a throttle that never drops the last
+ * call).
+ */
+export function nextReloadAt(last: number, now: number, gap = RELOAD_MS): number {
+  return Math.max(now, last + gap);
+}
+
+/** The pulse at a phase (0–1): its radius (px) and opacity. */
+export function pulseAt(phase: number): { radius: number; opacity: number } {
+  const p = phase - Math.floor(phase);
+  return { radius: 10 + 16 * p, opacity: 0.6 * (1 - p) };
 }
 
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 const NONE = -1;
+const IS_CLUSTER: ExpressionSpecification = ['==', ['get', 'cluster'], true];
+const IS_POINT: ExpressionSpecification = ['!=', ['get', 'cluster'], true];
+
+type Picked = MapMouseEvent & { features?: maplibregl.MapGeoJSONFeature[] };
 
 export class CaseLayers {
-  private readonly pulses = new Map<number, maplibregl.Marker>();
   private selected = NONE;
   private ready = false;
+  private version = 0;
+  private lastReload = 0;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private periodic: ReturnType<typeof setInterval> | null = null;
+  private pulseTimer: ReturnType<typeof setInterval> | null = null;
+  /** The ids the board shows when a filter is on (null: all). */
+  private only: number[] | null = null;
 
   constructor(
     private readonly gm: GridMap,
@@ -54,33 +143,102 @@ export class CaseLayers {
   /** Add the source and layers (once the style has loaded). */
   install(): void {
     const map = this.gm.map;
-    map.addSource(CASES_SOURCE, { type: 'geojson', data: EMPTY });
+    map.addSource(CASES_SOURCE, {
+      type: 'vector',
+      tiles: [caseTilesUrl(location.origin, this.version)],
+      minzoom: 0,
+      maxzoom: TILES_MAXZOOM,
+    });
     map.addSource(DRAFT_SOURCE, { type: 'geojson', data: EMPTY });
+    const font = labelFont(map.getStyle());
     const radius = (small: number, large: number) =>
       ['interpolate', ['linear'], ['zoom'], 12, small, 17, large] as unknown as ExpressionSpecification;
+    const src = { source: CASES_SOURCE, 'source-layer': CASES_SOURCE_LAYER } as const;
+    const still = pulseAt(0.35);
+    map.addLayer({
+      id: CASE_LAYERS.pulse,
+      type: 'circle',
+      ...src,
+      filter: ['==', ['get', 'due'], 'overdue'],
+      paint: {
+        'circle-color': 'rgba(0,0,0,0)',
+        'circle-stroke-color': DUE_COLORS.overdue,
+        'circle-stroke-width': 3,
+        'circle-radius': still.radius,
+        'circle-stroke-opacity': still.opacity,
+        'circle-radius-transition': { duration: 0 },
+        'circle-stroke-opacity-transition': { duration: 0 },
+      },
+    });
+    map.addLayer({
+      id: CASE_LAYERS.cluster,
+      type: 'circle',
+      ...src,
+      filter: IS_CLUSTER,
+      paint: {
+        'circle-color': ['match', ['get', 'due'], 'overdue', DUE_COLORS.overdue, 'near', DUE_COLORS.near, CLUSTER_COLOR],
+        'circle-opacity': 0.85,
+        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 11, 10, 15, 100, 22, 1000, 30],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 2,
+      },
+    });
+    if (font)
+      map.addLayer({
+        id: CASE_LAYERS.clusterCount,
+        type: 'symbol',
+        ...src,
+        filter: IS_CLUSTER,
+        layout: {
+          'text-field': ['to-string', ['get', 'count']],
+          'text-font': font,
+          'text-size': 12,
+          'text-allow-overlap': true,
+          'text-ignore-placement': true,
+        },
+        paint: { 'text-color': '#ffffff' },
+      });
     map.addLayer({
       id: CASE_LAYERS.halo,
       type: 'circle',
-      source: CASES_SOURCE,
-      filter: ['in', ['get', 'due'], ['literal', ['overdue', 'near']]],
-      paint: { 'circle-color': ['get', 'color'], 'circle-opacity': 0.25, 'circle-radius': radius(10, 16) },
+      ...src,
+      filter: this.pointFilter(['in', ['get', 'due'], ['literal', ['overdue', 'near']]]),
+      paint: { 'circle-color': caseColorExpression(), 'circle-opacity': 0.25, 'circle-radius': radius(10, 16) },
     });
     map.addLayer({
       id: CASE_LAYERS.dot,
       type: 'circle',
-      source: CASES_SOURCE,
+      ...src,
+      filter: this.pointFilter(),
       paint: {
-        'circle-color': ['get', 'color'],
+        'circle-color': caseColorExpression(),
         'circle-radius': radius(5, 9),
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 2,
       },
     });
+    if (font)
+      map.addLayer({
+        id: CASE_LAYERS.label,
+        type: 'symbol',
+        ...src,
+        minzoom: POINTS_FROM,
+        filter: this.pointFilter(),
+        layout: {
+          'text-field': ['get', 'number'],
+          'text-font': font,
+          'text-size': 11,
+          'text-anchor': 'top',
+          'text-offset': [0, 0.9],
+          'text-optional': true,
+        },
+        paint: { 'text-color': '#1d2939', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      });
     map.addLayer({
       id: CASE_LAYERS.selected,
       type: 'circle',
-      source: CASES_SOURCE,
-      filter: ['==', ['get', 'id'], NONE],
+      ...src,
+      filter: this.selectedFilter(),
       paint: {
         'circle-color': 'rgba(0,0,0,0)',
         'circle-radius': radius(10, 15),
@@ -99,63 +257,106 @@ export class CaseLayers {
         'circle-stroke-width': 3,
       },
     });
-    map.on('click', CASE_LAYERS.dot, (e: MapMouseEvent & { features?: maplibregl.MapGeoJSONFeature[] }) => {
-      if (this.busy()) return;
-      const f = e.features?.[0];
-      if (f) this.onPick({ id: Number(f.properties.id), number: String(f.properties.number) });
-    });
-    map.on('mouseenter', CASE_LAYERS.dot, () => {
-      if (!this.busy()) map.getCanvas().style.cursor = 'pointer';
-    });
-    map.on('mouseleave', CASE_LAYERS.dot, () => {
-      if (!this.busy()) map.getCanvas().style.cursor = '';
-    });
+    map.on('click', CASE_LAYERS.dot, this.onDot);
+    map.on('click', CASE_LAYERS.cluster, this.onCluster);
+    for (const layer of [CASE_LAYERS.dot, CASE_LAYERS.cluster]) {
+      map.on('mouseenter', layer, this.onEnter);
+      map.on('mouseleave', layer, this.onLeave);
+    }
     this.ready = true;
+    this.periodic = setInterval(() => this.reload(), PERIODIC_MS);
+    this.startPulse();
   }
 
-  /** Draw these cases as they stand at `now` (Unix seconds). */
-  setCases(cases: readonly Case[], now: number): void {
+  private readonly onDot = (e: Picked) => {
+    if (this.busy()) return;
+    const f = e.features?.[0];
+    if (f) this.onPick({ id: Number(f.id), number: String(f.properties.number) });
+  };
+
+  private readonly onCluster = (e: Picked) => {
+    if (this.busy()) return;
+    const f = e.features?.[0];
+    if (!f || f.geometry.type !== 'Point') return;
+    const map = this.gm.map;
+    // Each zoom halves the cells: two steps in, but never short of the points.
+    const zoom = Math.min(Math.max(map.getZoom() + 2, Math.min(POINTS_FROM, map.getZoom() + 3)), POINTS_FROM + 1);
+    map.easeTo({ center: f.geometry.coordinates as [number, number], zoom, duration: 300 });
+  };
+
+  private readonly onEnter = () => {
+    if (!this.busy()) this.gm.map.getCanvas().style.cursor = 'pointer';
+  };
+
+  private readonly onLeave = () => {
+    if (!this.busy()) this.gm.map.getCanvas().style.cursor = '';
+  };
+
+  private startPulse(): void {
+    if (window.matchMedia?.('(prefers-reduced-motion: reduce)').matches) return;
+    const t0 = performance.now();
+    this.pulseTimer = setInterval(() => {
+      if (!this.ready || document.hidden) return;
+      const { radius, opacity } = pulseAt((performance.now() - t0) / PULSE_PERIOD_MS);
+      const map = this.gm.map;
+      map.setPaintProperty(CASE_LAYERS.pulse, 'circle-radius', radius);
+      map.setPaintProperty(CASE_LAYERS.pulse, 'circle-stroke-opacity', opacity);
+    }, PULSE_STEP_MS);
+  }
+
+  /** The points' filter: not a cluster, passing the board's filters, and `extra`. */
+  private pointFilter(extra?: ExpressionSpecification): FilterSpecification {
+    const parts: ExpressionSpecification[] = [IS_POINT];
+    if (this.only) parts.push(['in', ['id'], ['literal', this.only]] as unknown as ExpressionSpecification);
+    if (extra) parts.push(extra);
+    return ['all', ...parts] as FilterSpecification;
+  }
+
+  private selectedFilter(): FilterSpecification {
+    return ['all', IS_POINT, ['==', ['id'], this.selected]] as FilterSpecification;
+  }
+
+  /**
+   * The board's cases, as it filters them: with a filter on (`filtered`) only
+   * their points are drawn (clusters count every open case). What a case looks
+   * like comes from the tiles.
+   */
+  setCases(cases: readonly Case[], filtered: boolean): void {
     if (!this.ready) return;
-    const features: GeoJSON.Feature[] = [];
-    const overdue = new Map<number, Case>();
-    for (const c of cases) {
-      const due = dueOf(c, now);
-      if (due === 'overdue') overdue.set(c.id, c);
-      features.push({
-        type: 'Feature',
-        id: c.id,
-        geometry: { type: 'Point', coordinates: [c.lon, c.lat] },
-        properties: { id: c.id, number: c.number, stage: c.stage, due, color: caseColor(c, due) },
-      });
-    }
-    (this.gm.map.getSource(CASES_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
-    for (const [id, m] of this.pulses) {
-      if (!overdue.has(id)) {
-        m.remove();
-        this.pulses.delete(id);
-      }
-    }
-    for (const [id, c] of overdue) {
-      const known = this.pulses.get(id);
-      if (known) {
-        known.setLngLat([c.lon, c.lat]);
-        continue;
-      }
-      // The marker positions its element by a transform: the ring that scales is inside it.
-      const el = document.createElement('div');
-      el.className = 'case-pulse-at';
-      el.setAttribute('aria-hidden', 'true');
-      const ring = document.createElement('div');
-      ring.className = 'case-pulse';
-      el.append(ring);
-      this.pulses.set(id, new maplibregl.Marker({ element: el }).setLngLat([c.lon, c.lat]).addTo(this.gm.map));
-    }
+    const only = filtered ? cases.map((c) => c.id).sort((a, b) => a - b) : null;
+    if (JSON.stringify(only) === JSON.stringify(this.only)) return;
+    this.only = only;
+    const map = this.gm.map;
+    map.setFilter(CASE_LAYERS.dot, this.pointFilter());
+    map.setFilter(CASE_LAYERS.halo, this.pointFilter(['in', ['get', 'due'], ['literal', ['overdue', 'near']]]));
+    if (map.getLayer(CASE_LAYERS.label)) map.setFilter(CASE_LAYERS.label, this.pointFilter());
+    map.setFilter(CASE_LAYERS.pulse, [
+      'any',
+      ['all', IS_CLUSTER, ['==', ['get', 'due'], 'overdue']],
+      this.pointFilter(['==', ['get', 'due'], 'overdue']),
+    ] as FilterSpecification);
+  }
+
+  /** Fetch the tiles again (soon: at most once per RELOAD_MS). */
+  reload(): void {
+    if (!this.ready || this.reloadTimer) return;
+    const wait = nextReloadAt(this.lastReload, Date.now()) - Date.now();
+    this.reloadTimer = setTimeout(
+      () => {
+        this.reloadTimer = null;
+        if (!this.ready) return;
+        this.lastReload = Date.now();
+        this.version += 1;
+        (this.gm.map.getSource(CASES_SOURCE) as VectorTileSource | undefined)?.setTiles([caseTilesUrl(location.origin, this.version)]);
+      },
+      Math.max(0, wait),
+    );
   }
 
   /** Ring the case open in the drawer (or none). */
   select(id: number | null): void {
     this.selected = id ?? NONE;
-    if (this.ready) this.gm.map.setFilter(CASE_LAYERS.selected, ['==', ['get', 'id'], this.selected]);
+    if (this.ready) this.gm.map.setFilter(CASE_LAYERS.selected, this.selectedFilter());
   }
 
   /** Mark where a report is being placed (or nowhere). */
@@ -170,12 +371,22 @@ export class CaseLayers {
   /** The page is left: nothing is drawn any more (a late answer then changes nothing). */
   detach(): void {
     this.ready = false;
-    for (const m of this.pulses.values()) m.remove();
-    this.pulses.clear();
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
+    if (this.periodic) clearInterval(this.periodic);
+    if (this.pulseTimer) clearInterval(this.pulseTimer);
+    this.periodic = this.pulseTimer = null;
   }
 
-  /** How many cases pulse now (for the tests' hook). */
+  /** How many overdue cases pulse on the map now (drawn points, and the overdue of drawn clusters; for the tests' hook). */
   pulsing(): number {
-    return this.pulses.size;
+    if (!this.ready) return 0;
+    const ids = new Set<string | number>();
+    let inClusters = 0;
+    for (const f of this.gm.map.queryRenderedFeatures({ layers: [CASE_LAYERS.pulse] })) {
+      if (f.properties.cluster === true) inClusters += Number(f.properties.overdue) || 0;
+      else if (f.id !== undefined) ids.add(f.id);
+    }
+    return ids.size + inClusters;
   }
 }

@@ -6,6 +6,7 @@ import {
   dueOf,
   filterCases,
   groupCategories,
+  isFiltered,
   missingChoices,
   NEAR_SECS,
   NO_FILTERS,
@@ -287,5 +288,17 @@ describe('categories and keys', () => {
     const key = uuid4(new Uint8Array(16).fill(0xff));
     expect(key).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
     expect(uuid4(new Uint8Array(16))).toMatch(/^00000000-0000-4000-8000-000000000000$/);
+  });
+});
+
+describe('isFiltered', () => {
+  test('off with no filter, on with any one', () => {
+    expect(isFiltered(NO_FILTERS)).toBe(false);
+    expect(isFiltered({ ...NO_FILTERS, text: '  ' })).toBe(false);
+    expect(isFiltered({ ...NO_FILTERS, stage: 'filed' })).toBe(true);
+    expect(isFiltered({ ...NO_FILTERS, category: 'SJ-01-01' })).toBe(true);
+    expect(isFiltered({ ...NO_FILTERS, source: 'hotline' })).toBe(true);
+    expect(isFiltered({ ...NO_FILTERS, overdue: true })).toBe(true);
+    expect(isFiltered({ ...NO_FILTERS, text: '井盖' })).toBe(true);
   });
 });

@@ -132,6 +132,11 @@ export interface BoardFilters {
 
 export const NO_FILTERS: BoardFilters = { stage: '', category: '', source: '', overdue: false, text: '' };
 
+/** Whether any of the board's filters is on. */
+export function isFiltered(f: BoardFilters): boolean {
+  return !!(f.stage || f.category || f.source || f.overdue || f.text.trim());
+}
+
 /** Whether a case passes the board's filters. */
 export function matches(c: Case, f: BoardFilters, now: number): boolean {
   if (f.stage && c.stage !== f.stage) return false;

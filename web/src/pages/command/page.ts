@@ -22,7 +22,7 @@ import { Drawer } from './drawer';
 import { wordProblem } from './format';
 import { CaseLayers, DUE_COLORS, STAGE_COLORS } from './layers';
 import { subscribe, type LiveState } from './live';
-import { BoardState, filterCases, NO_FILTERS, OPEN_STAGES, startOfToday, type BoardFilters } from './model';
+import { BoardState, filterCases, isFiltered, NO_FILTERS, OPEN_STAGES, startOfToday, type BoardFilters } from './model';
 import { Refs } from './refs';
 import { ReportForm } from './report';
 import { syncWall, wallButton, type Wall } from './wall';
@@ -84,6 +84,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     known: (n) => state.byNumber(n),
     onCase: (c) => {
       state.apply(c);
+      layers?.reload();
       refresh();
     },
     open: (n) => router.go({ page: 'command', caseNumber: n }),
@@ -179,7 +180,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
     if (gone) return;
     const shown = filterCases(state.cases.values(), filters, now());
     board.render(shown, { total: state.cases.size, loaded, truncated, error: loadError }, now(), drawer.shown());
-    layers?.setCases(shown, now());
+    layers?.setCases(shown, isFiltered(filters));
     renderBar();
   };
 
@@ -225,6 +226,8 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   const onEvent = (ev: CaseEvent) => {
     // The server's clock is at least the step's time (a test clock moved ahead, a sweep's overdue step).
     skew = Math.max(skew, ev.step.at - Date.now() / 1000);
+    // The case tiles have changed (the server dropped them before the step was answered).
+    layers?.reload();
     drawer.onEvent(ev);
     if (pending) {
       pending.push(ev);
@@ -309,6 +312,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
         defaultSource,
         onSaved: (c: Case) => {
           state.apply(c);
+          layers?.reload();
           board.flash(c.id);
           reporting = false;
           report = null;
