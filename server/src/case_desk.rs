@@ -42,6 +42,8 @@ const BATCH: usize = 512;
 const CALENDAR_KEY: &str = "calendar";
 /// The key of the stored duplicate rule.
 const DUPLICATES_KEY: &str = "duplicates";
+/// The most duplicates proposed for one report (the nearest).
+const MAX_DUPLICATES: usize = 100;
 
 /// The rules in force: replaced whole when an admin edits them.
 pub struct RuleSet {
@@ -444,7 +446,8 @@ impl Desk {
         })
     }
 
-    /// Open cases of a category near a point, reported within the rule's days.
+    /// Open cases of a category near a point, reported within the rule's days,
+    /// nearest first (at most [`MAX_DUPLICATES`]), from the open cases on the map.
     pub async fn duplicates(
         &self,
         sd: SubdistrictId,
@@ -453,17 +456,18 @@ impl Desk {
         lat: f64,
         at: i64,
     ) -> Result<Vec<Candidate>> {
+        // From the open cases on the map (this instance's and, through the feed,
+        // every other instance's), not the store: one query fewer per intake.
         let rule = self.rules().duplicates;
-        let near = self
-            .store
-            .near(
-                sd,
-                category,
-                search_box(lon, lat, rule.radius_m),
-                at - rule.days * 86_400,
-            )
-            .await?;
-        Ok(candidates(&near, lon, lat, at, rule))
+        let near = self.map.near(
+            sd,
+            category,
+            search_box(lon, lat, rule.radius_m),
+            at - rule.days * 86_400,
+        );
+        let mut out = candidates(&near, lon, lat, at, rule);
+        out.truncate(MAX_DUPLICATES);
+        Ok(out)
     }
 
     async fn check_photos(&self, ids: &[i64], field: &str) -> Result<()> {

@@ -26,6 +26,7 @@ use rstar::primitives::GeomWithData;
 
 pub use render::{CELLS, LAYER, render};
 
+use crate::cases::duplicates::Near;
 use crate::cases::{Case, Stage, Unit, Urgency};
 use crate::domain::access::Principal;
 use crate::domain::grid::{GridId, SubdistrictId};
@@ -70,6 +71,12 @@ pub struct Pin {
     pub number: String,
     /// Its subdistrict.
     pub subdistrict_id: SubdistrictId,
+    /// Longitude (WGS 84), as stored.
+    pub lon: f64,
+    /// Latitude (WGS 84), as stored.
+    pub lat: f64,
+    /// When it was reported (Unix seconds).
+    pub reported_at: i64,
     /// Web Mercator metres.
     pub x: f64,
     /// Web Mercator metres.
@@ -101,6 +108,9 @@ impl Pin {
             id: c.id,
             number: c.number.clone(),
             subdistrict_id: c.subdistrict_id,
+            lon: c.lon,
+            lat: c.lat,
+            reported_at: c.reported_at,
             x: m.x,
             y: m.y,
             stage: c.stage,
@@ -175,6 +185,36 @@ impl Index {
         self.tree
             .locate_in_envelope(&rstar::AABB::from_corners(min, max))
             .filter_map(|p| self.pins.get(&p.data))
+    }
+
+    /// The open cases of a category in a subdistrict, reported at `since` or
+    /// later, inside a box of degrees `[min lon, min lat, max lon, max lat]`: what
+    /// [`crate::cases::duplicates::candidates`] measures.
+    pub fn near(
+        &self,
+        subdistrict: SubdistrictId,
+        category: &str,
+        bbox: [f64; 4],
+        since: i64,
+    ) -> Vec<Near> {
+        let min = lonlat_to_mercator(geo::coord! { x: bbox[0], y: bbox[1] });
+        let max = lonlat_to_mercator(geo::coord! { x: bbox[2], y: bbox[3] });
+        self.within([min.x, min.y], [max.x, max.y])
+            .filter(|p| {
+                p.subdistrict_id == subdistrict
+                    && p.category == category
+                    && p.reported_at >= since
+                    && (bbox[0]..=bbox[2]).contains(&p.lon)
+                    && (bbox[1]..=bbox[3]).contains(&p.lat)
+            })
+            .map(|p| Near {
+                id: p.id,
+                number: p.number.clone(),
+                lon: p.lon,
+                lat: p.lat,
+                reported_at: p.reported_at,
+            })
+            .collect()
     }
 
     /// The pin of a case, if it is open.
@@ -315,6 +355,17 @@ impl CaseMap {
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.index.read().is_empty()
+    }
+
+    /// The open cases near a report: see [`Index::near`].
+    pub fn near(
+        &self,
+        subdistrict: SubdistrictId,
+        category: &str,
+        bbox: [f64; 4],
+        since: i64,
+    ) -> Vec<Near> {
+        self.index.read().near(subdistrict, category, bbox, since)
     }
 
     /// The pin of an open case.

@@ -162,3 +162,42 @@ fn the_scope_key_depends_on_grants_not_their_order() {
         "a department's units depend on the name"
     );
 }
+
+#[test]
+fn near_finds_open_cases_of_the_category_in_the_box_since_a_time() {
+    use crate::cases::duplicates::{DuplicateRule, candidates, search_box};
+    let rule = DuplicateRule::default();
+    let (lon, lat) = (24.94, 60.17);
+    // 1 m of latitude in degrees.
+    let m = 1.0 / 111_195.0;
+    let mut ix = Index::default();
+    ix.apply(&case(1, lon, lat + 30.0 * m)); // 30 m north: a duplicate
+    ix.apply(&case(2, lon, lat + 70.0 * m)); // 70 m: in the box? no, outside 50 m
+    let mut other = case(3, lon, lat + 10.0 * m);
+    other.category = "BJ-01-01".into(); // another category
+    ix.apply(&other);
+    let mut old = case(4, lon, lat + 5.0 * m);
+    old.reported_at = NOW - 8 * 86_400; // older than 7 days
+    ix.apply(&old);
+    let mut closed = case(5, lon, lat + 1.0 * m);
+    closed.stage = Stage::Closed; // finished: never in the index
+    ix.apply(&closed);
+    let mut elsewhere = case(6, lon, lat + 2.0 * m);
+    elsewhere.subdistrict_id = 2;
+    ix.apply(&elsewhere);
+    ix.apply(&case(7, lon + 40.0 * m / 60.17_f64.to_radians().cos(), lat)); // 40 m east
+
+    let near = ix.near(
+        1,
+        "SJ-01-01",
+        search_box(lon, lat, rule.radius_m),
+        NOW - rule.days * 86_400,
+    );
+    let mut ids: Vec<i64> = near.iter().map(|n| n.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![1, 7], "the box holds 1 and 7 only: {near:?}");
+    let c = candidates(&near, lon, lat, NOW, rule);
+    assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 7]);
+    assert!((c[0].distance_m - 30.0).abs() < 0.2, "{c:?}");
+    assert!((c[1].distance_m - 40.0).abs() < 0.2, "{c:?}");
+}

@@ -20,7 +20,6 @@ use super::grids::Dialect;
 use super::journal::{AuditEntry, Journal};
 use crate::cases::calendar::Calendar;
 use crate::cases::category::{Category, UnitInfo};
-use crate::cases::duplicates::Near;
 use crate::cases::lifecycle::{self, Command, Context, Refusal, StepDraft};
 use crate::cases::{Case, Intake, Stage, Step, StepKind, Urgency};
 use crate::domain::change::Actor;
@@ -171,14 +170,6 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Option<Case>>;
     /// Cases, newest first.
     async fn cases(&self, q: &CaseQuery) -> Result<Vec<Case>>;
-    /// Open cases of a category in a box (degrees) reported at or after `since`.
-    async fn near(
-        &self,
-        subdistrict: SubdistrictId,
-        category: &str,
-        bbox: [f64; 4],
-        since: i64,
-    ) -> Result<Vec<Near>>;
     /// A case's history, oldest first.
     async fn history(&self, case_id: i64) -> Result<Vec<Step>>;
     /// Steps of every case after `seq`, oldest first (the event feed's replay).
@@ -257,13 +248,6 @@ pub(crate) trait CaseStatements: Journal {
         at: i64,
     ) -> Result<()>;
     async fn case_bodies(&mut self, q: &CaseQuery) -> Result<Vec<String>>;
-    async fn near_rows(
-        &mut self,
-        sd: i64,
-        category: &str,
-        bbox: [f64; 4],
-        since: i64,
-    ) -> Result<Vec<(i64, String, f64, f64, i64)>>;
     async fn step_rows(
         &mut self,
         case_id: Option<i64>,
@@ -750,28 +734,6 @@ where
             .collect()
     }
 
-    async fn near(
-        &self,
-        subdistrict: SubdistrictId,
-        category: &str,
-        bbox: [f64; 4],
-        since: i64,
-    ) -> Result<Vec<Near>> {
-        let mut tx = self.begin_single().await?;
-        Ok(tx
-            .near_rows(subdistrict, category, bbox, since)
-            .await?
-            .into_iter()
-            .map(|(id, number, lon, lat, reported_at)| Near {
-                id,
-                number,
-                lon,
-                lat,
-                reported_at,
-            })
-            .collect())
-    }
-
     async fn history(&self, case_id: i64) -> Result<Vec<Step>> {
         let mut tx = self.begin_single().await?;
         tx.step_rows(Some(case_id), 0, i64::MAX)
@@ -1118,33 +1080,6 @@ macro_rules! case_statements {
                 .bind(q.before_id)
                 .bind(q.open)
                 .bind(q.limit)
-                .fetch_all(self.conn())
-                .await?)
-            }
-
-            async fn near_rows(
-                &mut self,
-                sd: i64,
-                category: &str,
-                bbox: [f64; 4],
-                since: i64,
-            ) -> $crate::error::Result<Vec<(i64, String, f64, f64, i64)>> {
-                Ok(sqlx::query_as(
-                    "SELECT id, number, lon, lat, reported_at FROM case_record WHERE subdistrict_id = $1 AND category = $2 \
-                     AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6 AND reported_at >= $7 \
-                     AND stage NOT IN ('refused', 'merged', 'closed', 'explained', 'evaluated') \
-                     ORDER BY id DESC LIMIT 100",
-                )
-                // A plan made for the values each time: a cached generic plan chose
-                // the date index and read a week of cases (BENCHMARKS, case intake).
-                .persistent(false)
-                .bind(sd)
-                .bind(category)
-                .bind(bbox[1])
-                .bind(bbox[3])
-                .bind(bbox[0])
-                .bind(bbox[2])
-                .bind(since)
                 .fetch_all(self.conn())
                 .await?)
             }
