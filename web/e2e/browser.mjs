@@ -91,11 +91,15 @@ export async function getJson(pathname) {
   return res.json();
 }
 
-/** Wait until the map has stopped moving and drawn everything it has. */
+/**
+ * Wait until the map has stopped moving and drawn everything it has. Not
+ * `loaded()`: an animated paint property (the command center's overdue pulse)
+ * keeps the style "dirty" for good, while style and tiles are all there.
+ */
 export async function mapIdle(page) {
   await page.waitForFunction(() => {
     const m = window.__gridd?.map;
-    return !!m && m.loaded() && !m.isMoving() && m.areTilesLoaded();
+    return !!m && m.isStyleLoaded() && !m.isMoving() && m.areTilesLoaded();
   });
 }
 

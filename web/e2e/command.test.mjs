@@ -92,16 +92,52 @@ const row = (page, number) => page.locator(`#case-list .cmd-item[data-number="${
 const drawerState = (page) => page.evaluate(() => window.__gridd.command().drawer);
 
 /**
- * How the map draws a case now: the `due` ('overdue', 'near', 'ok', 'none') of
- * its point in the case layer, or null when the map has no point for it. The
- * one place that knows how the case layer is built (now the GeoJSON source
- * `cases` of layers.ts, its features' `number` and `due`).
+ * The case points the map has loaded around `c` (a case: `number`, `lon`,
+ * `lat`), read from the vector source `cases` (layer `cases`) of layers.ts:
+ * one point per case from zoom 15, so the map is taken there (centred on the
+ * case when it is out of view) for the reading and put back as it was.
+ * Answers the point's id, properties and colour, or null when there is none.
  */
-async function mapCaseDue(page, number) {
-  return page.evaluate((n) => {
-    const f = window.__gridd.map.querySourceFeatures('cases').find((x) => x.properties.number === n);
-    return f ? f.properties.due : null;
-  }, number);
+async function mapCasePoint(page, c) {
+  const before = await page.evaluate(
+    ([lon, lat]) => {
+      const m = window.__gridd.map;
+      if (m.getZoom() >= 15 && m.getBounds().contains([lon, lat])) return null;
+      const was = { center: m.getCenter(), zoom: m.getZoom() };
+      m.jumpTo({ center: [lon, lat], zoom: 16 });
+      return was;
+    },
+    [c.lon, c.lat],
+  );
+  await mapIdle(page);
+  const got = await page.evaluate((n) => {
+    const m = window.__gridd.map;
+    const f = m
+      .querySourceFeatures('cases', { sourceLayer: 'cases' })
+      .find((x) => x.properties.cluster !== true && x.properties.number === n);
+    if (!f) return null;
+    // The colour the dot layer gives the point.
+    const v = m.getLayer('cases-dot').paint.get('circle-color').evaluate(f, {});
+    const hex = (x) =>
+      Math.round(x * 255)
+        .toString(16)
+        .padStart(2, '0');
+    return { id: f.id, properties: f.properties, color: `#${hex(v.r)}${hex(v.g)}${hex(v.b)}` };
+  }, c.number);
+  if (before) {
+    await page.evaluate((was) => window.__gridd.map.jumpTo(was), before);
+    await mapIdle(page);
+  }
+  return got;
+}
+
+/**
+ * How the map draws a case now: the `due` ('overdue', 'near', 'ok', 'none') of
+ * its point in the case tiles, or null when the map has no point for it. The
+ * one map-side helper with mapCasePoint.
+ */
+async function mapCaseDue(page, c) {
+  return (await mapCasePoint(page, c))?.properties.due ?? null;
 }
 
 /** Ask `read` again until it answers `want` (or fail after `timeout` ms, naming the last answer). */
@@ -229,7 +265,21 @@ describe('the command center', () => {
 
     // Another client reports: the board has it within a second.
     const [lon2, lat2] = await inside(srv, 7);
+    // The map where it will be, close enough for the cases' own points (from zoom 15).
+    await page.evaluate(([lon, lat]) => window.__gridd.map.jumpTo({ center: [lon, lat], zoom: 16 }), [lon2, lat2]);
+    await mapIdle(page);
     const t0 = Date.now();
+    // On the map too, within the second: a new point of the case tiles (the source is fetched again on the event).
+    const drawn = page
+      .waitForFunction(
+        (old) =>
+          window.__gridd.map
+            .querySourceFeatures('cases', { sourceLayer: 'cases' })
+            .find((f) => f.properties.cluster !== true && f.properties.number !== old)?.properties.number,
+        first.number,
+        { timeout: 1000, polling: 20 },
+      )
+      .then(async (h) => ({ number: await h.jsonValue(), after: Date.now() - t0 }));
     const second = await report(srv, admin, {
       category: 'BJ-01-01',
       location: { lon: lon2, lat: lat2 },
@@ -245,11 +295,15 @@ describe('the command center', () => {
     const text = await row(page, second.number).innerText();
     for (const want of [second.number, '井盖破损或缺失', '信息收集', '待立案'])
       assert.ok(text.includes(want), `the row says ${want}: ${text}`);
-    // On the map too: a point of the `cases` source.
-    await page.waitForFunction(
-      (n) => window.__gridd.map.querySourceFeatures('cases').some((f) => f.properties.number === n),
-      second.number,
+    const onMap = await drawn;
+    assert.equal(onMap.number, second.number);
+    assert.ok(onMap.after <= 1000, `the new case was on the map after ${onMap.after} ms`);
+    // Its number is a label (a symbol layer over the served glyphs).
+    await mapIdle(page);
+    const labels = await page.evaluate(() =>
+      window.__gridd.map.queryRenderedFeatures({ layers: ['cases-label'] }).map((f) => f.properties.number),
     );
+    assert.ok(labels.includes(second.number), `the label of ${second.number} is drawn: ${labels}`);
     assert.match(await page.locator('[data-counter="open"] .cmd-counter-value').innerText(), /^2$/);
     await page.waitForFunction(() => document.querySelector('[data-counter="today"] .cmd-counter-value')?.textContent === '2');
 
@@ -262,9 +316,10 @@ describe('the command center', () => {
     await step(srv, admin, first, { action: 'refuse', version: first.version, reason: '重复上报' });
     await row(page, first.number).waitFor({ state: 'detached', timeout: 1000 });
     await page.waitForFunction(
-      (n) => !window.__gridd.map.querySourceFeatures('cases').some((f) => f.properties.number === n),
+      (n) => !window.__gridd.map.querySourceFeatures('cases', { sourceLayer: 'cases' }).some((f) => f.properties.number === n),
       first.number,
     );
+    assert.equal(await mapCaseDue(page, second), 'ok', 'the other case is still drawn (filed: a deadline, not near)');
     assert.match(await page.locator('#board-count').innerText(), /共 1 件未结案件/);
 
     // Filters and search: the board and the map show what passes.
@@ -299,7 +354,9 @@ describe('the command center', () => {
     await openCommand(page, srv);
     await row(page, c.number).waitFor();
 
-    // A click on its marker opens the drawer at the case's address.
+    // Alone, it is a point at any zoom (not a cluster of one).
+    assert.equal((await mapCasePoint(page, c))?.id, c.id);
+    // A click on its point opens the drawer at the case's address.
     await clickLngLat(page, [c.lon, c.lat]);
     await page.waitForFunction((n) => location.hash.startsWith(`#/command/case/${n}`), c.number);
     await page.waitForFunction((n) => window.__gridd.command().drawer.number === n && window.__gridd.command().drawer.steps, c.number);
@@ -552,22 +609,64 @@ describe('the command center', () => {
     assert.match(await row(page, gas.number).innerText(), /剩余/);
     await page.waitForFunction(() => document.querySelector('[data-counter="overdue"] .cmd-counter-value')?.textContent === '1');
     assert.equal(await page.locator('[data-counter="overdue"]').evaluate((e) => e.classList.contains('warn')), true);
-    // On the map: red with a pulse, orange.
-    const colours = await page.evaluate(() =>
-      Object.fromEntries(
-        window.__gridd.map.querySourceFeatures('cases').map((f) => [f.properties.number, [f.properties.due, f.properties.color]]),
-      ),
-    );
-    assert.deepEqual(colours[fire.number], ['overdue', '#d92d20']);
-    assert.deepEqual(colours[gas.number], ['near', '#f79009']);
-    assert.equal(await page.locator('.case-pulse').count(), 1);
+    // On the map: red with a pulse, orange (the colour the dot layer evaluates for each point).
+    const colourOf = async (c) => {
+      const f = await mapCasePoint(page, c);
+      return f && [f.properties.due, f.color];
+    };
+    assert.deepEqual(await colourOf(fire), ['overdue', '#d92d20']);
+    assert.deepEqual(await colourOf(gas), ['near', '#f79009']);
+    // The pulse: a circle layer of the overdue cases (clusters holding one below zoom 15), animated in paint.
+    const pulse = () =>
+      page.evaluate(() => ({
+        n: window.__gridd.command().pulsing,
+        r: window.__gridd.map.getPaintProperty('cases-pulse', 'circle-radius'),
+      }));
+    const radii = new Set();
+    assert.equal((await pulse()).n, 1, 'one case pulses');
+    for (let i = 0; i < 100; i++) {
+      radii.add((await pulse()).r);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    assert.ok(radii.size > 1, `the pulse moves: ${[...radii]}`);
+    assert.equal(await page.locator('.maplibregl-marker').count(), 0, 'no HTML markers');
     // The pulse sits on the case.
-    const ring = await page.locator('.case-pulse-at').boundingBox();
+    const view = await page.evaluate(() => ({ center: window.__gridd.map.getCenter(), zoom: window.__gridd.map.getZoom() }));
+    await page.evaluate(([lon, lat]) => window.__gridd.map.jumpTo({ center: [lon, lat], zoom: 16 }), [fire.lon, fire.lat]);
+    await mapIdle(page);
     const spot = await screenOf(page, [fire.lon, fire.lat]);
-    assert.ok(
-      Math.abs(ring.x + ring.width / 2 - spot.x) < 3 && Math.abs(ring.y + ring.height / 2 - spot.y) < 3,
-      `the pulse is at the case: ${JSON.stringify(ring)} vs ${JSON.stringify(spot)}`,
+    const ring = await page.evaluate(() =>
+      window.__gridd.map.queryRenderedFeatures({ layers: ['cases-pulse'] }).map((f) => [f.properties.number, f.geometry.coordinates]),
     );
+    assert.equal(ring.length, 1);
+    assert.equal(ring[0][0], fire.number);
+    const ringAt = await screenOf(page, ring[0][1]);
+    assert.ok(
+      Math.abs(ringAt.x - spot.x) < 3 && Math.abs(ringAt.y - spot.y) < 3,
+      `the pulse is at the case: ${JSON.stringify(ringAt)} vs ${JSON.stringify(spot)}`,
+    );
+    // Far out the cases are clusters: sized by count, the count on them, red with the overdue fire in; a click zooms in.
+    await page.evaluate(([lon, lat]) => window.__gridd.map.jumpTo({ center: [lon, lat], zoom: 11 }), [fire.lon, fire.lat]);
+    await mapIdle(page);
+    const clusters = await page.evaluate(() =>
+      window.__gridd.map
+        .queryRenderedFeatures({ layers: ['cases-cluster'] })
+        .map((f) => ({ count: f.properties.count, overdue: f.properties.overdue, due: f.properties.due, at: f.geometry.coordinates })),
+    );
+    assert.ok(clusters.length >= 1, 'clusters at zoom 11');
+    const big = clusters.sort((a, b) => b.count - a.count)[0];
+    assert.ok(big.count >= 2, `a cluster of ${big.count}`);
+    assert.ok(
+      clusters.some((c) => c.overdue === 1 && c.due === 'overdue'),
+      `the fire's cluster is overdue: ${JSON.stringify(clusters)}`,
+    );
+    const counts = await page.evaluate(() =>
+      window.__gridd.map.queryRenderedFeatures({ layers: ['cases-cluster-count'] }).map((f) => f.properties.count),
+    );
+    assert.ok(counts.includes(big.count), `the count ${big.count} is a label: ${counts}`);
+    await clickLngLat(page, big.at);
+    await page.waitForFunction(() => window.__gridd.map.getZoom() > 12);
+    await page.evaluate((v) => window.__gridd.map.jumpTo(v), view);
     await page.locator('#board-overdue').check();
     assert.deepEqual(await page.locator('#case-list .cmd-item').evaluateAll((ls) => ls.map((l) => l.dataset.number)), [fire.number]);
     await page.locator('#board-overdue').uncheck();
@@ -644,8 +743,8 @@ describe('the command center', () => {
     assert.ok((await px('#wall .wall-counter-label')) >= 20, `labels in ${await px('#wall .wall-counter-label')} px`);
     // The page's map is on the wall, with the open cases.
     assert.equal(await page.locator('#wall .wall-map-slot #map').count(), 1);
-    assert.equal(await mapCaseDue(page, fire.number), 'overdue');
-    assert.equal(await mapCaseDue(page, gas.number), 'near');
+    assert.equal(await mapCaseDue(page, fire), 'overdue');
+    assert.equal(await mapCaseDue(page, gas), 'near');
 
     // Escape leaves it: full screen ends, the page is back as it was, the map in its place.
     await page.keyboard.press('Escape');
@@ -706,7 +805,7 @@ describe('the command center', () => {
     // Drawn with the counters (the same pass): among the newest reports in the foot.
     await page.locator(`#wall-latest li[data-number="${newCase.number}"]`).waitFor();
     assert.equal(await page.locator('#wall-latest li').first().getAttribute('data-number'), newCase.number);
-    await eventually(() => mapCaseDue(page, newCase.number), 'none', { what: 'the new case on the map' });
+    await eventually(() => mapCaseDue(page, newCase), 'none', { what: 'the new case on the map' });
 
     // Still (rotate=0), turned by the arrow keys: the screenshots of the three views.
     await page.evaluate(() => (location.hash = '#/command?wall=1&rotate=0'));
@@ -769,9 +868,9 @@ describe('the command center', () => {
     await openCommand(page, srv);
     await page.evaluate(() => (window.__notReloaded = true));
     await page.locator(`#case-list .cmd-item[data-number="${fire.number}"][data-due="near"]`).waitFor();
-    assert.equal(await mapCaseDue(page, fire.number), 'near');
+    assert.equal(await mapCaseDue(page, fire), 'near');
     assert.equal(await page.locator('[data-counter="overdue"] .cmd-counter-value').innerText(), '0');
-    assert.equal(await page.locator('.case-pulse').count(), 0);
+    assert.equal(await page.evaluate(() => window.__gridd.command().pulsing), 0);
 
     // The server's clock passes the fire's deadline: its sweep records an `overdue` step, published on the feed.
     const t0 = Date.now();
@@ -781,12 +880,13 @@ describe('the command center', () => {
     assert.ok(took < 10_000, `overdue on the board after ${took} ms`);
     assert.ok(Date.now() - opened < 29_000, 'before the page’s own 30 s tick');
     assert.match(await row(page, fire.number).innerText(), /超期/);
-    await eventually(() => mapCaseDue(page, fire.number), 'overdue', { what: 'the fire on the map' });
+    await eventually(() => mapCaseDue(page, fire), 'overdue', { what: 'the fire on the map' });
     await page.waitForFunction(() => document.querySelector('[data-counter="overdue"] .cmd-counter-value')?.textContent === '1');
-    assert.equal(await page.locator('.case-pulse').count(), 1);
+    await eventually(() => page.evaluate(() => window.__gridd.command().pulsing), 1, { what: 'the pulses' });
     // Only the fire: the rubbish is not due yet.
     assert.notEqual(await row(page, rubbish.number).getAttribute('data-due'), 'overdue');
-    assert.notEqual(await mapCaseDue(page, rubbish.number), 'overdue');
+    assert.notEqual(await mapCaseDue(page, rubbish), null, 'the rubbish is on the map');
+    assert.notEqual(await mapCaseDue(page, rubbish), 'overdue');
     const history = (await request(srv.url, 'GET', `/api/v1/cases/${fire.id}/history`, undefined, admin.headers)).body;
     assert.ok(
       history.some((s) => s.kind === 'overdue' && s.actor === 'system'),
