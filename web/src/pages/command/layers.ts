@@ -5,8 +5,8 @@
 // deadline and orange within two hours of it, with its number as a label; below
 // it the server clusters them (`cluster`, `count`, `overdue`, `near`, `due` the
 // worst), drawn sized by count with the count on it. An overdue case or cluster
-// pulses: a circle layer whose radius and opacity a timer sets, MapLibre's
-// paint transitions animating between (no HTML markers). The case open in the drawer is ringed, and the place of a
+// pulses: a circle layer whose radius and opacity a timer sets a few times a
+// second (paint only, no HTML markers). The case open in the drawer is ringed, and the place of a
 // report being made is marked.
 //
 // The tiles change with every step (the server drops the changed ones before a
@@ -40,8 +40,8 @@ const TILES_MAXZOOM = 16;
 export const RELOAD_MS = 300;
 /** The tiles are fetched again this often anyway (the clock turns cases near and overdue). */
 const PERIODIC_MS = 5000;
-/** The pulse is reset this long before it grows again. */
-const PULSE_RESET_MS = 60;
+/** One step of the pulse (its radius and opacity are set this often). */
+const PULSE_STEP_MS = 200;
 const PULSE_PERIOD_MS = 1600;
 
 export const CASE_LAYERS = {
@@ -129,7 +129,6 @@ export class CaseLayers {
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private periodic: ReturnType<typeof setInterval> | null = null;
   private pulseTimer: ReturnType<typeof setInterval> | null = null;
-  private growTimer: ReturnType<typeof setTimeout> | null = null;
   /** The ids the board shows when a filter is on (null: all). */
   private only: number[] | null = null;
 
@@ -291,29 +290,23 @@ export class CaseLayers {
     if (!this.busy()) this.gm.map.getCanvas().style.cursor = '';
   };
 
-  // Paint only, by transitions: once a period the ring is set small and bright
-  // at once, then grown and faded over the period by MapLibre itself (two
-  // style changes a period, not one a frame).
+  // Paint only, in steps: a few style changes a second (each one frame drawn),
+  // not a frame-by-frame animation, which would keep a wall PC's map (software
+  // GL at 1920×1080) drawing without a pause.
   private startPulse(): void {
     if (window.matchMedia?.('(prefers-reduced-motion: reduce)').matches) return;
-    const set = (phase: number, duration: number) => {
-      if (!this.ready) return;
+    const t0 = performance.now();
+    this.pulseTimer = setInterval(() => {
+      if (!this.ready || document.hidden) return;
       const map = this.gm.map;
-      const { radius, opacity } = pulseAt(phase);
-      map.setPaintProperty(CASE_LAYERS.pulse, 'circle-radius-transition', { duration, delay: 0 });
-      map.setPaintProperty(CASE_LAYERS.pulse, 'circle-stroke-opacity-transition', { duration, delay: 0 });
+      // Not while the map is out of sight (the wall's other views).
+      if (map.getContainer().checkVisibility?.({ checkVisibilityCSS: true }) === false) return;
+      // Nothing overdue in view: the map is left still (no repaint for it).
+      if (map.queryRenderedFeatures({ layers: [CASE_LAYERS.pulse] }).length === 0) return;
+      const { radius, opacity } = pulseAt((performance.now() - t0) / PULSE_PERIOD_MS);
       map.setPaintProperty(CASE_LAYERS.pulse, 'circle-radius', radius);
       map.setPaintProperty(CASE_LAYERS.pulse, 'circle-stroke-opacity', opacity);
-    };
-    const beat = () => {
-      if (!this.ready || document.hidden) return;
-      // Nothing overdue in view: the map is left still (no repaint for it).
-      if (this.gm.map.queryRenderedFeatures({ layers: [CASE_LAYERS.pulse] }).length === 0) return;
-      set(0, 0);
-      this.growTimer = setTimeout(() => set(0.999, PULSE_PERIOD_MS - PULSE_RESET_MS * 2), PULSE_RESET_MS);
-    };
-    beat();
-    this.pulseTimer = setInterval(beat, PULSE_PERIOD_MS);
+    }, PULSE_STEP_MS);
   }
 
   /** The points' filter: not a cluster, passing the board's filters, and `extra`. */
@@ -387,8 +380,7 @@ export class CaseLayers {
     this.reloadTimer = null;
     if (this.periodic) clearInterval(this.periodic);
     if (this.pulseTimer) clearInterval(this.pulseTimer);
-    if (this.growTimer) clearTimeout(this.growTimer);
-    this.periodic = this.pulseTimer = this.growTimer = null;
+    this.periodic = this.pulseTimer = null;
   }
 
   /** How many overdue cases pulse on the map now (drawn points, and the overdue of drawn clusters; for the tests' hook). */
