@@ -435,7 +435,6 @@ impl Desk {
                 w.case.lat,
                 w.case.reported_at,
             )
-            .await?
             .into_iter()
             .filter(|d| d.id != w.case.id)
             .collect();
@@ -448,14 +447,14 @@ impl Desk {
 
     /// Open cases of a category near a point, reported within the rule's days,
     /// nearest first (at most [`MAX_DUPLICATES`]), from the open cases on the map.
-    pub async fn duplicates(
+    pub fn duplicates(
         &self,
         sd: SubdistrictId,
         category: &str,
         lon: f64,
         lat: f64,
         at: i64,
-    ) -> Result<Vec<Candidate>> {
+    ) -> Vec<Candidate> {
         // From the open cases on the map (this instance's and, through the feed,
         // every other instance's), not the store: one query fewer per intake.
         let rule = self.rules().duplicates;
@@ -467,7 +466,7 @@ impl Desk {
         );
         let mut out = candidates(&near, lon, lat, at, rule);
         out.truncate(MAX_DUPLICATES);
-        Ok(out)
+        out
     }
 
     async fn check_photos(&self, ids: &[i64], field: &str) -> Result<()> {

@@ -201,11 +201,7 @@ impl Index {
         let max = lonlat_to_mercator(geo::coord! { x: bbox[2], y: bbox[3] });
         self.within([min.x, min.y], [max.x, max.y])
             .filter(|p| {
-                p.subdistrict_id == subdistrict
-                    && p.category == category
-                    && p.reported_at >= since
-                    && (bbox[0]..=bbox[2]).contains(&p.lon)
-                    && (bbox[1]..=bbox[3]).contains(&p.lat)
+                p.subdistrict_id == subdistrict && p.category == category && p.reported_at >= since
             })
             .map(|p| Near {
                 id: p.id,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An open case near a report, as the store finds it.
+/// An open case near a report, as the open-case index finds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Near {
     /// Its id.
@@ -66,7 +66,7 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// The box (degrees) around a point that holds every point within `radius_m`:
-/// what the store is asked for before distances are measured.
+/// what the open-case index is asked for before distances are measured.
 pub fn search_box(lon: f64, lat: f64, radius_m: f64) -> [f64; 4] {
     let dlat = (radius_m / 111_320.0) * 1.01;
     let dlon = dlat / lat.to_radians().cos().max(0.01);
@@ -86,7 +86,7 @@ pub struct Candidate {
     pub reported_at: i64,
 }
 
-/// The cases (open, of the report's category, from the store's box) within the
+/// The cases (open, of the report's category, from the index's box) within the
 /// rule of a report at (lon, lat) made at `now`, nearest first.
 pub fn candidates(
     cases: &[Near],

@@ -427,10 +427,7 @@ async fn duplicates(
         return Ok(axum::Json(vec![]));
     };
     let now = s.desk.clock().now();
-    let found = s
-        .desk
-        .duplicates(sd, &p.category, wgs.x, wgs.y, now)
-        .await?;
+    let found = s.desk.duplicates(sd, &p.category, wgs.x, wgs.y, now);
     // Only candidates the caller may read.
     let mut out = Vec::new();
     for d in found {
