@@ -779,7 +779,7 @@ describe('the command center', () => {
       [gas.number, 'near'],
     ]);
     assert.match(await page.locator(`#wall-overdue tr[data-number="${fire.number}"]`).innerText(), /火情[\s\S]*超期/);
-    await page.locator('#wall[data-view="grids"]').waitFor({ timeout: 5000 });
+    await page.locator('#wall[data-view="grids"]').waitFor({ timeout: 10000 });
     // By grid: every L1 grid, open and overdue; today's intake read from the API.
     const fireL1 = fire.grid_path[0];
     const l1 = page.locator(`#wall-grids-l1 tr[data-grid="${fireL1}"]`);
@@ -792,7 +792,9 @@ describe('the command center', () => {
     assert.equal(await l1.locator('[data-col="overdue"]').innerText(), '1');
     assert.ok(Number(await l1.locator('[data-col="open"]').innerText()) >= 1);
     assert.equal(await page.locator(`#wall-grids-l2 tr[data-grid="${fire.grid_path[1]}"] [data-col="overdue"]`).innerText(), '1');
-    await page.locator('#wall[data-view="map"]').waitFor({ timeout: 5000 });
+    // And round again to the map. The checks above may outlast the grids' 2 s and the map's
+    // too on a busy machine, so wait up to a whole turn (3 views × 2 s) and more.
+    await page.locator('#wall[data-view="map"]').waitFor({ timeout: 10000 });
 
     // Live: a case reported elsewhere is counted and listed at once, on whatever view.
     const newCase = await report(srv, admin, {
