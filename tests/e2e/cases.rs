@@ -16,6 +16,7 @@ both_backends!(
     a_deferral_moves_the_deadline_by_exactly_its_working_time,
     a_case_is_explained_and_filed,
     a_duplicate_is_proposed_and_merged,
+    one_batch_reports_merges_into_its_own_new_case_and_numbers_its_steps,
     bad_reports_and_steps_are_refused_and_nothing_is_stored,
     retries_with_an_idempotency_key_never_make_two_cases,
     reporters_are_seen_only_by_roles_that_call_them_back,
@@ -594,6 +595,112 @@ async fn a_duplicate_is_proposed_and_merged(b: Backend) {
         )
         .await;
     assert_eq!(r.assert_problem(422), ["into"]);
+}
+
+/// A batch as the desk's writer makes them under load: two reports and a merge of
+/// the second into the first, which is not stored yet when the merge looks for it
+/// (the batch writes its new cases and steps at its end, in one statement each).
+async fn one_batch_reports_merges_into_its_own_new_case_and_numbers_its_steps(b: Backend) {
+    use gridd::cases::lifecycle::Command;
+    use gridd::cases::{Intake, Reporter, Source};
+    use gridd::store::cases::{CaseOp, Rules, StepActor};
+    let c = ctx(b).await;
+    let before = report(&c, "SJ-01-01", c.at).await;
+    let before_id = before["case"]["id"].as_i64().unwrap();
+    let number = before["case"]["number"].as_str().unwrap();
+    let (year, n) = number.split_once('-').unwrap();
+    let (year, n): (i32, i64) = (year.parse().unwrap(), n.parse().unwrap());
+    let last_seq = c.s.app.desk.store().last_step().await.unwrap();
+
+    let intake = |description: &str| CaseOp::Intake {
+        subdistrict_id: c.sd,
+        grid_path: c.path.clone(),
+        intake: Box::new(Intake {
+            source: Source::Hotline,
+            category: "SJ-01-01".into(),
+            urgency: None,
+            lon: c.at[0],
+            lat: c.at[1],
+            address: "示范路 2 号".into(),
+            description: description.into(),
+            reporter: Reporter::default(),
+            photos: vec![],
+            media_url: None,
+            attributes: vec![],
+            note: String::new(),
+        }),
+        urgency: gridd::cases::Urgency::Normal,
+        actor: StepActor {
+            name: "test-admin".into(),
+            address: None,
+        },
+        key: None,
+    };
+    let first_number = gridd::cases::Case::format_number(year, n + 1);
+    let ops = [
+        intake("垃圾堆积"),
+        intake("同一堆垃圾"),
+        CaseOp::Step {
+            case_id: before_id + 2,
+            expected_version: Some(1),
+            command: Command::Merge {
+                into: first_number.clone(),
+                note: String::new(),
+            },
+            actor: StepActor {
+                name: "test-admin".into(),
+                address: None,
+            },
+            key: None,
+        },
+    ];
+    let desk = &c.s.app.desk;
+    let rules = desk.rules();
+    let r = Rules {
+        now: desk.clock().now(),
+        calendar: &rules.calendar,
+        categories: &rules.categories,
+    };
+    let out = desk.store().write(&ops, &r).await.unwrap();
+    let out: Vec<_> = out.into_iter().map(|w| w.unwrap()).collect();
+    assert_eq!(out[0].case.number, first_number);
+    assert_eq!(out[0].case.id, before_id + 1);
+    assert_eq!(out[1].case.id, before_id + 2);
+    assert_eq!(
+        out[1].case.number,
+        gridd::cases::Case::format_number(year, n + 2)
+    );
+    assert_eq!(out[2].case.merged_into, Some(before_id + 1));
+    // Numbered in the batch's order, right after the newest stored step, no gaps
+    // (the merge answers its own step first, numbered after the one it adds to the
+    // case it joins).
+    let mut seqs: Vec<i64> = out
+        .iter()
+        .flat_map(|w| w.steps.iter().map(|s| s.seq))
+        .collect();
+    assert_eq!(out[2].steps[0].seq, last_seq + 4, "the merge's own step");
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (last_seq + 1..=last_seq + 4).collect::<Vec<_>>(),
+        "{out:?}"
+    );
+    // Stored as answered: both cases in their final state, every step in its history.
+    assert_eq!(kinds(&c, before_id + 1).await, ["report", "absorb"]);
+    assert_eq!(kinds(&c, before_id + 2).await, ["report", "merge"]);
+    let (_, joined) = c.s.get(&format!("/api/v1/cases/{}", before_id + 1)).await;
+    assert_eq!(joined["merged"], json!([before_id + 2]));
+    assert_eq!(joined["version"], 2);
+    let (_, merged) = c.s.get(&format!("/api/v1/cases/{}", before_id + 2)).await;
+    assert_eq!(merged["stage"], "merged");
+    assert_eq!(desk.store().last_step().await.unwrap(), last_seq + 4);
+    // And the next write numbers after them.
+    let after = report(&c, "SJ-01-01", c.at).await;
+    assert_eq!(after["case"]["id"], before_id + 3);
+    assert_eq!(
+        after["case"]["number"],
+        gridd::cases::Case::format_number(year, n + 3).as_str()
+    );
 }
 
 async fn case_count(c: &Ctx) -> usize {

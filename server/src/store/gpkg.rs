@@ -151,7 +151,7 @@ impl GpkgTx {
 
 super::accounts::account_statements!(GpkgTx);
 // BEGIN IMMEDIATE already serialises writers.
-super::cases::case_statements!(GpkgTx, None::<&str>, None::<&str>);
+super::cases::case_statements!(GpkgTx, sqlx::Sqlite, None::<&str>, None::<&str>);
 super::audit::audit_statements!(GpkgTx, include_str!("sql/gpkg_audit_read.sql"));
 
 #[async_trait]

@@ -101,6 +101,7 @@ const CASE_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(7453676173650)"; // "c
 pub const CASE_CHANNEL: &str = "gridd_cases";
 super::cases::case_statements!(
     PgTx,
+    sqlx::Postgres,
     Some(CASE_LOCK_SQL),
     Some("SELECT pg_notify('gridd_cases', $1)")
 );

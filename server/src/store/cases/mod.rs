@@ -212,6 +212,30 @@ pub trait CaseStore: Send + Sync {
 /// A step row before decoding.
 pub(crate) type StepRow = (i64, String);
 
+/// Most rows in one multi-row INSERT (12 parameters each: under SQLite's 32,766
+/// and PostgreSQL's 65,535 bound parameters).
+pub(crate) const ROWS_PER_INSERT: usize = 1000;
+
+/// A case the batch made, to insert at its end.
+pub(crate) struct NewCase<'a> {
+    pub case: &'a Case,
+    pub watch: Option<i64>,
+    pub body: String,
+}
+
+/// A step the batch appended, with the number the batch gave it.
+pub(crate) struct NewStep {
+    pub seq: i64,
+    pub subdistrict_id: i64,
+    pub case_id: i64,
+    pub version: i64,
+    pub kind: &'static str,
+    pub at: i64,
+    pub actor: String,
+    pub address: Option<String>,
+    pub body: String,
+}
+
 /// The statements case transactions are made of.
 #[async_trait]
 pub(crate) trait CaseStatements: Journal {
@@ -222,22 +246,15 @@ pub(crate) trait CaseStatements: Journal {
     async fn notify_cases(&mut self, payload: &str) -> Result<()>;
     async fn counter(&mut self, subdistrict: i64, year: i32) -> Result<Option<i64>>;
     async fn set_counter(&mut self, subdistrict: i64, year: i32, last: i64) -> Result<()>;
-    async fn insert_case(&mut self, c: &Case, watch: Option<i64>, body: &str) -> Result<()>;
+    /// Inserts the batch's new cases, in their final state, in one statement per
+    /// [`ROWS_PER_INSERT`].
+    async fn insert_cases(&mut self, rows: &[NewCase<'_>]) -> Result<()>;
     async fn update_case(&mut self, c: &Case, watch: Option<i64>, body: &str) -> Result<()>;
     async fn case_body(&mut self, id: i64) -> Result<Option<String>>;
     async fn case_body_by_number(&mut self, sd: i64, number: &str) -> Result<Option<String>>;
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_step(
-        &mut self,
-        sd: i64,
-        case_id: i64,
-        version: i64,
-        kind: &str,
-        at: i64,
-        actor: &str,
-        address: Option<&str>,
-        body: &str,
-    ) -> Result<i64>;
+    /// Inserts the batch's steps, numbered by the batch, in one statement per
+    /// [`ROWS_PER_INSERT`].
+    async fn insert_steps(&mut self, rows: &[NewStep]) -> Result<()>;
     async fn idem(&mut self, actor: &str, key: &str) -> Result<Option<(String, i64)>>;
     async fn put_idem(
         &mut self,
@@ -362,6 +379,10 @@ struct Batch {
     dirty: HashMap<i64, bool>,
     counters: HashMap<(i64, i32), i64>,
     keys: HashMap<(String, String), (String, i64)>,
+    /// The newest step number so far (read once, under the batch's lock).
+    last_seq: Option<i64>,
+    /// The steps appended, written at the end in one statement.
+    steps: Vec<NewStep>,
 }
 
 async fn load<T: CaseStatements>(tx: &mut T, b: &mut Batch, id: i64) -> Result<Case> {
@@ -390,8 +411,11 @@ async fn next_counter<T: CaseStatements>(
     Ok(last + 1)
 }
 
+/// Appends a step to the batch, numbered after the newest stored one (the
+/// batch holds the writers' lock, so nobody else numbers meanwhile).
 async fn append<T: CaseStatements>(
     tx: &mut T,
+    b: &mut Batch,
     c: &Case,
     d: StepDraft,
     actor: &StepActor,
@@ -411,19 +435,25 @@ async fn append<T: CaseStatements>(
         at,
     };
     let text = encode(&body)?;
-    let seq = tx
-        .insert_step(
-            c.subdistrict_id,
-            c.id,
-            c.version,
-            d.kind.as_str(),
-            at,
-            &actor.name,
-            actor.address.as_deref(),
-            &text,
-        )
-        .await?;
-    step_of(seq, &text)
+    let last = match b.last_seq {
+        Some(n) => n,
+        None => tx.last_step().await?,
+    };
+    let seq = last + 1;
+    b.last_seq = Some(seq);
+    let step = step_of(seq, &text)?;
+    b.steps.push(NewStep {
+        seq,
+        subdistrict_id: c.subdistrict_id,
+        case_id: c.id,
+        version: c.version,
+        kind: d.kind.as_str(),
+        at,
+        actor: actor.name.clone(),
+        address: actor.address.clone(),
+        body: text,
+    });
+    Ok(step)
 }
 
 fn refusal(r: Refusal) -> Error {
@@ -527,9 +557,10 @@ async fn one<T: CaseStatements>(
                 *urgency,
                 now,
             );
-            tx.insert_case(&case, None, &encode(&case)?).await?;
+            // Inserted at the batch's end, in its final state.
             let step = append(
                 tx,
+                b,
                 &case,
                 StepDraft {
                     kind: StepKind::Report,
@@ -589,14 +620,26 @@ async fn one<T: CaseStatements>(
             };
             // A merge needs the case it joins: open, in the same subdistrict.
             let target = if let Command::Merge { into, .. } = command {
-                let Some(body) = tx.case_body_by_number(case.subdistrict_id, into).await? else {
-                    refuse!(Error::invalid(
-                        "into",
-                        format!("no case numbered {into} in this subdistrict")
-                    ));
+                // This batch's cases first: its new ones are not stored yet.
+                let mine = b
+                    .cases
+                    .values()
+                    .find(|c| c.subdistrict_id == case.subdistrict_id && c.number == *into)
+                    .cloned();
+                let t = match mine {
+                    Some(t) => t,
+                    None => {
+                        let Some(body) = tx.case_body_by_number(case.subdistrict_id, into).await?
+                        else {
+                            refuse!(Error::invalid(
+                                "into",
+                                format!("no case numbered {into} in this subdistrict")
+                            ));
+                        };
+                        let t: Case = decode("case_record", &body)?;
+                        b.cases.get(&t.id).cloned().unwrap_or(t)
+                    }
                 };
-                let t: Case = decode("case_record", &body)?;
-                let t = b.cases.get(&t.id).cloned().unwrap_or(t);
                 if t.id == case.id || !t.stage.is_open() {
                     refuse!(Error::invalid(
                         "into",
@@ -616,12 +659,12 @@ async fn one<T: CaseStatements>(
             if let Some(t) = target {
                 next.merged_into = Some(t.id);
                 let (t2, d2) = lifecycle::absorb(&t, &case, now);
-                steps.push(append(tx, &t2, d2, actor, now).await?);
+                steps.push(append(tx, b, &t2, d2, actor, now).await?);
                 b.cases.insert(t2.id, t2.clone());
                 b.dirty.entry(t2.id).or_insert(false);
                 others.push(t2);
             }
-            steps.insert(0, append(tx, &next, draft, actor, now).await?);
+            steps.insert(0, append(tx, b, &next, draft, actor, now).await?);
             remember(tx, b, actor, key, &next, now).await?;
             b.cases.insert(next.id, next.clone());
             b.dirty.entry(next.id).or_insert(false);
@@ -641,7 +684,7 @@ async fn one<T: CaseStatements>(
                 name: "system".into(),
                 address: None,
             };
-            let step = append(tx, &next, draft, &system, now).await?;
+            let step = append(tx, b, &next, draft, &system, now).await?;
             b.cases.insert(next.id, next.clone());
             b.dirty.entry(next.id).or_insert(false);
             Ok(Ok(Written {
@@ -671,20 +714,39 @@ where
             dirty: HashMap::new(),
             counters: HashMap::new(),
             keys: HashMap::new(),
+            last_seq: None,
+            steps: Vec::new(),
         };
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             out.push(one(&mut tx, &mut b, op, rules).await?);
         }
-        // Changed cases are written once each, in their final state.
+        // Changed cases are written once each, in their final state: the new ones
+        // (then their steps, which refer to them) in as few statements as can be.
+        let mut new: Vec<i64> = b
+            .dirty
+            .iter()
+            .filter(|(_, n)| **n)
+            .map(|(id, _)| *id)
+            .collect();
+        new.sort_unstable();
+        let mut rows = Vec::with_capacity(new.len());
+        for id in &new {
+            let c = &b.cases[id];
+            rows.push(NewCase {
+                case: c,
+                watch: watch_of(c),
+                body: encode(c)?,
+            });
+        }
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            tx.insert_cases(chunk).await?;
+        }
+        for chunk in b.steps.chunks(ROWS_PER_INSERT) {
+            tx.insert_steps(chunk).await?;
+        }
         for (id, new) in &b.dirty {
-            if *new {
-                // Inserted with its first state; rewrite only if it changed since.
-                let c = &b.cases[id];
-                if c.version > 1 {
-                    tx.update_case(c, watch_of(c), &encode(c)?).await?;
-                }
-            } else {
+            if !*new {
                 let c = &b.cases[id];
                 tx.update_case(c, watch_of(c), &encode(c)?).await?;
             }
@@ -884,7 +946,7 @@ where
 /// `conn()` giving its connection; `$lock` is the statement that serialises case
 /// writers (PostGIS: an advisory lock; SQLite: none, `BEGIN IMMEDIATE` already does).
 macro_rules! case_statements {
-    ($tx:ty, $lock:expr, $notify:expr) => {
+    ($tx:ty, $db:ty, $lock:expr, $notify:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::cases::CaseStatements for $tx {
             async fn lock_cases(&mut self) -> $crate::error::Result<()> {
@@ -924,31 +986,33 @@ macro_rules! case_statements {
                 Ok(())
             }
 
-            async fn insert_case(
+            async fn insert_cases(
                 &mut self,
-                c: &$crate::cases::Case,
-                watch: Option<i64>,
-                body: &str,
+                rows: &[$crate::store::cases::NewCase<'_>],
             ) -> $crate::error::Result<()> {
-                sqlx::query(
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO case_record (subdistrict_id, id, number, stage, category, lon, lat, \
-                     reported_at, watch_deadline, updated_at, version, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(c.subdistrict_id)
-                .bind(c.id)
-                .bind(&c.number)
-                .bind(c.stage.as_str())
-                .bind(&c.category)
-                .bind(c.lon)
-                .bind(c.lat)
-                .bind(c.reported_at)
-                .bind(watch)
-                .bind(c.updated_at)
-                .bind(c.version)
-                .bind(body)
-                .execute(self.conn())
-                .await?;
+                     reported_at, watch_deadline, updated_at, version, body) ",
+                );
+                q.push_values(rows, |mut v, r| {
+                    let c = r.case;
+                    v.push_bind(c.subdistrict_id)
+                        .push_bind(c.id)
+                        .push_bind(&c.number)
+                        .push_bind(c.stage.as_str())
+                        .push_bind(&c.category)
+                        .push_bind(c.lon)
+                        .push_bind(c.lat)
+                        .push_bind(c.reported_at)
+                        .push_bind(r.watch)
+                        .push_bind(c.updated_at)
+                        .push_bind(c.version)
+                        .push_bind(&r.body);
+                });
+                q.build().execute(self.conn()).await?;
                 Ok(())
             }
 
@@ -996,31 +1060,29 @@ macro_rules! case_statements {
                 .await?)
             }
 
-            async fn insert_step(
+            async fn insert_steps(
                 &mut self,
-                sd: i64,
-                case_id: i64,
-                version: i64,
-                kind: &str,
-                at: i64,
-                actor: &str,
-                address: Option<&str>,
-                body: &str,
-            ) -> $crate::error::Result<i64> {
-                Ok(sqlx::query_scalar(
-                    "INSERT INTO case_step (subdistrict_id, case_id, version, kind, at, actor, address, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-                )
-                .bind(sd)
-                .bind(case_id)
-                .bind(version)
-                .bind(kind)
-                .bind(at)
-                .bind(actor)
-                .bind(address)
-                .bind(body)
-                .fetch_one(self.conn())
-                .await?)
+                rows: &[$crate::store::cases::NewStep],
+            ) -> $crate::error::Result<()> {
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO case_step (seq, subdistrict_id, case_id, version, kind, at, actor, address, body) ",
+                );
+                q.push_values(rows, |mut v, r| {
+                    v.push_bind(r.seq)
+                        .push_bind(r.subdistrict_id)
+                        .push_bind(r.case_id)
+                        .push_bind(r.version)
+                        .push_bind(r.kind)
+                        .push_bind(r.at)
+                        .push_bind(&r.actor)
+                        .push_bind(r.address.as_deref())
+                        .push_bind(&r.body);
+                });
+                q.build().execute(self.conn()).await?;
+                Ok(())
             }
 
             async fn idem(
