@@ -1,8 +1,9 @@
 // Browser tests of the command center (指挥中心, issue 11): the open cases on
-// the map and the board, kept live from the server's event feed (a case
-// reported by another client appears within a second, without a reload); the
+// the map and the board, kept live from the server's event feed (a citizen's
+// report through Open311 appears within a second, without a reload); the
 // case drawer with its history and the steps the role may take (file, then
-// dispatch with the proposed units; the server's refusals shown in Chinese);
+// dispatch with the proposed units, which then see it in their own view; the
+// server's refusals shown in Chinese);
 // reporting a case from the map with the duplicate check; and what a grid
 // worker sees (the page, only their grids' cases, only their steps). Each test
 // starts its own gridd (startGridd: a fresh store with the demo accounts);
@@ -34,18 +35,32 @@ import {
 
 after(() => closeBrowser());
 
-/** A private gridd and a page signed in as `who`; both end with the test. */
+/**
+ * A private gridd and a page signed in as `who`; both end with the test.
+ * `another(name, size)` opens one more browser context on the same gridd,
+ * signed in as `name` (another role's own view); those close first, since an
+ * open event feed would keep the server from stopping.
+ */
 async function fresh(t, who, { size, args = [] } = {}) {
   const srv = await startGridd({ args });
   const b = await launch(size);
+  const others = [];
   t.after(async () => {
+    for (const o of others) await o.close();
     await b.close();
     await srv.stop();
   });
   b.page.setDefaultTimeout(15_000);
   if (who) await signIn(b.page, srv.url, who);
   const admin = await apiSession(srv.url, 'admin');
-  return { srv, page: b.page, errors: b.errors, admin };
+  const another = async (name, size) => {
+    const o = await launch(size);
+    others.push(o);
+    o.page.setDefaultTimeout(15_000);
+    await signIn(o.page, srv.url, name);
+    return o;
+  };
+  return { srv, page: b.page, errors: b.errors, admin, another };
 }
 
 /** Report a case through the API (as another client would); answers the case. */
@@ -59,6 +74,53 @@ async function report(srv, session, body) {
   );
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.case;
+}
+
+/**
+ * The citizens' app's Open311 key: an API token of the demo's `public` account
+ * (the public role may report), issued by the admin through `POST
+ * /api/v1/tokens` as `gridd token create` would (docs/cases.md, Open311:
+ * `api_key` = an API token of the citizens' app account).
+ */
+async function citizenKey(srv, admin) {
+  const res = await request(
+    srv.url,
+    'POST',
+    '/api/v1/tokens',
+    { account: 'public', name: '市民 App（浏览器测试）', days: 1 },
+    admin.headers,
+  );
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.token;
+}
+
+/**
+ * A citizen's report through Open311 GeoReport v2, as the citizens' app sends
+ * it: `POST /open311/v2/requests.json`, form-encoded (`fields` with `api_key`,
+ * `service_code`, `lat`, `long`, `description`, `first_name`, `phone`, …).
+ * Answers the `service_request_id`, which is the case number here.
+ */
+async function citizenReport(srv, fields) {
+  const res = await fetch(`${srv.url}/open311/v2/requests.json`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  const created = JSON.parse(text);
+  assert.equal(created.length, 1, `an array of one: ${text}`);
+  assert.match(created[0].service_request_id, /^\d{4}-\d{6}$/, text);
+  return created[0].service_request_id;
+}
+
+/** A case by its number, as the API has it for `session` (only the open311 intake is searched). */
+async function caseByNumber(srv, session, number) {
+  const res = await request(srv.url, 'GET', '/api/v1/cases?source=open311', undefined, session.headers);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const c = res.body.find((x) => x.number === number);
+  assert.ok(c, `the API lists the Open311 report ${number}`);
+  return c;
 }
 
 /** Take a step through the API; answers the case after it. */
@@ -252,7 +314,7 @@ async function tcpProxy(base) {
 }
 
 describe('the command center', () => {
-  test('a case reported by another client appears on the board and the map within a second, changes in place and leaves once finished', async (t) => {
+  test('a citizen’s report through Open311 (GeoReport v2, form-encoded) appears on the operator’s board and map within a second without a reload, changes in place and leaves once finished', async (t) => {
     const { srv, page, errors, admin } = await fresh(t, 'operator');
     const [lon, lat] = await inside(srv, 50);
     const first = await report(srv, admin, { category: 'SJ-01-01', location: { lon, lat }, description: '早上的暴露垃圾' });
@@ -263,7 +325,8 @@ describe('the command center', () => {
     assert.equal(await page.locator('#cmd-live').getAttribute('data-state'), 'on');
     assert.match(await page.locator('#cmd-live').innerText(), /实时更新中/);
 
-    // Another client reports: the board has it within a second.
+    // A citizen reports through Open311 (the citizens' app, with its API key): the board has it within a second.
+    const key = await citizenKey(srv, admin);
     const [lon2, lat2] = await inside(srv, 7);
     // The map where it will be, close enough for the cases' own points (from zoom 15).
     await page.evaluate(([lon, lat]) => window.__gridd.map.jumpTo({ center: [lon, lat], zoom: 16 }), [lon2, lat2]);
@@ -280,15 +343,27 @@ describe('the command center', () => {
         { timeout: 1000, polling: 20 },
       )
       .then(async (h) => ({ number: await h.jsonValue(), after: Date.now() - t0 }));
-    const second = await report(srv, admin, {
-      category: 'BJ-01-01',
-      location: { lon: lon2, lat: lat2 },
+    const number = await citizenReport(srv, {
+      api_key: key,
+      service_code: 'BJ-01-01',
+      lat: String(lat2),
+      long: String(lon2),
+      address_string: '示范路 7 号',
       description: '井盖缺失，有人差点摔倒',
-      reporter: { name: '李四', phone: '13912345678' },
+      first_name: '四',
+      last_name: '李',
+      phone: '13912345678',
+      'attribute[urgency]': 'normal',
     });
-    await row(page, second.number).waitFor({ timeout: 1000 });
+    await row(page, number).waitFor({ timeout: 1000 });
     const took = Date.now() - t0;
     assert.ok(took <= 1000, `the new case appeared after ${took} ms`);
+    // The service_request_id is the case's number: the case came in from Open311, placed and with its reporter.
+    const second = await caseByNumber(srv, admin, number);
+    assert.equal(second.source, 'open311');
+    assert.equal(second.category, 'BJ-01-01');
+    assert.deepEqual(second.reporter, { name: '李四', phone: '13912345678' });
+    assert.ok(second.grid_path.includes(7), `placed in grid 7: ${second.grid_path}`);
     // Newest first, with its number, category, stage and grid.
     const numbers = await page.locator('#case-list .cmd-item').evaluateAll((ls) => ls.map((l) => l.dataset.number));
     assert.deepEqual(numbers, [second.number, first.number]);
@@ -298,12 +373,23 @@ describe('the command center', () => {
     const onMap = await drawn;
     assert.equal(onMap.number, second.number);
     assert.ok(onMap.after <= 1000, `the new case was on the map after ${onMap.after} ms`);
-    // Its number is a label (a symbol layer over the served glyphs).
+    // Its number is a label (a symbol layer over the served glyphs). Symbols are placed over a few frames
+    // after the tiles are in (slower on a busy machine), so the placement is waited for.
     await mapIdle(page);
+    const labelled = await page
+      .waitForFunction(
+        (n) => window.__gridd.map.queryRenderedFeatures({ layers: ['cases-label'] }).some((f) => f.properties.number === n),
+        second.number,
+        { timeout: 2000, polling: 50 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     const labels = await page.evaluate(() =>
       window.__gridd.map.queryRenderedFeatures({ layers: ['cases-label'] }).map((f) => f.properties.number),
     );
-    assert.ok(labels.includes(second.number), `the label of ${second.number} is drawn: ${labels}`);
+    assert.ok(labelled, `the label of ${second.number} is drawn: ${labels}`);
     assert.match(await page.locator('[data-counter="open"] .cmd-counter-value').innerText(), /^2$/);
     await page.waitForFunction(() => document.querySelector('[data-counter="today"] .cmd-counter-value')?.textContent === '2');
 
@@ -337,13 +423,19 @@ describe('the command center', () => {
     assert.equal(await page.locator('#case-list .cmd-item').count(), 0, 'nothing is overdue yet');
     await page.locator('#board-clear').click();
     assert.equal(await page.locator('#case-list .cmd-item').count(), 1);
+    // It is the citizens' (市民上报), not the hotline's.
+    await page.locator('#board-source').selectOption('open311');
+    assert.equal(await page.locator('#case-list .cmd-item').count(), 1);
+    await page.locator('#board-source').selectOption('hotline');
+    assert.equal(await page.locator('#case-list .cmd-item').count(), 0);
+    await page.locator('#board-clear').click();
 
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was never reloaded');
     assert.deepEqual(errors, []);
   });
 
-  test('the operator opens a case from the map, files it and dispatches it to the proposed units; the stage and the history follow', async (t) => {
-    const { srv, page, errors, admin } = await fresh(t, 'operator');
+  test('the operator opens a case from the map, files it and dispatches it to the proposed units; the stage and the history follow, and the unit’s own view shows it', async (t) => {
+    const { srv, page, errors, admin, another } = await fresh(t, 'operator');
     const [lon, lat] = await inside(srv, 50);
     const c = await report(srv, admin, {
       category: 'SJ-01-01',
@@ -353,6 +445,19 @@ describe('the command center', () => {
     });
     await openCommand(page, srv);
     await row(page, c.number).waitFor();
+
+    // The unit the proposal names first among departments acts through the demo's department account
+    // (its member, set up as an admin would); that account sees only the cases dispatched to its units.
+    const proposed = (await request(srv.url, 'GET', `/api/v1/cases/${c.id}/proposal`, undefined, admin.headers)).body;
+    const dept = proposed.find((u) => u.kind === 'department');
+    assert.ok(dept, `the proposal names a department: ${JSON.stringify(proposed)}`);
+    const unitsPath = `/api/v1/subdistricts/${c.subdistrict_id}/case-units`;
+    const units = (await request(srv.url, 'GET', unitsPath, undefined, admin.headers)).body;
+    const withMember = units.map((u) => (u.code === dept.code ? { ...u, members: [...u.members, 'department'] } : u));
+    assert.equal((await request(srv.url, 'PUT', unitsPath, withMember, admin.headers)).status, 200);
+    const unit = await another('department');
+    await openCommand(unit.page, srv);
+    assert.equal(await row(unit.page, c.number).count(), 0, 'not dispatched yet: not in the unit’s view');
 
     // Alone, it is a point at any zoom (not a cluster of one).
     assert.equal((await mapCasePoint(page, c))?.id, c.id);
@@ -450,6 +555,23 @@ describe('the command center', () => {
     await page.locator(`#case-list .cmd-item[data-number="${c.number}"][data-stage="dispatched"]`).waitFor();
     await mapIdle(page);
     await screenshot(page, 'command/02-dispatched');
+
+    // The unit's view (the department's own page, open all along): the dispatched case arrives live, on its
+    // board and its map, and the unit may accept it and report the result — nothing of the operator's steps.
+    await unit.page.locator(`#case-list .cmd-item[data-number="${c.number}"][data-stage="dispatched"]`).waitFor({ timeout: 2000 });
+    assert.match(await row(unit.page, c.number).innerText(), /任务派遣/);
+    assert.equal((await mapCasePoint(unit.page, c))?.id, c.id, 'the case is on the unit’s map');
+    await unit.page.locator(`#case-list .cmd-item[data-number="${c.number}"] a`).click();
+    await unit.page.waitForFunction((n) => window.__gridd.command().drawer.number === n && window.__gridd.command().drawer.steps, c.number);
+    assert.equal(await unit.page.locator('#case-facts [data-field="stage"]').innerText(), '任务派遣');
+    assert.deepEqual(await unit.page.locator('#action-buttons button').evaluateAll((bs) => bs.map((b) => b.dataset.action)), [
+      'accept',
+      'report_result',
+    ]);
+    // The department may not read reporters: masked, as the server sends them.
+    assert.doesNotMatch(await unit.page.locator('#case-facts [data-field="reporter"]').innerText(), /13812345678/);
+    await screenshot(unit.page, 'command/02-dispatched-unit');
+    assert.deepEqual(unit.errors, []);
 
     // Closing the drawer goes back to the board's address; Esc does it from the drawer.
     await page.locator('#drawer-close').click();
