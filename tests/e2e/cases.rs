@@ -1241,9 +1241,19 @@ async fn case_tile(
     c: &Client,
     t: gridd_tiles::TileCoord,
 ) -> (u16, Vec<mvt_reader::feature::Feature<f64>>) {
+    case_tile_filtered(s, c, t, "").await
+}
+
+/// A case tile with the board's filters (`query`, e.g. `stage=filed`).
+async fn case_tile_filtered(
+    s: &Server,
+    c: &Client,
+    t: gridd_tiles::TileCoord,
+    query: &str,
+) -> (u16, Vec<mvt_reader::feature::Feature<f64>>) {
     let r = c
         .get(format!(
-            "{}/api/v1/case-tiles/{}/{}/{}.mvt",
+            "{}/api/v1/case-tiles/{}/{}/{}.mvt?{query}",
             s.url, t.z, t.x, t.y
         ))
         .header("Accept-Encoding", "gzip")
@@ -1351,4 +1361,57 @@ async fn open_cases_are_tiles_clustered_scoped_and_changed_by_their_steps(b: Bac
     .await;
     let (_, fs) = case_tile(&c.s, &operator, z17).await;
     assert_eq!(fs.len(), 2);
+    // The board's filters: only the cases that pass are drawn, and counted in clusters.
+    let numbers = |fs: &[mvt_reader::feature::Feature<f64>]| -> Vec<String> {
+        fs.iter().map(|f| text(f, "number")).collect()
+    };
+    let (_, fs) = case_tile_filtered(&c.s, &operator, z17, "overdue=true").await;
+    assert_eq!(numbers(&fs), [filed["number"].as_str().unwrap()]);
+    let (_, fs) = case_tile_filtered(&c.s, &operator, z17, "overdue=false").await;
+    assert_eq!(fs.len(), 1);
+    assert_ne!(numbers(&fs), [filed["number"].as_str().unwrap()]);
+    let z12 = tile_of(c.at, 12);
+    let (_, fs) = case_tile(&c.s, &operator, z12).await;
+    assert_eq!(text(&fs[0], "cluster"), "Bool(true)", "the two open ones");
+    let (_, fs) = case_tile_filtered(&c.s, &operator, z12, "stage=reported").await;
+    assert_eq!(fs.len(), 1);
+    assert_eq!(
+        text(&fs[0], "cluster"),
+        "",
+        "one case passes: a point, not a cluster"
+    );
+    assert_eq!(text(&fs[0], "stage"), "reported");
+    let (st, _) = case_tile_filtered(&c.s, &operator, z12, "category=BJ-01-01").await;
+    assert_eq!(st, 204, "no open case of that category");
+    let (st, _) = case_tile_filtered(&c.s, &operator, z12, &format!("grid={}", c.path[0])).await;
+    assert_eq!(st, 200);
+    let (st, _) = case_tile_filtered(&c.s, &operator, z12, &format!("grid={}", c.other_l1)).await;
+    assert_eq!(st, 204, "none in the other L1 grid");
+    let (st, _) = case_tile_filtered(&c.s, &operator, z12, "source=hotline&since=1").await;
+    assert_eq!(st, 200);
+    // Still only in the caller's scope.
+    assert_eq!(
+        case_tile_filtered(&c.s, &outsider, z17, "overdue=true")
+            .await
+            .0,
+        204
+    );
+    // A bad filter: 422 naming it, as the list.
+    for (q, field) in [
+        ("stage=someday", "stage"),
+        ("source=pigeon", "source"),
+        ("grid=x", "grid"),
+    ] {
+        let r = operator
+            .get(format!(
+                "{}/api/v1/case-tiles/{}/{}/{}.mvt?{q}",
+                c.s.url, z12.z, z12.x, z12.y
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 422, "{q}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body.to_string().contains(field), "{q}: {body}");
+    }
 }

@@ -27,7 +27,7 @@ use rstar::primitives::GeomWithData;
 pub use render::{CELLS, LAYER, render};
 
 use crate::cases::duplicates::Near;
-use crate::cases::{Case, Stage, Unit, Urgency};
+use crate::cases::{Case, Source, Stage, Unit, Urgency};
 use crate::domain::access::Principal;
 use crate::domain::grid::{GridId, SubdistrictId};
 use crate::vector_tiles::{MAX_ZOOM, Tile};
@@ -85,6 +85,8 @@ pub struct Pin {
     pub stage: Stage,
     /// Its category's code.
     pub category: String,
+    /// Where the report came from.
+    pub source: Source,
     /// Its urgency.
     pub urgency: Urgency,
     /// When it is due (Unix seconds), while the clock runs.
@@ -115,6 +117,7 @@ impl Pin {
             y: m.y,
             stage: c.stage,
             category: c.category.clone(),
+            source: c.source,
             urgency: c.urgency,
             deadline: c.deadline,
             supervision: c.supervision,
@@ -257,6 +260,63 @@ impl quick_cache::Weighter<Key, Arc<Vec<Drawn>>> for Weigher {
     }
 }
 
+/// Which of the open cases a tile draws: the command center's board filters (the
+/// same names as `GET /cases`); the default passes every case. A filtered tile's
+/// clusters count only the cases that pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PinFilter {
+    /// One stage.
+    pub stage: Option<Stage>,
+    /// One category code.
+    pub category: Option<String>,
+    /// One source.
+    pub source: Option<Source>,
+    /// Only cases in this grid's subtree.
+    pub grid: Option<GridId>,
+    /// Only cases dispatched to this unit.
+    pub unit: Option<Unit>,
+    /// Only overdue (`true`) or not overdue (`false`) cases.
+    pub overdue: Option<bool>,
+    /// Reported at or after (Unix seconds).
+    pub since: Option<i64>,
+    /// Reported before (Unix seconds).
+    pub until: Option<i64>,
+}
+
+impl PinFilter {
+    /// Whether `p` passes at `now`.
+    pub fn passes(&self, p: &Pin, now: i64) -> bool {
+        self.stage.is_none_or(|s| p.stage == s)
+            && self.category.as_ref().is_none_or(|c| p.category == *c)
+            && self.source.is_none_or(|s| p.source == s)
+            && self.grid.is_none_or(|g| p.path.contains(&g))
+            && self.unit.as_ref().is_none_or(|u| p.units.contains(u))
+            && self
+                .overdue
+                .is_none_or(|o| (p.due(now) == Due::Overdue) == o)
+            && self.since.is_none_or(|t| p.reported_at >= t)
+            && self.until.is_none_or(|t| p.reported_at < t)
+    }
+
+    /// Whether it passes every case.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The cache key of the tiles of `scope` (see [`scope_key`]) under this filter:
+    /// `scope` itself when the filter is empty.
+    pub fn key(&self, scope: u64) -> u64 {
+        if self.is_empty() {
+            return scope;
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        scope.hash(&mut h);
+        self.hash(&mut h);
+        h.finish()
+    }
+}
+
 /// The open cases and their tiles.
 pub struct CaseMap {
     index: parking_lot::RwLock<Index>,
@@ -375,15 +435,18 @@ impl CaseMap {
     }
 
     /// The tile at `coord` for the scope `scope` (see [`scope_key`]), whose cases
-    /// are those `visible` lets through, as they stand at `now`: from the cache,
-    /// or drawn. A tile drawn while a case changed is not kept.
+    /// are those `visible` lets through and `filter` passes, as they stand at
+    /// `now`: from the cache (one tile per scope and filter), or drawn. A tile
+    /// drawn while a case changed is not kept.
     pub fn tile(
         &self,
         scope: u64,
+        filter: &PinFilter,
         coord: TileCoord,
         now: i64,
         visible: impl Fn(&Pin) -> bool,
     ) -> Arc<Tile> {
+        let scope = filter.key(scope);
         let key = Key {
             z: coord.z,
             x: coord.x,
@@ -395,7 +458,7 @@ impl CaseMap {
             return d.tile.clone();
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let (raw, until) = render(&self.index.read(), coord, now, visible);
+        let (raw, until) = render(&self.index.read(), coord, now, filter, visible);
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let tile = Arc::new(crate::vector_tiles::finish(raw, self.cache.is_some()));
         if let Some(c) = &self.cache {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use geo::{Geometry, Point};
 use gridd_tiles::{PropValue, TileBuilder, TileCoord};
 
-use super::{CLUSTER_BELOW, Due, Index, Pin};
+use super::{CLUSTER_BELOW, Due, Index, Pin, PinFilter};
 
 /// The layer's name.
 pub const LAYER: &str = "cases";
@@ -22,11 +22,13 @@ pub const CELLS: u32 = 8;
 
 /// The tile's MVT bytes (empty when no case is in it) and the first time after
 /// `now` at which one of its cases changes how it stands against its deadline
-/// (`i64::MAX` when none will).
+/// (`i64::MAX` when none will). `visible` is the caller's scope; `filter` the
+/// board's filters (clusters count only the cases that pass it).
 pub fn render(
     index: &Index,
     coord: TileCoord,
     now: i64,
+    filter: &PinFilter,
     visible: impl Fn(&Pin) -> bool,
 ) -> (Vec<u8>, i64) {
     let bounds = coord.bounds_mercator();
@@ -52,8 +54,11 @@ pub fn render(
             .collect();
         pins.sort_by_key(|p| p.id);
         for p in pins {
+            // One the filter leaves out now may pass it later (`overdue`).
             note(p);
-            add_case(&mut b, layer, p, now);
+            if filter.passes(p, now) {
+                add_case(&mut b, layer, p, now);
+            }
         }
     } else {
         // Cells of the world's grid at this zoom; a cluster may sit up to a
@@ -65,13 +70,18 @@ pub fn render(
             [min.x - pad - cell, min.y - pad - cell],
             [max.x + pad + cell, max.y + pad + cell],
         ) {
-            if visible(p) {
-                let k = (
-                    ((p.x + origin) / cell).floor() as i64,
-                    ((p.y + origin) / cell).floor() as i64,
-                );
-                cells.entry(k).or_default().push(p);
+            if !visible(p) {
+                continue;
             }
+            if !filter.passes(p, now) {
+                note(p);
+                continue;
+            }
+            let k = (
+                ((p.x + origin) / cell).floor() as i64,
+                ((p.y + origin) / cell).floor() as i64,
+            );
+            cells.entry(k).or_default().push(p);
         }
         for (_, mut pins) in cells {
             let n = pins.len() as f64;

@@ -230,6 +230,19 @@ pub(super) struct ListParams {
     limit: Option<i64>,
 }
 
+/// The `stage` filter: none when absent or empty, else one of the stages.
+pub(super) fn stage_param(s: Option<&str>) -> Result<Option<Stage>, Error> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(x) => Stage::parse(x).map(Some).ok_or_else(|| {
+            Error::invalid(
+                "stage",
+                format!("one of {}", Stage::ALL.map(Stage::as_str).join(", ")),
+            )
+        }),
+    }
+}
+
 /// Cases the caller may read, newest first (reporters masked unless the caller may
 /// read them).
 #[utoipa::path(get, operation_id = "case_list", path = "/cases", tag = "cases", params(ListParams),
@@ -242,15 +255,7 @@ async fn list(
     Extension(who): Extension<Arc<Authenticated>>,
     Query(p): Query<ListParams>,
 ) -> Result<axum::Json<Vec<Case>>, ApiError> {
-    let stage = match p.stage.as_deref() {
-        None | Some("") => None,
-        Some(x) => Some(Stage::parse(x).ok_or_else(|| {
-            Error::invalid(
-                "stage",
-                format!("one of {}", Stage::ALL.map(Stage::as_str).join(", ")),
-            )
-        })?),
-    };
+    let stage = stage_param(p.stage.as_deref())?;
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Error::invalid("limit", "1 to 1000").into());
