@@ -26,6 +26,7 @@ mod layering;
 pub mod lookup;
 pub mod memory;
 pub mod open311;
+pub mod patrols;
 pub mod store;
 pub mod synth;
 pub mod vector_tiles;
