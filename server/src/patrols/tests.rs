@@ -557,6 +557,128 @@ fn a_street_walk_with_noise_is_a_patrol_and_the_same_seed_gives_the_same_walk() 
     );
 }
 
+/// The demo's streets and grids (Helsinki's OSM streets, `gis-data/demo`): grid
+/// ids by file order, parents by code prefix.
+fn demo() -> (Network, Vec<(GridId, String, Polygon)>, GridTree) {
+    let dir = crate::demo::default_dir();
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    let coords = |v: &serde_json::Value| -> Vec<Coord> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| coord! { x: p[0].as_f64().unwrap(), y: p[1].as_f64().unwrap() })
+            .collect()
+    };
+    let roads: Vec<LineString> = read("roads.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .map(|f| LineString::from(coords(&f["geometry"]["coordinates"])))
+        .collect();
+    let grids: Vec<(GridId, String, u8, Polygon)> = read("grids.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ring = coords(&f["geometry"]["coordinates"][0]);
+            (
+                i as GridId + 1,
+                f["properties"]["code"].as_str().unwrap().to_owned(),
+                f["properties"]["level"].as_u64().unwrap() as u8,
+                Polygon::new(LineString::from(ring), vec![]),
+            )
+        })
+        .collect();
+    let id_of = |code: &str| grids.iter().find(|g| g.1 == code).map(|g| g.0);
+    let tree = GridTree::new(grids.iter().map(|(id, code, level, _)| {
+        let parent = (*level > 1)
+            .then(|| id_of(&code[..code.len() - 3]))
+            .flatten();
+        (*id, parent, *level)
+    }));
+    let l3 = grids
+        .into_iter()
+        .filter(|g| g.2 == 3)
+        .map(|(id, code, _, p)| (id, code, p))
+        .collect();
+    (Network::new(&roads), l3, tree)
+}
+
+#[test]
+fn walking_the_demos_real_streets_twice_a_week_passes_once_fails() {
+    use geo::{Intersects, Point};
+    let (net, l3, tree) = demo();
+    let place = |c: Coord| {
+        l3.iter()
+            .find(|(_, _, p)| p.intersects(&Point::from(c)))
+            .map(|g| g.0)
+    };
+    // The L3 grid with the most street vertices.
+    let (grid, code, area) = l3
+        .iter()
+        .max_by_key(|(_, _, p)| {
+            net.nodes()
+                .iter()
+                .filter(|&&c| p.intersects(&Point::from(c)))
+                .count()
+        })
+        .unwrap();
+    let walk = |start_ms: Millis, seed: u64| {
+        let spec = WalkSpec {
+            worker: 7,
+            start_ms,
+            duration_ms: 30 * MIN,
+            seed,
+            ..WalkSpec::default()
+        };
+        walk_streets(&net, area, &spec)
+            .iter()
+            .map(|f| PlacedFix {
+                time_ms: f.time_ms,
+                pos: f.pos,
+                grid: place(f.pos),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut fixes = Vec::new();
+    for (k, start) in [MON_0900, MON_0900 + 3 * DAY, MON_0900 + 8 * DAY]
+        .into_iter()
+        .enumerate()
+    {
+        let w = walk(start, k as u64 + 1);
+        assert_eq!(w.len(), 181, "{code}");
+        let inside = w.iter().filter(|f| f.grid == Some(*grid)).count();
+        assert!(inside > 170, "{code}: {inside} of 181 fixes inside");
+        fixes.extend(w);
+    }
+    let tracks = [WorkerTrack {
+        worker: 7,
+        grids: std::slice::from_ref(grid),
+        fixes: &fixes,
+    }];
+    let w49 = Week::of(MON_0900);
+    let a = audit(
+        &tracks,
+        &[*grid],
+        &tree,
+        &[w49, w49.next()],
+        AuditRules::default(),
+    );
+    assert_eq!(a.patrols.len(), 3, "{:?}", a.patrols);
+    assert!(!a.grid(*grid, w49).unwrap().short);
+    assert!(a.grid(*grid, w49.next()).unwrap().short);
+    let l2 = a
+        .parents
+        .iter()
+        .find(|p| p.level == 2 && p.week == w49.next())
+        .unwrap();
+    assert_eq!(l2.short_grids, [*grid]);
+}
+
 // ------------------------------------------------------------------ audit
 
 #[test]

@@ -181,6 +181,11 @@ impl Network {
         net
     }
 
+    /// Its vertices (degrees).
+    pub fn nodes(&self) -> &[Coord] {
+        &self.nodes
+    }
+
     /// Vertices.
     pub fn len(&self) -> usize {
         self.nodes.len()
