@@ -204,6 +204,12 @@ describe('grid editor', () => {
     await page.locator('#edit-new').click();
     await page.waitForFunction(() => window.__gridd.editor().mode === 'draw');
     await drawPolygon(page, corners);
+    // The grid names (the map's symbol layers) lie under the drawing: Terra Draw's layers are above them.
+    const order = await page.evaluate(() => window.__gridd.map.getStyle().layers.map((l) => l.id));
+    const drawing = order.filter((id) => id.startsWith('td-'));
+    assert.ok(drawing.length > 0, `Terra Draw's layers are on the map: ${order.slice(-8)}`);
+    for (const names of ['grid-labels-l1', 'grid-labels-l2'])
+      assert.ok(order.includes(names) && order.indexOf(names) < order.indexOf(drawing[0]), `${names} under ${drawing[0]}`);
     await screenshot(page, '10-editor-drawn');
     const code = `${parent.properties.code}001`;
     // The suggested code (GET /grids/{id}/next-code) is used when the server has it.

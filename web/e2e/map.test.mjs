@@ -39,6 +39,41 @@ async function open(t, hash = '', size) {
 
 after(() => closeBrowser());
 
+/**
+ * Once the map has drawn everything after a change (camera, level switch):
+ * MapLibre's `idle`, which also waits for the symbols' placement and fade.
+ */
+async function settled(page) {
+  await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const m = window.__gridd.map;
+        m.once('idle', resolve);
+        m.triggerRepaint();
+      }),
+  );
+}
+
+/** Move the map at once and wait until it has drawn the view. */
+async function viewAt(page, center, zoom) {
+  await page.evaluate(([c, z]) => window.__gridd.map.jumpTo({ center: c, zoom: z }), [center, zoom]);
+  await settled(page);
+}
+
+/**
+ * The grid names the map draws now (placed symbols of the label layers, after
+ * collision detection), by level: { 1: [names], 2: [names] }.
+ */
+async function drawnNames(page) {
+  return page.evaluate(() => {
+    const m = window.__gridd.map;
+    const out = { 1: new Set(), 2: new Set() };
+    const layers = ['grid-labels-l1', 'grid-labels-l2'].filter((l) => m.getLayer(l));
+    for (const f of m.queryRenderedFeatures({ layers })) out[f.properties.level].add(f.properties.name);
+    return { 1: [...out[1]].sort(), 2: [...out[2]].sort() };
+  });
+}
+
 describe('map page', () => {
   let grids;
 
@@ -103,6 +138,102 @@ describe('map page', () => {
     assert.equal(await page.locator('#status').isVisible(), false, 'loading message is gone');
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
     await screenshot(page, '01-map-1280x720');
+    assert.deepEqual(errors, []);
+  });
+
+  test('the grid names are map symbols over the served glyphs, placed without overlaps: L1 zoomed out, L2 zoomed in, by the level switch', async (t) => {
+    const { page, errors } = await open(t);
+    const names = (level) => new Set(grids.filter((g) => g.level === level).map((g) => g.name));
+    const l1 = names(1);
+    const l2 = names(2);
+    const [a, b, c, d] = (await getJson('/api/v1/subdistricts'))[0].bbox;
+    const centre = [(a + c) / 2, (b + d) / 2];
+    // No HTML labels: the names are symbols of the map's own layers, in the font the style names.
+    assert.equal(await page.locator('.maplibregl-marker').count(), 0, 'no HTML markers');
+    const font = await page.evaluate(() => window.__gridd.map.getLayoutProperty('grid-labels-l1', 'text-font'));
+    const served = await getJson('/styles/default.json');
+    assert.ok(served.glyphs, 'the server style has glyphs');
+    assert.deepEqual(font, [served.metadata['gridd:fonts'][0]]);
+
+    // Zoomed out over the whole subdistrict: every community is named, nothing else.
+    await page.evaluate(
+      (bb) => window.__gridd.map.fitBounds(bb, { duration: 0, padding: 20 }),
+      [
+        [a, b],
+        [c, d],
+      ],
+    );
+    await settled(page);
+    let drawn = await drawnNames(page);
+    assert.ok((await page.evaluate(() => window.__gridd.map.getZoom())) < 15.5);
+    assert.deepEqual(drawn[1], [...l1].sort(), 'the six communities are named');
+    assert.deepEqual(drawn[2], [], 'no L2 names below zoom 15.5');
+    await screenshot(page, '01b-names-subdistrict');
+    // Collision-aware: far out, with every community's label point still in view, names that would
+    // overlap are left out rather than drawn over each other.
+    await viewAt(page, centre, 11.5);
+    const inView = await page.evaluate(() => {
+      const m = window.__gridd.map;
+      const { width, height } = m.getCanvas().getBoundingClientRect();
+      const ids = new Set();
+      for (const f of m.querySourceFeatures('grid-labels')) {
+        const p = m.project(f.geometry.coordinates);
+        if (f.properties.level === 1 && p.x >= 0 && p.y >= 0 && p.x <= width && p.y <= height) ids.add(f.properties.id);
+      }
+      return ids.size;
+    });
+    assert.equal(inView, l1.size, 'every community’s label point is in view');
+    const far = await drawnNames(page);
+    assert.ok(far[1].length >= 1 && far[1].length < l1.size, `some, not all, names at zoom 11.5: ${far[1]}`);
+
+    // The label point of a grid of each level (the source holds one per L1 / L2 grid, inside it).
+    const points = await page.evaluate(() => window.__gridd.map.getSource('grid-labels').serialize().data.features);
+    assert.equal(points.length, l1.size + l2.size, 'one label point per L1 and L2 grid');
+    const one = (level) => points.find((f) => f.properties.level === level);
+    const [p1, p2] = [one(1), one(2)];
+
+    // Zoomed in on an L2 grid: the L2 grids are named, the communities no longer (with every level shown).
+    await viewAt(page, p2.geometry.coordinates, 16.5);
+    drawn = await drawnNames(page);
+    assert.ok(drawn[2].includes(p2.properties.name), `${p2.properties.name} is named at zoom 16.5: ${drawn[2]}`);
+    for (const n of drawn[2]) assert.ok(l2.has(n), `${n} is an L2 grid`);
+    assert.deepEqual(drawn[1], [], 'no L1 names from zoom 16 with every level shown');
+    await screenshot(page, '01c-names-zoom-16.5');
+    // Between 15.5 and 16 both levels are named (where they do not collide).
+    await viewAt(page, p1.geometry.coordinates, 15.75);
+    drawn = await drawnNames(page);
+    assert.ok(drawn[1].includes(p1.properties.name), `${p1.properties.name} at 15.75: ${drawn[1]}`);
+    assert.ok(drawn[2].length >= 1, `L2 names at 15.75: ${drawn[2]}`);
+
+    // Only L1 shown: the communities are named up to zoom 17.5, the L2 grids not at all.
+    await page.locator('#level-switch button[data-level="1"]').click();
+    await viewAt(page, p1.geometry.coordinates, 17.25);
+    drawn = await drawnNames(page);
+    assert.deepEqual(drawn, { 1: [p1.properties.name], 2: [] }, 'only the community named, with only L1 shown');
+    await viewAt(page, p1.geometry.coordinates, 17.75);
+    assert.deepEqual(await drawnNames(page), { 1: [], 2: [] }, 'no names past 17.5');
+    // Only L2: its names, no community's.
+    await page.locator('#level-switch button[data-level="2"]').click();
+    await viewAt(page, p2.geometry.coordinates, 16.5);
+    drawn = await drawnNames(page);
+    assert.ok(drawn[2].includes(p2.properties.name), `L2 names with only L2 shown: ${drawn[2]}`);
+    assert.deepEqual(drawn[1], []);
+    await viewAt(page, p2.geometry.coordinates, 15.25);
+    assert.deepEqual(await drawnNames(page), { 1: [], 2: [] }, 'no L2 names below 15.5');
+    // Only L3: no names (hover shows L3 grids).
+    await page.locator('#level-switch button[data-level="3"]').click();
+    await viewAt(page, p2.geometry.coordinates, 16.5);
+    assert.deepEqual(await drawnNames(page), { 1: [], 2: [] });
+    await page.locator('#level-switch button[data-level="all"]').click();
+    await viewAt(page, p1.geometry.coordinates, 14.5);
+    assert.ok((await drawnNames(page))[1].includes(p1.properties.name), 'the communities are named again');
+
+    // Over the grids and the coverage problems, under the editor's overlays.
+    const order = await page.evaluate(() => window.__gridd.map.getStyle().layers.map((l) => l.id));
+    const at = (id) => order.indexOf(id);
+    assert.ok(at('grids_l3-line') < at('grid-labels-l2') && at('grid-labels-l2') < at('grid-labels-l1'));
+    assert.ok(at('coverage-active') < at('grid-labels-l2') && at('grid-labels-l1') < at('edit-context-line'));
+    assert.equal(await page.locator('.maplibregl-marker').count(), 0, 'still no HTML markers');
     assert.deepEqual(errors, []);
   });
 

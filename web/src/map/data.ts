@@ -15,15 +15,15 @@ export const SOURCES = {
 } as const;
 
 export interface LoadedGrids {
-  /** L1 and L2 grids with true geometry (few; used for HTML labels and the details panel). */
+  /** L1 and L2 grids with true geometry (few; used for the name labels and the details panel). */
   grids: GridCollection;
   byId: Map<number, GridFeature>;
 }
 
 /**
  * Load the L1 and L2 grids of one subdistrict from the API (the map itself
- * draws from tiles; these are for the HTML name labels). Deeper levels are
- * too many to label with DOM elements; hover shows them.
+ * draws from tiles; these give the name labels their points inside the true
+ * geometry, map/labels.ts). Deeper levels are too many to name; hover shows them.
  */
 export async function loadGrids(sub: Subdistrict, signal: AbortSignal): Promise<LoadedGrids> {
   const levels = await Promise.all([1, 2].map((level) => api.grids({ level, subdistrict: sub.id }, signal)));

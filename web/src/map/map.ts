@@ -1,7 +1,7 @@
 // The map module every page shares: a MapLibre map on the server's style
-// (style.ts), the app's interaction layers on top (coverage problems, editor
-// overlays), and hover / selection / hidden grids as feature state on the
-// tiles' feature ids (the grid id).
+// (style.ts), the app's interaction layers on top (coverage problems, the
+// grid names as symbols (labels.ts), editor overlays), and hover / selection /
+// hidden grids as feature state on the tiles' feature ids (the grid id).
 
 import maplibregl, {
   type ExpressionSpecification,
@@ -12,8 +12,10 @@ import maplibregl, {
   type PointLike,
   type StyleSpecification,
 } from 'maplibre-gl';
-import { ApiError, type BBox, type GridSummary } from '../api';
+import { ApiError, type BBox, type GridFeature, type GridSummary } from '../api';
 import { ATTRIBUTION, SOURCES } from './data';
+import { labelFont } from './fonts';
+import { GRID_LABEL_LAYERS, GRID_LABEL_SOURCE, gridLabelLayers, gridLabelPoints, LABEL_LEVELS, labelZoomRange } from './labels';
 import { LEVELS, kindFill, patchServerStyle, serverLayer, type GridState, type StyleFacts } from './style';
 
 export type LevelMode = 'all' | 1 | 2 | 3;
@@ -75,8 +77,12 @@ function zoomWidth(pairs: [number, number][]): ExpressionSpecification {
   return ['interpolate', ['exponential', 1.6], ['zoom'], ...pairs.flat()] as ExpressionSpecification;
 }
 
-/** The app's interaction layers, drawn over the server's. */
-function interactionLayers(): LayerSpecification[] {
+/**
+ * The app's interaction layers, drawn over the server's; `labels` (the grid
+ * names) go over the coverage problems and under the editor's overlays (and
+ * Terra Draw's layers, added on top later).
+ */
+function interactionLayers(labels: LayerSpecification[]): LayerSpecification[] {
   const polygonal = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false] as ExpressionSpecification;
   const outline = ['in', ['get', 'kind'], ['literal', COVERAGE_OUTLINE_KINDS]] as ExpressionSpecification;
   const widths = zoomWidth([
@@ -148,6 +154,7 @@ function interactionLayers(): LayerSpecification[] {
         'line-opacity': 0.9,
       },
     },
+    ...labels,
     {
       id: 'edit-context-line',
       type: 'line',
@@ -211,8 +218,10 @@ export class GridMap {
       [EDIT_SOURCES.conflict]: { type: 'geojson', data: EMPTY_FC },
       [EDIT_SOURCES.context]: { type: 'geojson', data: EMPTY_FC },
       [FOCUS_SOURCE]: { type: 'geojson', data: EMPTY_FC },
+      [GRID_LABEL_SOURCE]: { type: 'geojson', data: EMPTY_FC },
     };
-    style.layers = [...style.layers, ...interactionLayers()];
+    // The grid names need the server's glyphs; without them there are none.
+    style.layers = [...style.layers, ...interactionLayers(gridLabelLayers(labelFont(style)))];
     for (const level of LEVELS) {
       const fill = style.layers.find((l) => l.id === serverLayer.gridFill(level)) as { paint?: Record<string, unknown> } | undefined;
       if (fill?.paint) this.levelFill.set(level, fill.paint['fill-color']);
@@ -290,7 +299,7 @@ export class GridMap {
     this.setState('hidden', ids);
   }
 
-  /** Show the grids of one level or of all levels. */
+  /** Show the grids of one level or of all levels (their names too, at the zooms that level mode names them). */
   setLevelMode(mode: LevelMode): void {
     for (const level of LEVELS) {
       const visible = mode === 'all' || mode === level ? 'visible' : 'none';
@@ -298,6 +307,18 @@ export class GridMap {
         if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible);
       }
     }
+    for (const level of LABEL_LEVELS) {
+      const id = GRID_LABEL_LAYERS[level];
+      if (!this.map.getLayer(id)) continue;
+      const range = labelZoomRange(level, mode);
+      this.map.setLayoutProperty(id, 'visibility', range ? 'visible' : 'none');
+      if (range) this.map.setLayerZoomRange(id, range[0], range[1]);
+    }
+  }
+
+  /** Name these grids on the map (the L1 and L2 ones among them; none: no names). */
+  setGridLabels(grids: readonly Pick<GridFeature, 'geometry' | 'properties'>[]): void {
+    this.setOverlay(GRID_LABEL_SOURCE, gridLabelPoints(grids));
   }
 
   setFillMode(mode: FillMode): void {

@@ -3,7 +3,7 @@
 // planners' editor (#/editor, with the grid editor's toolbar) and the
 // auditors' coverage page (#/coverage, the check open, no editing).
 
-import maplibregl, { type MapMouseEvent } from 'maplibre-gl';
+import type { MapMouseEvent, PointLike } from 'maplibre-gl';
 import { ApiError, api, type GridSummary, type Subdistrict, type TreeNode } from '../api';
 import { can } from '../app/auth';
 import { inspect } from '../app/inspect';
@@ -13,7 +13,7 @@ import type { Shell } from '../app/shell';
 import type { Editor } from '../editor/view';
 import { applyStaticTexts, kindName, levelName, onLangChange, t } from '../i18n';
 import { byId, el } from '../lib/dom';
-import { asBBox, geometryBBox, labelPoint } from '../lib/geom';
+import { asBBox, geometryBBox } from '../lib/geom';
 import { gridGeometry, loadGrids, refreshGridTiles, type LoadedGrids } from '../map/data';
 import { GridMap, type FillMode, type LevelMode } from '../map/map';
 import { KIND_FALLBACK, SELECTED_COLOR } from '../map/style';
@@ -109,7 +109,6 @@ class Workspace implements Page {
   private activeTab: Tab = 'tree';
   private lastError: unknown = null;
   private hoverId: number | null = null;
-  private labelMarkers: { level: number; marker: maplibregl.Marker; shown: boolean }[] = [];
   /** A grid named in the URL at page load, selected once its subdistrict has loaded. */
   private pendingLink: number | null;
   /** A map view named in the URL at page load: shown instead of fitting the subdistrict. */
@@ -230,7 +229,6 @@ class Workspace implements Page {
     for (const c of this.cleanups) c();
     this.coverage?.destroy();
     this.editor?.destroy();
-    for (const m of this.labelMarkers) m.marker.remove();
     this.gm?.remove();
     this.shell.clearSlots();
     this.root.classList.remove('page-workspace');
@@ -325,7 +323,6 @@ class Workspace implements Page {
       st.levelMode = v === 'all' ? 'all' : (Number(v) as 1 | 2 | 3);
       this.gm?.setLevelMode(st.levelMode);
       this.syncSwitches();
-      this.renderLabels();
       this.renderLegend();
     });
     els.fillSwitch.addEventListener('click', (e) => {
@@ -416,7 +413,6 @@ class Workspace implements Page {
       this.hoverId = null;
       gm.hover(null);
     });
-    map.on('zoomend', () => this.renderLabels());
     this.cleanups.push(
       watchView(map, (view) => {
         if (!this.pendingView) this.navigate({ ...this.route, view }, true);
@@ -424,7 +420,7 @@ class Workspace implements Page {
     );
   }
 
-  private pick(point: maplibregl.PointLike): GridSummary | null {
+  private pick(point: PointLike): GridSummary | null {
     const g = this.gm?.pickGrid(point) ?? null;
     return g ? (this.gridProps(g.id) ?? g) : null;
   }
@@ -578,34 +574,13 @@ class Workspace implements Page {
 
   // ------------------------------------------------------------- labels
 
+  /**
+   * The L1 / L2 names on the map: symbols at each grid's label point (map/labels.ts),
+   * placed with collision detection; which show at which zoom and level mode is the
+   * layers' own zoom range and visibility (GridMap.setLevelMode).
+   */
   private buildLabels(): void {
-    for (const m of this.labelMarkers) m.marker.remove();
-    this.labelMarkers = [];
-    for (const f of this.state.loaded?.grids.features ?? []) {
-      const level = f.properties.level;
-      if (level > 2) continue; // L3 grids are too many for DOM labels; hover shows them.
-      const p = labelPoint(f.geometry);
-      if (!p) continue;
-      const e = el('div', { className: `grid-label grid-label-l${level}`, textContent: f.properties.name });
-      this.labelMarkers.push({ level, marker: new maplibregl.Marker({ element: e }).setLngLat(p), shown: false });
-    }
-    this.renderLabels();
-  }
-
-  private renderLabels(): void {
-    const map = this.gm?.map;
-    if (!map) return;
-    const z = map.getZoom();
-    const mode = this.state.levelMode;
-    for (const m of this.labelMarkers) {
-      const levelOn = mode === 'all' || mode === m.level;
-      // L1 names while the whole subdistrict is in view; L2 names once zoomed in.
-      const zoomOn = m.level === 1 ? z < 17.5 : z >= 15.5;
-      const show = levelOn && zoomOn && !(mode === 'all' && m.level === 1 && z >= 16);
-      if (show && !m.shown) m.marker.addTo(map);
-      else if (!show && m.shown) m.marker.remove();
-      m.shown = show;
-    }
+    this.gm?.setGridLabels(this.state.loaded?.grids.features ?? []);
   }
 
   // ------------------------------------------------------- status/error
