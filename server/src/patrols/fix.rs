@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::{AccountId, Metric, Millis};
 use crate::coverage::text::Lang;
 use crate::error::FieldError;
-use crate::index::IdMap;
+use crate::index::{Atlas, IdMap, Placement};
 use crate::lookup::datum::Datum;
 
 /// Most fixes in one request (issue 13).
@@ -343,4 +343,45 @@ pub fn flag_batch(
         .collect();
     lasts.sort_unstable_by_key(|(w, _)| *w);
     (flags, lasts)
+}
+
+/// A fix of a batch as ingest keeps it: where it lies and whether it counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    /// The checked fix.
+    pub fix: Fix,
+    /// Its subdistrict and grid path (the in-memory index; the boundary rule of
+    /// lookups).
+    pub placement: Placement,
+    /// Why it is not counted, if it is not.
+    pub flag: Option<Flag>,
+}
+
+/// Ingest's domain step for a checked batch: each fix placed with the atlas
+/// (allocation-free per fix) and flagged ([`flag_batch`]; outside every
+/// subdistrict = no subdistrict in its placement). Returns the batch in order and
+/// each worker's newest counted fix after it.
+pub fn place_and_flag(
+    atlas: &Atlas,
+    fixes: &[Fix],
+    previous: impl Fn(AccountId) -> Option<Last>,
+) -> (Vec<Placed>, Vec<(AccountId, Last)>) {
+    let placements: Vec<Placement> = fixes.iter().map(|f| atlas.place(f.pos)).collect();
+    let mut i = 0usize;
+    let (flags, lasts) = flag_batch(fixes, previous, |_| {
+        let inside = placements[i].subdistrict.is_some();
+        i += 1;
+        inside
+    });
+    let placed = fixes
+        .iter()
+        .zip(placements)
+        .zip(flags)
+        .map(|((&fix, placement), flag)| Placed {
+            fix,
+            placement,
+            flag,
+        })
+        .collect();
+    (placed, lasts)
 }

@@ -29,6 +29,7 @@
 use geo::Coord;
 use serde::{Deserialize, Serialize};
 
+use super::fix::Placed;
 use super::{AccountId, GridTree, Metric, Millis};
 use crate::domain::grid::GridId;
 
@@ -84,6 +85,17 @@ pub struct PlacedFix {
     pub pos: Coord,
     /// The deepest grid covering it (`Placement::deepest`), `None` in no grid.
     pub grid: Option<GridId>,
+}
+
+impl PlacedFix {
+    /// A placed fix of ingest, when it is counted.
+    pub fn counted(p: &Placed) -> Option<Self> {
+        p.flag.is_none().then_some(Self {
+            time_ms: p.fix.time_ms,
+            pos: p.fix.pos,
+            grid: p.placement.deepest(),
+        })
+    }
 }
 
 /// One patrol: a worker's stretch inside one of their grids.

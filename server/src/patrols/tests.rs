@@ -333,6 +333,46 @@ fn inaccurate_and_outside_fixes_are_flagged_and_do_not_become_the_reference() {
     assert!(lasts.is_empty());
 }
 
+#[test]
+fn ingest_places_with_the_atlas_and_flags_outside_every_subdistrict() {
+    use super::fix::place_and_flag;
+    use crate::index::Atlas;
+    use crate::lookup::synthetic::{Tessellation, city};
+    let t = Tessellation {
+        l1: (2, 2),
+        l2: (2, 2),
+        l3: (2, 2),
+        ..Tessellation::default()
+    };
+    let (subdistricts, grids) = city(&t);
+    let atlas = Atlas::build(subdistricts, grids, vec![], vec![]);
+    let f = LocalFrame::new(t.centre());
+    let at = |x: f64, secs: i64| super::fix::Fix {
+        worker: 7,
+        time_ms: MON_0900 + secs * 1000,
+        pos: f.to_degrees(coord! { x: x, y: 10.0 }),
+        accuracy_m: Some(5.0),
+        speed_mps: None,
+    };
+    // In, 12 m on, 2 km west (the subdistrict is 960 m across), 12 m on again.
+    let batch = [at(0.0, 0), at(12.0, 10), at(-2_000.0, 20), at(24.0, 30)];
+    let (placed, lasts) = place_and_flag(&atlas, &batch, |_| None);
+    let flags: Vec<Option<Flag>> = placed.iter().map(|p| p.flag).collect();
+    assert_eq!(flags, [None, None, Some(Flag::Outside), None]);
+    assert_eq!(placed[0].placement.grids().count(), 3);
+    assert_eq!(lasts, [(7, Last::from(&batch[3]))]);
+    let counted: Vec<PlacedFix> = placed.iter().filter_map(PlacedFix::counted).collect();
+    assert_eq!(counted.len(), 3);
+    let l3 = counted[0].grid.unwrap();
+    assert_eq!(atlas.grid(l3).unwrap().grid.draft.level, 3);
+    // The tree from the atlas knows the L3 grid's L2 and L1.
+    let tree = GridTree::from_atlas(&atlas);
+    let l2 = tree.parent(l3).unwrap();
+    assert_eq!(tree.level(l2), 2);
+    assert_eq!(tree.ancestor_at(l3, 1), placed[0].placement.path[0]);
+    assert_eq!(OwnGrids::new(&[l2], &tree).resolve(l3), Some(l2));
+}
+
 // ---------------------------------------------------------------- patrols
 
 #[test]
