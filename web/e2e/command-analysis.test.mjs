@@ -310,7 +310,28 @@ describe('the analysis maps of the command center', () => {
       ],
     );
     assert.match(items[0].text, new RegExp(`${tree.get(A).name} · 3 件`));
-    assert.equal(await page.locator('.hot-mark').count(), 2);
+    // On the map, a numbered dot per place, as the list numbers them: map layers (a circle and its rank
+    // over the served glyphs), no HTML markers.
+    await page.waitForFunction(
+      () => {
+        const m = window.__gridd.map;
+        const ranks = (layer) => [...new Set(m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties.rank))].sort().join(',');
+        return ranks('analysis-hot-spot') === '1,2' && ranks('analysis-hot-rank') === '1,2';
+      },
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.equal(await page.locator('.maplibregl-marker').count(), 0, 'no HTML markers');
+    /** Where the map draws a spot's dot now (page pixels and its place), or null. */
+    const dotOf = async (rank) => {
+      const at = await page.evaluate(
+        (r) =>
+          window.__gridd.map.queryRenderedFeatures({ layers: ['analysis-hot-spot'] }).find((f) => f.properties.rank === r)?.geometry
+            .coordinates ?? null,
+        rank,
+      );
+      return at && { at, ...(await screenOf(page, at)) };
+    };
     // Away from it, then a click on the hottest place flies there.
     await page.evaluate(() => window.__gridd.map.jumpTo({ center: [24.9, 60.2], zoom: 13 }));
     await mapIdle(page);
@@ -328,14 +349,25 @@ describe('the analysis maps of the command center', () => {
     );
     assert.ok(metres < 5, `the map is centred ${metres.toFixed(1)} m from the hottest place`);
     assert.ok(view.zoom >= 17, `zoomed in: ${view.zoom}`);
-    // The marker of the hottest place sits on it.
-    const mark = await page.locator('.hot-mark[data-rank="1"]').boundingBox();
+    // The dot of the hottest place sits on it.
+    const dot = await dotOf(1);
     const spot = await screenOf(page, meanA);
     assert.ok(
-      Math.abs(mark.x + mark.width / 2 - spot.x) < 3 && Math.abs(mark.y + mark.height / 2 - spot.y) < 3,
-      'the marker is at the place',
+      dot && Math.abs(dot.x - spot.x) < 3 && Math.abs(dot.y - spot.y) < 3,
+      `the dot is at the place: ${JSON.stringify([dot, spot])}`,
     );
     await screenshot(page, 'command/analysis-hotspots');
+    // A click on a dot on the map flies there too: B's, over B's own case point, which it keeps from opening.
+    await fitTo(page, bboxOf([gA.geometry, gB.geometry]), 80, 16);
+    const second = await dotOf(2);
+    assert.ok(second, 'the second place is drawn');
+    await page.mouse.click(second.x, second.y);
+    await page.waitForFunction(() => window.__gridd.map.isMoving());
+    await mapIdle(page);
+    const there = await page.evaluate(() => window.__gridd.map.getCenter().toArray());
+    const off = Math.hypot((there[0] - pB[0]) * 111_320 * Math.cos((pB[1] * Math.PI) / 180), (there[1] - pB[1]) * 110_574);
+    assert.ok(off < 5, `the map is centred ${off.toFixed(1)} m from B's place`);
+    assert.match(await page.evaluate(() => location.hash), /^#\/command(\?|$)/, 'no case was opened by the click');
 
     // English, by the app's switch.
     await page.locator('#lang-switch').click();

@@ -11,7 +11,10 @@
 //   on hover (or a tap) gives the name, cases, households and rate.
 // - 近 30 天热点: a heatmap of every case reported in the last 30 days (open
 //   and finished) and the five hottest 100 m cells, each named by its L3
-//   grid; a click on one flies the map there.
+//   grid in the list and drawn on the map as a numbered dot (a circle and a
+//   symbol layer over a GeoJSON source, the rank in the served glyphs; no HTML
+//   markers), over the case layers; a click on one, in the list or on the
+//   map, flies the map there.
 //
 // The figures come from the case list (GET /api/v1/cases, by `since` /
 // `until`, paged by `before_id` at the largest page), the households and the
@@ -25,6 +28,7 @@ import { currentUser } from '../../app/auth';
 import { formatNumber, levelName, t, tf } from '../../i18n';
 import { el } from '../../lib/dom';
 import { SOURCES } from '../../map/data';
+import { labelFont } from '../../map/fonts';
 import type { GridMap } from '../../map/map';
 import { serverLayer } from '../../map/style';
 import {
@@ -60,8 +64,13 @@ export const ANALYSIS_LAYERS = {
   hatch: 'analysis-rate-hatch',
   line: 'analysis-rate-line',
   heat: 'analysis-heat',
+  /** The hot spots: a dot each, with its rank. */
+  spot: 'analysis-hot-spot',
+  spotRank: 'analysis-hot-rank',
 } as const;
 const HOT_SOURCE = 'analysis-hot';
+const SPOT_SOURCE = 'analysis-hot-spots';
+const SPOT_COLOR = '#b2182b';
 const HATCH_IMAGE = 'analysis-hatch';
 const LEVELS = [1, 2, 3] as const;
 /** The figures of a period are read again after this long. */
@@ -111,7 +120,6 @@ export class Analysis {
   private drawnIds: number[] = [];
   private spots: HotSpot[] = [];
   private hotTruncated = false;
-  private readonly marks: maplibregl.Marker[] = [];
   private popup: maplibregl.Popup | null = null;
   private rateSeq = 0;
   private hotSeq = 0;
@@ -174,8 +182,11 @@ export class Analysis {
     const map = gm.map;
     if (!map.hasImage(HATCH_IMAGE)) map.addImage(HATCH_IMAGE, hatchImage());
     map.addSource(HOT_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addSource(SPOT_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.on('mousemove', this.onHover);
     map.on('click', this.onClick);
+    map.on('mouseenter', ANALYSIS_LAYERS.spot, this.onSpotEnter);
+    map.on('mouseleave', ANALYSIS_LAYERS.spot, this.onSpotLeave);
     map.getCanvas().addEventListener('mouseleave', this.hideTip);
     if (this.rateOn) void this.loadRate();
     if (this.hotOn) void this.loadHot();
@@ -188,11 +199,11 @@ export class Analysis {
     this.rateSeq++;
     this.hotSeq++;
     this.hideTip();
-    for (const m of this.marks) m.remove();
-    this.marks.length = 0;
     if (gm) {
       gm.map.off('mousemove', this.onHover);
       gm.map.off('click', this.onClick);
+      gm.map.off('mouseenter', ANALYSIS_LAYERS.spot, this.onSpotEnter);
+      gm.map.off('mouseleave', ANALYSIS_LAYERS.spot, this.onSpotLeave);
       gm.map.getCanvas().removeEventListener('mouseleave', this.hideTip);
     }
   }
@@ -410,8 +421,6 @@ export class Analysis {
   }
 
   private drawHot(cases: readonly Case[]): void {
-    for (const m of this.marks) m.remove();
-    this.marks.length = 0;
     const map = this.gm?.map;
     if (!map) return;
     const features: GeoJSON.Feature[] = cases.map((c) => ({
@@ -420,8 +429,15 @@ export class Analysis {
       properties: { id: c.id },
     }));
     (map.getSource(HOT_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+    const spots: GeoJSON.Feature[] = this.spots.map((s, i) => ({
+      type: 'Feature',
+      id: i + 1,
+      geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
+      properties: { rank: i + 1, grid: s.grid ?? -1, count: s.count },
+    }));
+    (map.getSource(SPOT_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: spots });
     if (!this.hotOn) {
-      if (map.getLayer(ANALYSIS_LAYERS.heat)) map.removeLayer(ANALYSIS_LAYERS.heat);
+      for (const id of [ANALYSIS_LAYERS.spotRank, ANALYSIS_LAYERS.spot, ANALYSIS_LAYERS.heat]) if (map.getLayer(id)) map.removeLayer(id);
       return;
     }
     if (!map.getLayer(ANALYSIS_LAYERS.heat)) {
@@ -457,16 +473,52 @@ export class Analysis {
         map.getLayer(CASE_LAYERS.halo) ? CASE_LAYERS.halo : undefined,
       );
     }
-    this.spots.forEach((s, i) => {
-      const mark = el('button', { type: 'button', className: 'hot-mark', textContent: String(i + 1), dataset: { rank: String(i + 1) } });
-      mark.title = this.spotName(s);
-      mark.addEventListener('click', (e) => {
-        e.stopPropagation();
-        this.flyTo(s);
+    // The spots over everything else the page draws (the case points included), as the list's numbers.
+    if (!map.getLayer(ANALYSIS_LAYERS.spot))
+      map.addLayer({
+        id: ANALYSIS_LAYERS.spot,
+        type: 'circle',
+        source: SPOT_SOURCE,
+        paint: {
+          'circle-color': SPOT_COLOR,
+          'circle-radius': 11,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 2,
+        },
       });
-      this.marks.push(new maplibregl.Marker({ element: mark }).setLngLat([s.lon, s.lat]).addTo(map));
-    });
+    const font = labelFont(map.getStyle());
+    if (font && !map.getLayer(ANALYSIS_LAYERS.spotRank))
+      map.addLayer({
+        id: ANALYSIS_LAYERS.spotRank,
+        type: 'symbol',
+        source: SPOT_SOURCE,
+        layout: {
+          'text-field': ['to-string', ['get', 'rank']],
+          'text-font': font,
+          'text-size': 12,
+          // The rank belongs to its own dot: always drawn on it.
+          'text-allow-overlap': true,
+          'text-ignore-placement': true,
+        },
+        paint: { 'text-color': '#ffffff' },
+      });
   }
+
+  /** The hot spot drawn at a point of the map, if any. */
+  private spotAt(point: maplibregl.PointLike): HotSpot | null {
+    const map = this.gm?.map;
+    if (!map?.getLayer(ANALYSIS_LAYERS.spot)) return null;
+    const f = map.queryRenderedFeatures(point, { layers: [ANALYSIS_LAYERS.spot] })[0];
+    return f ? (this.spots[Number(f.properties.rank) - 1] ?? null) : null;
+  }
+
+  private readonly onSpotEnter = () => {
+    if (this.gm && !this.busy()) this.gm.map.getCanvas().style.cursor = 'pointer';
+  };
+
+  private readonly onSpotLeave = () => {
+    if (this.gm && !this.busy()) this.gm.map.getCanvas().style.cursor = '';
+  };
 
   private flyTo(s: HotSpot): void {
     const map = this.gm?.map;
@@ -550,17 +602,17 @@ export class Analysis {
         return el('li', {}, b);
       }),
     );
-    this.marks.forEach((m, i) => {
-      const s = this.spots[i];
-      if (s) m.getElement().title = this.spotName(s);
-    });
   }
 
   // ------------------------------------------------------------ tooltip
 
   private readonly onHover = (e: MapMouseEvent) => this.showTip(e, false);
   private readonly onClick = (e: MapMouseEvent) => {
-    if (!this.busy()) this.showTip(e, true);
+    if (this.busy()) return;
+    // A hot spot takes the click (the case layers under it leave it alone: layers.ts).
+    const spot = this.spotAt(e.point);
+    if (spot) this.flyTo(spot);
+    else this.showTip(e, true);
   };
 
   private showTip(e: MapMouseEvent, sticky: boolean): void {

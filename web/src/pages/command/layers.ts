@@ -266,14 +266,20 @@ export class CaseLayers {
     this.startPulse();
   }
 
+  /** Whether something drawn over the case layers is at the click (the analysis's hot spots): it takes the click. */
+  private covered(e: Picked): boolean {
+    const top = this.gm.map.queryRenderedFeatures(e.point)[0];
+    return !!top && !(Object.values(CASE_LAYERS) as string[]).includes(top.layer.id);
+  }
+
   private readonly onDot = (e: Picked) => {
-    if (this.busy()) return;
+    if (this.busy() || this.covered(e)) return;
     const f = e.features?.[0];
     if (f) this.onPick({ id: Number(f.id), number: String(f.properties.number) });
   };
 
   private readonly onCluster = (e: Picked) => {
-    if (this.busy()) return;
+    if (this.busy() || this.covered(e)) return;
     const f = e.features?.[0];
     if (!f || f.geometry.type !== 'Point') return;
     const map = this.gm.map;
