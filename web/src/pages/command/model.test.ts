@@ -6,6 +6,7 @@ import {
   dueOf,
   filterCases,
   groupCategories,
+  isBoardSort,
   isFiltered,
   missingChoices,
   NEAR_SECS,
@@ -14,8 +15,12 @@ import {
   STAGES,
   STEP_ACTIONS,
   STEP_FROM,
+  shanghaiDayStart,
+  sinceOf,
+  sortCases,
   startOfToday,
   stepBody,
+  tileFilters,
   uuid4,
   type BoardFilters,
 } from './model';
@@ -146,6 +151,130 @@ describe('the board', () => {
     const a = kase({ id: 7, reported_at: NOW });
     const b = kase({ id: 8, reported_at: NOW });
     expect(filterCases([a, b], NO_FILTERS, NOW).map((c) => c.id)).toEqual([8, 7]);
+  });
+});
+
+describe('the board’s grid, unit and time filters', () => {
+  // 2026-12-03 10:00 in Shanghai (02:00 UTC).
+  const T = Date.UTC(2026, 11, 3, 2, 0, 0) / 1000;
+  const SH_MIDNIGHT = Date.UTC(2026, 11, 2, 16, 0, 0) / 1000;
+  const f = (over: Partial<BoardFilters>): BoardFilters => ({ ...NO_FILTERS, ...over });
+  const ids = (list: Case[]) => list.map((c) => c.id);
+  const cases = [
+    kase({ id: 1, grid_path: [1, 7, 40], reported_at: T - 60 }),
+    kase({ id: 2, grid_path: [1, 8], reported_at: SH_MIDNIGHT, units: [{ kind: 'department', code: 'emergency' }] }),
+    kase({ id: 3, grid_path: [2, 20, 50], reported_at: SH_MIDNIGHT - 1, units: [{ kind: 'grid', grid_id: 20 }] }),
+    kase({
+      id: 4,
+      grid_path: [2, 21],
+      reported_at: SH_MIDNIGHT - 6 * 86400,
+      units: [
+        { kind: 'grid', grid_id: 21 },
+        { kind: 'department', code: 'municipal' },
+      ],
+    }),
+    kase({ id: 5, grid_path: [], reported_at: SH_MIDNIGHT - 6 * 86400 - 1 }),
+    kase({ id: 6, grid_path: [3], reported_at: SH_MIDNIGHT - 29 * 86400 - 1 }),
+  ];
+
+  test('the grid filter keeps the cases of its subtree (the grid anywhere on their path)', () => {
+    expect(ids(filterCases(cases, f({ grid: 1 }), T))).toEqual([1, 2]);
+    expect(ids(filterCases(cases, f({ grid: 7 }), T))).toEqual([1]);
+    expect(ids(filterCases(cases, f({ grid: 40 }), T))).toEqual([1]);
+    expect(ids(filterCases(cases, f({ grid: 2 }), T))).toEqual([3, 4]);
+    expect(ids(filterCases(cases, f({ grid: 99 }), T))).toEqual([]);
+  });
+
+  test('the unit filter keeps the cases dispatched to that department (a grid’s team is not one)', () => {
+    expect(ids(filterCases(cases, f({ unit: 'emergency' }), T))).toEqual([2]);
+    expect(ids(filterCases(cases, f({ unit: 'municipal' }), T))).toEqual([4]);
+    expect(ids(filterCases(cases, f({ unit: '20' }), T))).toEqual([]);
+    expect(ids(filterCases(cases, f({ unit: 'emergency', grid: 2 }), T))).toEqual([]);
+  });
+
+  test('Asia/Shanghai days, whatever the browser’s zone', () => {
+    expect(shanghaiDayStart(T)).toBe(SH_MIDNIGHT);
+    expect(shanghaiDayStart(SH_MIDNIGHT)).toBe(SH_MIDNIGHT);
+    expect(shanghaiDayStart(SH_MIDNIGHT - 1)).toBe(SH_MIDNIGHT - 86400);
+    // 23:59:59 UTC is already the next day in Shanghai.
+    expect(shanghaiDayStart(Date.UTC(2026, 11, 2, 23, 59, 59) / 1000)).toBe(SH_MIDNIGHT);
+    expect(sinceOf('', T)).toBeNull();
+    expect(sinceOf('today', T)).toBe(SH_MIDNIGHT);
+    expect(sinceOf('7d', T)).toBe(SH_MIDNIGHT - 6 * 86400);
+    expect(sinceOf('30d', T)).toBe(SH_MIDNIGHT - 29 * 86400);
+  });
+
+  test('the time filter: reported today, in the last 7 or 30 days (today counted), or any time', () => {
+    expect(ids(filterCases(cases, f({ time: 'today' }), T))).toEqual([1, 2]);
+    expect(ids(filterCases(cases, f({ time: '7d' }), T))).toEqual([1, 2, 3, 4]);
+    expect(ids(filterCases(cases, f({ time: '30d' }), T))).toEqual([1, 2, 3, 4, 5]);
+    expect(ids(filterCases(cases, f({ time: '' }), T))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('the tiles take every filter but the search, by the names of GET /cases, the empty ones left out', () => {
+    expect(tileFilters(NO_FILTERS, T)).toEqual({});
+    expect(tileFilters(f({ text: '井盖' }), T)).toEqual({});
+    expect(
+      tileFilters(
+        f({ stage: 'filed', category: 'SJ-01-01', source: 'hotline', grid: 7, unit: 'emergency', overdue: true, time: '7d', text: 'x' }),
+        T,
+      ),
+    ).toEqual({
+      stage: 'filed',
+      category: 'SJ-01-01',
+      source: 'hotline',
+      grid: 7,
+      department: 'emergency',
+      overdue: true,
+      since: SH_MIDNIGHT - 6 * 86400,
+    });
+    // The same day, the same address (the tiles are not fetched again for the clock alone).
+    expect(tileFilters(f({ time: 'today' }), T)).toEqual(tileFilters(f({ time: 'today' }), T + 3600));
+  });
+
+  test('isFiltered knows the new filters', () => {
+    expect(isFiltered(f({ grid: 1 }))).toBe(true);
+    expect(isFiltered(f({ unit: 'emergency' }))).toBe(true);
+    expect(isFiltered(f({ time: 'today' }))).toBe(true);
+  });
+});
+
+describe('the board’s orders', () => {
+  const ids = (list: Case[]) => list.map((c) => c.id);
+  const cases = [
+    kase({ id: 1, reported_at: NOW - 100, stage: 'dispatched', deadline: NOW + 3600 }),
+    kase({ id: 2, reported_at: NOW - 300, stage: 'reported' }),
+    kase({ id: 3, reported_at: NOW - 200, stage: 'handling', deadline: NOW - 7200, supervision: 1 }),
+    kase({ id: 4, reported_at: NOW - 100, stage: 'filed', deadline: NOW - 60 }),
+    kase({ id: 5, reported_at: NOW - 400, stage: 'deferred', deadline: null, supervision: 2 }),
+    kase({ id: 6, reported_at: NOW - 50, stage: 'filed', deadline: NOW + 3600, supervision: 1 }),
+  ];
+
+  test('newest first (the default), the same second newer id first', () => {
+    expect(ids(sortCases(cases, 'newest'))).toEqual([6, 4, 1, 3, 2, 5]);
+    expect(ids(filterCases(cases, NO_FILTERS, NOW))).toEqual([6, 4, 1, 3, 2, 5]);
+  });
+
+  test('oldest first, the same second older id first', () => {
+    expect(ids(sortCases(cases, 'oldest'))).toEqual([5, 2, 3, 1, 4, 6]);
+  });
+
+  test('deadline soonest first: the most overdue first, no deadline last, ties by id', () => {
+    expect(ids(sortCases(cases, 'deadline'))).toEqual([3, 4, 1, 6, 2, 5]);
+  });
+
+  test('supervision first (领导小组, 督办, none), each by deadline', () => {
+    expect(ids(sortCases(cases, 'supervision'))).toEqual([5, 3, 6, 4, 1, 2]);
+  });
+
+  test('sorting copies, and is the same whatever order the cases come in', () => {
+    const reversed = [...cases].reverse();
+    for (const s of ['newest', 'oldest', 'deadline', 'supervision'] as const)
+      expect(ids(sortCases(reversed, s)), s).toEqual(ids(sortCases(cases, s)));
+    expect(ids(cases)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ids(filterCases(cases, { ...NO_FILTERS, stage: 'filed' }, NOW, 'deadline'))).toEqual([4, 6]);
+    expect(isBoardSort('deadline')).toBe(true);
+    expect(isBoardSort('nonsense')).toBe(false);
   });
 });
 

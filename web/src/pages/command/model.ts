@@ -117,6 +117,10 @@ export function span(secs: number): { d: number; h: number; m: number } {
 
 // --------------------------------------------------------------- board
 
+/** The board's time filter: reported today, in the last 7 or 30 days (Asia/Shanghai days), or any time (''). */
+export const BOARD_TIMES = ['today', '7d', '30d'] as const;
+export type BoardTime = (typeof BOARD_TIMES)[number] | '';
+
 export interface BoardFilters {
   /** A stage, or '' for any open stage. */
   stage: string;
@@ -124,17 +128,47 @@ export interface BoardFilters {
   category: string;
   /** A source, or ''. */
   source: string;
+  /** A grid id (any level): only the cases in its subtree (their `grid_path` holds it); null for any. */
+  grid: number | null;
+  /** A department's code (a unit of the subdistrict): only the cases dispatched to it; '' for any. */
+  unit: string;
   /** Only overdue cases. */
   overdue: boolean;
+  /** When reported: today, the last 7 or 30 days, or '' for any time. */
+  time: BoardTime;
   /** Words that the number, address or description must all contain. */
   text: string;
 }
 
-export const NO_FILTERS: BoardFilters = { stage: '', category: '', source: '', overdue: false, text: '' };
+export const NO_FILTERS: BoardFilters = {
+  stage: '',
+  category: '',
+  source: '',
+  grid: null,
+  unit: '',
+  overdue: false,
+  time: '',
+  text: '',
+};
 
 /** Whether any of the board's filters is on. */
 export function isFiltered(f: BoardFilters): boolean {
-  return !!(f.stage || f.category || f.source || f.overdue || f.text.trim());
+  return !!(f.stage || f.category || f.source || f.grid !== null || f.unit || f.overdue || f.time || f.text.trim());
+}
+
+/** The offset of Asia/Shanghai from UTC (no daylight saving time since 1991). */
+export const SHANGHAI_OFFSET_SECS = 8 * 3600;
+
+/** Unix seconds of the Asia/Shanghai midnight of the day `now` (Unix seconds) falls on, whatever the browser's zone. */
+export function shanghaiDayStart(now: number): number {
+  const local = Math.floor(now) + SHANGHAI_OFFSET_SECS;
+  return local - (((local % 86400) + 86400) % 86400) - SHANGHAI_OFFSET_SECS;
+}
+
+/** The earliest `reported_at` the time filter lets through at `now` (whole Asia/Shanghai days, today included), or null. */
+export function sinceOf(time: BoardTime, now: number): number | null {
+  const days = time === 'today' ? 1 : time === '7d' ? 7 : time === '30d' ? 30 : 0;
+  return days ? shanghaiDayStart(now) - (days - 1) * 86400 : null;
 }
 
 /** Whether a case passes the board's filters. */
@@ -142,7 +176,11 @@ export function matches(c: Case, f: BoardFilters, now: number): boolean {
   if (f.stage && c.stage !== f.stage) return false;
   if (f.category && c.category !== f.category) return false;
   if (f.source && c.source !== f.source) return false;
+  if (f.grid !== null && !c.grid_path.includes(f.grid)) return false;
+  if (f.unit && !c.units.some((u) => u.kind === 'department' && u.code === f.unit)) return false;
   if (f.overdue && dueOf(c, now) !== 'overdue') return false;
+  const since = sinceOf(f.time, now);
+  if (since !== null && c.reported_at < since) return false;
   const words = f.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length) {
     const hay = `${c.number}\n${c.address}\n${c.description}`.toLowerCase();
@@ -151,14 +189,92 @@ export function matches(c: Case, f: BoardFilters, now: number): boolean {
   return true;
 }
 
+/**
+ * The board's filters as the case tiles take them (GET /case-tiles?…, the
+ * names of GET /cases), so the map's clusters count only what passes: every
+ * filter but the text search, which the server does not know (the points are
+ * filtered by id for it: layers.ts). Empty ones are left out.
+ */
+export interface CaseTileFilters {
+  stage?: string;
+  category?: string;
+  source?: string;
+  grid?: number;
+  department?: string;
+  overdue?: boolean;
+  since?: number;
+  until?: number;
+}
+
+export function tileFilters(f: BoardFilters, now: number): CaseTileFilters {
+  const q: CaseTileFilters = {};
+  if (f.stage) q.stage = f.stage;
+  if (f.category) q.category = f.category;
+  if (f.source) q.source = f.source;
+  if (f.grid !== null) q.grid = f.grid;
+  if (f.unit) q.department = f.unit;
+  if (f.overdue) q.overdue = true;
+  const since = sinceOf(f.time, now);
+  if (since !== null) q.since = since;
+  return q;
+}
+
+// ---------------------------------------------------------------- sort
+
+/** The board's orders, the default first. */
+export const BOARD_SORTS = ['newest', 'oldest', 'deadline', 'supervision'] as const;
+export type BoardSort = (typeof BOARD_SORTS)[number];
+
 /** Newest first: by the time it was reported, then by id. */
 export function newestFirst(a: Case, b: Case): number {
   return b.reported_at - a.reported_at || b.id - a.id;
 }
 
-/** The cases that pass the filters, newest first. */
-export function filterCases(cases: Iterable<Case>, f: BoardFilters, now: number): Case[] {
-  return [...cases].filter((c) => matches(c, f, now)).sort(newestFirst);
+/** Oldest first: by the time it was reported, then by id. */
+export function oldestFirst(a: Case, b: Case): number {
+  return a.reported_at - b.reported_at || a.id - b.id;
+}
+
+/** The deadline a case is sorted by: none (not filed, deferred, finished) sorts after every deadline. */
+const deadlineKey = (c: Case): number =>
+  isOpen(c.stage) && c.deadline !== null && c.deadline !== undefined ? c.deadline : Number.POSITIVE_INFINITY;
+
+/** Deadline soonest first (the most overdue first of all), the cases without a deadline last; then by id. */
+export function deadlineFirst(a: Case, b: Case): number {
+  const da = deadlineKey(a);
+  const db = deadlineKey(b);
+  if (da !== db) return da < db ? -1 : 1;
+  return a.id - b.id;
+}
+
+/** Supervision first (2 领导小组, then 1 督办, then none), each by deadline as `deadlineFirst`. */
+export function supervisionFirst(a: Case, b: Case): number {
+  return (b.supervision ?? 0) - (a.supervision ?? 0) || deadlineFirst(a, b);
+}
+
+const COMPARE: Record<BoardSort, (a: Case, b: Case) => number> = {
+  newest: newestFirst,
+  oldest: oldestFirst,
+  deadline: deadlineFirst,
+  supervision: supervisionFirst,
+};
+
+/** A copy of the cases in a board order (every order ends on the id, so it is total and stable). */
+export function sortCases(cases: Iterable<Case>, sort: BoardSort): Case[] {
+  return [...cases].sort(COMPARE[sort] ?? newestFirst);
+}
+
+/** Whether a string is one of the board's orders. */
+export function isBoardSort(s: string): s is BoardSort {
+  return (BOARD_SORTS as readonly string[]).includes(s);
+}
+
+/** The cases that pass the filters, in the board's order (newest first unless told). */
+export function filterCases(cases: Iterable<Case>, f: BoardFilters, now: number, sort: BoardSort = 'newest'): Case[] {
+  return sortCases(
+    [...cases].filter((c) => matches(c, f, now)),
+    sort,
+  );
 }
 
 /** What an event did to the board. */
