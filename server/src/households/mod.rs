@@ -12,8 +12,10 @@
 //! `Debug` of people, phones and numbers prints masks, so a log line cannot carry
 //! them whole.
 
+pub mod household;
 pub mod id_number;
 pub mod phone;
 
+pub use household::{Household, HouseholdDraft, Person, SpecialKind, SpecialKinds};
 pub use id_number::{IdHash, IdKey, IdNumber};
 pub use phone::Phone;
