@@ -14,6 +14,7 @@
 
 pub mod household;
 pub mod id_number;
+pub mod import;
 pub mod phone;
 
 pub use household::{Household, HouseholdDraft, Person, SpecialKind, SpecialKinds};
