@@ -16,7 +16,9 @@ pub mod household;
 pub mod id_number;
 pub mod import;
 pub mod phone;
+pub mod visits;
 
 pub use household::{Household, HouseholdDraft, Person, SpecialKind, SpecialKinds};
 pub use id_number::{IdHash, IdKey, IdNumber};
 pub use phone::Phone;
+pub use visits::{Outcome, Standing, Visit, compliance};
