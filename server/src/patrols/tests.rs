@@ -1166,3 +1166,53 @@ fn timing_of_a_synthetic_week() {
 fn tree_of(nodes: Vec<(GridId, Option<GridId>, u8)>) -> GridTree {
     GridTree::new(nodes)
 }
+
+#[test]
+fn track_files_never_panic_on_mutants() {
+    use crate::fuzzing::{Rng, mutate};
+    let p = points();
+    let seeds = [
+        to_gpx(&p[..4], "t").into_bytes(),
+        to_geojson(&p[..4]).to_string().into_bytes(),
+        b"<gpx><trk><trkseg><trkpt lat='1' lon='2'><time>2026-11-30T01:00:00Z</time></trkpt>\
+          <!-- c --><![CDATA[x]]>&amp;&#x41;</trkseg></trk></gpx>"
+            .to_vec(),
+    ];
+    let mut rng = Rng::new(13);
+    let mut parsed = 0;
+    for k in 0..6_000 {
+        let m = mutate(&mut rng, &seeds[k % seeds.len()], &seeds);
+        let text = String::from_utf8_lossy(&m);
+        match track_file::parse(&text) {
+            Ok(points) => {
+                assert!(!points.is_empty());
+                parsed += 1;
+            }
+            Err(e) => assert!(!e.is_empty() && e.len() <= 100),
+        }
+    }
+    // Some mutants stay readable (a changed digit, say).
+    assert!(parsed > 100, "{parsed}");
+}
+
+#[test]
+fn the_metric_agrees_with_the_frame_tangent_at_the_step() {
+    use super::Metric;
+    for lat in [22.5, 31.3, 39.9, 60.17] {
+        let mut m = Metric::new(coord! { x: 120.0, y: lat });
+        // Steps of about 1 km, 0.04° north of the reference (not re-centred) and
+        // 0.06° north (re-centred).
+        for dlat in [0.0, 0.04, 0.06] {
+            let a = coord! { x: 120.0, y: lat + dlat };
+            let b = coord! { x: 120.008, y: lat + dlat + 0.006 };
+            let mid = coord! { x: 120.004, y: lat + dlat + 0.003 };
+            let exact = LocalFrame::new(mid).distance_m(a, b);
+            let got = m.distance(a, b);
+            let tol = if lat > 50.0 { 2e-3 } else { 6e-4 };
+            assert!(
+                (got / exact - 1.0).abs() < tol,
+                "{lat} {dlat}: {got} vs {exact}"
+            );
+        }
+    }
+}
