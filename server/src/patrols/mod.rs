@@ -6,7 +6,7 @@
 //! - `fix.rs` — a GPS fix, the checks of one request's fixes as a whole (refused
 //!   whole), and the flags of fixes that are kept but not counted
 //!   ([`fix::Flag`]: time backwards, faster than 50 km/h, accuracy worse than
-//!   100 m, outside every subdistrict).
+//!   100 m, outside every subdistrict); [`fix::place_and_flag`], ingest's step.
 //! - `patrol.rs` — from a worker's counted, placed fixes in time order, the patrols:
 //!   continuous stretches inside one of the worker's own grids of at least 20 min
 //!   and 500 m ([`patrol::PatrolRules`]); one pass, no allocation per fix.
@@ -15,7 +15,7 @@
 //! - `track_file.rs` — GPX and GeoJSON track files in and out.
 //! - `walk.rs` — a seeded walk along a street network, for tests and benchmarks.
 //!
-//! Storage (`store/patrols/`), HTTP and pages are not built yet.
+//! Storage (`store/patrols/`), HTTP and pages build on it; none of them is here.
 
 pub mod audit;
 pub mod fix;
