@@ -327,14 +327,24 @@ pub fn flag_batch(
     previous: impl Fn(AccountId) -> Option<Last>,
     mut in_subdistrict: impl FnMut(&Fix) -> bool,
 ) -> (Vec<Option<Flag>>, Vec<(AccountId, Last)>) {
+    flag_indexed(fixes, previous, |_, f| in_subdistrict(f))
+}
+
+/// [`flag_batch`] with the fix's index given to `in_subdistrict`.
+fn flag_indexed(
+    fixes: &[Fix],
+    previous: impl Fn(AccountId) -> Option<Last>,
+    mut in_subdistrict: impl FnMut(usize, &Fix) -> bool,
+) -> (Vec<Option<Flag>>, Vec<(AccountId, Last)>) {
     let mut checkers: IdMap<FixChecker> = IdMap::default();
     let flags = fixes
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let c = checkers
                 .entry(f.worker)
                 .or_insert_with(|| FixChecker::new(previous(f.worker)));
-            c.check(f, in_subdistrict(f))
+            c.check(f, in_subdistrict(i, f))
         })
         .collect();
     let mut lasts: Vec<(AccountId, Last)> = checkers
@@ -367,12 +377,7 @@ pub fn place_and_flag(
     previous: impl Fn(AccountId) -> Option<Last>,
 ) -> (Vec<Placed>, Vec<(AccountId, Last)>) {
     let placements: Vec<Placement> = fixes.iter().map(|f| atlas.place(f.pos)).collect();
-    let mut i = 0usize;
-    let (flags, lasts) = flag_batch(fixes, previous, |_| {
-        let inside = placements[i].subdistrict.is_some();
-        i += 1;
-        inside
-    });
+    let (flags, lasts) = flag_indexed(fixes, previous, |i, _| placements[i].subdistrict.is_some());
     let placed = fixes
         .iter()
         .zip(placements)
