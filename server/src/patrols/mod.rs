@@ -87,7 +87,7 @@ impl GridTree {
         self.get(id).map_or(0, |n| n.level)
     }
 
-    /// The grid itself and its ancestors, nearest first (at most 5 steps; a cycle
+    /// The grid itself and its ancestors, nearest first (at most 9 grids: a cycle
     /// in a broken tree stops there).
     pub fn up(&self, id: GridId) -> impl Iterator<Item = GridId> + '_ {
         let mut next = Some(id);

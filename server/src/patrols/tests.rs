@@ -1263,3 +1263,15 @@ fn patrols_import_nothing_above_the_domain() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn the_tree_walks_up_and_survives_a_cycle() {
+    let t = tree();
+    assert_eq!(t.up(100).collect::<Vec<_>>(), [100, 10, 1]);
+    assert_eq!(t.ancestor_at(102, 2), Some(11));
+    assert_eq!(t.ancestor_at(102, 4), None);
+    assert_eq!(t.up(999).collect::<Vec<_>>(), [999], "unknown: itself");
+    let broken = GridTree::new([(1, Some(2), 1), (2, Some(1), 2)]);
+    assert_eq!(broken.up(1).count(), 9);
+    assert_eq!(OwnGrids::new(&[3], &broken).resolve(1), None);
+}
