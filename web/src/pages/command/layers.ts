@@ -13,7 +13,14 @@
 // write answers) and with the clock (a case turning near or overdue): the
 // source is fetched again on every feed event and every few seconds, at most
 // once per RELOAD_MS, by a new `?v=` on its tile address (the route ignores
-// the query).
+// `v`).
+//
+// The board's filters but the text search go on the tile address too
+// (`?stage=&category=&source=&grid=&department=&overdue=&since=`, as GET
+// /cases names them): the server draws and clusters only the cases that pass,
+// so a cluster's count is what the board would list. The text search is the
+// board's alone: for it the points are kept to the board's ids, but the
+// clusters ignore it (they count every case passing the other filters).
 
 import {
   type ExpressionSpecification,
@@ -26,7 +33,7 @@ import type maplibregl from 'maplibre-gl';
 import type { Case } from '../../api';
 import { labelFont } from '../../map/fonts';
 import type { GridMap } from '../../map/map';
-import { type Due } from './model';
+import { type CaseTileFilters, type Due } from './model';
 
 export const CASES_SOURCE = 'cases';
 /** The layer of the case tiles. */
@@ -94,9 +101,23 @@ export function caseColorExpression(): ExpressionSpecification {
   ] as unknown as ExpressionSpecification;
 }
 
-/** The tile address with a version: a new version makes MapLibre fetch every tile again. */
-export function caseTilesUrl(origin: string, version: number): string {
-  return `${origin}${CASE_TILES_PATH}?v=${version}`;
+/** The order the tile filters are written in (the address of the same filters is always the same). */
+const TILE_FILTER_KEYS = ['stage', 'category', 'source', 'grid', 'department', 'overdue', 'since', 'until'] as const;
+
+/**
+ * The tile address: the board's filters the tiles take (model.ts
+ * `tileFilters`, in a fixed order, empty ones left out), then a version: a new
+ * version makes MapLibre fetch every tile again (the route ignores `v`).
+ */
+export function caseTilesUrl(origin: string, version: number, filters: CaseTileFilters = {}): string {
+  const q = new URLSearchParams();
+  for (const k of TILE_FILTER_KEYS) {
+    const v = filters[k];
+    if (v === undefined || v === null || v === '') continue;
+    q.set(k, String(v));
+  }
+  q.set('v', String(version));
+  return `${origin}${CASE_TILES_PATH}?${q.toString()}`;
 }
 
 /**
@@ -131,6 +152,8 @@ export class CaseLayers {
   private pulseTimer: ReturnType<typeof setInterval> | null = null;
   /** The ids the board shows when a filter is on (null: all). */
   private only: number[] | null = null;
+  /** The board's filters the tiles take (the clusters count only what passes them). */
+  private tileQuery: CaseTileFilters = {};
 
   constructor(
     private readonly gm: GridMap,
@@ -145,7 +168,7 @@ export class CaseLayers {
     const map = this.gm.map;
     map.addSource(CASES_SOURCE, {
       type: 'vector',
-      tiles: [caseTilesUrl(location.origin, this.version)],
+      tiles: [caseTilesUrl(location.origin, this.version, this.tileQuery)],
       minzoom: 0,
       maxzoom: TILES_MAXZOOM,
     });
@@ -329,8 +352,11 @@ export class CaseLayers {
 
   /**
    * The board's cases, as it filters them: with a filter on (`filtered`) only
-   * their points are drawn (clusters count every open case). What a case looks
-   * like comes from the tiles.
+   * their points are drawn. The tiles are filtered by the server too
+   * (`setTileFilters`), but not by the text search, which only the board
+   * knows: these ids keep the points to what the board lists, while the
+   * clusters (below zoom 15) count every case that passes the other filters,
+   * whatever the search says. What a case looks like comes from the tiles.
    */
   setCases(cases: readonly Case[], filtered: boolean): void {
     if (!this.ready) return;
@@ -348,6 +374,27 @@ export class CaseLayers {
     ] as FilterSpecification);
   }
 
+  /**
+   * The board's filters the tiles take (model.ts `tileFilters`): when they
+   * change, the tiles are fetched at once with them (a new address), so the
+   * clusters count only the cases that pass.
+   */
+  setTileFilters(q: CaseTileFilters): void {
+    if (caseTilesUrl('', 0, q) === caseTilesUrl('', 0, this.tileQuery)) return;
+    this.tileQuery = { ...q };
+    if (!this.ready) return;
+    this.version += 1;
+    this.lastReload = Date.now();
+    (this.gm.map.getSource(CASES_SOURCE) as VectorTileSource | undefined)?.setTiles([
+      caseTilesUrl(location.origin, this.version, this.tileQuery),
+    ]);
+  }
+
+  /** The filters the tiles are asked with now (for the tests' hook). */
+  tileFilters(): CaseTileFilters {
+    return { ...this.tileQuery };
+  }
+
   /** Fetch the tiles again (soon: at most once per RELOAD_MS). */
   reload(): void {
     if (!this.ready || this.reloadTimer) return;
@@ -358,7 +405,9 @@ export class CaseLayers {
         if (!this.ready) return;
         this.lastReload = Date.now();
         this.version += 1;
-        (this.gm.map.getSource(CASES_SOURCE) as VectorTileSource | undefined)?.setTiles([caseTilesUrl(location.origin, this.version)]);
+        (this.gm.map.getSource(CASES_SOURCE) as VectorTileSource | undefined)?.setTiles([
+          caseTilesUrl(location.origin, this.version, this.tileQuery),
+        ]);
       },
       Math.max(0, wait),
     );
