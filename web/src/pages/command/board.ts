@@ -1,9 +1,10 @@
 // The case board (案件看板): the open cases as a list — number, category,
-// stage, grid, when reported, the deadline or how overdue — newest first, with
-// filters (stage, category, source, overdue) and a search over number,
-// address and description. The page hands it the filtered cases after every
-// change (a live event, a filter); each row is a link to the case's address,
-// which opens the drawer.
+// stage, grid, when reported, the deadline or how overdue — with filters
+// (stage, category, source, grid subtree, unit, overdue, when reported) and a
+// search over number, address and description, in an order chosen (newest
+// first, oldest first, deadline soonest, supervision). The page hands it the
+// filtered, sorted cases after every change (a live event, a filter); each row
+// is a link to the case's address, which opens the drawer.
 
 import type { Case } from '../../api';
 import { formatRoute } from '../../app/routes';
@@ -11,7 +12,18 @@ import { t, tf } from '../../i18n';
 import { el } from '../../lib/dom';
 import { classNameOf, dueText, formatFullTime, formatTime, sourceName, stageName } from './format';
 import { STAGE_COLORS } from './layers';
-import { dueOf, groupCategories, OPEN_STAGES, type BoardFilters } from './model';
+import {
+  BOARD_SORTS,
+  BOARD_TIMES,
+  dueOf,
+  groupCategories,
+  isBoardSort,
+  NO_FILTERS,
+  OPEN_STAGES,
+  type BoardFilters,
+  type BoardSort,
+  type BoardTime,
+} from './model';
 import type { Refs } from './refs';
 
 const SOURCES = ['walk_in', 'hotline', 'patrol', 'visit', 'open311', 'api'] as const;
@@ -34,6 +46,8 @@ export class Board {
   constructor(
     private readonly refs: Refs,
     private readonly filters: BoardFilters,
+    /** The board's order (not a filter: "clear" keeps it). */
+    private readonly order: { sort: BoardSort },
     private readonly onFilters: () => void,
   ) {
     this.root = el('section', { className: 'cmd-board', id: 'case-board' });
@@ -76,18 +90,52 @@ export class Board {
     const source = el('select', { id: 'board-source' });
     source.append(el('option', { value: '', textContent: t('cmd.filter.any') }));
     for (const s of SOURCES) source.append(el('option', { value: s, textContent: sourceName(s), selected: f.source === s }));
+    // The L1 and L2 grids of the published tree (its order: each L1 followed by its L2s, indented).
+    const grid = el('select', { id: 'board-grid' });
+    grid.append(el('option', { value: '', textContent: t('cmd.filter.any') }));
+    for (const g of this.refs.grids.values()) {
+      if (g.level !== 1 && g.level !== 2) continue;
+      const indent = g.level === 2 ? '\u3000' : '';
+      grid.append(el('option', { value: String(g.id), textContent: `${indent}${g.name}`, selected: f.grid === g.id }));
+    }
+    // The departments of the session's subdistricts (every unit but the command center), each once.
+    const unit = el('select', { id: 'board-unit' });
+    unit.append(el('option', { value: '', textContent: t('cmd.filter.any') }));
+    const seen = new Set<string>();
+    for (const sd of this.refs.subdistricts) {
+      for (const code of this.refs.departmentCodes(sd.id)) {
+        if (seen.has(code)) continue;
+        seen.add(code);
+        const name = this.refs.unitName({ kind: 'department', code }, sd.id);
+        unit.append(el('option', { value: code, textContent: name, selected: f.unit === code }));
+      }
+    }
+    // A unit the list does not hold (its units could not be read) stays chosen.
+    if (f.unit && !seen.has(f.unit)) unit.append(el('option', { value: f.unit, textContent: f.unit, selected: true }));
+    const time = el('select', { id: 'board-time' });
+    time.append(el('option', { value: '', textContent: t('cmd.filter.time.any') }));
+    for (const x of BOARD_TIMES) time.append(el('option', { value: x, textContent: t(`cmd.filter.time.${x}`), selected: f.time === x }));
     const overdue = el('input', { type: 'checkbox', id: 'board-overdue', checked: f.overdue });
     const onChange = () => {
       f.stage = stage.value;
       f.category = category.value;
       f.source = source.value;
+      f.grid = grid.value ? Number(grid.value) : null;
+      f.unit = unit.value;
+      f.time = time.value as BoardTime;
       f.overdue = overdue.checked;
       this.onFilters();
     };
-    for (const x of [stage, category, source, overdue]) x.addEventListener('change', onChange);
+    for (const x of [stage, category, source, grid, unit, time, overdue]) x.addEventListener('change', onChange);
+    const sort = el('select', { id: 'board-sort' });
+    for (const x of BOARD_SORTS) sort.append(el('option', { value: x, textContent: t(`cmd.sort.${x}`), selected: this.order.sort === x }));
+    sort.addEventListener('change', () => {
+      if (isBoardSort(sort.value)) this.order.sort = sort.value;
+      this.onFilters();
+    });
     const clear = el('button', { type: 'button', id: 'board-clear', className: 'btn btn-small', textContent: t('cmd.filter.clear') });
     clear.addEventListener('click', () => {
-      Object.assign(f, { stage: '', category: '', source: '', overdue: false, text: '' });
+      Object.assign(f, NO_FILTERS);
       this.build();
       this.onFilters();
     });
@@ -96,8 +144,12 @@ export class Board {
       field(t('cmd.filter.stage'), stage),
       field(t('cmd.filter.category'), category),
       field(t('cmd.filter.source'), source),
+      field(t('cmd.filter.grid'), grid),
+      field(t('cmd.filter.unit'), unit),
+      field(t('cmd.filter.time'), time),
       el('label', { className: 'cmd-check' }, overdue, el('span', { textContent: t('cmd.filter.overdue') })),
       clear,
+      field(t('cmd.sort'), sort, 'cmd-field cmd-sort'),
     );
     this.list.setAttribute('aria-label', t('cmd.board.aria'));
     this.root.replaceChildren(

@@ -22,7 +22,17 @@ import { Drawer } from './drawer';
 import { wordProblem } from './format';
 import { CaseLayers, DUE_COLORS, STAGE_COLORS } from './layers';
 import { subscribe, type LiveState } from './live';
-import { BoardState, filterCases, isFiltered, NO_FILTERS, OPEN_STAGES, startOfToday, type BoardFilters } from './model';
+import {
+  BoardState,
+  filterCases,
+  isFiltered,
+  NO_FILTERS,
+  OPEN_STAGES,
+  startOfToday,
+  tileFilters,
+  type BoardFilters,
+  type BoardSort,
+} from './model';
 import { Refs } from './refs';
 import { ReportForm } from './report';
 import { syncWall, wallButton, type Wall } from './wall';
@@ -45,6 +55,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   const refs = new Refs();
   const state = new BoardState();
   const filters: BoardFilters = { ...NO_FILTERS };
+  const order: { sort: BoardSort } = { sort: 'newest' };
   let loaded = false;
   let truncated = false;
   let loadError: string | null = null;
@@ -77,7 +88,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   const legend = el('details', { className: 'legend cmd-legend', id: 'cmd-legend', open: window.innerWidth > 900 });
   const analysis = new Analysis(() => reporting);
   const mapWrap = el('div', { className: 'cmd-map' }, mapEl, hint, legend, analysis.root);
-  const board = new Board(refs, filters, () => refresh());
+  const board = new Board(refs, filters, order, () => refresh());
   const drawer = new Drawer({
     refs,
     now,
@@ -104,6 +115,7 @@ export const commandPage: PageFactory = (root, route, router): Page => {
       shown: [...document.querySelectorAll<HTMLElement>('#case-list .cmd-item')].map((li) => li.dataset.number),
       counts: { ...counts, open: state.cases.size, overdue: state.overdue(now()) },
       pulsing: layers?.pulsing() ?? 0,
+      tileFilters: layers?.tileFilters() ?? null,
       reporting,
       drawer: drawer.probe(),
     }),
@@ -178,8 +190,10 @@ export const commandPage: PageFactory = (root, route, router): Page => {
   // ------------------------------------------------------------ refresh
   const refresh = () => {
     if (gone) return;
-    const shown = filterCases(state.cases.values(), filters, now());
+    const shown = filterCases(state.cases.values(), filters, now(), order.sort);
     board.render(shown, { total: state.cases.size, loaded, truncated, error: loadError }, now(), drawer.shown());
+    // The clusters count what passes the filters the tiles take (all but the text search).
+    layers?.setTileFilters(tileFilters(filters, now()));
     layers?.setCases(shown, isFiltered(filters));
     renderBar();
   };
