@@ -8,7 +8,8 @@
 //! time "now", and answers each household's standing for the year and its
 //! quarters, rolled up per grid (each grid counts every household at or below it,
 //! through a parent map), per worker (the households of the grids they are on)
-//! and for the whole. One pass over the visits, one over the households.
+//! and for the whole. One pass over the visits, one over the households (each
+//! counted once, into its own grid), then one per grid households lie in.
 
 use std::collections::HashMap;
 
@@ -405,6 +406,23 @@ impl Tally {
         }
     }
 
+    fn merge(&mut self, o: &Tally) {
+        self.households += o.households;
+        self.special += o.special;
+        self.done += o.done;
+        self.due += o.due;
+        self.overdue += o.overdue;
+        self.year_required += o.year_required;
+        self.year_done += o.year_done;
+        self.visits += o.visits;
+        for (t, x) in self.quarters.iter_mut().zip(&o.quarters) {
+            t.required += x.required;
+            t.done += x.done;
+            t.due += x.due;
+            t.overdue += x.overdue;
+        }
+    }
+
     /// Share of households visited twice this year (11.1.3); `None` without any.
     pub fn year_rate(&self) -> Option<f64> {
         (self.year_required > 0).then(|| f64::from(self.year_done) / f64::from(self.year_required))
@@ -442,8 +460,10 @@ pub struct Compliance {
     pub by_worker: HashMap<WorkerId, WorkerTally>,
     /// All households.
     pub total: Tally,
+    /// Each household's grid, as an index into `leaf_paths`.
+    household_leaf: Vec<u32>,
     /// Each grid households lie in, with its ancestors (itself first).
-    paths: HashMap<GridId, Vec<GridId>>,
+    leaf_paths: Vec<Vec<GridId>>,
 }
 
 impl Compliance {
@@ -456,14 +476,20 @@ impl Compliance {
         quarter: Option<u8>,
         standing: Standing,
     ) -> impl Iterator<Item = &HouseholdStatus> + '_ {
-        self.households.iter().filter(move |h| {
-            let s = match quarter {
-                Some(q) => h.in_quarter(q),
-                None => h.overall(),
-            };
-            s == standing
-                && grid.is_none_or(|g| self.paths.get(&h.grid_id).is_some_and(|p| p.contains(&g)))
-        })
+        // Which of the households' grids lie at or below `grid`: once per grid.
+        let inside: Option<Vec<bool>> =
+            grid.map(|g| self.leaf_paths.iter().map(|p| p.contains(&g)).collect());
+        self.households
+            .iter()
+            .zip(&self.household_leaf)
+            .filter(move |(h, leaf)| {
+                let s = match quarter {
+                    Some(q) => h.in_quarter(q),
+                    None => h.overall(),
+                };
+                s == standing && inside.as_ref().is_none_or(|inside| inside[**leaf as usize])
+            })
+            .map(|(h, _)| h)
     }
 }
 
@@ -495,7 +521,8 @@ where
             by_grid: HashMap::new(),
             by_worker: HashMap::new(),
             total: Tally::default(),
-            paths: HashMap::new(),
+            household_leaf: Vec::new(),
+            leaf_paths: Vec::new(),
         };
     };
     let index: HashMap<i64, u32> = subjects
@@ -522,34 +549,10 @@ where
         *made.entry(v.worker_id).or_default() += 1;
     }
 
-    // Grids: each distinct grid once, its path and the workers answering for it.
-    let mut paths: HashMap<GridId, Vec<GridId>> = HashMap::new();
-    let mut workers_of: HashMap<GridId, Vec<WorkerId>> = HashMap::new();
-    for s in subjects {
-        if paths.contains_key(&s.grid_id) {
-            continue;
-        }
-        let mut path = vec![s.grid_id];
-        while path.len() < MAX_DEPTH {
-            match path.last().and_then(|g| parent.get(g)) {
-                Some(&p) if !path.contains(&p) => path.push(p),
-                _ => break,
-            }
-        }
-        let mut w: Vec<WorkerId> = path
-            .iter()
-            .filter_map(|g| teams.get(g))
-            .flatten()
-            .copied()
-            .collect();
-        w.sort_unstable();
-        w.dedup();
-        workers_of.insert(s.grid_id, w);
-        paths.insert(s.grid_id, path);
-    }
-
-    let mut by_grid: HashMap<GridId, Tally> = HashMap::new();
-    let mut by_worker: HashMap<WorkerId, WorkerTally> = HashMap::new();
+    // Each household counted once, into its own grid's tally.
+    let mut leaf_index: HashMap<GridId, u32> = HashMap::new();
+    let mut leaves: Vec<(GridId, Tally)> = Vec::new();
+    let mut household_leaf = Vec::with_capacity(subjects.len());
     let mut total = Tally::default();
     let mut households = Vec::with_capacity(subjects.len());
     for (s, (n, visited, last)) in subjects.iter().zip(counts) {
@@ -572,17 +575,40 @@ where
         };
         let overall = status.overall();
         total.add(&status, overall);
-        for g in paths.get(&s.grid_id).into_iter().flatten() {
-            by_grid.entry(*g).or_default().add(&status, overall);
-        }
-        for w in workers_of.get(&s.grid_id).into_iter().flatten() {
-            by_worker
-                .entry(*w)
-                .or_default()
-                .households
-                .add(&status, overall);
-        }
+        let leaf = *leaf_index.entry(s.grid_id).or_insert_with(|| {
+            leaves.push((s.grid_id, Tally::default()));
+            u32::try_from(leaves.len() - 1).unwrap_or(u32::MAX)
+        });
+        leaves[leaf as usize].1.add(&status, overall);
+        household_leaf.push(leaf);
         households.push(status);
+    }
+
+    // Then each grid's tally into its ancestors' and its workers' (each worker once
+    // per grid, though on several grids of its path).
+    let mut by_grid: HashMap<GridId, Tally> = HashMap::new();
+    let mut by_worker: HashMap<WorkerId, WorkerTally> = HashMap::new();
+    let mut leaf_paths = Vec::with_capacity(leaves.len());
+    let mut workers: Vec<WorkerId> = Vec::new();
+    for (grid, tally) in &leaves {
+        let mut path = vec![*grid];
+        while path.len() < MAX_DEPTH {
+            match path.last().and_then(|g| parent.get(g)) {
+                Some(&p) if !path.contains(&p) => path.push(p),
+                _ => break,
+            }
+        }
+        workers.clear();
+        workers.extend(path.iter().filter_map(|g| teams.get(g)).flatten());
+        workers.sort_unstable();
+        workers.dedup();
+        for g in &path {
+            by_grid.entry(*g).or_default().merge(tally);
+        }
+        for w in &workers {
+            by_worker.entry(*w).or_default().households.merge(tally);
+        }
+        leaf_paths.push(path);
     }
     for ws in teams.values() {
         for w in ws {
@@ -596,7 +622,8 @@ where
         by_grid,
         by_worker,
         total,
-        paths,
+        household_leaf,
+        leaf_paths,
     }
 }
 
