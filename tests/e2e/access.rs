@@ -56,6 +56,8 @@ const CASE_ASKERS: &[&str] = &[
     "auditor",
 ];
 const DISPATCHERS: &[&str] = &["subdistrict_admin", "operator"];
+/// Who records (and reads back) their own patrol track.
+const TRACKERS: &[&str] = &["subdistrict_admin", "grid_worker"];
 
 /// What a route's request is about, which decides the grants in and out of scope.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -347,6 +349,12 @@ const TABLE: &[Expect] = &[
     anywhere("GET", "/api/v1/events", CASE_ASKERS),
     anywhere("GET", "/api/v1/case-tiles/{z}/{x}/{y}", CASE_ASKERS),
     scoped("PUT", "/api/v1/test-clock", Kind::Everything, ADMIN, 204),
+    // Patrols: one's own track, wherever one's grants are.
+    Expect {
+        ok: 201,
+        ..anywhere("POST", "/api/v1/tracks/points", TRACKERS)
+    },
+    anywhere("GET", "/api/v1/tracks/points", TRACKERS),
     // Open311: public; a POST names its account by api_key, whoever sends it.
     open("GET", "/open311/v2/{document}"),
     Expect {
@@ -719,6 +727,27 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
                 .as_secs();
             body = Some(json!({ "now": now }));
             e.path.to_owned()
+        }
+        (m, "/api/v1/tracks/points") => {
+            // The caller's own track (another worker's: patrols::another_workers_…).
+            let me: Value = client
+                .get(format!("{}/api/v1/auth/me", s.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap_or(Value::Null);
+            let id = me["user"]["id"].as_i64().unwrap_or(1);
+            if m == "POST" {
+                body = Some(
+                    json!({"fixes": [{"worker": id, "time_ms": 1_796_605_200_000_i64,
+                    "lon": at[0], "lat": at[1]}]}),
+                );
+                e.path.to_owned()
+            } else {
+                format!("{}?worker={id}&from=0&to=4102444800000", e.path)
+            }
         }
         ("GET", "/open311/v2/{document}") => "/open311/v2/services.json".to_owned(),
         ("POST", "/open311/v2/{document}") => {

@@ -13,6 +13,7 @@ mod grids;
 mod imports;
 mod lookup;
 mod open311;
+mod patrols;
 mod robustness;
 mod store;
 mod tiles;

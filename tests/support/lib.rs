@@ -277,7 +277,8 @@ impl Server {
             fonts,
             ..Default::default()
         };
-        let app = gridd::http::State::new(app, map, auth, desk);
+        let patrols = gridd::patrol_desk::PatrolDesk::new(stores.patrols());
+        let app = gridd::http::State::new(app, map, auth, desk, patrols);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(

@@ -360,7 +360,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             if let Some(url) = &store.database_url {
                 crate::follow::spawn_cases(Arc::clone(&desk), url.clone());
             }
-            let state = http::State::new(app, map, auth, desk);
+            let patrols = crate::patrol_desk::PatrolDesk::new(stores.patrols());
+            let state = http::State::new(app, map, auth, desk, patrols);
             let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
             serve(router, addr, &store.describe()).await
         }

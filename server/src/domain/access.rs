@@ -105,6 +105,7 @@ impl Role {
                 HandleCase,
                 VerifyCase,
                 ReadCaseStats,
+                RecordTrack,
             ],
             Role::Department => &[
                 ReadPublished,
@@ -266,11 +267,15 @@ pub enum Action {
     ReadCaseStats,
     /// Edit case categories, units and the business calendar.
     ManageCaseSetup,
+    /// Record one's own patrol track (GPS fixes) and read it back.
+    RecordTrack,
+    /// Record and read other workers' tracks (fixes that lie in the scope).
+    ManageTracks,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadPublished,
         Action::Lookup,
         Action::ReadCoverage,
@@ -288,6 +293,8 @@ impl Action {
         Action::VerifyCase,
         Action::ReadCaseStats,
         Action::ManageCaseSetup,
+        Action::RecordTrack,
+        Action::ManageTracks,
     ];
 
     /// Its name in the API (`/auth/me`'s `actions`).
@@ -310,6 +317,8 @@ impl Action {
             Action::VerifyCase => "verify_case",
             Action::ReadCaseStats => "read_case_stats",
             Action::ManageCaseSetup => "manage_case_setup",
+            Action::RecordTrack => "record_track",
+            Action::ManageTracks => "manage_tracks",
         }
     }
 
@@ -325,6 +334,8 @@ impl Action {
                 | Action::HandleCase
                 | Action::VerifyCase
                 | Action::ManageCaseSetup
+                | Action::RecordTrack
+                | Action::ManageTracks
         )
     }
 
@@ -475,6 +486,8 @@ fn action_text(a: Action) -> &'static str {
         Action::VerifyCase => "verify cases",
         Action::ReadCaseStats => "read case statistics",
         Action::ManageCaseSetup => "edit case categories, units and the calendar",
+        Action::RecordTrack => "record patrol tracks",
+        Action::ManageTracks => "record and read other workers' tracks",
     }
 }
 

@@ -132,6 +132,9 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),
         ("GET", "/api/v1/case-tiles/{z}/{x}/{y}", Act(ReadCases, Somewhere)),
         ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
+        // Patrols: the desk checks whose fixes (own, or others' in a managed scope).
+        ("POST", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
+        ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
         // Open311: public documents; POST requests names its account by api_key.
         ("GET", "/open311/v2/{document}", Act(ReadPublished, Everything)),
         ("POST", "/open311/v2/{document}", Act(ReadPublished, Everything)),

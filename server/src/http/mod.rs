@@ -16,6 +16,7 @@ mod grids;
 mod imports;
 mod lookup;
 mod open311;
+mod patrols;
 pub mod problem;
 mod reference;
 pub mod schema;
@@ -60,6 +61,8 @@ pub struct State {
     pub auth: Arc<auth::Auth>,
     /// Cases: intake, the loop, the event feed.
     pub desk: Arc<crate::case_desk::Desk>,
+    /// Patrol tracks: GPS fixes in.
+    pub patrols: Arc<crate::patrol_desk::PatrolDesk>,
 }
 
 impl std::ops::Deref for State {
@@ -108,6 +111,7 @@ impl State {
         map: MapOptions,
         auth: auth::Auth,
         desk: Arc<crate::case_desk::Desk>,
+        patrols: Arc<crate::patrol_desk::PatrolDesk>,
     ) -> Self {
         let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
         app.listen(tiles.clone());
@@ -117,6 +121,7 @@ impl State {
             map: Arc::new(map),
             auth: Arc::new(auth),
             desk,
+            patrols,
         }
     }
 }
@@ -167,6 +172,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(cases::routes())
         .merge(case_feed::routes())
         .merge(case_tiles::routes())
+        .merge(patrols::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))

@@ -48,6 +48,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "cases",
         include_str!("../../../migrations/postgres/0006_cases.sql"),
     ),
+    (
+        7,
+        "tracks",
+        include_str!("../../../migrations/postgres/0007_tracks.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -81,6 +86,11 @@ pub(super) const GPKG: &[Embedded] = &[
         6,
         "cases",
         include_str!("../../../migrations/gpkg/0006_cases.sql"),
+    ),
+    (
+        7,
+        "tracks",
+        include_str!("../../../migrations/gpkg/0007_tracks.sql"),
     ),
 ];
 

@@ -25,6 +25,7 @@ pub mod gpkg;
 pub mod grids;
 mod journal;
 mod migrations;
+pub mod patrols;
 pub mod postgis;
 mod rows;
 
@@ -100,6 +101,14 @@ impl Backend {
 
     /// The storage of cases, their history and photos.
     pub fn cases(&self) -> Arc<dyn CaseStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// The storage of patrol tracks (GPS fixes).
+    pub fn patrols(&self) -> Arc<dyn patrols::PatrolStore> {
         match self {
             Self::Postgis(s) => Arc::new(s.clone()),
             Self::Gpkg(s) => Arc::new(s.clone()),

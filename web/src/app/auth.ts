@@ -48,6 +48,8 @@ export const SERVER_ACTIONS = [
   'verify_case',
   'read_case_stats',
   'manage_case_setup',
+  'record_track',
+  'manage_tracks',
 ] as const;
 export type ServerAction = (typeof SERVER_ACTIONS)[number];
 
@@ -70,12 +72,14 @@ export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
   verify_case: ['cases.handle'],
   read_case_stats: ['cases.view'],
   manage_case_setup: ['admin.categories', 'admin.calendars'],
+  record_track: ['field.patrol'],
+  manage_tracks: [],
 };
 
 /**
- * The field page (patrols: issue 13) has no server action yet; until it does,
- * it opens to the roles the server says a user holds. Nothing on it reads or
- * writes data. Cases open by the server's case actions.
+ * The field page (patrols: issue 13) opens by the server's `record_track`; it
+ * also opens to the roles that hold it, for a server from before that action.
+ * Cases open by the server's case actions.
  */
 export const TO_COME: Partial<Record<Role, readonly Action[]>> = {
   subdistrict_admin: ['field.patrol'],

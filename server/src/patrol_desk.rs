@@ -1,0 +1,185 @@
+//! The patrol desk: every GPS fix comes in through it (issue 13). It checks a
+//! request's fixes as a whole ([`check_fixes`]: refused whole, nothing stored),
+//! checks that the caller may record each worker's track, places every fix into
+//! its grid path with the atlas, flags the fixes that cannot be true
+//! ([`FixChecker`], against each worker's newest counted fix, kept in memory per
+//! instance and read from the store the first time), and stores the request's
+//! fixes in one transaction. A 201 means stored.
+//!
+//! One request at a time per instance goes from reading a worker's newest counted
+//! fix to storing (a mutex): two requests for one worker would otherwise both be
+//! checked against the same previous fix. Across instances a worker's requests may
+//! interleave; each is still checked against a real earlier fix of that worker.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
+use crate::error::{Error, FieldError, Result};
+use crate::index::Atlas;
+use crate::patrols::fix::{Fix, FixInput, Flag, Last, check_fixes, place_and_flag};
+use crate::patrols::{AccountId, Millis};
+use crate::store::patrols::{PatrolStore, StoredFix};
+
+/// What a request of fixes did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    /// Fixes stored (every fix of the request).
+    pub stored: usize,
+    /// Of them, counted (placed, not flagged).
+    pub counted: usize,
+    /// Flagged fixes per reason code (`time_backwards`, `inaccurate`, `outside`,
+    /// `too_fast`).
+    pub flagged: BTreeMap<String, usize>,
+    /// Per fix, in the request's order: its flag, or `null` when counted.
+    pub flags: Vec<Option<Flag>>,
+}
+
+/// The patrol desk.
+pub struct PatrolDesk {
+    store: Arc<dyn PatrolStore>,
+    /// Each worker's newest counted fix, once read (`None`: none stored).
+    last: tokio::sync::Mutex<HashMap<AccountId, Option<Last>>>,
+}
+
+impl PatrolDesk {
+    /// A desk over a store.
+    pub fn new(store: Arc<dyn PatrolStore>) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            last: tokio::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store (reads).
+    pub fn store(&self) -> &Arc<dyn PatrolStore> {
+        &self.store
+    }
+
+    /// Records one request's fixes for `who` at `now` (Unix seconds).
+    pub async fn record(
+        &self,
+        atlas: &Atlas,
+        who: &Principal,
+        fixes: &[FixInput],
+        now: i64,
+    ) -> Result<Recorded> {
+        let fixes = check_fixes(fixes).map_err(Error::Invalid)?;
+        let mut last = self.last.lock().await;
+        let mut workers: Vec<AccountId> = fixes.iter().map(|f| f.worker).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        for w in workers {
+            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(w) {
+                let l = self.store.last_counted(w).await?.map(|s| Last {
+                    time_ms: s.time_ms,
+                    pos: geo::coord! { x: s.lon, y: s.lat },
+                });
+                e.insert(l);
+            }
+        }
+        let (placed, lasts) = place_and_flag(atlas, &fixes, |w| last.get(&w).copied().flatten());
+        may_record(who, &fixes, |i| placed[i].placement.subdistrict)?;
+        let rows: Vec<StoredFix> = placed
+            .iter()
+            .map(|p| StoredFix {
+                worker: p.fix.worker,
+                time_ms: p.fix.time_ms,
+                lon: p.fix.pos.x,
+                lat: p.fix.pos.y,
+                accuracy_m: p.fix.accuracy_m,
+                speed_mps: p.fix.speed_mps,
+                subdistrict_id: p.placement.subdistrict,
+                grid_id: p.placement.deepest(),
+                flag: p.flag,
+            })
+            .collect();
+        self.store.insert_fixes(&rows, now).await?;
+        // Stored: the workers' newest counted fixes move on.
+        for (w, l) in lasts {
+            last.insert(w, Some(l));
+        }
+        drop(last);
+        let flags: Vec<Option<Flag>> = placed.iter().map(|p| p.flag).collect();
+        let mut flagged = BTreeMap::new();
+        for f in flags.iter().flatten() {
+            *flagged.entry(f.code().to_owned()).or_insert(0) += 1;
+        }
+        Ok(Recorded {
+            stored: rows.len(),
+            counted: flags.iter().filter(|f| f.is_none()).count(),
+            flagged,
+            flags,
+        })
+    }
+
+    /// A worker's fixes from `from_ms` to `to_ms` (at most `limit`), for `who`:
+    /// their own, or any worker's for a caller who may manage tracks (over
+    /// everything, or the fixes lying in their scope's subdistricts).
+    pub async fn fixes(
+        &self,
+        who: &Principal,
+        worker: AccountId,
+        from_ms: Millis,
+        to_ms: Millis,
+        limit: i64,
+    ) -> Result<Vec<StoredFix>> {
+        if to_ms <= from_ms {
+            return Err(Error::invalid("to", "must be after `from`"));
+        }
+        let own = who.user_id == Some(worker) && who.may_somewhere(Action::RecordTrack);
+        if !own && !who.may_somewhere(Action::ManageTracks) {
+            return Err(Denied::Role(Action::ManageTracks).into());
+        }
+        let all = self.store.fixes(worker, from_ms, to_ms, limit).await?;
+        if own || authorize(who, Action::ManageTracks, Resource::Everything).is_ok() {
+            return Ok(all);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|f| {
+                f.subdistrict_id.is_some_and(|sd| {
+                    authorize(who, Action::ManageTracks, Resource::Subdistrict(sd)).is_ok()
+                })
+            })
+            .collect())
+    }
+}
+
+/// Whether `who` may record these fixes: their own (their account's id) wherever
+/// they are, another worker's only where they may manage tracks (the subdistrict
+/// the fix lies in; everything for fixes outside every subdistrict). Refused whole,
+/// naming the first fix refused.
+fn may_record(
+    who: &Principal,
+    fixes: &[Fix],
+    subdistrict: impl Fn(usize) -> Option<i64>,
+) -> Result<()> {
+    for (i, f) in fixes.iter().enumerate() {
+        if who.user_id == Some(f.worker) {
+            if !who.may_somewhere(Action::RecordTrack) {
+                return Err(Denied::Role(Action::RecordTrack).into());
+            }
+            continue;
+        }
+        let res = match subdistrict(i) {
+            Some(sd) => Resource::Subdistrict(sd),
+            None => Resource::Everything,
+        };
+        if authorize(who, Action::ManageTracks, res).is_err() {
+            return Err(Error::Forbidden(
+                FieldError::new(
+                    format!("fixes[{i}].worker"),
+                    format!(
+                        "account {} is not yours; recording another worker's track needs the right to manage tracks there",
+                        f.worker
+                    ),
+                )
+                .to_string(),
+            ));
+        }
+    }
+    Ok(())
+}

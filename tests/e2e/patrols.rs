@@ -1,0 +1,278 @@
+//! Patrol tracks in (issue 13): a grid worker's GPS fixes checked as a request,
+//! placed into grids, flagged when they cannot be true, stored, and read back.
+
+use gridd_e2e::{Backend, Server, both_backends};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+both_backends!(
+    a_workers_fixes_are_placed_flagged_and_read_back,
+    bad_fixes_are_refused_whole_and_nothing_is_stored,
+    another_workers_fixes_need_the_right_to_manage_tracks,
+);
+
+/// 2026-12-07 09:00 +08:00 (a Monday), in milliseconds.
+const T0: i64 = 1_796_605_200_000;
+
+struct Ctx {
+    s: Server,
+    /// The worker's client and account id.
+    worker: Client,
+    worker_id: i64,
+    /// An L3 grid's interior point and the grid's id.
+    at: [f64; 2],
+    l3: i64,
+}
+
+async fn me(s: &Server, c: &Client) -> i64 {
+    let me: Value = c
+        .get(format!("{}/api/v1/auth/me", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["user"]["id"].as_i64().unwrap()
+}
+
+async fn ctx(b: Backend) -> Ctx {
+    let s = Server::demo(b).await;
+    let (_, l3) = s.get("/api/v1/grids?level=3").await;
+    let f = &l3["features"][0];
+    let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+    let g: geo::Geometry = g.try_into().unwrap();
+    let p = geo::InteriorPoint::interior_point(&g).unwrap();
+    let l3 = f["properties"]["id"].as_i64().unwrap();
+    let worker = s
+        .client_for("w-patrol", &[&format!("grid_worker@grid:{l3}")])
+        .await;
+    let worker_id = me(&s, &worker).await;
+    Ctx {
+        s,
+        worker,
+        worker_id,
+        at: [p.x(), p.y()],
+        l3,
+    }
+}
+
+async fn post(s: &Server, c: &Client, fixes: &Value) -> (u16, Value) {
+    let r = c
+        .post(format!("{}/api/v1/tracks/points", s.url))
+        .json(&json!({ "fixes": fixes }))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn stored(c: &Ctx, worker: i64) -> Vec<Value> {
+    let r = c
+        .worker
+        .get(format!(
+            "{}/api/v1/tracks/points?worker={worker}&from={}&to={}",
+            c.s.url,
+            T0 - 86_400_000,
+            T0 + 86_400_000
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json::<Vec<Value>>().await.unwrap()
+}
+
+/// A fix `east_m` metres east of the grid's point, `secs` seconds after T0.
+fn fix(c: &Ctx, worker: i64, secs: i64, east_m: f64) -> Value {
+    let dlon = east_m / (111_195.0 * c.at[1].to_radians().cos());
+    json!({"worker": worker, "time_ms": T0 + secs * 1000, "lon": c.at[0] + dlon,
+           "lat": c.at[1], "accuracy_m": 8.0})
+}
+
+async fn a_workers_fixes_are_placed_flagged_and_read_back(b: Backend) {
+    let c = ctx(b).await;
+    let w = c.worker_id;
+    // Ten fixes 10 s and 10 m apart (1 m/s), then one 300 m on 10 s later (30 m/s:
+    // a jump), one back in time, one with 150 m accuracy, one far outside.
+    let mut fixes: Vec<Value> = (0..10)
+        .map(|k| fix(&c, w, k * 10, k as f64 * 10.0))
+        .collect();
+    fixes.push(fix(&c, w, 100, 390.0));
+    fixes.push(fix(&c, w, 50, 90.0));
+    let mut vague = fix(&c, w, 110, 100.0);
+    vague["accuracy_m"] = json!(150.0);
+    fixes.push(vague);
+    fixes.push(json!({"worker": w, "time_ms": T0 + 120_000, "lon": 116.39, "lat": 39.9}));
+    let (st, r) = post(&c.s, &c.worker, &json!(fixes)).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["stored"], 14);
+    assert_eq!(r["counted"], 10);
+    assert_eq!(
+        r["flagged"],
+        json!({"too_fast": 1, "time_backwards": 1, "inaccurate": 1, "outside": 1})
+    );
+    let flags = r["flags"].as_array().unwrap();
+    assert!(flags[..10].iter().all(Value::is_null), "{r}");
+    assert_eq!(
+        flags[10..],
+        [
+            json!("too_fast"),
+            json!("time_backwards"),
+            json!("inaccurate"),
+            json!("outside")
+        ]
+    );
+    // Read back in time order, every fix, each counted one in the worker's grid.
+    let back = stored(&c, w).await;
+    assert_eq!(back.len(), 14);
+    let times: Vec<i64> = back
+        .iter()
+        .map(|f| f["time_ms"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|p| p[0] <= p[1]), "{times:?}");
+    assert_eq!(back[0]["grid_id"], c.l3, "the first fix: at the grid's own point");
+    // Each counted one in the deepest grid the lookup finds at its position.
+    for f in back.iter().filter(|f| f["flag"].is_null()) {
+        let (_, look) = c
+            .s
+            .get(&format!("/api/v1/lookup?lon={}&lat={}", f["lon"], f["lat"]))
+            .await;
+        let deepest = look["path"].as_array().unwrap().last().unwrap()["id"].clone();
+        assert_eq!(f["grid_id"], deepest, "{f}");
+        assert!(f["subdistrict_id"].is_i64());
+    }
+    let outside = back.iter().find(|f| f["flag"] == "outside").unwrap();
+    assert!(outside["grid_id"].is_null() && outside["subdistrict_id"].is_null());
+    // The next request goes on from the newest counted fix (90 m east at 90 s):
+    // 10 m on at 100 s is a walk; 300 m on 10 s after that is a jump.
+    let (st, r) = post(
+        &c.s,
+        &c.worker,
+        &json!([fix(&c, w, 100, 100.0), fix(&c, w, 110, 400.0)]),
+    )
+    .await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["flags"], json!([null, "too_fast"]));
+    assert_eq!(stored(&c, w).await.len(), 16);
+    // A GCJ-02 fix (as Chinese map SDKs give) is stored in WGS 84.
+    let g = json!([{"worker": w, "time_ms": T0 + 200_000, "lon": 116.404, "lat": 39.915,
+                    "datum": "gcj02"}]);
+    let (st, _) = post(&c.s, &c.worker, &g).await;
+    assert_eq!(st, 201);
+    let back = stored(&c, w).await;
+    let last = back.last().unwrap();
+    assert!(
+        (last["lon"].as_f64().unwrap() - 116.404).abs() > 1e-4,
+        "{last}"
+    );
+    assert!(
+        (last["lon"].as_f64().unwrap() - 116.404).abs() < 0.01,
+        "{last}"
+    );
+}
+
+async fn bad_fixes_are_refused_whole_and_nothing_is_stored(b: Backend) {
+    let c = ctx(b).await;
+    let w = c.worker_id;
+    let problem = |st: u16, r: &Value| -> Vec<String> {
+        assert_eq!(st, 422, "{r}");
+        r["errors"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .map(|x| x["field"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // No fixes.
+    let (st, r) = post(&c.s, &c.worker, &json!([])).await;
+    assert_eq!(problem(st, &r), ["fixes"]);
+    // 10,001 fixes.
+    let many: Vec<Value> = (0..10_001).map(|k| fix(&c, w, k, 0.0)).collect();
+    let (st, r) = post(&c.s, &c.worker, &json!(many)).await;
+    assert_eq!(problem(st, &r), ["fixes"]);
+    // A good fix and a bad latitude: the whole request refused, the bad one named.
+    let mut bad = fix(&c, w, 10, 0.0);
+    bad["lat"] = json!(95.0);
+    let (st, r) = post(&c.s, &c.worker, &json!([fix(&c, w, 0, 0.0), bad])).await;
+    assert_eq!(problem(st, &r), ["fixes[1].lat"]);
+    // Not a number at all (JSON has no NaN): refused naming the field.
+    let mut nan = fix(&c, w, 10, 0.0);
+    nan["lon"] = json!("NaN");
+    let (st, r) = post(&c.s, &c.worker, &json!([nan])).await;
+    assert!(st == 400 || st == 422, "{st} {r}");
+    assert!(r.to_string().contains("lon"), "{r}");
+    // Nothing of these was stored.
+    assert!(stored(&c, w).await.is_empty());
+    // A 10,000-fix request is taken whole.
+    // (Walking to and fro over 50 m at 0.5 m/s.)
+    let most: Vec<Value> = (0..10_000)
+        .map(|k| fix(&c, w, k, ((k % 200) - 100).abs() as f64 * 0.5))
+        .collect();
+    let (st, r) = post(&c.s, &c.worker, &json!(most)).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["counted"], 10_000);
+}
+
+async fn another_workers_fixes_need_the_right_to_manage_tracks(b: Backend) {
+    let c = ctx(b).await;
+    let other = c.s.client_for("w-other", &["grid_worker@all"]).await;
+    let other_id = me(&c.s, &other).await;
+    // A worker may not record, nor read, another worker's track.
+    let (st, r) = post(&c.s, &c.worker, &json!([fix(&c, other_id, 0, 0.0)])).await;
+    assert_eq!(st, 403, "{r}");
+    assert!(r.to_string().contains("fixes[0].worker"), "{r}");
+    let st = c
+        .worker
+        .get(format!(
+            "{}/api/v1/tracks/points?worker={other_id}&from=0&to={}",
+            c.s.url,
+            T0 * 2
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(st, 403);
+    // An operator neither records nor reads tracks.
+    let op = c.s.client_for("op-patrol", &["operator@all"]).await;
+    let (st, _) = post(&c.s, &op, &json!([fix(&c, other_id, 0, 0.0)])).await;
+    assert_eq!(st, 403);
+    // The subdistrict admin (the test server's admin) may, for fixes in their scope.
+    let (st, r) = post(&c.s, &c.s.http, &json!([fix(&c, other_id, 0, 0.0)])).await;
+    assert_eq!(st, 201, "{r}");
+    let r =
+        c.s.http
+            .get(format!(
+                "{}/api/v1/tracks/points?worker={other_id}&from=0&to={}",
+                c.s.url,
+                T0 * 2
+            ))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Vec<Value>>().await.unwrap().len(), 1);
+    // The worker reads their own (none yet) with no `worker` named.
+    let r = other
+        .get(format!(
+            "{}/api/v1/tracks/points?from=0&to={}",
+            c.s.url,
+            T0 * 2
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.json::<Vec<Value>>().await.unwrap().len(),
+        1,
+        "theirs, recorded by the admin"
+    );
+    // Signed out: 401.
+    let (st, _) = post(&c.s, &c.s.anonymous(), &json!([fix(&c, other_id, 0, 0.0)])).await;
+    assert_eq!(st, 401);
+}
