@@ -441,7 +441,8 @@ impl Tally {
 pub struct WorkerTally {
     /// Their households by standing (visits by anybody count).
     pub households: Tally,
-    /// Counting visits they made in the year (to any household).
+    /// Counting visits they made in the year up to now, to any of the households
+    /// given (also outside their grids).
     pub visits_made: u32,
 }
 

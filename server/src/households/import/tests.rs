@@ -294,3 +294,17 @@ fn a_small_synthetic_file_imports_and_reports_progress() {
         ]
     );
 }
+
+#[test]
+fn past_the_cap_bad_rows_are_counted_not_kept() {
+    let mut csv = String::from("building,room,name\n");
+    for i in 0..(MAX_ERRORS + 5) {
+        csv.push_str(&format!("B9,{i},x\n"));
+    }
+    csv.push_str("B1,1,ok\n");
+    let e = run(&csv, &[], &HashSet::new()).0.unwrap_err();
+    assert_eq!(e.errors.len(), MAX_ERRORS);
+    assert_eq!(e.bad_rows, MAX_ERRORS as u64 + 5);
+    assert_eq!(e.rows, MAX_ERRORS as u64 + 6);
+    assert_eq!(e.errors.last().unwrap().row, MAX_ERRORS as u64 + 1);
+}

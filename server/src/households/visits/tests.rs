@@ -280,6 +280,23 @@ fn roll_ups_by_grid_and_worker() {
 }
 
 #[test]
+fn a_year_not_begun_is_not_yet_and_one_recorded_after_it_not_required() {
+    let mut later = special(2, 100);
+    later.since = t("2027-03-01T00:00:00+08:00");
+    let s = [special(1, 100), later];
+    let c = run("2025-12-31T23:00:00+08:00", &s, &[]);
+    assert_eq!(c.households[0].year, Standing::NotYet);
+    assert_eq!(c.households[0].quarters, [Standing::NotYet; 4]);
+    assert_eq!(c.households[0].overall(), Standing::NotYet);
+    assert_eq!(c.total.year_rate(), Some(0.0));
+    assert_eq!(c.total.quarter_rate(1), None);
+    let c = run("2027-06-01T00:00:00+08:00", &s, &[]);
+    assert_eq!(c.households[1].year, Standing::NotRequired);
+    assert_eq!(c.households[1].overall(), Standing::NotRequired);
+    assert_eq!(c.total.year_required, 1);
+}
+
+#[test]
 fn visits_in_the_future_are_refused() {
     let now = t("2026-12-03T10:00:00+08:00");
     let d = VisitDraft {
