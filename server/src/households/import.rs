@@ -6,7 +6,8 @@
 //! One pass over the rows, no regular expressions: each cell is checked by the
 //! hand-written parsers of [`IdNumber`] and [`Phone`], buildings are resolved once
 //! per distinct cell text, identity numbers are hashed with the key's precomputed
-//! HMAC states. Row numbers are as a spreadsheet shows them: the header is row 1.
+//! HMAC states. Row numbers are as a spreadsheet shows them: the header is row 1,
+//! a blank line is a row.
 
 use std::collections::HashMap;
 
@@ -368,7 +369,13 @@ pub fn import_csv(
                 break;
             }
         }
-        record_no += 1;
+        // The csv reader skips blank lines; a spreadsheet shows them as rows, so
+        // they count. They lie between the end of the previous record (where this
+        // one's position points) and this one.
+        let blank = rec.position().map_or(0, |p| {
+            blank_lines(data, usize::try_from(p.byte()).unwrap_or(usize::MAX))
+        });
+        record_no += 1 + blank;
         if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
@@ -397,6 +404,23 @@ pub fn import_csv(
         rows,
         people: st.people,
     })
+}
+
+/// Blank lines (`\n`, `\r\n` or `\r` each) in `data` from byte `at`, where the
+/// previous record ended: after a `\r` the reader stops before its `\n`.
+fn blank_lines(data: &[u8], at: usize) -> u64 {
+    let mut b = data.get(at..).unwrap_or_default();
+    if at > 0 && data.get(at - 1) == Some(&b'\r') {
+        b = b.strip_prefix(b"\n").unwrap_or(b);
+    }
+    let mut n = 0;
+    loop {
+        b = match b {
+            [b'\r', b'\n', rest @ ..] | [b'\n' | b'\r', rest @ ..] => rest,
+            _ => return n,
+        };
+        n += 1;
+    }
 }
 
 struct State<'a, 'c> {

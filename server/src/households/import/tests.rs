@@ -308,3 +308,24 @@ fn past_the_cap_bad_rows_are_counted_not_kept() {
     assert_eq!(e.rows, MAX_ERRORS as u64 + 6);
     assert_eq!(e.errors.last().unwrap().row, MAX_ERRORS as u64 + 1);
 }
+
+#[test]
+fn blank_lines_and_multi_line_cells_keep_spreadsheet_row_numbers() {
+    // Row 2 spans two lines in a quoted cell (and an address is one line); row 3
+    // is a blank line (a spreadsheet shows it as an empty row); row 4 is bad; rows
+    // 5 and 6 are blank (CRLF); row 7 is bad.
+    let csv = "building,room,name,address\nB1,1,张三,\"平江路\n88号\"\n\nB9,2,李四,x\r\n\r\n\r\nB8,3,王五,y\r\n";
+    let e = run(csv, &[], &HashSet::new()).0.unwrap_err();
+    let got: Vec<_> = e.errors.iter().map(|e| (e.row, e.column)).collect();
+    assert_eq!(
+        got,
+        [
+            (2, Some(Column::Address)),
+            (4, Some(Column::Building)),
+            (7, Some(Column::Building))
+        ],
+        "{:?}",
+        e.errors
+    );
+    assert_eq!(e.rows, 3);
+}
