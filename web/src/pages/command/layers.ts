@@ -330,8 +330,17 @@ export class CaseLayers {
       const map = this.gm.map;
       // Not while the map is out of sight (the wall's other views).
       if (map.getContainer().checkVisibility?.({ checkVisibilityCSS: true }) === false) return;
-      // Nothing overdue in view: the map is left still (no repaint for it).
-      if (map.queryRenderedFeatures({ layers: [CASE_LAYERS.pulse] }).length === 0) return;
+      // Nothing overdue in view: the map is left still (no repaint for it). A query
+      // while a tile is reloaded again before its last reload was placed can throw
+      // ("feature index out of bounds", a MapLibre race: maplibre-gl-js #7752,
+      // #8064): that step of the pulse is skipped.
+      let overdueInView: boolean;
+      try {
+        overdueInView = map.queryRenderedFeatures({ layers: [CASE_LAYERS.pulse] }).length > 0;
+      } catch {
+        return;
+      }
+      if (!overdueInView) return;
       const { radius, opacity } = pulseAt((performance.now() - t0) / PULSE_PERIOD_MS);
       map.setPaintProperty(CASE_LAYERS.pulse, 'circle-radius', radius);
       map.setPaintProperty(CASE_LAYERS.pulse, 'circle-stroke-opacity', opacity);
@@ -376,18 +385,13 @@ export class CaseLayers {
 
   /**
    * The board's filters the tiles take (model.ts `tileFilters`): when they
-   * change, the tiles are fetched at once with them (a new address), so the
-   * clusters count only the cases that pass.
+   * change, the tiles are fetched again with them (a new address, as soon as
+   * `reload` allows), so the clusters count only the cases that pass.
    */
   setTileFilters(q: CaseTileFilters): void {
     if (caseTilesUrl('', 0, q) === caseTilesUrl('', 0, this.tileQuery)) return;
     this.tileQuery = { ...q };
-    if (!this.ready) return;
-    this.version += 1;
-    this.lastReload = Date.now();
-    (this.gm.map.getSource(CASES_SOURCE) as VectorTileSource | undefined)?.setTiles([
-      caseTilesUrl(location.origin, this.version, this.tileQuery),
-    ]);
+    this.reload();
   }
 
   /** The filters the tiles are asked with now (for the tests' hook). */
@@ -395,7 +399,7 @@ export class CaseLayers {
     return { ...this.tileQuery };
   }
 
-  /** Fetch the tiles again (soon: at most once per RELOAD_MS). */
+  /** Fetch the tiles again (soon: at most once per RELOAD_MS; the timer reads the address when it fires, so the newest filters win). */
   reload(): void {
     if (!this.ready || this.reloadTimer) return;
     const wait = nextReloadAt(this.lastReload, Date.now()) - Date.now();
