@@ -1217,53 +1217,6 @@ fn the_metric_agrees_with_the_frame_tangent_at_the_step() {
     }
 }
 
-/// The layering rule of ARCHITECTURE.md for this module until `layering.rs` lists
-/// it: no I/O framework, nothing above the domain (the same names, whole path
-/// segments, comments skipped).
-#[test]
-fn patrols_import_nothing_above_the_domain() {
-    const FORBIDDEN: [&str; 14] = [
-        "axum",
-        "sqlx",
-        "tokio",
-        "tower",
-        "crate::store",
-        "crate::vector_tiles",
-        "crate::http",
-        "crate::app",
-        "crate::follow",
-        "crate::cli",
-        "crate::import",
-        "crate::export",
-        "crate::case_desk",
-        "crate::patrol_desk",
-    ];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/patrols");
-    let mut bad = Vec::new();
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        let p = e.path();
-        if p.file_name().is_some_and(|n| n == "tests.rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            for name in FORBIDDEN {
-                let hit = code.match_indices(name).any(|(at, _)| {
-                    let before = code[..at].chars().last();
-                    let after = code[at + name.len()..].chars().next();
-                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                });
-                if hit {
-                    bad.push(format!("{}:{}: {name}", p.display(), i + 1));
-                }
-            }
-        }
-    }
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
-}
-
 #[test]
 fn the_tree_walks_up_and_survives_a_cycle() {
     let t = tree();
