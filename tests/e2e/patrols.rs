@@ -131,13 +131,15 @@ async fn a_workers_fixes_are_placed_flagged_and_read_back(b: Backend) {
         .map(|f| f["time_ms"].as_i64().unwrap())
         .collect();
     assert!(times.windows(2).all(|p| p[0] <= p[1]), "{times:?}");
-    assert_eq!(back[0]["grid_id"], c.l3, "the first fix: at the grid's own point");
+    assert_eq!(
+        back[0]["grid_id"], c.l3,
+        "the first fix: at the grid's own point"
+    );
     // Each counted one in the deepest grid the lookup finds at its position.
     for f in back.iter().filter(|f| f["flag"].is_null()) {
-        let (_, look) = c
-            .s
-            .get(&format!("/api/v1/lookup?lon={}&lat={}", f["lon"], f["lat"]))
-            .await;
+        let (_, look) =
+            c.s.get(&format!("/api/v1/lookup?lon={}&lat={}", f["lon"], f["lat"]))
+                .await;
         let deepest = look["path"].as_array().unwrap().last().unwrap()["id"].clone();
         assert_eq!(f["grid_id"], deepest, "{f}");
         assert!(f["subdistrict_id"].is_i64());
