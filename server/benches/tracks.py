@@ -13,8 +13,11 @@ helpers), an API token for the demo grid worker `worker`; request bodies made
 beforehand: batches of --batch fixes of that worker walking to and fro (1 m/s,
 one fix a second, accuracy 5–15 m) around an interior point of an L3 grid, times
 running on from batch to batch, as the field app sends them (JSON, `Accept-Encoding:
-gzip`); --connections keep-alive connections each sending one batch after the other
-for --warmup + --seconds. Counted: fixes answered 201 in the measured window;
+gzip`); --connections keep-alive connections, each one worker's phone sending its
+batches in order, one after the other, for --warmup + --seconds (the demo account
+`admin`, who may record any worker's fixes, sends them for workers 1001, 1002, …:
+one demo grid worker posting on several connections at once would have its
+batches overtake each other, flagged `time_backwards`). Counted: fixes answered 201 in the measured window;
 latency per request; CPU of gridd and PostgreSQL. Then every fix is checked in the
 store (count, and none outside a grid). The anchor: the same number of rows as
 gridd stored per second, bulk-loaded by `psql \\copy` into a fresh partitioned
@@ -23,6 +26,7 @@ table, timed. Python 3 standard library only; only 127.0.0.1 is contacted.
 
 import argparse
 import asyncio
+import gzip
 import json
 import math
 import os
@@ -59,7 +63,7 @@ def bodies(worker, x, y, n_batches, batch, rnd):
     return out
 
 
-async def poster(port, tok, queue, t_warm, t_end, lat, counts, errors):
+async def poster(port, tok, queue, t_warm, t_end, lat, counts, errors, flagged):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     while True:
         now = time.monotonic()
@@ -72,11 +76,13 @@ async def poster(port, tok, queue, t_warm, t_end, lat, counts, errors):
         t = time.monotonic()
         writer.write(head + body)
         await writer.drain()
-        status, _, _ = await cb.read_response(reader)
+        status, answer, _ = await cb.read_response(reader)
         done = time.monotonic()
         if status != 201:
             errors[status] = errors.get(status, 0) + 1
             continue
+        for k, v in json.loads(gzip.decompress(answer) if answer[:2] == b"\x1f\x8b" else answer)["flagged"].items():
+            flagged[k] = flagged.get(k, 0) + v
         if t >= t_warm and done <= t_end:
             lat.append(done - t)
             counts.append(n)
@@ -87,25 +93,27 @@ def measure(kind, args, work, tag):
     store, drop = cb.fresh_store(kind, args, work, f"tracks{tag}")
     proc, port, out_path = cb.start_gridd(args.gridd, store, work, f"tracks-{kind}-{tag}")
     try:
-        tok = cb.token_of(args.gridd, store, "worker")
-        st, me = cb.get(port, "/api/v1/auth/me", tok)
-        worker = json.loads(me)["user"]["id"]
+        tok = cb.token_of(args.gridd, store, "admin")
         rnd = random.Random(13)
-        a = cb.anchors(port, rnd)[0]
-        total = args.batches
-        log(f"{kind}: making {total} bodies of {args.batch} fixes")
-        bs = bodies(worker, a["x"], a["y"], total, args.batch, rnd)
-        queue = [(b, args.batch) for b in reversed(bs)]
+        grids = cb.anchors(port, rnd)
+        per = args.batches // args.connections
+        log(f"{kind}: making {per * args.connections} bodies of {args.batch} fixes")
+        queues = []
+        for c in range(args.connections):
+            a = grids[c % len(grids)]
+            bs = bodies(1001 + c, a["x"], a["y"], per, args.batch, rnd)
+            queues.append([(b, args.batch) for b in reversed(bs)])
+        total = per * args.connections
         cb.wait_quiet(args.quiet_wait)
-        lat, counts, errors = [], [], {}
+        lat, counts, errors, flagged = [], [], {}, {}
         g0, p0 = cb.cpu_of(proc.pid), cb.postgres_cpu()
         t_start = time.monotonic()
         t_warm = t_start + args.warmup
         t_end = t_warm + args.seconds
 
         async def run():
-            await asyncio.gather(*[poster(port, tok, queue, t_warm, t_end, lat, counts, errors)
-                                   for _ in range(args.connections)])
+            await asyncio.gather(*[poster(port, tok, q, t_warm, t_end, lat, counts, errors, flagged)
+                                   for q in queues])
         asyncio.run(run())
         wall = min(time.monotonic(), t_end) - t_warm
         g1, p1 = cb.cpu_of(proc.pid), cb.postgres_cpu()
@@ -114,9 +122,9 @@ def measure(kind, args, work, tag):
         fixes = sum(counts)
         rate = fixes / wall if wall > 0 else 0
         lat.sort()
-        sent_all = (total - len(queue)) * args.batch
+        sent_all = (total - sum(len(q) for q in queues)) * args.batch
         # Every fix answered is stored, each counted one in a grid.
-        st, data = cb.get(port, f"/api/v1/tracks/points?from=0&to={T0 + 10**12}&limit=100000", tok)
+        st, data = cb.get(port, f"/api/v1/tracks/points?worker=1001&from=0&to={T0 + 10**12}&limit=100000", tok)
         back = json.loads(data) if st == 200 else []
         run = {
             "store": kind, "connections": args.connections, "batch": args.batch,
@@ -124,7 +132,7 @@ def measure(kind, args, work, tag):
             "p50_ms": cb.pct(lat, 50) * 1000 if lat else None,
             "p99_ms": cb.pct(lat, 99) * 1000 if lat else None,
             "gridd_cores": (g1 - g0) / span, "postgres_cores": pg_s / span if kind == "postgis" else None,
-            "sent": sent_all, "read_back_first_100k": len(back),
+            "sent": sent_all, "flagged": flagged, "read_back_worker_1001_first_100k": len(back),
             "read_back_counted_outside_grid": sum(1 for f in back if f["flag"] is None and f["grid_id"] is None),
             "read_back_flagged": sum(1 for f in back if f["flag"] is not None),
         }
