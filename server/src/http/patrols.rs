@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::auth::Authenticated;
 use super::problem::{ApiError, Json, ProblemDoc, Query};
 use crate::patrol_desk::Recorded;
-use crate::patrols::fix::{FixInput, Flag};
+use crate::patrols::fix::FixInput;
 use crate::store::patrols::StoredFix;
 
 pub(super) fn routes() -> OpenApiRouter<super::State> {
@@ -68,48 +68,12 @@ pub(super) struct ListParams {
     limit: Option<i64>,
 }
 
-/// A stored fix.
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct FixOut {
-    worker: i64,
-    /// Device time, Unix milliseconds.
-    time_ms: i64,
-    /// WGS 84.
-    lon: f64,
-    /// WGS 84.
-    lat: f64,
-    accuracy_m: Option<f64>,
-    speed_mps: Option<f64>,
-    /// The subdistrict it lies in.
-    subdistrict_id: Option<i64>,
-    /// The deepest grid it lies in.
-    grid_id: Option<i64>,
-    /// Why it is not counted (`null`: counted).
-    flag: Option<Flag>,
-}
-
-impl From<StoredFix> for FixOut {
-    fn from(f: StoredFix) -> Self {
-        Self {
-            worker: f.worker,
-            time_ms: f.time_ms,
-            lon: f.lon,
-            lat: f.lat,
-            accuracy_m: f.accuracy_m,
-            speed_mps: f.speed_mps,
-            subdistrict_id: f.subdistrict_id,
-            grid_id: f.grid_id,
-            flag: f.flag,
-        }
-    }
-}
-
 /// A worker's fixes over a time range, in device-time order, flagged ones
 /// included: the caller's own, or another worker's for a caller who may manage
 /// tracks (only the fixes in their scope).
 #[utoipa::path(get, operation_id = "track_points_list", path = "/tracks/points", tag = "patrols", params(ListParams),
     responses(
-        (status = 200, description = "The fixes", body = Vec<FixOut>),
+        (status = 200, description = "The fixes", body = Vec<StoredFix>),
         (status = 403, description = "Another worker's track, not the caller's to read", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A bad parameter, named", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
@@ -117,7 +81,7 @@ async fn list(
     State(s): State<super::State>,
     Extension(who): Extension<Arc<Authenticated>>,
     Query(p): Query<ListParams>,
-) -> Result<axum::Json<Vec<FixOut>>, ApiError> {
+) -> Result<axum::Json<Vec<StoredFix>>, ApiError> {
     let limit = p.limit.unwrap_or(10_000);
     if !(1..=100_000).contains(&limit) {
         return Err(crate::error::Error::invalid("limit", "1 to 100000").into());
@@ -129,5 +93,5 @@ async fn list(
         .patrols
         .fixes(&who.principal, worker, p.from, p.to, limit)
         .await?;
-    Ok(axum::Json(fixes.into_iter().map(FixOut::from).collect()))
+    Ok(axum::Json(fixes))
 }

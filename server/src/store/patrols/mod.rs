@@ -18,8 +18,8 @@ use crate::error::Result;
 use crate::patrols::fix::Flag;
 use crate::patrols::{AccountId, Millis};
 
-/// A fix as stored.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A fix as stored (and as `GET /tracks/points` answers it).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredFix {
     /// The grid worker's account id.
     pub worker: AccountId,
