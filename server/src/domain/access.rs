@@ -96,6 +96,8 @@ impl Role {
                 HandleCase,
                 VerifyCase,
                 ReadCaseStats,
+                ReadPatrols,
+                ReadHouseholdStats,
             ],
             Role::GridWorker => &[
                 ReadPublished,
@@ -106,6 +108,10 @@ impl Role {
                 VerifyCase,
                 ReadCaseStats,
                 RecordTrack,
+                ReadPatrols,
+                ReadHouseholds,
+                RecordVisit,
+                ReadHouseholdStats,
             ],
             Role::Department => &[
                 ReadPublished,
@@ -123,6 +129,8 @@ impl Role {
                 ReadAuditLog,
                 ReadCases,
                 ReadCaseStats,
+                ReadPatrols,
+                ReadHouseholdStats,
             ],
             Role::Public => &[ReadPublished, Lookup, ReportCase],
         }
@@ -271,11 +279,23 @@ pub enum Action {
     RecordTrack,
     /// Record and read other workers' tracks (fixes that lie in the scope).
     ManageTracks,
+    /// Read patrols, the weekly patrol audit (11.2.1) and patrol coverage of grids.
+    ReadPatrols,
+    /// Read households, their people and visits (personal data; ID numbers masked).
+    ReadHouseholds,
+    /// Import and edit households and their people.
+    ManageHouseholds,
+    /// Record a household visit (走访).
+    RecordVisit,
+    /// Read visit compliance, collection and team figures (counts, no personal data).
+    ReadHouseholdStats,
+    /// Edit staff and each grid's team (10.2).
+    ManageTeams,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 25] = [
         Action::ReadPublished,
         Action::Lookup,
         Action::ReadCoverage,
@@ -295,6 +315,12 @@ impl Action {
         Action::ManageCaseSetup,
         Action::RecordTrack,
         Action::ManageTracks,
+        Action::ReadPatrols,
+        Action::ReadHouseholds,
+        Action::ManageHouseholds,
+        Action::RecordVisit,
+        Action::ReadHouseholdStats,
+        Action::ManageTeams,
     ];
 
     /// Its name in the API (`/auth/me`'s `actions`).
@@ -319,6 +345,12 @@ impl Action {
             Action::ManageCaseSetup => "manage_case_setup",
             Action::RecordTrack => "record_track",
             Action::ManageTracks => "manage_tracks",
+            Action::ReadPatrols => "read_patrols",
+            Action::ReadHouseholds => "read_households",
+            Action::ManageHouseholds => "manage_households",
+            Action::RecordVisit => "record_visit",
+            Action::ReadHouseholdStats => "read_household_stats",
+            Action::ManageTeams => "manage_teams",
         }
     }
 
@@ -336,6 +368,9 @@ impl Action {
                 | Action::ManageCaseSetup
                 | Action::RecordTrack
                 | Action::ManageTracks
+                | Action::ManageHouseholds
+                | Action::RecordVisit
+                | Action::ManageTeams
         )
     }
 
@@ -488,6 +523,12 @@ fn action_text(a: Action) -> &'static str {
         Action::ManageCaseSetup => "edit case categories, units and the calendar",
         Action::RecordTrack => "record patrol tracks",
         Action::ManageTracks => "record and read other workers' tracks",
+        Action::ReadPatrols => "read patrols, the weekly patrol audit and patrol coverage",
+        Action::ReadHouseholds => "read households and visits",
+        Action::ManageHouseholds => "import and edit households",
+        Action::RecordVisit => "record household visits",
+        Action::ReadHouseholdStats => "read visit compliance and collection figures",
+        Action::ManageTeams => "edit staff and grid teams",
     }
 }
 
@@ -636,7 +677,11 @@ mod tests {
             let r = authorize(&auditor, a, Resource::Everything);
             assert_eq!(
                 r.is_ok(),
-                !a.writes() && !matches!(a, Action::ReadPersonal | Action::ReadReporter),
+                !a.writes()
+                    && !matches!(
+                        a,
+                        Action::ReadPersonal | Action::ReadReporter | Action::ReadHouseholds
+                    ),
                 "{a:?}: {r:?}"
             );
         }

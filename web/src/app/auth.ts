@@ -50,6 +50,12 @@ export const SERVER_ACTIONS = [
   'manage_case_setup',
   'record_track',
   'manage_tracks',
+  'read_patrols',
+  'read_households',
+  'manage_households',
+  'record_visit',
+  'read_household_stats',
+  'manage_teams',
 ] as const;
 export type ServerAction = (typeof SERVER_ACTIONS)[number];
 
@@ -74,6 +80,12 @@ export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
   manage_case_setup: ['admin.categories', 'admin.calendars'],
   record_track: ['field.patrol'],
   manage_tracks: [],
+  read_patrols: [],
+  read_households: [],
+  manage_households: [],
+  record_visit: [],
+  read_household_stats: [],
+  manage_teams: [],
 };
 
 /**
