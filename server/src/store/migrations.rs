@@ -53,6 +53,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "tracks",
         include_str!("../../../migrations/postgres/0007_tracks.sql"),
     ),
+    (
+        8,
+        "households",
+        include_str!("../../../migrations/postgres/0008_households.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -91,6 +96,11 @@ pub(super) const GPKG: &[Embedded] = &[
         7,
         "tracks",
         include_str!("../../../migrations/gpkg/0007_tracks.sql"),
+    ),
+    (
+        8,
+        "households",
+        include_str!("../../../migrations/gpkg/0008_households.sql"),
     ),
 ];
 

@@ -23,6 +23,7 @@ pub mod audit;
 pub mod cases;
 pub mod gpkg;
 pub mod grids;
+pub mod households;
 mod journal;
 mod migrations;
 pub mod patrols;
@@ -109,6 +110,14 @@ impl Backend {
 
     /// The storage of patrol tracks (GPS fixes).
     pub fn patrols(&self) -> Arc<dyn patrols::PatrolStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// The storage of households, their people and visits.
+    pub fn households(&self) -> Arc<dyn households::HouseholdStore> {
         match self {
             Self::Postgis(s) => Arc::new(s.clone()),
             Self::Gpkg(s) => Arc::new(s.clone()),
