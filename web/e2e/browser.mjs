@@ -104,6 +104,23 @@ export async function mapIdle(page) {
 }
 
 /**
+ * Do `act` (a click that flies the map), then wait until the flight it started
+ * has ended. The start is caught by a `movestart` listener set before `act`: an
+ * 800 ms flight on a loaded machine can be over before a poll of `isMoving()`.
+ */
+export async function flightOf(page, act) {
+  await page.evaluate(() => {
+    window.__flightStarted = false;
+    window.__gridd.map.once('movestart', () => {
+      window.__flightStarted = true;
+    });
+  });
+  await act();
+  await page.waitForFunction(() => window.__flightStarted === true);
+  await mapIdle(page);
+}
+
+/**
  * A point inside a (multi)polygon: the middle of the widest inside span of a
  * few horizontal lines (a centroid can fall outside a concave grid).
  */

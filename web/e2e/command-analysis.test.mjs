@@ -15,6 +15,7 @@ import {
   apiSession,
   closeBrowser,
   fitTo,
+  flightOf,
   interiorPoint,
   launch,
   mapIdle,
@@ -335,9 +336,7 @@ describe('the analysis maps of the command center', () => {
     // Away from it, then a click on the hottest place flies there.
     await page.evaluate(() => window.__gridd.map.jumpTo({ center: [24.9, 60.2], zoom: 13 }));
     await mapIdle(page);
-    await page.locator('#analysis-hot-list .analysis-hot-item[data-rank="1"]').click();
-    await page.waitForFunction(() => window.__gridd.map.isMoving());
-    await mapIdle(page);
+    await flightOf(page, () => page.locator('#analysis-hot-list .analysis-hot-item[data-rank="1"]').click());
     const view = await page.evaluate(() => {
       const m = window.__gridd.map;
       return { center: m.getCenter().toArray(), zoom: m.getZoom() };
@@ -361,9 +360,7 @@ describe('the analysis maps of the command center', () => {
     await fitTo(page, bboxOf([gA.geometry, gB.geometry]), 80, 16);
     const second = await dotOf(2);
     assert.ok(second, 'the second place is drawn');
-    await page.mouse.click(second.x, second.y);
-    await page.waitForFunction(() => window.__gridd.map.isMoving());
-    await mapIdle(page);
+    await flightOf(page, () => page.mouse.click(second.x, second.y));
     const there = await page.evaluate(() => window.__gridd.map.getCenter().toArray());
     const off = Math.hypot((there[0] - pB[0]) * 111_320 * Math.cos((pB[1] * Math.PI) / 180), (there[1] - pB[1]) * 110_574);
     assert.ok(off < 5, `the map is centred ${off.toFixed(1)} m from B's place`);
