@@ -259,6 +259,8 @@ pub async fn guard(
             return ApiError(refusal(d, *session_ended)).into_response();
         }
     }
+    // The principal on its own too: extractors take it without knowing the guard's type.
+    req.extensions_mut().insert(who.principal.clone());
     req.extensions_mut().insert(Arc::new(who));
     next.run(req).await
 }

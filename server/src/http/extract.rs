@@ -64,8 +64,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
         };
         let principal = parts
             .extensions
-            .get::<Arc<super::auth::Authenticated>>()
-            .map(|a| a.principal.clone())
+            .get::<Arc<Principal>>()
+            .cloned()
             .unwrap_or_else(|| Arc::new(Principal::anonymous()));
         Ok(Caller(Actor::caller(
             principal,
