@@ -17,6 +17,7 @@ pub mod export;
 pub mod follow;
 pub mod fuzzing;
 pub mod glyphs;
+pub mod household_desk;
 pub mod households;
 pub mod html;
 pub mod http;

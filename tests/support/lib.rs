@@ -278,7 +278,13 @@ impl Server {
             ..Default::default()
         };
         let patrols = gridd::patrol_desk::PatrolDesk::new(stores.patrols());
-        let app = gridd::http::State::new(app, map, auth, desk, patrols);
+        // A fixed identity-number key (tests compare hashes across restarts).
+        let households = gridd::household_desk::HouseholdDesk::new(
+            stores.households(),
+            stores.accounts(),
+            gridd::households::IdKey::new(&[7; 32]).expect("a test key"),
+        );
+        let app = gridd::http::State::new(app, map, auth, desk, patrols, households);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(

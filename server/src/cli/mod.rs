@@ -57,6 +57,30 @@ impl StoreArgs {
     }
 }
 
+/// The identity-number key (`GRIDD_ID_KEY`, else the key file; see `serve
+/// --id-key-file`). Never logged.
+fn id_key(file: Option<&std::path::Path>, store: &StoreArgs) -> Result<crate::households::IdKey> {
+    let env = std::env::var(crate::household_desk::KEY_ENV).ok();
+    let path = match (file, &store.database_url) {
+        (Some(f), _) => f.to_path_buf(),
+        (None, None) => {
+            let mut p = store.gpkg.clone().into_os_string();
+            p.push(".id-key");
+            PathBuf::from(p)
+        }
+        (None, Some(_)) => {
+            if env.is_none() {
+                tracing::warn!(
+                    "no GRIDD_ID_KEY or --id-key-file: using gridd-id.key in the working directory; \
+                     every instance serving this database must use the same key"
+                );
+            }
+            PathBuf::from("gridd-id.key")
+        }
+    };
+    crate::household_desk::load_id_key(env.as_deref(), &path)
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -111,6 +135,12 @@ pub enum Command {
         /// in production.
         #[arg(long, hide = true)]
         test_clock: bool,
+        /// The identity-number key file (64 hex digits; created with a new key
+        /// when missing). Default: beside the GeoPackage (`<gpkg>.id-key`), or
+        /// `gridd-id.key` in the working directory with PostGIS — every instance
+        /// serving one store needs the same key. `GRIDD_ID_KEY` (hex) overrides it.
+        #[arg(long, env = "GRIDD_ID_KEY_FILE")]
+        id_key_file: Option<PathBuf>,
         /// Where the data lives.
         #[command(flatten)]
         store: StoreArgs,
@@ -289,6 +319,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             secure_cookies,
             cors_origins,
             test_clock,
+            id_key_file,
             store,
         } => {
             if session_ttl < 1 {
@@ -361,7 +392,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 crate::follow::spawn_cases(Arc::clone(&desk), url.clone());
             }
             let patrols = crate::patrol_desk::PatrolDesk::new(stores.patrols());
-            let state = http::State::new(app, map, auth, desk, patrols);
+            let households = crate::household_desk::HouseholdDesk::new(
+                stores.households(),
+                stores.accounts(),
+                id_key(id_key_file.as_deref(), &store)?,
+            );
+            let state = http::State::new(app, map, auth, desk, patrols, households);
             let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
             serve(router, addr, &store.describe()).await
         }

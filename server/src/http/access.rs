@@ -135,6 +135,14 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         // Patrols: the desk checks whose fixes (own, or others' in a managed scope).
         ("POST", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
         ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
+        // Households and visits: the desk checks each household's grid (or the
+        // subdistrict named); compliance answers only the caller's scope, lists
+        // only to those who may read households.
+        ("POST", "/api/v1/households/import", Act(ManageHouseholds, Somewhere)),
+        ("GET", "/api/v1/grids/{id}/households", Act(ReadHouseholds, PathGrid)),
+        ("GET", "/api/v1/households/{id}", Act(ReadHouseholds, Somewhere)),
+        ("POST", "/api/v1/visits", Act(RecordVisit, Somewhere)),
+        ("GET", "/api/v1/visits/compliance", Act(ReadHouseholdStats, Somewhere)),
         // Open311: public documents; POST requests names its account by api_key.
         ("GET", "/open311/v2/{document}", Act(ReadPublished, Everything)),
         ("POST", "/open311/v2/{document}", Act(ReadPublished, Everything)),

@@ -13,6 +13,7 @@ mod docs;
 mod edits;
 mod extract;
 mod grids;
+mod households;
 mod imports;
 mod lookup;
 mod open311;
@@ -63,6 +64,8 @@ pub struct State {
     pub desk: Arc<crate::case_desk::Desk>,
     /// Patrol tracks: GPS fixes in.
     pub patrols: Arc<crate::patrol_desk::PatrolDesk>,
+    /// Households and visits.
+    pub households: Arc<crate::household_desk::HouseholdDesk>,
 }
 
 impl std::ops::Deref for State {
@@ -112,6 +115,7 @@ impl State {
         auth: auth::Auth,
         desk: Arc<crate::case_desk::Desk>,
         patrols: Arc<crate::patrol_desk::PatrolDesk>,
+        households: Arc<crate::household_desk::HouseholdDesk>,
     ) -> Self {
         let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
         app.listen(tiles.clone());
@@ -122,6 +126,7 @@ impl State {
             auth: Arc::new(auth),
             desk,
             patrols,
+            households,
         }
     }
 }
@@ -173,6 +178,7 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(case_feed::routes())
         .merge(case_tiles::routes())
         .merge(patrols::routes())
+        .merge(households::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))
