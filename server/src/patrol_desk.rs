@@ -16,11 +16,15 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::accounts::Account;
 use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
+use crate::domain::grid::GridId;
 use crate::error::{Error, FieldError, Result};
 use crate::index::Atlas;
+use crate::patrols::audit::{AuditRules, Week, WeeklyAudit, own_grids, tally};
 use crate::patrols::fix::{Fix, FixInput, Flag, Last, check_fixes, place_and_flag};
-use crate::patrols::{AccountId, Millis};
+use crate::patrols::patrol::{OwnGrids, Patrol, PlacedFix, detect};
+use crate::patrols::{AccountId, GridTree, Millis};
 use crate::store::patrols::{PatrolStore, StoredFix};
 
 /// What a request of fixes did.
@@ -145,6 +149,132 @@ impl PatrolDesk {
                 })
             })
             .collect())
+    }
+}
+
+/// How far before a week's start and after its end the audit reads fixes, so a
+/// patrol running across either edge is judged whole: it belongs to the week it
+/// starts in. A stretch running on for more than this beyond an edge is judged on
+/// what was read.
+pub const AUDIT_EDGE_MS: Millis = 6 * 3_600_000;
+
+/// The weekly patrol audit as the desk answers it: the domain's audit of one week
+/// for the caller's scope, with the workers' shown names.
+#[derive(Debug, Clone)]
+pub struct WeekAudit {
+    /// The week.
+    pub week: Week,
+    /// Its first instant (Monday 00:00 +08:00), Unix ms.
+    pub from_ms: Millis,
+    /// The first instant after it, Unix ms.
+    pub to_ms: Millis,
+    /// The audit (one week).
+    pub audit: WeeklyAudit,
+    /// Each audited worker's shown name.
+    pub names: HashMap<AccountId, String>,
+}
+
+impl PatrolDesk {
+    /// The audit of 11.2.1 for `week` over the caller's scope: the L3 grids they
+    /// may read patrols of, and the grid workers (accounts holding `grid_worker`
+    /// over grids, active at the week's start) with a grid there — each worker's
+    /// grids in the answer limited to those in the scope, their patrols found over
+    /// all their grids. `worker` restricts it to one of those workers: their
+    /// patrols only, over the audited grids at or below their own (404 when they
+    /// are not a grid worker in the scope). Fixes are the counted ones stored,
+    /// placed where ingest placed them, read worker by worker (see
+    /// [`AUDIT_EDGE_MS`]).
+    pub async fn audit(
+        &self,
+        atlas: &Atlas,
+        who: &Principal,
+        accounts: &[Account],
+        week: Week,
+        worker: Option<AccountId>,
+    ) -> Result<WeekAudit> {
+        let tree = GridTree::from_atlas(atlas);
+        let visible = |g: GridId| {
+            matches!(
+                atlas.authorize_grid(who, Action::ReadPatrols, g),
+                Some(Ok(()))
+            )
+        };
+        let (from_ms, to_ms) = (week.start_ms(), week.end_ms());
+        // Workers: their grids (known to the atlas) and those the caller sees.
+        let mut workers: Vec<(AccountId, Vec<GridId>, Vec<GridId>)> = Vec::new();
+        let mut names = HashMap::new();
+        for a in accounts {
+            if a.disabled_at.is_some_and(|t| t * 1000 <= from_ms) {
+                continue;
+            }
+            let own: Vec<GridId> = own_grids(&a.grants)
+                .into_iter()
+                .filter(|&g| tree.get(g).is_some())
+                .collect();
+            let seen: Vec<GridId> = own.iter().copied().filter(|&g| visible(g)).collect();
+            if seen.is_empty() || worker.is_some_and(|w| w != a.id) {
+                continue;
+            }
+            names.insert(a.id, a.display_name.clone());
+            workers.push((a.id, own, seen));
+        }
+        if let Some(w) = worker
+            && workers.is_empty()
+        {
+            return Err(Error::NotFound(format!(
+                "grid worker {w} (an account holding grid_worker over a grid in your scope)"
+            )));
+        }
+        workers.sort_by_key(|w| w.0);
+        // The audited grids: every L3 grid in the scope (below the worker's grids
+        // when one is asked).
+        let grids: Vec<GridId> = atlas
+            .grids(None, Some(3), None, None)
+            .into_iter()
+            .map(|g| g.grid.id)
+            .filter(|&g| visible(g))
+            .filter(|&g| {
+                worker.is_none()
+                    || workers
+                        .iter()
+                        .any(|(_, _, seen)| tree.up(g).any(|a| seen.contains(&a)))
+            })
+            .collect();
+        // Patrols, one detector per worker fed as their fixes are read.
+        let rules = AuditRules::default();
+        let own_of: HashMap<AccountId, &[GridId]> = workers
+            .iter()
+            .map(|(w, own, _)| (*w, own.as_slice()))
+            .collect();
+        let ids: Vec<AccountId> = workers.iter().map(|w| w.0).collect();
+        let mut found: Vec<Patrol> = Vec::new();
+        let mut sink = |w: AccountId, fixes: &[PlacedFix]| {
+            let own = OwnGrids::new(own_of.get(&w).copied().unwrap_or_default(), &tree);
+            found.extend(detect(w, own, rules.patrol, fixes));
+        };
+        self.store
+            .counted_tracks(
+                &ids,
+                from_ms - AUDIT_EDGE_MS,
+                to_ms + AUDIT_EDGE_MS,
+                &mut sink,
+            )
+            .await?;
+        // Only what the caller sees.
+        let seen_of: HashMap<AccountId, &[GridId]> = workers
+            .iter()
+            .map(|(w, _, seen)| (*w, seen.as_slice()))
+            .collect();
+        found.retain(|p| seen_of.get(&p.worker).is_some_and(|s| s.contains(&p.grid)));
+        let rows: Vec<(AccountId, &[GridId])> = seen_of.iter().map(|(w, s)| (*w, *s)).collect();
+        let audit = tally(found, &rows, &grids, &tree, &[week], rules);
+        Ok(WeekAudit {
+            week,
+            from_ms,
+            to_ms,
+            audit,
+            names,
+        })
     }
 }
 

@@ -58,6 +58,8 @@ const CASE_ASKERS: &[&str] = &[
 const DISPATCHERS: &[&str] = &["subdistrict_admin", "operator"];
 /// Who records (and reads back) their own patrol track.
 const TRACKERS: &[&str] = &["subdistrict_admin", "grid_worker"];
+/// Who reads patrols and the weekly patrol audit (of their scope).
+const PATROL_READERS: &[&str] = &["subdistrict_admin", "operator", "grid_worker", "auditor"];
 
 /// What a route's request is about, which decides the grants in and out of scope.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -355,6 +357,8 @@ const TABLE: &[Expect] = &[
         ..anywhere("POST", "/api/v1/tracks/points", TRACKERS)
     },
     anywhere("GET", "/api/v1/tracks/points", TRACKERS),
+    // The weekly patrol audit: any scope, answering only its grids.
+    anywhere("GET", "/api/v1/patrols/audit", PATROL_READERS),
     // Open311: public; a POST names its account by api_key, whoever sends it.
     open("GET", "/open311/v2/{document}"),
     Expect {
@@ -749,6 +753,7 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
                 format!("{}?worker={id}&from=0&to=4102444800000", e.path)
             }
         }
+        (_, "/api/v1/patrols/audit") => format!("{}?week=2026-W49", e.path),
         ("GET", "/open311/v2/{document}") => "/open311/v2/services.json".to_owned(),
         ("POST", "/open311/v2/{document}") => {
             raw = Some((

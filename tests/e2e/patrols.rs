@@ -9,6 +9,7 @@ both_backends!(
     a_workers_fixes_are_placed_flagged_and_read_back,
     bad_fixes_are_refused_whole_and_nothing_is_stored,
     another_workers_fixes_need_the_right_to_manage_tracks,
+    the_weekly_audit_answers_the_callers_scope_and_names_a_bad_week,
 );
 
 /// 2026-12-07 09:00 +08:00 (a Monday), in milliseconds.
@@ -277,4 +278,87 @@ async fn another_workers_fixes_need_the_right_to_manage_tracks(b: Backend) {
     // Signed out: 401.
     let (st, _) = post(&c.s, &c.s.anonymous(), &json!([fix(&c, other_id, 0, 0.0)])).await;
     assert_eq!(st, 401);
+}
+
+async fn audit_of(s: &Server, c: &Client, query: &str) -> (u16, Value) {
+    let r = c
+        .get(format!("{}/api/v1/patrols/audit?{query}", s.url))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn the_weekly_audit_answers_the_callers_scope_and_names_a_bad_week(b: Backend) {
+    let c = ctx(b).await;
+    let (_, l3) = c.s.get("/api/v1/grids?level=3").await;
+    let l3_count = l3["features"].as_array().unwrap().len();
+    // The admin: every L3 grid, none patrolled, all short; the worker listed.
+    let (st, a) = audit_of(&c.s, &c.s.http, "week=2026-W50").await;
+    assert_eq!(st, 200, "{a}");
+    assert_eq!(a["week"], "2026-W50");
+    assert_eq!(a["from_ms"], T0 - 9 * 3_600_000, "Monday 00:00 +08:00");
+    assert_eq!(a["to_ms"], T0 - 9 * 3_600_000 + 7 * 86_400_000);
+    assert_eq!(
+        a["rules"],
+        json!({"min_duration_ms": 1_200_000, "min_distance_m": 500.0, "max_gap_ms": 300_000,
+               "max_excursion_ms": 60_000, "min_per_week": 2})
+    );
+    let grids = a["grids"].as_array().unwrap();
+    assert_eq!(grids.len(), l3_count);
+    assert!(
+        grids
+            .iter()
+            .all(|g| g["short"] == true && g["patrols"] == 0)
+    );
+    let mine = grids.iter().find(|g| g["grid"] == c.l3).unwrap();
+    assert_eq!(mine["workers"], json!([c.worker_id]));
+    assert_eq!(
+        a["workers"],
+        json!([{"worker": c.worker_id, "name": "w-patrol",
+                "grids": [{"grid": c.l3, "patrols": 0, "short": true}], "patrols": 0, "short": 1}])
+    );
+    assert!(!a["parents"].as_array().unwrap().is_empty());
+    assert_eq!(a["patrols"], json!([]));
+    // The grid worker: their own subtree only.
+    let (st, w) = audit_of(&c.s, &c.worker, "week=2026-W50").await;
+    assert_eq!(st, 200, "{w}");
+    let ids: Vec<&Value> = w["grids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["grid"])
+        .collect();
+    assert_eq!(ids, [&json!(c.l3)]);
+    assert_eq!(w["workers"].as_array().unwrap().len(), 1);
+    // One worker; another account is no grid worker in the scope.
+    let (st, one) = audit_of(
+        &c.s,
+        &c.s.http,
+        &format!("week=2026-W50&worker={}", c.worker_id),
+    )
+    .await;
+    assert_eq!(st, 200, "{one}");
+    assert_eq!(one["grids"].as_array().unwrap().len(), 1);
+    let (st, r) = audit_of(&c.s, &c.s.http, "week=2026-W50&worker=999999").await;
+    assert_eq!(st, 404, "{r}");
+    // The week defaults to the current one; a bad one is named.
+    let (st, now) = audit_of(&c.s, &c.s.http, "").await;
+    assert_eq!(st, 200, "{now}");
+    assert!(now["week"].as_str().unwrap().contains("-W"), "{now}");
+    for bad in ["2026-W54", "yesterday", "2026-13"] {
+        let (st, r) = audit_of(&c.s, &c.s.http, &format!("week={bad}")).await;
+        assert_eq!(st, 422, "{bad}: {r}");
+        assert_eq!(r["errors"][0]["field"], "week", "{r}");
+    }
+    // Signed out: 401; an operator and an auditor read it, a planner does not.
+    let (st, _) = audit_of(&c.s, &c.s.anonymous(), "").await;
+    assert_eq!(st, 401);
+    let planner = c.s.client_for("p-patrol", &["planner@all"]).await;
+    let (st, _) = audit_of(&c.s, &planner, "").await;
+    assert_eq!(st, 403);
+    let auditor = c.s.client_for("a-patrol", &["auditor@all"]).await;
+    let (st, r) = audit_of(&c.s, &auditor, "week=2026-W50").await;
+    assert_eq!(st, 200);
+    assert_eq!(r["grids"].as_array().unwrap().len(), l3_count);
 }

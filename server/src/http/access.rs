@@ -135,6 +135,8 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         // Patrols: the desk checks whose fixes (own, or others' in a managed scope).
         ("POST", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
         ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
+        // The weekly patrol audit: the desk limits it to the grids in the scope.
+        ("GET", "/api/v1/patrols/audit", Act(ReadPatrols, Somewhere)),
         // Households and visits: the desk checks each household's grid (or the
         // subdistrict named); compliance answers only the caller's scope, lists
         // only to those who may read households.

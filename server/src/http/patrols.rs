@@ -13,12 +13,17 @@ use utoipa_axum::routes;
 
 use super::auth::Authenticated;
 use super::problem::{ApiError, Json, ProblemDoc, Query};
-use crate::patrol_desk::Recorded;
+use crate::patrol_desk::{Recorded, WeekAudit};
+use crate::patrols::AccountId;
+use crate::patrols::audit::{Week, WorkerGridWeek};
 use crate::patrols::fix::FixInput;
+use crate::patrols::patrol::Patrol;
 use crate::store::patrols::StoredFix;
 
 pub(super) fn routes() -> OpenApiRouter<super::State> {
-    OpenApiRouter::new().routes(routes!(record, list))
+    OpenApiRouter::new()
+        .routes(routes!(record, list))
+        .routes(routes!(audit))
 }
 
 /// A batch of fixes.
@@ -94,4 +99,186 @@ async fn list(
         .fixes(&who.principal, worker, p.from, p.to, limit)
         .await?;
     Ok(axum::Json(fixes))
+}
+
+/// Which week, whose.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct AuditParams {
+    /// The ISO week in China time, `2026-W49` (default: the current week).
+    week: Option<String>,
+    /// Only this grid worker (account id).
+    worker: Option<i64>,
+}
+
+/// The rules applied.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(super) struct RulesOut {
+    /// The shortest patrol, ms.
+    min_duration_ms: i64,
+    /// The shortest distance of a patrol, metres.
+    min_distance_m: f64,
+    /// The longest time between two fixes of one patrol, ms.
+    max_gap_ms: i64,
+    /// The longest time away from the grid inside one patrol, ms.
+    max_excursion_ms: i64,
+    /// Patrols a grid (and a worker in each of their grids) needs in the week.
+    min_per_week: u32,
+}
+
+/// An audited (L3) grid in the week.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(super) struct GridOut {
+    /// The grid's id.
+    grid: i64,
+    /// Patrols in it (by all its workers).
+    patrols: u32,
+    /// The workers who made them (account ids, ascending).
+    patrolled_by: Vec<AccountId>,
+    /// The workers assigned to it (account ids, ascending).
+    workers: Vec<AccountId>,
+    /// Time on patrol inside it, ms.
+    duration_ms: i64,
+    /// Distance on patrol inside it, metres.
+    distance_m: f64,
+    /// Fewer patrols than `rules.min_per_week`.
+    short: bool,
+}
+
+/// A grid worker in the week.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(super) struct WorkerOut {
+    /// Their account id.
+    worker: AccountId,
+    /// Their shown name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// Each of their grids (in the caller's scope): the patrols they made there.
+    grids: Vec<WorkerGridWeek>,
+    /// Their patrols in all those grids.
+    patrols: u32,
+    /// How many of those grids they patrolled fewer times than the rule asks.
+    short: u32,
+}
+
+/// An L2 or L1 grid above audited grids.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(super) struct ParentOut {
+    /// The grid's id.
+    grid: i64,
+    /// 2 or 1.
+    level: u8,
+    /// Audited grids below it.
+    grids: u32,
+    /// Those short in the week, ascending.
+    short_grids: Vec<i64>,
+}
+
+/// The weekly patrol audit (clause 11.2.1; Annex A item 8).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub(super) struct AuditOut {
+    /// The week, `2026-W49`.
+    week: String,
+    /// Its first instant (Monday 00:00 +08:00), Unix ms.
+    from_ms: i64,
+    /// The first instant after it, Unix ms.
+    to_ms: i64,
+    /// The rules applied.
+    rules: RulesOut,
+    /// Every audited grid, by id.
+    grids: Vec<GridOut>,
+    /// Every grid worker audited, by account id.
+    workers: Vec<WorkerOut>,
+    /// The L2 grids, then the L1 grids, above the audited grids, by id.
+    parents: Vec<ParentOut>,
+    /// Every patrol starting in the week, by worker then start.
+    patrols: Vec<Patrol>,
+}
+
+impl From<WeekAudit> for AuditOut {
+    fn from(w: WeekAudit) -> Self {
+        let a = w.audit;
+        let r = a.rules;
+        Self {
+            week: w.week.to_string(),
+            from_ms: w.from_ms,
+            to_ms: w.to_ms,
+            rules: RulesOut {
+                min_duration_ms: r.patrol.min_duration_ms,
+                min_distance_m: r.patrol.min_distance_m,
+                max_gap_ms: r.patrol.max_gap_ms,
+                max_excursion_ms: r.patrol.max_excursion_ms,
+                min_per_week: r.min_per_week,
+            },
+            grids: a
+                .grids
+                .into_iter()
+                .map(|g| GridOut {
+                    grid: g.grid,
+                    patrols: g.patrols,
+                    patrolled_by: g.patrolled_by,
+                    workers: g.workers,
+                    duration_ms: g.duration_ms,
+                    distance_m: g.distance_m,
+                    short: g.short,
+                })
+                .collect(),
+            workers: a
+                .workers
+                .into_iter()
+                .map(|x| WorkerOut {
+                    name: w.names.get(&x.worker).cloned(),
+                    worker: x.worker,
+                    grids: x.grids,
+                    patrols: x.patrols,
+                    short: x.short,
+                })
+                .collect(),
+            parents: a
+                .parents
+                .into_iter()
+                .map(|p| ParentOut {
+                    grid: p.grid,
+                    level: p.level,
+                    grids: p.grids,
+                    short_grids: p.short_grids,
+                })
+                .collect(),
+            patrols: a.patrols,
+        }
+    }
+}
+
+/// The weekly patrol audit of a week over the caller's scope: per L3 grid the
+/// patrols (continuous stretches of a worker's counted fixes inside one of their
+/// grids, at least 20 min and 500 m), who made them, time and distance inside, and
+/// whether the grid had fewer than two; per grid worker the patrols in each of
+/// their grids; per L2 and L1 grid the short grids below. A grid worker sees their
+/// own subtree.
+#[utoipa::path(get, operation_id = "patrols_audit", path = "/patrols/audit", tag = "patrols", params(AuditParams),
+    responses(
+        (status = 200, description = "The audit of the week", body = AuditOut),
+        (status = 401, description = "Not signed in", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles may not read patrols", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "`worker` is no grid worker in the caller's scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad parameter, named (`week`)", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn audit(
+    State(s): State<super::State>,
+    Extension(who): Extension<Arc<Authenticated>>,
+    Query(p): Query<AuditParams>,
+) -> Result<axum::Json<AuditOut>, ApiError> {
+    let week = match p.week.as_deref() {
+        Some(w) => w
+            .parse::<Week>()
+            .map_err(|e| crate::error::Error::invalid("week", e))?,
+        None => Week::of(s.desk.clock().now() * 1000),
+    };
+    let accounts = s.auth.store.accounts().await?;
+    let atlas = s.atlas();
+    let a = s
+        .patrols
+        .audit(&atlas, &who.principal, &accounts, week, p.worker)
+        .await?;
+    Ok(axum::Json(a.into()))
 }

@@ -29,6 +29,7 @@ use super::patrol::{Detector, OwnGrids, Patrol, PatrolRules, PlacedFix};
 use super::{AccountId, GridTree, Millis};
 use crate::cases::calendar::CHINA_OFFSET;
 use crate::coverage::par;
+use crate::domain::access::{Grant, Role, Scope};
 use crate::domain::grid::GridId;
 use crate::index::IdMap;
 
@@ -272,6 +273,23 @@ impl WeeklyAudit {
     }
 }
 
+/// A grid worker's own grids from their grants: the grids they hold
+/// `grid_worker` over (a grant over a subdistrict or everything names no grid of
+/// their own), ascending.
+pub fn own_grids(grants: &[Grant]) -> Vec<GridId> {
+    let mut out: Vec<GridId> = grants
+        .iter()
+        .filter(|g| g.role == Role::GridWorker)
+        .filter_map(|g| match g.scope {
+            Scope::Grid(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Every worker's patrols, one detector pass per worker, workers in parallel; in
 /// the tracks' order, each worker's in time order.
 pub fn patrols(tracks: &[WorkerTrack<'_>], tree: &GridTree, rules: PatrolRules) -> Vec<Patrol> {
@@ -296,12 +314,35 @@ pub fn audit(
     weeks: &[Week],
     rules: AuditRules,
 ) -> WeeklyAudit {
+    let workers: Vec<(AccountId, &[GridId])> = tracks.iter().map(|t| (t.worker, t.grids)).collect();
+    tally(
+        patrols(tracks, tree, rules.patrol),
+        &workers,
+        grids,
+        tree,
+        weeks,
+        rules,
+    )
+}
+
+/// The audit from patrols already found ([`patrols`], or [`Detector`]s fed as the
+/// fixes are read): `workers` are the workers audited with their grids (any
+/// level), `grids` the grids audited. Patrols starting outside `weeks` are left
+/// out; the rest as [`audit`].
+pub fn tally(
+    found: Vec<Patrol>,
+    workers: &[(AccountId, &[GridId])],
+    grids: &[GridId],
+    tree: &GridTree,
+    weeks: &[Week],
+    rules: AuditRules,
+) -> WeeklyAudit {
     let mut weeks = weeks.to_vec();
     weeks.sort_unstable();
     weeks.dedup();
     let week_index = |w: Week| weeks.binary_search(&w).ok();
 
-    let mut found: Vec<Patrol> = patrols(tracks, tree, rules.patrol)
+    let mut found: Vec<Patrol> = found
         .into_iter()
         .filter(|p| week_index(Week::of(p.start_ms)).is_some())
         .collect();
@@ -309,9 +350,9 @@ pub fn audit(
 
     // Who is assigned where.
     let mut assigned: IdMap<Vec<AccountId>> = IdMap::default();
-    for t in tracks {
-        for &g in t.grids {
-            assigned.entry(g).or_default().push(t.worker);
+    for (w, own) in workers {
+        for &g in *own {
+            assigned.entry(g).or_default().push(*w);
         }
     }
     for v in assigned.values_mut() {
@@ -385,13 +426,13 @@ pub fn audit(
         }
     }
 
-    let mut workers: Vec<(AccountId, Vec<GridId>)> = tracks
+    let mut workers: Vec<(AccountId, Vec<GridId>)> = workers
         .iter()
-        .map(|t| {
-            let mut g = t.grids.to_vec();
+        .map(|(w, own)| {
+            let mut g = own.to_vec();
             g.sort_unstable();
             g.dedup();
-            (t.worker, g)
+            (*w, g)
         })
         .collect();
     workers.sort_by_key(|(w, _)| *w);

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use super::{COLUMNS, FixRow, PatrolStore, StoredFix, fix_of};
 use crate::error::Result;
+use crate::patrols::patrol::PlacedFix;
 use crate::patrols::{AccountId, Millis};
 use crate::store::GpkgStore;
 
@@ -70,5 +71,37 @@ impl PatrolStore for GpkgStore {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(fix_of).collect()
+    }
+
+    async fn counted_tracks(
+        &self,
+        workers: &[AccountId],
+        from_ms: Millis,
+        to_ms: Millis,
+        sink: &mut (dyn for<'f> FnMut(AccountId, &'f [PlacedFix]) + Send),
+    ) -> Result<()> {
+        let mut buf: Vec<PlacedFix> = Vec::new();
+        for &w in workers {
+            let rows: Vec<(i64, f64, f64, Option<i64>)> = sqlx::query_as(
+                "SELECT time_ms, lon, lat, grid_id FROM track_fix WHERE worker = ? \
+                 AND time_ms >= ? AND time_ms < ? AND flag IS NULL ORDER BY time_ms",
+            )
+            .bind(w)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            buf.clear();
+            buf.extend(rows.into_iter().map(|(t, x, y, g)| PlacedFix {
+                time_ms: t,
+                pos: geo::coord! { x: x, y: y },
+                grid: g,
+            }));
+            sink(w, &buf);
+        }
+        Ok(())
     }
 }

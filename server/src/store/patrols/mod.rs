@@ -16,6 +16,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::patrols::fix::Flag;
+use crate::patrols::patrol::PlacedFix;
 use crate::patrols::{AccountId, Millis};
 
 /// A fix as stored (and as `GET /tracks/points` answers it).
@@ -59,6 +60,19 @@ pub trait PatrolStore: Send + Sync {
         to_ms: Millis,
         limit: i64,
     ) -> Result<Vec<StoredFix>>;
+    /// The counted fixes of each of `workers` with `from_ms <= time_ms < to_ms`,
+    /// placed where ingest placed them, handed to `sink` one worker at a time: each
+    /// worker's fixes in device-time order, workers in no particular order, a
+    /// worker without any not handed. Nothing is collected across workers (the
+    /// weekly audit feeds a worker's fixes to its detector and drops them). Reads
+    /// go through the `(worker, time_ms)` index of each month's partition.
+    async fn counted_tracks(
+        &self,
+        workers: &[AccountId],
+        from_ms: Millis,
+        to_ms: Millis,
+        sink: &mut (dyn for<'f> FnMut(AccountId, &'f [PlacedFix]) + Send),
+    ) -> Result<()>;
 }
 
 /// A row as both backends read it back.
