@@ -32,4 +32,5 @@ pub mod patrol_desk;
 pub mod patrols;
 pub mod store;
 pub mod synth;
+pub mod teams;
 pub mod vector_tiles;
