@@ -18,6 +18,7 @@
 //! Storage (`store/patrols/`), HTTP and pages build on it; none of them is here.
 
 pub mod audit;
+pub mod coverage;
 pub mod fix;
 pub mod patrol;
 pub mod track_file;
