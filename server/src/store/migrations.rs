@@ -58,6 +58,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "households",
         include_str!("../../../migrations/postgres/0008_households.sql"),
     ),
+    (
+        9,
+        "teams",
+        include_str!("../../../migrations/postgres/0009_teams.sql"),
+    ),
 ];
 
 /// `migrations/gpkg/`.
@@ -101,6 +106,11 @@ pub(super) const GPKG: &[Embedded] = &[
         8,
         "households",
         include_str!("../../../migrations/gpkg/0008_households.sql"),
+    ),
+    (
+        9,
+        "teams",
+        include_str!("../../../migrations/gpkg/0009_teams.sql"),
     ),
 ];
 

@@ -29,6 +29,7 @@ mod migrations;
 pub mod patrols;
 pub mod postgis;
 mod rows;
+pub mod teams;
 
 use std::sync::Arc;
 
@@ -118,6 +119,14 @@ impl Backend {
 
     /// The storage of households, their people and visits.
     pub fn households(&self) -> Arc<dyn households::HouseholdStore> {
+        match self {
+            Self::Postgis(s) => Arc::new(s.clone()),
+            Self::Gpkg(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// The storage of staff and grid teams.
+    pub fn teams(&self) -> Arc<dyn teams::TeamStore> {
         match self {
             Self::Postgis(s) => Arc::new(s.clone()),
             Self::Gpkg(s) => Arc::new(s.clone()),
