@@ -61,6 +61,11 @@ const TRACKERS: &[&str] = &["subdistrict_admin", "grid_worker"];
 /// Who reads patrols and the weekly patrol audit (of their scope).
 const PATROL_READERS: &[&str] = &["subdistrict_admin", "operator", "grid_worker", "auditor"];
 
+/// Who reads households (personal data) in their scope.
+const HOUSEHOLD_READERS: &[&str] = &["subdistrict_admin", "grid_worker"];
+/// Who reads visit compliance and collection figures (counts) of their scope.
+const HOUSEHOLD_STATS: &[&str] = &["subdistrict_admin", "operator", "grid_worker", "auditor"];
+
 /// What a route's request is about, which decides the grants in and out of scope.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -359,6 +364,29 @@ const TABLE: &[Expect] = &[
     anywhere("GET", "/api/v1/tracks/points", TRACKERS),
     // The weekly patrol audit: any scope, answering only its grids.
     anywhere("GET", "/api/v1/patrols/audit", PATROL_READERS),
+    // Households: imported per subdistrict by its administrator; read in scope
+    // (one household outside it does not exist); a visit to a household outside
+    // one's grids is refused as to no such household (422, nothing told).
+    scoped(
+        "POST",
+        "/api/v1/households/import",
+        Kind::Subdistrict,
+        ADMIN,
+        201,
+    ),
+    scoped(
+        "GET",
+        "/api/v1/grids/{id}/households",
+        Kind::Grid,
+        HOUSEHOLD_READERS,
+        200,
+    ),
+    one_case("GET", "/api/v1/households/{id}", HOUSEHOLD_READERS, &[]),
+    Expect {
+        refused: 422,
+        ..scoped("POST", "/api/v1/visits", Kind::Grid, HOUSEHOLD_READERS, 201)
+    },
+    anywhere("GET", "/api/v1/visits/compliance", HOUSEHOLD_STATS),
     // Open311: public; a POST names its account by api_key, whoever sends it.
     open("GET", "/open311/v2/{document}"),
     Expect {
@@ -369,6 +397,29 @@ const TABLE: &[Expect] = &[
     open("GET", "/open311/v2/requests/{id}"),
     open("GET", "/open311/v2/tokens/{token}"),
 ];
+
+/// A one-household CSV for a building of L1 grid A, a fresh room each time.
+async fn household_csv(s: &Server, p: &Places) -> String {
+    let (_, bs) = s.get(&format!("/api/v1/grids/{}/buildings", p.a)).await;
+    let building = bs["features"][0]["id"]
+        .as_i64()
+        .expect("a building in grid A");
+    let k = p.n.fetch_add(1, Ordering::SeqCst);
+    format!("楼栋号,室,姓名\n{building},M{k},张三\n")
+}
+
+/// A household in grid A (imported by the admin); answers its id.
+async fn admin_household(s: &Server, p: &Places) -> i64 {
+    let r = s
+        .post_raw(
+            &format!("/api/v1/households/import?subdistrict={}", p.sd),
+            "text/csv",
+            household_csv(s, p).await.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "setup: {}", r.json);
+    r.json["first_id"].as_i64().unwrap()
+}
 
 /// Reports a case through Open311 with the admin's token as the key; answers its number.
 async fn open311_case(s: &Server, p: &Places) -> String {
@@ -754,6 +805,19 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             }
         }
         (_, "/api/v1/patrols/audit") => format!("{}?week=2026-W49", e.path),
+        (_, "/api/v1/households/import") => {
+            raw = Some(("text/csv", household_csv(s, p).await.into_bytes()));
+            format!("{}?subdistrict={sd}", e.path)
+        }
+        (_, "/api/v1/grids/{id}/households") => format!("/api/v1/grids/{l3}/households"),
+        (_, "/api/v1/households/{id}") => {
+            format!("/api/v1/households/{}", admin_household(s, p).await)
+        }
+        (_, "/api/v1/visits") => {
+            body = Some(json!({"household_id": admin_household(s, p).await, "outcome": "visited"}));
+            e.path.to_owned()
+        }
+        (_, "/api/v1/visits/compliance") => e.path.to_owned(),
         ("GET", "/open311/v2/{document}") => "/open311/v2/services.json".to_owned(),
         ("POST", "/open311/v2/{document}") => {
             raw = Some((

@@ -10,6 +10,7 @@ mod docs;
 mod edits;
 mod follow;
 mod grids;
+mod households;
 mod imports;
 mod lookup;
 mod open311;

@@ -16,6 +16,7 @@ pub mod household;
 pub mod id_number;
 pub mod import;
 pub mod phone;
+pub mod synthetic;
 pub mod visits;
 
 pub use household::{Household, HouseholdDraft, Person, SpecialKind, SpecialKinds};
