@@ -30,6 +30,7 @@ pub mod memory;
 pub mod open311;
 pub mod patrol_desk;
 pub mod patrol_positions;
+pub mod patrol_views;
 pub mod patrols;
 pub mod store;
 pub mod synth;

@@ -46,6 +46,8 @@ pub struct PatrolDesk {
     store: Arc<dyn PatrolStore>,
     /// Each worker's newest counted fix, once read (`None`: none stored).
     last: tokio::sync::Mutex<HashMap<AccountId, Option<Last>>>,
+    /// Workers' newest positions for the live feed (`patrol_positions.rs`).
+    positions: crate::patrol_positions::Positions,
 }
 
 impl PatrolDesk {
@@ -54,12 +56,18 @@ impl PatrolDesk {
         Arc::new(Self {
             store,
             last: tokio::sync::Mutex::new(HashMap::new()),
+            positions: Default::default(),
         })
     }
 
     /// The store (reads).
     pub fn store(&self) -> &Arc<dyn PatrolStore> {
         &self.store
+    }
+
+    /// The positions published to the live feed.
+    pub fn positions(&self) -> &crate::patrol_positions::Positions {
+        &self.positions
     }
 
     /// Records one request's fixes for `who` at `now` (Unix seconds).
@@ -101,6 +109,7 @@ impl PatrolDesk {
             })
             .collect();
         self.store.insert_fixes(&rows, now).await?;
+        self.positions.publish(atlas, &rows);
         // Stored: the workers' newest counted fixes move on.
         for (w, l) in lasts {
             last.insert(w, Some(l));

@@ -137,6 +137,10 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
         // The weekly patrol audit: the desk limits it to the grids in the scope.
         ("GET", "/api/v1/patrols/audit", Act(ReadPatrols, Somewhere)),
+        // Coverage: the desk checks the grid; track tiles: the caller's own track,
+        // others' where a role beyond grid_worker reads patrols.
+        ("GET", "/api/v1/patrols/coverage", Act(ReadPatrols, Somewhere)),
+        ("GET", "/api/v1/track-tiles/{z}/{x}/{y}", Act(ReadPatrols, Somewhere)),
         // Households and visits: the desk checks each household's grid (or the
         // subdistrict named); compliance answers only the caller's scope, lists
         // only to those who may read households.

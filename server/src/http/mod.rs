@@ -17,12 +17,14 @@ mod households;
 mod imports;
 mod lookup;
 mod open311;
+mod patrol_coverage;
 mod patrols;
 pub mod problem;
 mod reference;
 pub mod schema;
 mod subdistricts;
 pub mod tiles;
+mod track_tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -178,6 +180,8 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(case_feed::routes())
         .merge(case_tiles::routes())
         .merge(patrols::routes())
+        .merge(patrol_coverage::routes())
+        .merge(track_tiles::routes())
         .merge(households::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())

@@ -34,7 +34,7 @@ pub(super) fn tile_routes() -> OpenApiRouter<super::State> {
 
 /// Routes whose last segment carries a file extension: the router matches the whole
 /// segment (`{y}` is `4742.mvt`), the document shows the URL a client writes.
-pub(super) const SUFFIXED: [(&str, &str); 4] = [
+pub(super) const SUFFIXED: [(&str, &str); 5] = [
     (
         "/fonts/{fontstack}/{range}",
         "/fonts/{fontstack}/{range}.pbf",
@@ -47,6 +47,10 @@ pub(super) const SUFFIXED: [(&str, &str); 4] = [
     (
         "/api/v1/case-tiles/{z}/{x}/{y}",
         "/api/v1/case-tiles/{z}/{x}/{y}.mvt",
+    ),
+    (
+        "/api/v1/track-tiles/{z}/{x}/{y}",
+        "/api/v1/track-tiles/{z}/{x}/{y}.mvt",
     ),
 ];
 

@@ -104,4 +104,24 @@ impl PatrolStore for GpkgStore {
         }
         Ok(())
     }
+
+    async fn workers_in_grids(
+        &self,
+        grids: &[i64],
+        from_ms: Millis,
+        to_ms: Millis,
+    ) -> Result<Vec<AccountId>> {
+        let ids = serde_json::to_string(grids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT worker FROM track_fix WHERE grid_id IN \
+             (SELECT value FROM json_each(?)) AND time_ms >= ? AND time_ms < ? \
+             AND flag IS NULL ORDER BY worker",
+        )
+        .bind(ids)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
 }

@@ -73,6 +73,15 @@ pub trait PatrolStore: Send + Sync {
         to_ms: Millis,
         sink: &mut (dyn for<'f> FnMut(AccountId, &'f [PlacedFix]) + Send),
     ) -> Result<()>;
+    /// The workers with a counted fix placed in one of `grids` (deepest grids)
+    /// with `from_ms <= time_ms < to_ms`, ascending: whose tracks a map tile
+    /// draws (through the `(grid_id, time_ms)` index of counted fixes).
+    async fn workers_in_grids(
+        &self,
+        grids: &[i64],
+        from_ms: Millis,
+        to_ms: Millis,
+    ) -> Result<Vec<AccountId>>;
 }
 
 /// A row as both backends read it back.

@@ -177,6 +177,24 @@ impl PatrolStore for PostgisStore {
         }
         Ok(())
     }
+
+    async fn workers_in_grids(
+        &self,
+        grids: &[i64],
+        from_ms: Millis,
+        to_ms: Millis,
+    ) -> Result<Vec<AccountId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT worker FROM track_fix WHERE grid_id = ANY($1) \
+             AND time_ms >= $2 AND time_ms < $3 AND flag IS NULL ORDER BY worker",
+        )
+        .bind(grids)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
 }
 
 /// One worker's counted fixes of a period as four arrays in time order (one row

@@ -1,0 +1,169 @@
+//! Workers' positions for the live feed (issue 13, item 6): after a request's
+//! fixes are stored, each worker's newest counted fix of the request becomes one
+//! `patrol_position` event of `GET /events`, numbered, kept for replay.
+//!
+//! Positions are not case steps: they are numbered here, per instance, from a
+//! clock (a number is at least the publishing time in microseconds and above the
+//! one before, so numbers keep growing across a restart), and the newest
+//! [`KEPT`] are held in memory for a subscriber that resumes
+//! (`Last-Event-ID: <step>:<position>`). Only the instance that stored the fixes
+//! publishes them; a position older than the kept ones is not replayed (a
+//! position is only worth its newest value).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::domain::access::{Action, Principal, Resource, authorize};
+use crate::domain::grid::GridId;
+use crate::index::Atlas;
+use crate::patrols::{AccountId, Millis};
+use crate::store::patrols::StoredFix;
+
+/// Positions kept for replay.
+pub const KEPT: usize = 4096;
+
+/// One worker's position: their newest counted fix of a request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Position {
+    /// Its number (the position part of the event id).
+    pub n: i64,
+    /// The grid worker's account id.
+    pub worker: AccountId,
+    /// WGS 84 degrees.
+    pub lon: f64,
+    /// WGS 84 degrees.
+    pub lat: f64,
+    /// Device time, Unix ms.
+    pub time_ms: Millis,
+    /// The subdistrict it lies in.
+    pub subdistrict_id: i64,
+    /// Its grids from the L1 grid down to the deepest (empty: in no grid).
+    pub grid_path: Vec<GridId>,
+    /// The `data:` line of its frame, made once for every subscriber.
+    #[serde(skip)]
+    data: OnceLock<Bytes>,
+}
+
+impl Position {
+    /// Whether `who` may see it: they may read patrols where it lies.
+    pub fn visible_to(&self, who: &Principal) -> bool {
+        let path: Vec<GridId> = self.grid_path.iter().rev().copied().collect();
+        let res = if path.is_empty() {
+            Resource::Subdistrict(self.subdistrict_id)
+        } else {
+            Resource::Grid {
+                subdistrict: self.subdistrict_id,
+                path: &path,
+            }
+        };
+        authorize(who, Action::ReadPatrols, res).is_ok()
+    }
+
+    /// `data: {json}\n\n`, the same for every subscriber.
+    pub fn data(&self) -> Bytes {
+        self.data
+            .get_or_init(|| {
+                let json = serde_json::to_string(self).unwrap_or_default();
+                Bytes::from(format!("data: {json}\n\n"))
+            })
+            .clone()
+    }
+}
+
+struct Kept {
+    last: i64,
+    ring: VecDeque<Arc<Position>>,
+}
+
+/// The positions published: a channel for live subscribers and the newest kept.
+pub struct Positions {
+    kept: Mutex<Kept>,
+    tx: broadcast::Sender<Arc<Position>>,
+}
+
+impl Default for Positions {
+    fn default() -> Self {
+        Self {
+            kept: Mutex::new(Kept {
+                last: 0,
+                ring: VecDeque::with_capacity(KEPT),
+            }),
+            tx: broadcast::channel(KEPT).0,
+        }
+    }
+}
+
+impl Positions {
+    /// Publishes, for each worker of a stored request, their newest counted fix in
+    /// it that lies in a subdistrict (at most one per worker), placed with `atlas`.
+    pub fn publish(&self, atlas: &Atlas, rows: &[StoredFix]) {
+        let mut newest: HashMap<AccountId, &StoredFix> = HashMap::new();
+        for f in rows.iter().filter(|f| f.flag.is_none()) {
+            let e = newest.entry(f.worker).or_insert(f);
+            if f.time_ms >= e.time_ms {
+                *e = f;
+            }
+        }
+        let mut list: Vec<&StoredFix> = newest.into_values().collect();
+        list.sort_by_key(|f| f.worker);
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for f in list {
+            let Some(sd) = f.subdistrict_id else { continue };
+            let grid_path = f
+                .grid_id
+                .and_then(|g| atlas.path(g))
+                .map(|(_, p)| p.into_iter().rev().collect())
+                .unwrap_or_default();
+            kept.last = (kept.last + 1).max(now_us);
+            let p = Arc::new(Position {
+                n: kept.last,
+                worker: f.worker,
+                lon: f.lon,
+                lat: f.lat,
+                time_ms: f.time_ms,
+                subdistrict_id: sd,
+                grid_path,
+                data: OnceLock::new(),
+            });
+            if kept.ring.len() == KEPT {
+                kept.ring.pop_front();
+            }
+            kept.ring.push_back(p.clone());
+            // Sent under the lock: subscribers get them in number order. Nobody
+            // listening is fine.
+            let _ = self.tx.send(p);
+        }
+    }
+
+    /// Positions from now on (subscribe before reading [`Positions::after`]).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Position>> {
+        self.tx.subscribe()
+    }
+
+    /// The kept positions numbered after `n`, in order.
+    pub fn after(&self, n: i64) -> Vec<Arc<Position>> {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.ring.iter().filter(|p| p.n > n).cloned().collect()
+    }
+
+    /// The newest number published (0: none yet).
+    pub fn newest(&self) -> i64 {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .last
+    }
+}
