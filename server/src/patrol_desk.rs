@@ -21,9 +21,11 @@ use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
 use crate::domain::grid::GridId;
 use crate::error::{Error, FieldError, Result};
 use crate::index::Atlas;
+use crate::lookup::datum::Datum;
 use crate::patrols::audit::{AuditRules, Week, WeeklyAudit, own_grids, tally};
-use crate::patrols::fix::{Fix, FixInput, Flag, Last, check_fixes, place_and_flag};
+use crate::patrols::fix::{Fix, FixInput, Flag, Last, MAX_FIXES, check_fixes, place_and_flag};
 use crate::patrols::patrol::{OwnGrids, Patrol, PlacedFix, detect};
+use crate::patrols::track_file::{self, Format};
 use crate::patrols::{AccountId, GridTree, Millis};
 use crate::store::patrols::{PatrolStore, StoredFix};
 
@@ -79,21 +81,107 @@ impl PatrolDesk {
         now: i64,
     ) -> Result<Recorded> {
         let fixes = check_fixes(fixes).map_err(Error::Invalid)?;
+        self.record_checked(atlas, who, &fixes, now, |i| format!("fixes[{i}].worker"))
+            .await
+    }
+
+    /// Records a track file (GPX or GeoJSON; `format` from the request's media
+    /// type, else guessed from the text) as `worker`'s fixes in `datum`, through
+    /// the same checks as [`Self::record`]: refused whole naming the place
+    /// (`file`, `trkpt[3]`, `features[0].properties.coordTimes[5]`,
+    /// `points[3].time_ms`, `worker`), nothing stored.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_file(
+        &self,
+        atlas: &Atlas,
+        who: &Principal,
+        worker: AccountId,
+        format: Option<Format>,
+        text: &str,
+        datum: Datum,
+        now: i64,
+    ) -> Result<Recorded> {
+        let points = match format.or_else(|| Format::sniff(text)) {
+            Some(Format::Gpx) => track_file::parse_gpx(text),
+            Some(Format::GeoJson) => track_file::parse_geojson(text),
+            None => track_file::parse(text),
+        }
+        .map_err(Error::Invalid)?;
+        if points.is_empty() {
+            return Err(Error::invalid("file", "no track points"));
+        }
+        if points.len() > MAX_FIXES {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "{} track points; at most {MAX_FIXES} in one file",
+                    points.len()
+                ),
+            ));
+        }
+        let inputs = track_file::to_fixes(&points, worker, datum);
+        let fixes = check_fixes(&inputs).map_err(|errors| {
+            Error::Invalid(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        if let Some(rest) = e.field.strip_prefix("fixes[") {
+                            e.field = format!("points[{rest}");
+                        }
+                        e
+                    })
+                    .collect(),
+            )
+        })?;
+        self.record_checked(atlas, who, &fixes, now, |_| "worker".to_owned())
+            .await
+    }
+
+    /// Places, flags and stores checked fixes. A worker's fixes are flagged from
+    /// their newest counted fix — or, when the request's first fix of theirs is
+    /// older than that (a late upload: an offline phone's batch, last week's
+    /// file), from their counted fix stored just before that first fix, so late
+    /// fixes are judged against their neighbours in time, not flagged for
+    /// arriving late. `worker_field` names fix `i`'s worker in a refusal.
+    async fn record_checked(
+        &self,
+        atlas: &Atlas,
+        who: &Principal,
+        fixes: &[Fix],
+        now: i64,
+        worker_field: impl Fn(usize) -> String,
+    ) -> Result<Recorded> {
         let mut last = self.last.lock().await;
-        let mut workers: Vec<AccountId> = fixes.iter().map(|f| f.worker).collect();
-        workers.sort_unstable();
-        workers.dedup();
-        for w in workers {
-            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(w) {
-                let l = self.store.last_counted(w).await?.map(|s| Last {
-                    time_ms: s.time_ms,
-                    pos: geo::coord! { x: s.lon, y: s.lat },
-                });
-                e.insert(l);
+        // Each worker's first fix in the request.
+        let mut firsts: Vec<(AccountId, Millis)> = Vec::new();
+        for f in fixes {
+            if !firsts.iter().any(|(w, _)| *w == f.worker) {
+                firsts.push((f.worker, f.time_ms));
             }
         }
-        let (placed, lasts) = place_and_flag(atlas, &fixes, |w| last.get(&w).copied().flatten());
-        may_record(who, &fixes, |i| placed[i].placement.subdistrict)?;
+        let mut previous: HashMap<AccountId, Option<Last>> = HashMap::new();
+        for &(w, first) in &firsts {
+            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(w) {
+                e.insert(self.store.last_counted(w).await?.map(|s| last_of(&s)));
+            }
+            let newest = last.get(&w).copied().flatten();
+            let from = match newest {
+                Some(n) if first < n.time_ms => self
+                    .store
+                    .counted_before(w, first)
+                    .await?
+                    .map(|s| last_of(&s)),
+                other => other,
+            };
+            previous.insert(w, from);
+        }
+        let (placed, lasts) = place_and_flag(atlas, fixes, |w| previous.get(&w).copied().flatten());
+        may_record(
+            who,
+            fixes,
+            |i| placed[i].placement.subdistrict,
+            worker_field,
+        )?;
         let rows: Vec<StoredFix> = placed
             .iter()
             .map(|p| StoredFix {
@@ -110,9 +198,13 @@ impl PatrolDesk {
             .collect();
         self.store.insert_fixes(&rows, now).await?;
         self.positions.publish(atlas, &rows);
-        // Stored: the workers' newest counted fixes move on.
+        // Stored: the workers' newest counted fixes move on (a late batch's last
+        // counted fix is not newer than what was stored).
         for (w, l) in lasts {
-            last.insert(w, Some(l));
+            let e = last.entry(w).or_insert(None);
+            if e.is_none_or(|n| l.time_ms >= n.time_ms) {
+                *e = Some(l);
+            }
         }
         drop(last);
         let flags: Vec<Option<Flag>> = placed.iter().map(|p| p.flag).collect();
@@ -295,6 +387,7 @@ fn may_record(
     who: &Principal,
     fixes: &[Fix],
     subdistrict: impl Fn(usize) -> Option<i64>,
+    worker_field: impl Fn(usize) -> String,
 ) -> Result<()> {
     for (i, f) in fixes.iter().enumerate() {
         if who.user_id == Some(f.worker) {
@@ -310,7 +403,7 @@ fn may_record(
         if authorize(who, Action::ManageTracks, res).is_err() {
             return Err(Error::Forbidden(
                 FieldError::new(
-                    format!("fixes[{i}].worker"),
+                    worker_field(i),
                     format!(
                         "account {} is not yours; recording another worker's track needs the right to manage tracks there",
                         f.worker
@@ -321,4 +414,12 @@ fn may_record(
         }
     }
     Ok(())
+}
+
+/// A stored fix as the reference of the next.
+fn last_of(s: &StoredFix) -> Last {
+    Last {
+        time_ms: s.time_ms,
+        pos: geo::coord! { x: s.lon, y: s.lat },
+    }
 }

@@ -362,6 +362,10 @@ const TABLE: &[Expect] = &[
         ..anywhere("POST", "/api/v1/tracks/points", TRACKERS)
     },
     anywhere("GET", "/api/v1/tracks/points", TRACKERS),
+    Expect {
+        ok: 201,
+        ..anywhere("POST", "/api/v1/tracks/files", TRACKERS)
+    },
     // The weekly patrol audit: any scope, answering only its grids.
     anywhere("GET", "/api/v1/patrols/audit", PATROL_READERS),
     // Households: imported per subdistrict by its administrator; read in scope
@@ -803,6 +807,19 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             } else {
                 format!("{}?worker={id}&from=0&to=4102444800000", e.path)
             }
+        }
+        ("POST", "/api/v1/tracks/files") => {
+            // The caller's own track, one point (`worker` defaults to the caller).
+            raw = Some((
+                "application/gpx+xml",
+                format!(
+                    "<gpx version=\"1.1\"><trk><trkseg><trkpt lat=\"{}\" lon=\"{}\">\
+                     <time>2026-12-07T01:00:00Z</time></trkpt></trkseg></trk></gpx>",
+                    at[1], at[0]
+                )
+                .into_bytes(),
+            ));
+            e.path.to_owned()
         }
         (_, "/api/v1/patrols/audit") => format!("{}?week=2026-W49", e.path),
         (_, "/api/v1/households/import") => {

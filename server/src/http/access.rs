@@ -135,6 +135,7 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         // Patrols: the desk checks whose fixes (own, or others' in a managed scope).
         ("POST", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
         ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
+        ("POST", "/api/v1/tracks/files", Act(RecordTrack, Somewhere)),
         // The weekly patrol audit: the desk limits it to the grids in the scope.
         ("GET", "/api/v1/patrols/audit", Act(ReadPatrols, Somewhere)),
         // Coverage: the desk checks the grid; track tiles: the caller's own track,

@@ -4,25 +4,30 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Extension, State};
-use axum::http::StatusCode;
+use axum::extract::{Extension, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::Authenticated;
-use super::problem::{ApiError, Json, ProblemDoc, Query};
+use super::problem::{ApiError, Json, ProblemDoc, Query, problem, read_body};
+use crate::error::{Error, FieldError};
+use crate::lookup::datum::Datum;
 use crate::patrol_desk::{Recorded, WeekAudit};
 use crate::patrols::AccountId;
 use crate::patrols::audit::{Week, WorkerGridWeek};
 use crate::patrols::fix::FixInput;
 use crate::patrols::patrol::Patrol;
+use crate::patrols::track_file::Format;
 use crate::store::patrols::StoredFix;
 
 pub(super) fn routes() -> OpenApiRouter<super::State> {
     OpenApiRouter::new()
         .routes(routes!(record, list))
+        .routes(routes!(upload))
         .routes(routes!(audit))
 }
 
@@ -57,6 +62,109 @@ async fn record(
         .record(&atlas, &who.principal, &b.fixes, crate::accounts::now())
         .await?;
     Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+/// Whose track file.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct FileParams {
+    /// The worker's account id (default: the caller's).
+    worker: Option<i64>,
+    /// The datum of the file's coordinates: `wgs84` (default, as GPX and GeoJSON
+    /// say), `gcj02` or `bd09` (some Chinese apps' exports).
+    datum: Option<String>,
+}
+
+/// The format a media type names: `Ok(None)` when it names none (guessed from
+/// the text), `Err` when it names another.
+fn format_of(headers: &HeaderMap) -> Result<Option<Format>, String> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/gpx+xml" | "application/xml" | "text/xml" => Ok(Some(Format::Gpx)),
+        "application/geo+json" | "application/json" => Ok(Some(Format::GeoJson)),
+        "" | "application/octet-stream" | "text/plain" => Ok(None),
+        _ => Err(ct.to_owned()),
+    }
+}
+
+/// Uploads a track file — GPX (`application/gpx+xml`) or GeoJSON
+/// (`application/geo+json`: LineStrings with `coordTimes`, Points with `time`) —
+/// as a worker's fixes (the caller's own, or another worker's where the caller may
+/// manage tracks), at most 10,000 points. It goes the way of `POST /tracks/points`:
+/// checked whole (a bad file or point is named: `file`, `trkpt[3]`, `points[3].time_ms`;
+/// nothing stored), each point placed into its grid, flagged when it cannot be true,
+/// stored in one transaction. A file older than fixes already stored (a late upload)
+/// is checked from the worker's counted fix just before it, not flagged for arriving late.
+#[utoipa::path(post, operation_id = "track_files_upload", path = "/tracks/files", tag = "patrols", params(FileParams),
+    request_body(description = "The track file", content(
+        (String = "application/gpx+xml"), (String = "application/geo+json"))),
+    responses(
+        (status = 201, description = "Stored, every point; with each one's flag", body = Recorded),
+        (status = 401, description = "Not signed in", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Another worker's track, not the caller's to record", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the body limit", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Neither GPX nor GeoJSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A bad file or point, named; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+async fn upload(
+    State(s): State<super::State>,
+    Extension(who): Extension<Arc<Authenticated>>,
+    Query(p): Query<FileParams>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let format = match format_of(req.headers()) {
+        Ok(f) => f,
+        Err(ct) => {
+            return Ok(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+                "send a GPX (application/gpx+xml) or GeoJSON (application/geo+json) track file; nothing was stored",
+                &[FieldError::new(
+                    "Content-Type",
+                    format!("unsupported: {ct:?}"),
+                )],
+                serde_json::json!({}),
+            ));
+        }
+    };
+    let datum = match p.datum.as_deref() {
+        None => Datum::default(),
+        Some(d) => Datum::parse(d).ok_or_else(|| {
+            Error::invalid("datum", format!("must be wgs84, gcj02 or bd09, got {d:?}"))
+        })?,
+    };
+    let Some(worker) = p.worker.or(who.principal.user_id) else {
+        return Err(Error::invalid("worker", "whose track: an account id").into());
+    };
+    let body = match read_body(req, &s).await {
+        Ok(b) => b,
+        Err(r) => return Ok(r),
+    };
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| Error::invalid("file", format!("not UTF-8 text: {e}")))?;
+    let atlas = s.atlas();
+    let r = s
+        .patrols
+        .record_file(
+            &atlas,
+            &who.principal,
+            worker,
+            format,
+            text,
+            datum,
+            crate::accounts::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)).into_response())
 }
 
 /// Which fixes.

@@ -53,6 +53,22 @@ impl PatrolStore for GpkgStore {
         row.map(fix_of).transpose()
     }
 
+    async fn counted_before(
+        &self,
+        worker: AccountId,
+        time_ms: Millis,
+    ) -> Result<Option<StoredFix>> {
+        let row: Option<FixRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM track_fix WHERE worker = ? AND time_ms <= ? \
+             AND flag IS NULL ORDER BY time_ms DESC LIMIT 1"
+        ))
+        .bind(worker)
+        .bind(time_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(fix_of).transpose()
+    }
+
     async fn fixes(
         &self,
         worker: AccountId,

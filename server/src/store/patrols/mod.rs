@@ -51,6 +51,10 @@ pub trait PatrolStore: Send + Sync {
     /// A worker's newest counted fix (by device time), what the next one is
     /// checked against.
     async fn last_counted(&self, worker: AccountId) -> Result<Option<StoredFix>>;
+    /// A worker's newest counted fix at or before `time_ms` (by device time): what
+    /// a late batch — fixes older than the worker's newest — is checked from.
+    async fn counted_before(&self, worker: AccountId, time_ms: Millis)
+    -> Result<Option<StoredFix>>;
     /// A worker's fixes with `from_ms <= time_ms < to_ms`, flagged ones included,
     /// in device-time order, at most `limit`.
     async fn fixes(

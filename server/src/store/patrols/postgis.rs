@@ -116,6 +116,22 @@ impl PatrolStore for PostgisStore {
         row.map(fix_of).transpose()
     }
 
+    async fn counted_before(
+        &self,
+        worker: AccountId,
+        time_ms: Millis,
+    ) -> Result<Option<StoredFix>> {
+        let row: Option<FixRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS_FLOAT} FROM track_fix WHERE worker = $1 AND time_ms <= $2 \
+             AND flag IS NULL ORDER BY time_ms DESC LIMIT 1"
+        ))
+        .bind(worker)
+        .bind(time_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(fix_of).transpose()
+    }
+
     async fn fixes(
         &self,
         worker: AccountId,
