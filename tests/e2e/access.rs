@@ -368,6 +368,16 @@ const TABLE: &[Expect] = &[
     },
     // The weekly patrol audit: any scope, answering only its grids.
     anywhere("GET", "/api/v1/patrols/audit", PATROL_READERS),
+    // Coverage of a grid: read in scope; the day's track tiles: one's own
+    // anywhere, others' in scope (patrol_coverage::…).
+    scoped(
+        "GET",
+        "/api/v1/patrols/coverage",
+        Kind::Grid,
+        PATROL_READERS,
+        200,
+    ),
+    anywhere("GET", "/api/v1/track-tiles/{z}/{x}/{y}", PATROL_READERS),
     // Households: imported per subdistrict by its administrator; read in scope
     // (one household outside it does not exist); a visit to a household outside
     // one's grids is refused as to no such household (422, nothing told).
@@ -822,6 +832,12 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             e.path.to_owned()
         }
         (_, "/api/v1/patrols/audit") => format!("{}?week=2026-W49", e.path),
+        (_, "/api/v1/patrols/coverage") => {
+            format!("{}?grid={a}&from=2026-12-07&to=2026-12-13", e.path)
+        }
+        (_, "/api/v1/track-tiles/{z}/{x}/{y}") => {
+            "/api/v1/track-tiles/0/0/0.mvt?day=2026-12-07".to_owned()
+        }
         (_, "/api/v1/households/import") => {
             raw = Some(("text/csv", household_csv(s, p).await.into_bytes()));
             format!("{}?subdistrict={sd}", e.path)
@@ -867,7 +883,9 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
         rb = rb.header(*k, v);
     }
     let status = rb.send().await.unwrap().status().as_u16();
-    if e.path == "/api/v1/case-tiles/{z}/{x}/{y}" && status == 204 {
+    if (e.path == "/api/v1/case-tiles/{z}/{x}/{y}" || e.path == "/api/v1/track-tiles/{z}/{x}/{y}")
+        && status == 204
+    {
         // Allowed, and nothing the caller may see in the tile (which cases a
         // tile holds per scope: cases::open_cases_are_tiles_…).
         return 200;

@@ -14,6 +14,7 @@ mod households;
 mod imports;
 mod lookup;
 mod open311;
+mod patrol_coverage;
 mod patrols;
 mod robustness;
 mod store;
