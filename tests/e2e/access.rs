@@ -401,6 +401,39 @@ const TABLE: &[Expect] = &[
         ..scoped("POST", "/api/v1/visits", Kind::Grid, HOUSEHOLD_READERS, 201)
     },
     anywhere("GET", "/api/v1/visits/compliance", HOUSEHOLD_STATS),
+    // Staff and teams: managed by the subdistrict's administrator (a staff
+    // member outside one's subdistricts does not exist); a grid's team and the
+    // team report read like the visit figures. The published page is public.
+    scoped(
+        "POST",
+        "/api/v1/subdistricts/{id}/staff",
+        Kind::Subdistrict,
+        ADMIN,
+        201,
+    ),
+    scoped(
+        "GET",
+        "/api/v1/subdistricts/{id}/staff",
+        Kind::Subdistrict,
+        ADMIN,
+        200,
+    ),
+    Expect {
+        refused: 404,
+        ..scoped("PUT", "/api/v1/staff/{id}", Kind::Subdistrict, ADMIN, 200)
+    },
+    scoped("PUT", "/api/v1/grids/{id}/team", Kind::Grid, ADMIN, 200),
+    scoped(
+        "GET",
+        "/api/v1/grids/{id}/team",
+        Kind::Grid,
+        HOUSEHOLD_STATS,
+        200,
+    ),
+    anywhere("GET", "/api/v1/teams/report", HOUSEHOLD_STATS),
+    open("GET", "/api/v1/published/grids/{id}"),
+    open("GET", "/api/v1/published/grids/{id}/qr"),
+    open("GET", "/api/v1/published/summary"),
     // Open311: public; a POST names its account by api_key, whoever sends it.
     open("GET", "/open311/v2/{document}"),
     Expect {
@@ -433,6 +466,20 @@ async fn admin_household(s: &Server, p: &Places) -> i64 {
         .await;
     assert_eq!(r.status, 201, "setup: {}", r.json);
     r.json["first_id"].as_i64().unwrap()
+}
+
+/// A staff member of the subdistrict (stored by the admin); answers its id.
+async fn admin_staff(s: &Server, p: &Places) -> i64 {
+    let r = s
+        .send(
+            Method::POST,
+            &format!("/api/v1/subdistricts/{}/staff", p.sd),
+            Some(&json!({"name": "矩阵人员", "employer": "community"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "setup: {}", r.json);
+    r.json["id"].as_i64().unwrap()
 }
 
 /// Reports a case through Open311 with the admin's token as the key; answers its number.
@@ -851,6 +898,24 @@ async fn request(s: &Server, p: &Places, e: &Expect, client: &Client) -> u16 {
             e.path.to_owned()
         }
         (_, "/api/v1/visits/compliance") => e.path.to_owned(),
+        ("POST", "/api/v1/subdistricts/{id}/staff") => {
+            body = Some(json!({"name": "矩阵人员", "employer": "community"}));
+            format!("/api/v1/subdistricts/{sd}/staff")
+        }
+        ("GET", "/api/v1/subdistricts/{id}/staff") => format!("/api/v1/subdistricts/{sd}/staff"),
+        (_, "/api/v1/staff/{id}") => {
+            body = Some(json!({"name": "矩阵人员", "employer": "community"}));
+            format!("/api/v1/staff/{}", admin_staff(s, p).await)
+        }
+        ("PUT", "/api/v1/grids/{id}/team") => {
+            body = Some(json!({"members": []}));
+            format!("/api/v1/grids/{l3}/team")
+        }
+        ("GET", "/api/v1/grids/{id}/team") => format!("/api/v1/grids/{l3}/team"),
+        (_, "/api/v1/teams/report") => format!("{}?subdistrict={sd}", e.path),
+        (_, "/api/v1/published/grids/{id}") => format!("/api/v1/published/grids/{a}"),
+        (_, "/api/v1/published/grids/{id}/qr") => format!("/api/v1/published/grids/{a}/qr"),
+        (_, "/api/v1/published/summary") => e.path.to_owned(),
         ("GET", "/open311/v2/{document}") => "/open311/v2/services.json".to_owned(),
         ("POST", "/open311/v2/{document}") => {
             raw = Some((

@@ -18,4 +18,5 @@ mod patrol_coverage;
 mod patrols;
 mod robustness;
 mod store;
+mod teams;
 mod tiles;

@@ -284,7 +284,8 @@ impl Server {
             stores.accounts(),
             gridd::households::IdKey::new(&[7; 32]).expect("a test key"),
         );
-        let app = gridd::http::State::new(app, map, auth, desk, patrols, households);
+        let teams = gridd::team_desk::TeamDesk::new(stores.teams());
+        let app = gridd::http::State::new(app, map, auth, desk, patrols, households, teams);
         let router = gridd::http::router(app.clone(), &WebConfig { dir: web });
         let handle = tokio::spawn(async move {
             axum::serve(

@@ -397,7 +397,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 stores.accounts(),
                 id_key(id_key_file.as_deref(), &store)?,
             );
-            let state = http::State::new(app, map, auth, desk, patrols, households);
+            let teams = crate::team_desk::TeamDesk::new(stores.teams());
+            let state = http::State::new(app, map, auth, desk, patrols, households, teams);
             let router = http::router_with(state, &WebConfig { dir: web_dir }, &options);
             serve(router, addr, &store.describe()).await
         }

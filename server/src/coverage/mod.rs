@@ -22,6 +22,7 @@ mod preview;
 pub mod render;
 mod report;
 pub mod synthetic;
+pub mod teams;
 pub mod text;
 
 #[cfg(test)]

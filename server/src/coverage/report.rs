@@ -44,6 +44,8 @@ pub enum ProblemKind {
     BuildingUnassigned,
     /// A building is split between L3 grids beyond the threshold.
     BuildingSplit,
+    /// A grid's team misses a role clause 10.2 requires of its level.
+    TeamIncomplete,
 }
 
 impl ProblemKind {
@@ -62,6 +64,7 @@ impl ProblemKind {
             Self::TooFewHouseholds => "too_few_households",
             Self::BuildingUnassigned => "building_unassigned",
             Self::BuildingSplit => "building_split",
+            Self::TeamIncomplete => "team_incomplete",
         }
     }
 }
@@ -200,6 +203,11 @@ pub enum Detail {
         households: i32,
         /// The share of its footprint in no L3 grid.
         in_no_grid: f64,
+    },
+    /// A grid's team misses roles (10.2).
+    TeamIncomplete {
+        /// The roles missing, in the standard's order.
+        missing: Vec<crate::teams::Role>,
     },
 }
 

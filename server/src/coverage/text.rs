@@ -135,6 +135,7 @@ catalogue! {
     KindTooFewHouseholds => "户数过少", "Too few households";
     KindBuildingUnassigned => "楼栋未归属", "Building in no grid";
     KindBuildingSplit => "楼栋被分割", "Building split";
+    KindTeamIncomplete => "团队不全", "Team incomplete";
     // Words inside messages.
     Level1 => "一级", "level 1";
     Level2 => "二级", "level 2";
@@ -189,6 +190,8 @@ catalogue! {
     SplitFix => "移动网格边界，使{building}完整地落在网格 {code} 内", "move the boundary so that {building} lies wholly in grid {code}";
     UnassignedMessage => "{building}（{h} 户）有 {share} % 的占地不在任何{level}网格内", "{building} ({h} households) has {share} % of its footprint in no {level} grid";
     UnassignedFix => "扩大某个{level}网格以覆盖{building}", "extend a {level} grid over {building}";
+    TeamMessage => "{level}网格 {code} 的团队缺少：{roles}（第 10.2 条）", "{level} grid {code}'s team lacks: {roles} (clause 10.2)";
+    TeamFix => "在网格 {code} 的团队中指定{roles}", "assign {roles} in grid {code}'s team";
 }
 
 /// `template` with every `{name}` replaced by its value in `args`; a name without
@@ -238,6 +241,7 @@ pub fn kind(lang: Lang, k: ProblemKind) -> &'static str {
         ProblemKind::TooFewHouseholds => Key::KindTooFewHouseholds,
         ProblemKind::BuildingUnassigned => Key::KindBuildingUnassigned,
         ProblemKind::BuildingSplit => Key::KindBuildingSplit,
+        ProblemKind::TeamIncomplete => Key::KindTeamIncomplete,
     };
     key.text(lang)
 }
@@ -505,7 +509,28 @@ pub fn message(lang: Lang, p: &Problem) -> String {
                 ("level", &v.level),
             ],
         ),
+        Detail::TeamIncomplete { missing } => say(
+            lang,
+            Key::TeamMessage,
+            &[
+                ("level", &v.level),
+                ("code", code),
+                ("roles", &roles(lang, missing)),
+            ],
+        ),
     }
+}
+
+/// Team roles as words: 街道领导、社区书记 / subdistrict leader, party secretary.
+fn roles(lang: Lang, missing: &[crate::teams::Role]) -> String {
+    missing
+        .iter()
+        .map(|r| match lang {
+            Lang::Zh => r.title_zh().to_owned(),
+            Lang::En => r.code().replace('_', " "),
+        })
+        .collect::<Vec<_>>()
+        .join(Key::ListSep.text(lang))
 }
 
 fn who(lang: Lang, v: &Values) -> String {
@@ -613,6 +638,11 @@ pub fn fix(lang: Lang, p: &Problem) -> String {
                 ("level", &v.level),
                 ("building", &building(lang, p.building_id, name.as_deref())),
             ],
+        ),
+        Detail::TeamIncomplete { missing } => say(
+            lang,
+            Key::TeamFix,
+            &[("code", code), ("roles", &roles(lang, missing))],
         ),
     }
 }

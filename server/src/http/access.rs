@@ -150,6 +150,20 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/households/{id}", Act(ReadHouseholds, Somewhere)),
         ("POST", "/api/v1/visits", Act(RecordVisit, Somewhere)),
         ("GET", "/api/v1/visits/compliance", Act(ReadHouseholdStats, Somewhere)),
+        // Staff and teams: writes by those who manage teams there (a staff
+        // member's subdistrict is checked by the desk); the report answers the
+        // grids in the caller's scope.
+        ("POST", "/api/v1/subdistricts/{id}/staff", Act(ManageTeams, PathSubdistrict)),
+        ("GET", "/api/v1/subdistricts/{id}/staff", Act(ManageTeams, PathSubdistrict)),
+        ("PUT", "/api/v1/staff/{id}", Act(ManageTeams, Somewhere)),
+        ("PUT", "/api/v1/grids/{id}/team", Act(ManageTeams, PathGrid)),
+        ("GET", "/api/v1/grids/{id}/team", Act(ReadHouseholdStats, PathGrid)),
+        ("GET", "/api/v1/teams/report", Act(ReadHouseholdStats, Somewhere)),
+        // The published grid page (网格公示): public, no personal data but the
+        // team's names, roles and public phones.
+        ("GET", "/api/v1/published/grids/{id}", Act(ReadPublished, PathGrid)),
+        ("GET", "/api/v1/published/grids/{id}/qr", Act(ReadPublished, PathGrid)),
+        ("GET", "/api/v1/published/summary", Act(ReadPublished, Everything)),
         // Open311: public documents; POST requests names its account by api_key.
         ("GET", "/open311/v2/{document}", Act(ReadPublished, Everything)),
         ("POST", "/open311/v2/{document}", Act(ReadPublished, Everything)),

@@ -138,12 +138,21 @@ async fn report(
     let given = q.subdistrict.clone();
     let lang = lang(&q)?;
     let tolerance_given = q.tolerance.as_deref().is_some_and(|t| !t.is_empty());
+    // Teams (10.2) are not in the atlas: their problems are read first.
+    let teams = {
+        let atlas = app.atlas();
+        match subdistrict(&atlas, given.as_deref()) {
+            Ok(sid) => app.teams.coverage_problems(&atlas, sid).await?,
+            Err(_) => Vec::new(), // answered below
+        }
+    };
     let answer = tokio::task::spawn_blocking(move || -> Result<Answer, Error> {
         let atlas = app.atlas();
         let sid = subdistrict(&atlas, given.as_deref())?;
         let input = coverage::Input::from_atlas(&atlas, sid)
             .ok_or_else(|| Error::NotFound(format!("subdistrict {sid}")))?;
         let mut report = coverage::audit(&input, &config);
+        coverage::teams::add_team_problems(&mut report, &teams, lang.unwrap_or(Lang::En));
         if matches!(fmt, Format::Html) {
             // the page is drawn from the grids too, so while the atlas is at hand
             let lang = lang.unwrap_or(Lang::Zh);

@@ -20,9 +20,11 @@ mod open311;
 mod patrol_coverage;
 mod patrols;
 pub mod problem;
+mod published;
 mod reference;
 pub mod schema;
 mod subdistricts;
+mod teams;
 pub mod tiles;
 mod track_tiles;
 
@@ -68,6 +70,8 @@ pub struct State {
     pub patrols: Arc<crate::patrol_desk::PatrolDesk>,
     /// Households and visits.
     pub households: Arc<crate::household_desk::HouseholdDesk>,
+    /// Staff, grid teams and the published grid pages.
+    pub teams: Arc<crate::team_desk::TeamDesk>,
 }
 
 impl std::ops::Deref for State {
@@ -118,6 +122,7 @@ impl State {
         desk: Arc<crate::case_desk::Desk>,
         patrols: Arc<crate::patrol_desk::PatrolDesk>,
         households: Arc<crate::household_desk::HouseholdDesk>,
+        teams: Arc<crate::team_desk::TeamDesk>,
     ) -> Self {
         let tiles = Arc::new(TileCache::new(map.tile_cache_bytes));
         app.listen(tiles.clone());
@@ -129,6 +134,7 @@ impl State {
             desk,
             patrols,
             households,
+            teams,
         }
     }
 }
@@ -183,6 +189,8 @@ fn documented() -> (OpenApiRouter<State>, OpenApiRouter<State>) {
         .merge(patrol_coverage::routes())
         .merge(track_tiles::routes())
         .merge(households::routes())
+        .merge(teams::routes())
+        .merge(published::routes())
         .merge(docs::routes());
     let layered = OpenApiRouter::with_openapi(info())
         .routes(routes!(health))

@@ -56,7 +56,7 @@ pub(super) const SUFFIXED: [(&str, &str); 5] = [
 
 /// The public base URL: configured, else from the request's Host (and
 /// X-Forwarded-Proto), so TileJSON holds absolute tile URLs.
-fn base_url(app: &super::State, headers: &HeaderMap) -> String {
+pub(super) fn base_url(app: &super::State, headers: &HeaderMap) -> String {
     if let Some(u) = &app.map.public_url {
         return u.trim_end_matches('/').to_owned();
     }

@@ -28,6 +28,7 @@ pub(super) fn colour(k: ProblemKind) -> &'static str {
         ProblemKind::TooManyHouseholds | ProblemKind::TooFewHouseholds => "#8c6d1f",
         ProblemKind::BuildingUnassigned => "#d95f02",
         ProblemKind::BuildingSplit => "#b15928",
+        ProblemKind::TeamIncomplete => "#1b9e77",
     }
 }
 
