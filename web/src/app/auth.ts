@@ -26,6 +26,10 @@ export const ACTIONS = [
   'admin.categories',
   'admin.calendars',
   'public.view',
+  'households.view',
+  'households.list',
+  'households.visit',
+  'households.import',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -81,10 +85,10 @@ export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
   record_track: ['field.patrol'],
   manage_tracks: [],
   read_patrols: [],
-  read_households: [],
-  manage_households: [],
-  record_visit: [],
-  read_household_stats: [],
+  read_households: ['households.view', 'households.list'],
+  manage_households: ['households.view', 'households.import'],
+  record_visit: ['households.visit'],
+  read_household_stats: ['households.view'],
   manage_teams: [],
 };
 

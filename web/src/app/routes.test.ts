@@ -22,6 +22,8 @@ describe('routes', () => {
     ['#/admin/calendars', { page: 'admin', section: 'calendars' }],
     ['#/signin', { page: 'signin' }],
     ['#/audit', { page: 'audit' }],
+    ['#/households', { page: 'households' }],
+    ['#/households/grid/12', { page: 'households', grid: 12 }],
     ['#/signin?next=%2Feditor%2Fgrid%2F33&reason=expired', { page: 'signin', next: '/editor/grid/33', reason: 'expired' }],
     [
       '#/signin?next=%2Feditor%2Fgrid%2F33%3Fmap%3D17.25%2F31.300000%2F120.600000&reason=required',

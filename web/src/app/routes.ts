@@ -3,7 +3,7 @@
 // deep link (a grid, a case, a map view) survives a reload or a share.
 // Pure functions: parse and format are inverse (unit-tested).
 
-export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'audit', 'signin', 'notfound'] as const;
+export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'audit', 'households', 'signin', 'notfound'] as const;
 export type PageName = (typeof PAGES)[number];
 
 export const ADMIN_SECTIONS = ['users', 'categories', 'calendars'] as const;
@@ -18,7 +18,7 @@ export interface MapView {
 
 export interface Route {
   page: PageName;
-  /** A grid id (editor, coverage, public). */
+  /** A grid id (editor, coverage, public, households). */
   grid?: number;
   /** A case number such as 2026-000123 (command center). */
   caseNumber?: string;
@@ -79,7 +79,8 @@ export function parseRoute(hash: string): Route {
   switch (page) {
     case 'editor':
     case 'coverage':
-    case 'public': {
+    case 'public':
+    case 'households': {
       if (a === undefined) return withView({ page });
       const grid = a === 'grid' ? parseId(b) : undefined;
       return grid === undefined ? { page: 'notfound' } : withView({ page, grid });
@@ -128,6 +129,7 @@ export function formatRoute(r: Route): string {
     case 'editor':
     case 'coverage':
     case 'public':
+    case 'households':
       path = r.grid === undefined ? `/${r.page}` : `/${r.page}/grid/${r.grid}`;
       break;
     case 'command':

@@ -38,6 +38,7 @@ export const NAV: NavItem[] = [
   { page: 'coverage', label: 'nav.coverage', needs: 'coverage.view' },
   { page: 'command', label: 'nav.command', needs: 'cases.view' },
   { page: 'field', label: 'nav.field', needs: 'field.patrol' },
+  { page: 'households', label: 'nav.households', needs: 'households.view' },
   { page: 'public', label: 'nav.public', needs: 'public.view' },
   { page: 'audit', label: 'nav.audit', needs: 'audit.view' },
   { page: 'admin', label: 'nav.admin', needs: 'admin.users' },

@@ -42,6 +42,7 @@ export function pages(shell: () => Shell): Record<PageName, PageEntry> {
     field: { mount: placeholderPage('field'), needs: 'field.patrol' },
     admin: { mount: placeholderPage('admin'), needs: 'admin.users' },
     audit: { mount: lazy(() => import('./audit').then((m) => m.auditPage)), needs: 'audit.view' },
+    households: { mount: lazy(() => import('./households/page').then((m) => m.householdsPage)), needs: 'households.view' },
     signin: { mount: signInPage, needs: null },
     public: { mount: publicPage, needs: 'public.view' },
     notfound: { mount: notFoundPage, needs: null },
