@@ -1114,3 +1114,53 @@ fn prefix_fields(e: Error, prefix: &str) -> Error {
         e => e,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::households::IdNumber;
+
+    fn id() -> IdNumber {
+        IdNumber::parse(
+            "11010519491231002X",
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_private_and_the_environment_wins() {
+        let dir = std::env::temp_dir().join(format!("gridd-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("store.gpkg.id-key");
+        let _ = std::fs::remove_file(&file);
+        let first = load_id_key(None, &file).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.trim().len(), 64, "64 hex digits");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Started again: the same key, so numbers still match.
+        let again = load_id_key(None, &file).unwrap();
+        assert_eq!(first.hash(&id()), again.hash(&id()));
+        // The environment's key wins over the file.
+        let env = load_id_key(Some(&"ab".repeat(32)), &file).unwrap();
+        assert_ne!(env.hash(&id()), first.hash(&id()));
+        assert_eq!(
+            env.hash(&id()),
+            IdKey::from_hex(&"ab".repeat(32)).unwrap().hash(&id())
+        );
+        // A bad key is refused, without repeating it.
+        let e = load_id_key(Some("not hex at all"), &file)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(KEY_ENV) && !e.contains("not hex at all"), "{e}");
+        std::fs::write(&file, "short").unwrap();
+        assert!(load_id_key(None, &file).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
