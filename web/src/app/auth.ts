@@ -30,6 +30,7 @@ export const ACTIONS = [
   'households.list',
   'households.visit',
   'households.import',
+  'patrols.view',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -84,7 +85,7 @@ export const FROM_SERVER: Record<ServerAction, readonly Action[]> = {
   manage_case_setup: ['admin.categories', 'admin.calendars'],
   record_track: ['field.patrol'],
   manage_tracks: [],
-  read_patrols: [],
+  read_patrols: ['patrols.view'],
   read_households: ['households.view', 'households.list'],
   manage_households: ['households.view', 'households.import'],
   record_visit: ['households.visit'],

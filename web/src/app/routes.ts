@@ -3,7 +3,19 @@
 // deep link (a grid, a case, a map view) survives a reload or a share.
 // Pure functions: parse and format are inverse (unit-tested).
 
-export const PAGES = ['editor', 'coverage', 'command', 'field', 'public', 'admin', 'audit', 'households', 'signin', 'notfound'] as const;
+export const PAGES = [
+  'editor',
+  'coverage',
+  'command',
+  'field',
+  'public',
+  'admin',
+  'audit',
+  'households',
+  'patrols',
+  'signin',
+  'notfound',
+] as const;
 export type PageName = (typeof PAGES)[number];
 
 export const ADMIN_SECTIONS = ['users', 'categories', 'calendars'] as const;
@@ -100,6 +112,7 @@ export function parseRoute(hash: string): Route {
         : { page: 'notfound' };
     }
     case 'field':
+    case 'patrols':
       return a === undefined ? withView({ page }) : { page: 'notfound' };
     case 'audit':
       return a === undefined ? { page } : { page: 'notfound' };

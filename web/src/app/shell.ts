@@ -39,6 +39,7 @@ export const NAV: NavItem[] = [
   { page: 'command', label: 'nav.command', needs: 'cases.view' },
   { page: 'field', label: 'nav.field', needs: 'field.patrol' },
   { page: 'households', label: 'nav.households', needs: 'households.view' },
+  { page: 'patrols', label: 'nav.patrols', needs: 'patrols.view' },
   { page: 'public', label: 'nav.public', needs: 'public.view' },
   { page: 'audit', label: 'nav.audit', needs: 'audit.view' },
   { page: 'admin', label: 'nav.admin', needs: 'admin.users' },
