@@ -279,8 +279,3 @@ export function reasonKey(reason: string): { key: string; row?: string } | null 
   }
   return null;
 }
-
-// ------------------------------------------------------------------ personal data
-
-/** A whole 18-character resident identity number anywhere in a text (the page must never show one). */
-export const WHOLE_ID = /(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9Xx])/;
