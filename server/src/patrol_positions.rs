@@ -77,6 +77,9 @@ impl Position {
 struct Kept {
     last: i64,
     ring: VecDeque<Arc<Position>>,
+    /// Each worker's newest time published: a late upload (fixes older than
+    /// that) publishes nothing.
+    newest: HashMap<AccountId, Millis>,
 }
 
 /// The positions published: a channel for live subscribers and the newest kept.
@@ -91,6 +94,7 @@ impl Default for Positions {
             kept: Mutex::new(Kept {
                 last: 0,
                 ring: VecDeque::with_capacity(KEPT),
+                newest: HashMap::new(),
             }),
             tx: broadcast::channel(KEPT).0,
         }
@@ -99,7 +103,9 @@ impl Default for Positions {
 
 impl Positions {
     /// Publishes, for each worker of a stored request, their newest counted fix in
-    /// it that lies in a subdistrict (at most one per worker), placed with `atlas`.
+    /// it that lies in a subdistrict (at most one per worker), placed with `atlas`
+    /// — unless it is not newer than the worker's last one published (a late
+    /// upload is no position).
     pub fn publish(&self, atlas: &Atlas, rows: &[StoredFix]) {
         let mut newest: HashMap<AccountId, &StoredFix> = HashMap::new();
         for f in rows.iter().filter(|f| f.flag.is_none()) {
@@ -119,6 +125,10 @@ impl Positions {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for f in list {
             let Some(sd) = f.subdistrict_id else { continue };
+            if kept.newest.get(&f.worker).is_some_and(|&t| t >= f.time_ms) {
+                continue;
+            }
+            kept.newest.insert(f.worker, f.time_ms);
             let grid_path = f
                 .grid_id
                 .and_then(|g| atlas.path(g))
@@ -165,5 +175,69 @@ impl Positions {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .last
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::patrols::fix::Flag;
+
+    fn row(worker: AccountId, time_ms: Millis, flag: Option<Flag>) -> StoredFix {
+        StoredFix {
+            worker,
+            time_ms,
+            lon: 120.6 + time_ms as f64 * 1e-9,
+            lat: 31.3,
+            accuracy_m: None,
+            speed_mps: None,
+            subdistrict_id: Some(1),
+            grid_id: None,
+            flag,
+        }
+    }
+
+    #[test]
+    fn one_position_per_worker_and_request_numbered_and_kept() {
+        let atlas = Atlas::build(vec![], vec![], vec![], vec![]);
+        let hub = Positions::default();
+        let mut rx = hub.subscribe();
+        // Worker 1: three fixes, the newest flagged; worker 2: one; worker 3:
+        // outside every subdistrict.
+        let mut outside = row(3, 50, None);
+        outside.subdistrict_id = None;
+        hub.publish(
+            &atlas,
+            &[
+                row(1, 10, None),
+                row(1, 30, None),
+                row(2, 20, None),
+                row(1, 40, Some(Flag::TooFast)),
+                outside,
+            ],
+        );
+        let a = rx.try_recv().unwrap();
+        let b = rx.try_recv().unwrap();
+        assert!(rx.try_recv().is_err());
+        assert_eq!((a.worker, a.time_ms), (1, 30));
+        assert_eq!((b.worker, b.time_ms), (2, 20));
+        assert!(b.n > a.n && a.n > 0);
+        assert_eq!(hub.newest(), b.n);
+        // A late upload of worker 1 publishes nothing; a newer fix does.
+        hub.publish(&atlas, &[row(1, 5, None)]);
+        assert!(rx.try_recv().is_err());
+        hub.publish(&atlas, &[row(1, 60, None)]);
+        let c = rx.try_recv().unwrap();
+        assert_eq!((c.worker, c.time_ms), (1, 60));
+        // Replay after the first: the two after it, in order.
+        let after: Vec<i64> = hub.after(a.n).iter().map(|p| p.n).collect();
+        assert_eq!(after, [b.n, c.n]);
+        let data = String::from_utf8(c.data().to_vec()).unwrap();
+        assert!(data.starts_with("data: {\"n\":"), "{data}");
+        assert!(
+            data.ends_with("\n\n") && !data.contains("\"data\""),
+            "{data}"
+        );
     }
 }
