@@ -142,3 +142,15 @@ describe('the words', () => {
     }
   });
 });
+
+describe('the address', () => {
+  test('#/patrols and #/field, with a map view, and nothing below them', async () => {
+    const { formatRoute, parseRoute } = await import('../../app/routes');
+    expect(parseRoute('#/patrols')).toEqual({ page: 'patrols' });
+    const r = parseRoute('#/patrols?map=15.00/31.300000/120.600000');
+    expect(r).toEqual({ page: 'patrols', view: { zoom: 15, lat: 31.3, lng: 120.6 } });
+    expect(formatRoute(r)).toBe('#/patrols?map=15.00/31.300000/120.600000');
+    expect(parseRoute('#/patrols/x').page).toBe('notfound');
+    expect(parseRoute('#/field').page).toBe('field');
+  });
+});
