@@ -46,17 +46,17 @@ async function workerGrid(base) {
   return { grid, buildings: ids.slice(0, 2), worker: w };
 }
 
-const HEADER = '楼栋号,单元,室,姓名,手机号,身份证号,与户主关系,特殊家庭';
+const HEADER = '楼栋号,地址,单元,室,姓名,手机号,身份证号,与户主关系,特殊家庭';
 
 /** Three households (four people) in two buildings; `bad` makes row 4's phone malformed. */
 function households(buildings, { bad = false } = {}) {
   const [a, b] = buildings;
   return [
     HEADER,
-    `${a},1,101,张建国,13800138001,${idNumber(1)},户主,`,
-    `${a},1,101,李秀英,13800138002,${idNumber(2)},配偶,`,
-    `${a},2,302,王桂兰,${bad ? '1380013' : '13800138003'},${idNumber(3)},户主,孤寡老人`,
-    `${b},1,201,赵志强,13800138004,${idNumber(4)},户主,`,
+    `${a},和平路8号,1,101,张建国,13800138001,${idNumber(1)},户主,`,
+    `${a},和平路8号,1,101,李秀英,13800138002,${idNumber(2)},配偶,`,
+    `${a},和平路8号,2,302,王桂兰,${bad ? '1380013' : '13800138003'},${idNumber(3)},户主,孤寡老人`,
+    `${b},长江路2号,1,201,赵志强,13800138004,${idNumber(4)},户主,`,
     '',
   ].join('\n');
 }
@@ -153,6 +153,8 @@ describe('households and visits in the browser', () => {
     for (const id of ids) assert.match(id, /^\d{6}\*+\w{4}$/, id);
     // Every household is due this year (none visited yet).
     assert.equal(await page.locator('.hh-item[data-standing="due"], .hh-item[data-standing="overdue"]').count(), 3);
+    await page.locator('#hh-search').fill('长江路');
+    assert.equal(await page.locator('#hh-list .hh-item').count(), 1);
     await page.locator('#hh-search').fill('王桂兰');
     assert.equal(await page.locator('#hh-list .hh-item').count(), 1);
     assert.match(await page.locator('#hh-list .hh-item').innerText(), /孤寡老人/);
@@ -203,11 +205,16 @@ describe('households and visits in the browser', () => {
     assert.equal(detail.body.visits.length, 1);
     assert.equal(detail.body.visits[0].outcome, 'visited');
     assert.equal(detail.body.visits[0].record_confirmed, true);
+    // Its visits, read when opened.
+    await after.locator('.hh-history-box summary').click();
+    await after.locator('.hh-history li[data-outcome="visited"]').waitFor();
+    assert.match(await after.locator('.hh-history').innerText(), /入户走访 · worker[\s\S]*已核对信息[\s\S]*家中一切正常/);
     assert.deepEqual(wholeIds(await page.content()), [], 'still no whole identity number');
     await screenshot(page, 'households/05-worker-visited-390x844');
 
     // The same page at 1280×720.
     await page.setViewportSize({ width: 1280, height: 720 });
+    await page.evaluate(() => document.querySelector('.hh-page')?.scrollTo(0, 0));
     await screenshot(page, 'households/06-worker-list-1280x720');
     assert.deepEqual(errors, []);
   });

@@ -1,8 +1,8 @@
 // Wording of the households page: times, rates, standings and the server's
 // reasons in the current language.
 
-import { has, lang, t, tf, type MessageKey } from '../../i18n';
-import { reasonKey, type Standing } from './model';
+import { has, lang, t, type MessageKey } from '../../i18n';
+import { reasonZh, type Standing } from './model';
 
 const locale = () => (lang() === 'zh' ? 'zh-CN' : 'en-GB');
 
@@ -22,12 +22,9 @@ export function standingText(s: Standing): string {
   return t(`hh.standing.${s}` as MessageKey);
 }
 
-/** A server reason in the current language: the page's wording where it has one, else as sent. */
+/** A server reason in the current language: the page's Chinese wording where it has one, else as sent. */
 export function reasonText(reason: string): string {
-  if (lang() !== 'zh') return reason;
-  const k = reasonKey(reason);
-  if (!k || !has(k.key)) return reason;
-  return k.row === undefined ? t(k.key) : tf(k.key, { row: k.row });
+  return lang() === 'zh' ? (reasonZh(reason) ?? reason) : reason;
 }
 
 /** A column or field name of the import or the visit form. */

@@ -243,39 +243,43 @@ export function rowProblems(problem: unknown): RowProblem[] {
     .sort((a, b) => (a.row ?? Infinity) - (b.row ?? Infinity));
 }
 
-/** Reasons the server words in English that the page says in Chinese: a pattern and its message key. */
-export const REASONS: [RegExp, string][] = [
-  [/is in the future/, 'hh.reason.future'],
-  [/^no such building/, 'hh.reason.building'],
-  [/^no such household/, 'hh.reason.household'],
-  [/^is required/, 'hh.reason.required'],
-  [/the same identity number as row (\d+)/, 'hh.reason.idTwice'],
-  [/identity number is already on record/, 'hh.reason.idOnRecord'],
-  [/household \(building, unit, room\) is already on record/, 'hh.reason.householdOnRecord'],
-  [/an identity number has 18 characters/, 'hh.reason.idLength'],
-  [/check digit/, 'hh.reason.idCheck'],
-  [/birth date/, 'hh.reason.idBirth'],
-  [/region code/, 'hh.reason.idRegion'],
-  [/^character \d+ must be a digit/, 'hh.reason.idChar'],
-  [/a mobile number has 11 digits/, 'hh.reason.mobileLength'],
-  [/a mobile number starts with/, 'hh.reason.mobileStart'],
-  [/may hold only digits/, 'hh.reason.phoneChars'],
-  [/landline/, 'hh.reason.landline'],
-  [/^unknown kind/, 'hh.reason.kind'],
-  [/differs from row (\d+)/, 'hh.reason.differs'],
-  [/the required column/, 'hh.reason.column'],
-  [/no column named/, 'hh.reason.noColumn'],
-  [/characters long; at most/, 'hh.reason.tooLong'],
-  [/Excel \(\.xlsx\)/, 'hh.reason.xlsx'],
-  [/bad rows in all/, 'hh.reason.more'],
-  [/^not CSV/, 'hh.reason.notCsv'],
+/**
+ * The server words its reasons in English; the page says those it knows in
+ * Chinese (a pattern and its wording, `{row}` the row the reason names). The
+ * English page shows the server's own text.
+ */
+export const REASONS_ZH: [RegExp, string][] = [
+  [/is in the future/, '走访时间晚于当前时间：只能登记已完成的走访'],
+  [/^no such building/, '没有这个楼栋'],
+  [/^no such household/, '没有这个住户'],
+  [/^is required/, '必填'],
+  [/the same identity number as row (\d+)/, '身份证号与第 {row} 行重复'],
+  [/identity number is already on record/, '该身份证号已登记'],
+  [/household \(building, unit, room\) is already on record/, '该住户（楼栋、单元、室）已登记'],
+  [/an identity number has 18 characters/, '身份证号应为 18 位'],
+  [/check digit/, '身份证号校验码不符'],
+  [/birth date/, '身份证号中的出生日期无效'],
+  [/region code/, '身份证号前两位不是有效的省级行政区代码'],
+  [/^character \d+ must be a digit/, '身份证号只能是数字（末位可为 X）'],
+  [/a mobile number has 11 digits/, '手机号应为 11 位'],
+  [/a mobile number starts with/, '手机号应以 13 至 19 开头'],
+  [/may hold only digits/, '电话只能包含数字、空格和连字符'],
+  [/landline/, '固定电话号码格式不对'],
+  [/^unknown kind/, '未知的特殊家庭类型'],
+  [/differs from row (\d+)/, '与同一住户的第 {row} 行不一致'],
+  [/the required column/, '缺少必需的列'],
+  [/no column named/, '表头中没有映射中填写的列'],
+  [/characters long; at most/, '内容过长'],
+  [/Excel \(\.xlsx\)/, '无法读取该 Excel 文件，请另存为“CSV UTF-8”后导入'],
+  [/bad rows in all/, '错误行过多，只列出了前一部分'],
+  [/^not CSV/, '不是有效的 CSV 文件'],
 ];
 
-/** The message key (and the row it names, if any) of a server reason, or null when the page has no wording for it. */
-export function reasonKey(reason: string): { key: string; row?: string } | null {
-  for (const [re, key] of REASONS) {
+/** A server reason in Chinese, or null when the page has no wording for it. */
+export function reasonZh(reason: string): string | null {
+  for (const [re, text] of REASONS_ZH) {
     const m = re.exec(reason);
-    if (m) return m[1] === undefined ? { key } : { key, row: m[1] };
+    if (m) return text.replace('{row}', m[1] ?? '');
   }
   return null;
 }

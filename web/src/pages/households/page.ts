@@ -42,6 +42,9 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
   let notice: string | null = null;
   const lastVisits = new Map<number, number>();
   const visitedNow = new Set<number>();
+  /** Households' visits read here, and the households whose history is open. */
+  const histories = new Map<number, Visit[]>();
+  const openHistory = new Set<number>();
   let abort: AbortController | null = null;
   const mayList = can('households.list');
   const mayVisit = can('households.visit');
@@ -57,6 +60,8 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
     saved: (v: Visit) => {
       lastVisits.set(v.household_id, Math.max(v.at, lastVisits.get(v.household_id) ?? 0));
       if (v.outcome === 'visited') visitedNow.add(v.household_id);
+      histories.delete(v.household_id);
+      openHistory.delete(v.household_id);
       const h = households.find((x) => x.id === v.household_id);
       notice = tf('hh.visit.saved', { what: h ? householdLabel(h) : String(v.household_id), outcome: v.outcome_zh });
       if (v.case_id) notice += ` ${tf('hh.visit.caseOpened', { id: v.case_id })}`;
@@ -249,12 +254,68 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
     return b;
   };
 
+  /** A household's visits, read when first opened (GET /households/{id}). */
+  const historyOf = (id: number) => {
+    const list = el('ol', { className: 'hh-history' });
+    const box = el('details', { className: 'hh-history-box' }, el('summary', { textContent: t('hh.history') }), list);
+    box.open = openHistory.has(id);
+    const fill = () => {
+      const visits = histories.get(id);
+      if (!visits) {
+        list.replaceChildren(el('li', { className: 'muted', textContent: t('status.loading') }));
+        return;
+      }
+      if (!visits.length) {
+        list.replaceChildren(el('li', { className: 'muted', textContent: t('hh.never') }));
+        return;
+      }
+      list.replaceChildren(
+        ...visits.map((v) =>
+          el(
+            'li',
+            { dataset: { outcome: v.outcome } },
+            el('span', { textContent: `${formatTime(v.at)} · ${v.outcome_zh} · ${v.worker_name}` }),
+            v.record_confirmed ? el('span', { className: 'hh-tag', textContent: t('hh.confirmed') }) : null,
+            v.case_id ? el('span', { className: 'muted', textContent: ` ${tf('hh.caseOf', { id: v.case_id })}` }) : null,
+            v.note ? el('p', { className: 'hh-note', textContent: v.note }) : null,
+          ),
+        ),
+      );
+    };
+    const load = async () => {
+      fill();
+      if (histories.has(id)) return;
+      try {
+        const d = await householdsApi.one(id);
+        histories.set(id, d.visits);
+        const newest = d.visits[0]?.at;
+        if (newest !== undefined && newest > (lastVisits.get(id) ?? 0)) {
+          lastVisits.set(id, newest);
+          render();
+          return;
+        }
+      } catch (err) {
+        list.replaceChildren(el('li', { className: 'details-error', textContent: errorText(err) }));
+        return;
+      }
+      fill();
+    };
+    box.addEventListener('toggle', () => {
+      if (box.open) {
+        openHistory.add(id);
+        void load();
+      } else openHistory.delete(id);
+    });
+    if (box.open) fill();
+    return box;
+  };
+
   const householdItem = (r: Row) => {
     const h = r.household;
     const place = el(
       'div',
       { className: 'hh-place' },
-      el('strong', { className: 'hh-address', textContent: h.address || t('value.none') }),
+      el('strong', { className: 'hh-address', textContent: h.address || tf('hh.building', { id: h.building_id }) }),
       el('span', { className: 'hh-room', textContent: roomOf(h) }),
     );
     const tags = el('div', { className: 'hh-tags' }, badge(r));
@@ -274,10 +335,9 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
       );
     }
     const visits = r.visits === null ? '' : ` · ${tf('hh.visits', { n: r.visits })}`;
-    const last = el('p', {
-      className: 'muted hh-last',
-      textContent: `${t('hh.lastVisit')}：${r.lastVisit ? formatTime(r.lastVisit) : t('hh.never')}${visits}`,
-    });
+    // Not on a list and no visit known here: the last visit is in its history.
+    const lastText = r.lastVisit ? formatTime(r.lastVisit) : r.visits === 0 ? t('hh.never') : t('value.none');
+    const last = el('p', { className: 'muted hh-last', textContent: `${t('hh.lastVisit')}：${lastText}${visits}` });
     const li = el(
       'li',
       { className: 'hh-item', dataset: { id: String(h.id), standing: r.standing, visited: r.visitedNow ? '1' : '0' } },
@@ -285,6 +345,7 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
       tags,
       people,
       last,
+      historyOf(h.id),
     );
     if (mayVisit) {
       const b = el('button', { type: 'button', className: 'btn btn-primary hh-visit-btn', textContent: t('hh.visit.open') });
