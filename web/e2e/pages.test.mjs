@@ -119,7 +119,10 @@ describe('pages', () => {
     assert.equal(await facts.locator('[data-field="code"]').innerText(), g.properties.code);
     assert.equal(await facts.locator('[data-field="name"]').innerText(), g.properties.name);
     assert.match(await facts.locator('[data-field="level"]').innerText(), /三级/);
-    assert.match(await page.locator('#public-later').innerText(), /第 14 号需求/);
+    // What issue 14 adds: the level's duties and the team (the demo publishes none yet).
+    assert.match(await page.locator('#public-duties').innerText(), /9\.3\.1 发现问题/);
+    assert.match(await page.locator('#public-team').innerText(), /尚未公布服务团队/);
+    assert.match(await page.locator('#public-status').innerText(), /服务团队尚未配齐/);
     // The boundary is drawn from the grid's true geometry.
     const drawn = await page.evaluate(() => window.__gridd.map.querySourceFeatures('focus').length);
     assert.ok(drawn > 0, 'the grid is drawn on the map');

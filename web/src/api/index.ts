@@ -54,6 +54,8 @@ export interface GridSummary {
 }
 /** A node of GET /tree: a subdistrict at the root, grids below; households rolled up. */
 export type TreeNode = Schema<'TreeNode'>;
+/** A grid's published page (GET /published/grids/{id}). */
+export type PublishedGrid = Schema<'PublishedGrid'>;
 /** A subdistrict of GET /subdistricts (its bbox is null when it has no boundary). */
 export type Subdistrict = Schema<'SubdistrictSummary'>;
 /** A grid as the editor sends it (POST / PUT /grids, POST /coverage/preview). */
@@ -147,6 +149,14 @@ export const api = {
     }),
   grid: (id: number, signal?: AbortSignal) => http.get('/api/v1/grids/{id}', { path: { id }, signal }),
   tree: (signal?: AbortSignal) => http.get('/api/v1/tree', { signal }),
+  /** A grid's published page (网格公示): no sign-in, no personal data but the team's names, roles and public phones. */
+  publishedGrid: (id: number, signal?: AbortSignal) => http.get('/api/v1/published/grids/{id}', { path: { id }, signal }),
+  /** The QR code of a grid's printed notice, as SVG text (it encodes the grid's public page, also in its `data-url`). */
+  publishedQr: async (id: number, signal?: AbortSignal): Promise<string> => {
+    const r = await fetch(apiUrl('/api/v1/published/grids/{id}/qr', { id }), { signal });
+    if (!r.ok) throw new Error(`QR code of grid ${id}: HTTP ${r.status}`);
+    return r.text();
+  },
   gridBuildings: (id: number) => http.get('/api/v1/grids/{id}/buildings', { path: { id } }),
   nextCode: (parent: { grid: number } | { subdistrict: number }) =>
     'grid' in parent
