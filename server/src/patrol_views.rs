@@ -392,6 +392,82 @@ mod tests {
         assert_eq!(track_lines(1, &two, MAX_GAP_MS, |_| true).len(), 1);
     }
 
+    /// The cost of a coverage: the demo's L3 grid with the most buildings, walked
+    /// along its real streets for a working week (8 h a day, a fix every 10 s:
+    /// 14,400 fixes). Ignored by default; it prints the figures.
+    #[test]
+    #[ignore = "timing"]
+    fn timing_of_a_weeks_coverage_of_a_demo_grid() {
+        use crate::patrols::walk::{Network, WalkSpec, walk_streets};
+        let batch = crate::demo::batch(&crate::demo::default_dir(), &crate::import::quiet).unwrap();
+        let polys = |g: &Geometry| match g {
+            Geometry::Polygon(p) => Some(p.clone()),
+            Geometry::MultiPolygon(m) => m.0.first().cloned(),
+            _ => None,
+        };
+        let grid = batch
+            .grids
+            .iter()
+            .filter(|g| g.draft.level == 3)
+            .max_by_key(|g| {
+                batch
+                    .buildings
+                    .iter()
+                    .filter(|b| {
+                        geo::InteriorPoint::interior_point(&b.footprint)
+                            .is_some_and(|p| geo::Contains::contains(&g.draft.geometry, &p))
+                    })
+                    .count()
+            })
+            .unwrap();
+        let area = polys(&grid.draft.geometry).unwrap();
+        let lines: Vec<LineString> = batch
+            .roads
+            .iter()
+            .filter_map(|r| match &r.line {
+                Geometry::LineString(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        let net = Network::new(&lines);
+        let tracks: Vec<Vec<Coord>> = (0..5)
+            .map(|d| {
+                walk_streets(
+                    &net,
+                    &area,
+                    &WalkSpec {
+                        start_ms: d * DAY_MS,
+                        duration_ms: 8 * 3_600_000,
+                        seed: 7 + d as u64,
+                        ..Default::default()
+                    },
+                )
+                .into_iter()
+                .map(|f| f.pos)
+                .collect()
+            })
+            .collect();
+        let b: Vec<&crate::domain::reference::Building> = batch.buildings.iter().collect();
+        let r: Vec<&crate::domain::reference::Road> = batch.roads.iter().collect();
+        let t = std::time::Instant::now();
+        let c = coverage(&grid.draft.geometry, &b, &r, &tracks, REACH_M);
+        let took = t.elapsed();
+        let fixes: usize = tracks.iter().map(Vec::len).sum();
+        println!(
+            "coverage of {} ({fixes} fixes, {} buildings and {} roads as candidates): {:?}; \
+             buildings {}/{}, roads {:.0}/{:.0} m",
+            grid.draft.code,
+            b.len(),
+            r.len(),
+            took,
+            c.passed,
+            c.buildings,
+            c.walked_m,
+            c.road_m
+        );
+        assert!(c.buildings > 0 && c.passed > 0 && c.walked_m > 0.0);
+    }
+
     #[test]
     fn days_are_china_days() {
         // 2026-12-07 00:00 +08:00 = 2026-12-06 16:00 UTC.

@@ -147,10 +147,14 @@ pub fn coverage(
     let mut passed = 0;
     let mut unpassed = Vec::new();
     for b in buildings {
-        let inside = b
+        let meets = b
             .footprint
-            .interior_point()
-            .is_some_and(|p| grid.contains(&p));
+            .bounding_rect()
+            .is_some_and(|bb| geo::Intersects::intersects(&bb, &bbox));
+        let inside = meets
+            && b.footprint
+                .interior_point()
+                .is_some_and(|p| grid.contains(&p));
         if !inside {
             continue;
         }
@@ -178,6 +182,13 @@ pub fn coverage(
     let mut walked_m = 0.0;
     let mut pieces: Vec<LineString> = Vec::new();
     for r in roads {
+        let meets = r
+            .line
+            .bounding_rect()
+            .is_some_and(|rb| geo::Intersects::intersects(&rb, &bbox));
+        if !meets {
+            continue;
+        }
         let lines = project_lines(&frame, &r.line);
         if lines.0.is_empty() {
             continue;
