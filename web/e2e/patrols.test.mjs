@@ -217,5 +217,33 @@ describe('the patrols page', () => {
     }, audit.week);
     assert.deepEqual(await featureState(page, ids.A), { p_class: 0, p_short: true, p_patrols: 0 });
     assert.deepEqual(errors, []);
+
+    // An operator reads patrols but not fixes: the week as above, the day's lines from the tracks tiles.
+    const op = await launch({ width: 1280, height: 720 });
+    try {
+      op.page.setDefaultTimeout(15_000);
+      await signIn(op.page, srv.url, 'operator');
+      await op.page.goto(`${srv.url}/#/patrols`);
+      await op.page.locator(`#patrols-summary[data-week="${audit.week}"]`).waitFor();
+      await op.page.waitForFunction(() => !!window.__gridd.map?.getLayer('patrols-week-fill'));
+      await mapIdle(op.page);
+      assert.equal((await featureState(op.page, ids.A)).p_class, 2);
+      await op.page.locator('#patrols-worker').selectOption(String(wa));
+      await op.page.locator('#patrols-fixes[data-state="forbidden"]').waitFor();
+      assert.match(await op.page.locator('#patrols-fixes').innerText(), /不能逐点回放[\s\S]*当天的轨迹线/);
+      await op.page.waitForFunction(() => !!window.__gridd.map.getLayer('patrol-tracks-line'));
+      await fitTo(op.page, bboxOf([A.geometry]), 60, 17);
+      const lines = await op.page.evaluate(() =>
+        window.__gridd.map
+          .queryRenderedFeatures({ layers: ['patrol-tracks-line'] })
+          .map((f) => [f.properties.worker, f.properties.start_ms]),
+      );
+      const starts = new Set(lines.filter(([w]) => w === wa).map(([, s]) => s));
+      assert.deepEqual([...starts].sort(), [walk1[0].time_ms, walk2[0].time_ms], JSON.stringify(lines.slice(0, 4)));
+      await screenshot(op.page, 'patrols/03-operator-lines-1280x720');
+      assert.deepEqual(op.errors, []);
+    } finally {
+      await op.close();
+    }
   });
 });

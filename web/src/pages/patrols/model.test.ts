@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clockOf, dayOf, dayRange, patrolClass, shiftWeek, shortGroups, summary, trackAt, weekOf, weekStart } from './model';
+import { trackTilesUrl, clockOf, dayOf, dayRange, patrolClass, shiftWeek, shortGroups, summary, trackAt, weekOf, weekStart } from './model';
 import { texts } from './text';
 
 /** 2026-12-07 09:00 +08:00, a Monday (the server's tests' T0). */
@@ -152,5 +152,13 @@ describe('the address', () => {
     expect(formatRoute(r)).toBe('#/patrols?map=15.00/31.300000/120.600000');
     expect(parseRoute('#/patrols/x').page).toBe('notfound');
     expect(parseRoute('#/field').page).toBe('field');
+  });
+});
+
+describe('the tracks tiles', () => {
+  test('a worker’s day, under the page’s own prefix', () => {
+    expect(trackTilesUrl('http://h:8080/gridd/index.html#/patrols', '2026-12-07', 8)).toBe(
+      'http://h:8080/gridd/api/v1/track-tiles/{z}/{x}/{y}.mvt?day=2026-12-07&worker=8',
+    );
   });
 });

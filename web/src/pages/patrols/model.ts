@@ -134,3 +134,13 @@ export function shortGroups(parents: readonly AuditParent[]): ShortGroup[] {
 export function summary(grids: readonly AuditGrid[]): { all: number; short: number } {
   return { all: grids.length, short: grids.filter((g) => g.short).length };
 }
+
+/**
+ * The address of the day's `tracks` tiles of one worker, relative to the page
+ * (the app may live under a prefix); the session cookie goes with MapLibre's
+ * same-origin requests.
+ */
+export function trackTilesUrl(base: string, day: string, worker: number): string {
+  const q = new URLSearchParams({ day, worker: String(worker) });
+  return `${new URL('api/v1/track-tiles/', base).href}{z}/{x}/{y}.mvt?${q.toString()}`;
+}

@@ -32,11 +32,14 @@ import {
   trackAt,
   weekStart,
   weekOf,
+  trackTilesUrl,
 } from './model';
 import { pt, ptf } from './text';
 import './patrols.css';
 
 const SOURCE = { full: 'patrol-full', line: 'patrol-line', dot: 'patrol-dot', flagged: 'patrol-flagged' } as const;
+/** The server's `tracks` tiles (a line per stretch of a worker's day; read_patrols in the scope). */
+const TRACK_TILES = 'patrol-tracks';
 export const PATROL_LAYERS = {
   fill: 'patrols-week-fill',
   short: 'patrols-week-short',
@@ -44,7 +47,9 @@ export const PATROL_LAYERS = {
   line: 'patrol-line',
   flagged: 'patrol-flagged',
   dot: 'patrol-dot',
+  tiles: 'patrol-tracks-line',
 } as const;
+
 const SPEEDS = [60, 300, 1200] as const;
 const STATE_KEYS = ['p_class', 'p_short', 'p_patrols'] as const;
 const klass = ['number', ['feature-state', 'p_class'], -1] as unknown as ExpressionSpecification;
@@ -269,7 +274,32 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     clock.dataset.t = String(at);
   };
 
+  /**
+   * A role that reads patrols but not fixes (operators, auditors) gets the
+   * day's lines from the tiles instead: the track whole, without the clock.
+   */
+  const showTiles = () => {
+    const map = gm?.map;
+    if (!map) return;
+    if (map.getLayer(PATROL_LAYERS.tiles)) map.removeLayer(PATROL_LAYERS.tiles);
+    if (map.getSource(TRACK_TILES)) map.removeSource(TRACK_TILES);
+    if (fixesState !== 'forbidden' || worker === null) return;
+    map.addSource(TRACK_TILES, { type: 'vector', tiles: [trackTilesUrl(location.href, day, worker)], minzoom: 10, maxzoom: 18 });
+    map.addLayer(
+      {
+        id: PATROL_LAYERS.tiles,
+        type: 'line',
+        source: TRACK_TILES,
+        'source-layer': 'tracks',
+        layout: { 'line-join': 'round', 'line-cap': 'round' },
+        paint: { 'line-color': '#0b5cad', 'line-width': 3.5, 'line-opacity': 0.85 },
+      },
+      PATROL_LAYERS.dot,
+    );
+  };
+
   const drawDay = () => {
+    showTiles();
     const all = trackAt(counted, Infinity);
     setSource(SOURCE.full, { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: all.lines }, properties: {} });
     setSource(SOURCE.flagged, {

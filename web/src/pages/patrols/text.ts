@@ -64,7 +64,7 @@ const zh = {
   'patrols.noFixes': '这一天没有定位点',
   'patrols.fixes': '{n} 个定位点（{flagged} 个未计入）',
   'patrols.loading': '正在读取…',
-  'patrols.forbidden': '您的角色不能查看其他网格员的定位点（需要“管理轨迹”权限）',
+  'patrols.forbidden': '您的角色不能逐点回放其他网格员的定位点（需要“管理轨迹”权限）；地图上显示当天的轨迹线。',
   'patrols.error': '无法读取：{detail}',
   'patrols.dayPatrols': '当天巡查',
   'patrols.patrol': '{from}–{to} · {grid} · {min} 分钟 · {m} 米',
@@ -146,7 +146,8 @@ const en: Record<TextKey, string> = {
   'patrols.noFixes': 'No fixes on this day',
   'patrols.fixes': '{n} fixes ({flagged} not counted)',
   'patrols.loading': 'Reading…',
-  'patrols.forbidden': 'Your role may not read other workers’ fixes (it takes the right to manage tracks)',
+  'patrols.forbidden':
+    'Your role may not play back other workers’ fixes point by point (it takes the right to manage tracks); the map shows the day’s track lines.',
   'patrols.error': 'Could not read: {detail}',
   'patrols.dayPatrols': 'Patrols that day',
   'patrols.patrol': '{from}–{to} · {grid} · {min} min · {m} m',
