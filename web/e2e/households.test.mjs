@@ -10,6 +10,7 @@
 // Screenshots go to artifacts/screenshots/households/ at the repository root.
 
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { apiSession, closeBrowser, launch, request, screenshot, signIn, startGridd } from './browser.mjs';
 
@@ -59,6 +60,85 @@ function households(buildings, { bad = false } = {}) {
     `${b},长江路2号,1,201,赵志强,13800138004,${idNumber(4)},户主,`,
     '',
   ].join('\n');
+}
+
+/**
+ * An Excel workbook (.xlsx) of these rows, as Excel writes one: a zip of
+ * deflated XML parts, the strings shared, the first sheet named by the workbook.
+ */
+function xlsx(rows) {
+  const strings = [];
+  const index = (s) => (strings.includes(s) ? strings.indexOf(s) : strings.push(s) - 1);
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const col = (i) => String.fromCharCode(65 + i);
+  const sheetRows = rows
+    .map((cells, r) => {
+      const cs = cells
+        .map((c, i) =>
+          c === ''
+            ? ''
+            : /^\d{1,10}$/.test(c)
+              ? `<c r="${col(i)}${r + 1}"><v>${c}</v></c>`
+              : `<c r="${col(i)}${r + 1}" t="s"><v>${index(c)}</v></c>`,
+        )
+        .join('');
+      return `<row r="${r + 1}">${cs}</row>`;
+    })
+    .join('');
+  const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const parts = [
+    [
+      '[Content_Types].xml',
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    ],
+    [
+      'xl/workbook.xml',
+      `<workbook xmlns="${ns}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="住户" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ],
+    [
+      'xl/_rels/workbook.xml.rels',
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    ],
+    [
+      'xl/worksheets/sheet1.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${ns}"><sheetData>${sheetRows}</sheetData></worksheet>`,
+    ],
+  ];
+  parts.push(['xl/sharedStrings.xml', `<sst xmlns="${ns}">${strings.map((s) => `<si><t>${esc(s)}</t></si>`).join('')}</sst>`]);
+  const locals = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, text] of parts) {
+    const raw = Buffer.from(text);
+    const data = zlib.deflateRawSync(raw);
+    const n = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(zlib.crc32(raw), 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(8, 10);
+    c.writeUInt32LE(zlib.crc32(raw), 16);
+    c.writeUInt32LE(data.length, 20);
+    c.writeUInt32LE(raw.length, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offset, 42);
+    locals.push(local, n, data);
+    central.push(c, n);
+    offset += 30 + n.length + data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(parts.length, 8);
+  end.writeUInt16LE(parts.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
 }
 
 async function importCsv(base, csv) {
@@ -128,6 +208,24 @@ describe('households and visits in the browser', () => {
     assert.equal(await page.locator('#hh-stat-households .hh-stat-value').innerText(), '3');
     assert.match(await page.locator('#hh-list').innerText(), /孤寡老人/);
     await screenshot(page, 'households/02-import-stored-1280x720');
+
+    // An Excel workbook (read in the browser, sent as CSV): one more household, stored.
+    const book = xlsx([
+      HEADER.split(','),
+      [String(buildings[1]), '长江路2号', '2', '502', '孙丽', '13900139005', idNumber(5), '户主', '残疾人'],
+    ]);
+    await page.locator('#import-file').setInputFiles({
+      name: '住户.xlsx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: book,
+    });
+    await page.locator('#import-run').click();
+    await page.locator('#import-status[data-state="done"]').waitFor();
+    assert.match(await page.locator('#import-status').innerText(), /已导入 1 户、1 人，其中特殊家庭 1 户/);
+    await page.waitForFunction(() => document.querySelectorAll('#hh-list .hh-item').length === 4);
+    const sun = await page.locator('#hh-list .hh-item', { hasText: '孙丽' }).innerText();
+    assert.match(sun, /残疾人/);
+    assert.match(sun, /2单元 502/);
     assert.deepEqual(errors, []);
   });
 
