@@ -206,6 +206,14 @@ describe('households and visits in the browser', () => {
     assert.equal(stored.body.length, 3);
     await page.waitForFunction(() => document.querySelectorAll('#hh-list .hh-item').length === 3);
     assert.equal(await page.locator('#hh-stat-households .hh-stat-value').innerText(), '3');
+    // The grids below, each with its own figures, adding up to the grid's.
+    const below = page.locator('#hh-below tbody tr');
+    assert.ok((await below.count()) > 0, 'the grids below are listed');
+    const counts = await below.evaluateAll((trs) => trs.map((tr) => Number(tr.children[1].textContent)));
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      3,
+    );
     assert.match(await page.locator('#hh-list').innerText(), /孤寡老人/);
     await screenshot(page, 'households/02-import-stored-1280x720');
 

@@ -340,6 +340,7 @@ const zh = {
   'hh.history': '走访记录',
   'hh.confirmed': '已核对信息',
   'hh.caseOf': '案件 {id}',
+  'hh.below': '下级网格（{n} 个）',
   'page.audit.title': '审计日志',
   'page.audit.intro': '每一次写入和登录（包括失败的登录）：谁、何时、从哪里、做了什么、改了什么、原因。只列出你的角色范围内的记录。',
   'audit.any': '全部',
@@ -1102,6 +1103,7 @@ const en: Record<MessageKey, string> = {
   'hh.history': 'Visits',
   'hh.confirmed': 'record checked',
   'hh.caseOf': 'case {id}',
+  'hh.below': 'Grids below ({n})',
   'page.audit.title': 'Audit log',
   'page.audit.intro':
     'Every write and every sign-in (failed ones too): who, when, from where, what, what changed, why. Only the rows within your role’s scope are listed.',

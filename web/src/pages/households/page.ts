@@ -244,6 +244,39 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
     );
     const q = f.quarter_rates.map((r, i) => `${tf('hh.quarter', { q: i + 1 })} ${formatRate(r)}`).join(' · ');
     if (tl.special) box.append(el('p', { className: 'muted', id: 'hh-quarter-rates', textContent: `${t('hh.stat.quarters')}：${q}` }));
+    const below = compliance.grids.filter((g) => g.parent_id === grid?.id);
+    if (below.length) {
+      const head = el(
+        'tr',
+        {},
+        ...(['hh.grid', 'hh.stat.households', 'hh.stat.overdue', 'hh.stat.due', 'hh.stat.year'] as const).map((k) =>
+          el('th', { scope: 'col', textContent: t(k) }),
+        ),
+      );
+      const rows = below.map((g) =>
+        el(
+          'tr',
+          { dataset: { grid: String(g.grid_id) } },
+          el('td', { textContent: `${g.name} · ${g.code}` }),
+          el('td', { textContent: formatNumber(g.figures.tally.households) }),
+          el('td', { textContent: formatNumber(g.figures.tally.overdue) }),
+          el('td', { textContent: formatNumber(g.figures.tally.due) }),
+          el('td', { textContent: formatRate(g.figures.year_rate) }),
+        ),
+      );
+      box.append(
+        el(
+          'details',
+          { className: 'hh-below' },
+          el('summary', { textContent: tf('hh.below', { n: below.length }) }),
+          el(
+            'div',
+            { className: 'audit-table-wrap' },
+            el('table', { id: 'hh-below', className: 'audit-table' }, el('thead', {}, head), el('tbody', {}, ...rows)),
+          ),
+        ),
+      );
+    }
     if (!compliance.lists) box.append(el('p', { className: 'muted', textContent: t('hh.countsOnly') }));
     return box;
   };
