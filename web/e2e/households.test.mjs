@@ -47,6 +47,9 @@ async function workerGrid(base) {
   return { grid, buildings: ids.slice(0, 2), worker: w };
 }
 
+/** A 1×1 PNG. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 const HEADER = '楼栋号,地址,单元,室,姓名,手机号,身份证号,与户主关系,特殊家庭';
 
 /** Three households (four people) in two buildings; `bad` makes row 4's phone malformed. */
@@ -296,6 +299,7 @@ describe('households and visits in the browser', () => {
     await page.locator('#visit-at').fill(local(new Date(Date.now() - 3_600_000)));
     await page.locator('#visit-note').fill('家中一切正常，信息已核对。');
     await page.locator('#visit-confirmed').check();
+    await page.locator('#visit-photos').setInputFiles({ name: '门口.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
     const stored = page.waitForResponse((r) => r.url().endsWith('/api/v1/visits'));
     await page.locator('#visit-submit').click();
     assert.equal((await stored).status(), 201);
@@ -311,9 +315,11 @@ describe('households and visits in the browser', () => {
     assert.equal(detail.body.visits.length, 1);
     assert.equal(detail.body.visits[0].outcome, 'visited');
     assert.equal(detail.body.visits[0].record_confirmed, true);
+    assert.equal(detail.body.visits[0].photos.length, 1, 'the photo was uploaded and named');
     // Its visits, read when opened.
     await after.locator('.hh-history-box summary').click();
     await after.locator('.hh-history li[data-outcome="visited"]').waitFor();
+    assert.equal(await after.locator('.hh-history a').count(), 1, 'a link to its photo');
     assert.match(await after.locator('.hh-history').innerText(), /入户走访 · worker[\s\S]*已核对信息[\s\S]*家中一切正常/);
     assert.deepEqual(wholeIds(await page.content()), [], 'still no whole identity number');
     await screenshot(page, 'households/05-worker-visited-390x844');

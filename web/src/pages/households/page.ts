@@ -311,6 +311,20 @@ export const householdsPage: PageFactory = (root, route, router): Page => {
             v.record_confirmed ? el('span', { className: 'hh-tag', textContent: t('hh.confirmed') }) : null,
             v.case_id ? el('span', { className: 'muted', textContent: ` ${tf('hh.caseOf', { id: v.case_id })}` }) : null,
             v.note ? el('p', { className: 'hh-note', textContent: v.note }) : null,
+            v.photos.length
+              ? el(
+                  'p',
+                  { className: 'hh-note' },
+                  ...v.photos.map((p, i) =>
+                    el('a', {
+                      href: api.casePhotoUrl(p),
+                      target: '_blank',
+                      rel: 'noopener',
+                      textContent: `${t('hh.visit.photo')} ${i + 1} `,
+                    }),
+                  ),
+                )
+              : null,
           ),
         ),
       );

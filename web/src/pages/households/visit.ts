@@ -5,7 +5,7 @@
 // from the visit. Every field the server refuses is named at that field;
 // nothing is stored then.
 
-import { ApiError } from '../../api';
+import { ApiError, api } from '../../api';
 import { t, tf } from '../../i18n';
 import { el } from '../../lib/dom';
 import { householdsApi, type CaseCategory, type Household, type Visit } from './api';
@@ -43,6 +43,7 @@ export class VisitForm {
   private readonly at: HTMLInputElement;
   private readonly note: HTMLTextAreaElement;
   private readonly confirmed: HTMLInputElement;
+  private readonly photos: HTMLInputElement;
   private readonly withCase: HTMLInputElement;
   private readonly caseBox: HTMLElement;
   private readonly category: HTMLSelectElement;
@@ -56,6 +57,13 @@ export class VisitForm {
     this.at = el('input', { id: 'visit-at', name: 'at', type: 'datetime-local', step: '60' });
     this.note = el('textarea', { id: 'visit-note', name: 'note', rows: 3, maxLength: 2000 });
     this.confirmed = el('input', { id: 'visit-confirmed', name: 'record_confirmed', type: 'checkbox' });
+    this.photos = el('input', {
+      id: 'visit-photos',
+      name: 'photos',
+      type: 'file',
+      accept: 'image/jpeg,image/png,image/webp',
+      multiple: true,
+    });
     this.withCase = el('input', { id: 'visit-case', name: 'case', type: 'checkbox' });
     this.category = el('select', { id: 'visit-case-category', name: 'case.category' });
     this.description = el('textarea', { id: 'visit-case-description', name: 'case.description', rows: 2, maxLength: 4000 });
@@ -104,12 +112,12 @@ export class VisitForm {
       row(t('hh.visit.at'), this.at, 'at'),
       outcomes,
       row(t('hh.visit.note'), this.note, 'note'),
+      row(t('hh.visit.photos'), this.photos, 'photos'),
       el('label', { className: 'hh-check' }, this.confirmed, el('span', { textContent: t('hh.visit.confirmed') })),
       error('record_confirmed'),
       el('label', { className: 'hh-check' }, this.withCase, el('span', { textContent: t('hh.visit.withCase') })),
       this.caseBox,
       error('case'),
-      error('photos'),
       this.general,
       el('div', { className: 'hh-form-actions' }, cancel, this.submit),
     );
@@ -131,6 +139,7 @@ export class VisitForm {
     this.at.value = toLocalInput(this.openedAt);
     this.at.max = toLocalInput(this.openedAt + 60);
     this.note.value = '';
+    this.photos.value = '';
     this.confirmed.checked = false;
     this.withCase.checked = false;
     this.caseBox.hidden = true;
@@ -211,11 +220,31 @@ export class VisitForm {
     this.submit.disabled = true;
     this.submit.textContent = t('hh.visit.saving');
     try {
+      const files = [...(this.photos.files ?? [])];
+      if (files.length > 9) {
+        this.showError('photos', t('hh.visit.tooManyPhotos'));
+        return;
+      }
+      const photos: number[] = [];
+      for (const [i, f] of files.entries()) {
+        this.submit.textContent = tf('step.uploading', { i: i + 1, n: files.length });
+        try {
+          photos.push((await api.uploadCasePhoto(f, f.type || 'application/octet-stream')).id);
+        } catch (err) {
+          if (err instanceof ApiError && (err.status === 413 || err.status === 415)) {
+            this.showError('photos', `${f.name}：${t(err.status === 413 ? 'problem.tooLarge' : 'problem.notImage')}`);
+            return;
+          }
+          throw err;
+        }
+      }
+      this.submit.textContent = t('hh.visit.saving');
       const v = await householdsApi.recordVisit({
         household_id: householdId,
         at: at === null || at === 'bad' ? null : at,
         outcome,
         note: this.note.value,
+        photos,
         record_confirmed: this.confirmed.checked,
         case: this.withCase.checked ? { category: this.category.value, description: this.description.value.trim() } : null,
       });
