@@ -9,7 +9,15 @@ import zlib from 'node:zlib';
 
 /** Limits in KiB, gzip. MapLibre GL is ~270 KiB of the JavaScript. */
 const BUDGET = {
-  js: 380,
+  /**
+   * Every chunk together. 380 until issues 13 and 14 added four pages loaded
+   * only by the roles that open them (field, patrols, households, the public
+   * notice): no browser loads them all, so the limits a user feels are the
+   * entry and the largest page chunk below.
+   */
+  js: 420,
+  /** The largest chunk a page loads after the entry (the editor's today). */
+  page: 50,
   css: 20,
   /** What a page that needs no editor (public, field) loads first. */
   entry: 310,
@@ -34,8 +42,11 @@ const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
 const entryName = /<script[^>]+src="\.\/assets\/([^"]+\.js)"/.exec(html)?.[1];
 const entry = entryName ? gz(path.join(assets, entryName)) : 0;
 
+const largest = files.filter((f) => f.endsWith('.js') && path.basename(f) !== entryName).reduce((m, f) => Math.max(m, gz(f)), 0);
+
 const rows = [
   ['JavaScript (all chunks)', js, BUDGET.js],
+  ['JavaScript (largest page chunk)', largest, BUDGET.page],
   ['JavaScript (entry chunk)', entry, BUDGET.entry],
   ['CSS', css, BUDGET.css],
 ];
