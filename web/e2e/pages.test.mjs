@@ -2,7 +2,7 @@
 // laptop, tablet, phone), read-only against the GRIDD_URL demo, signed in as
 // the demo subdistrict admin (who may open every page): it opens, says what it
 // is (the pages still to come name their issue; the command center shows its
-// case board, loaded), fits the screen without
+// case board, loaded; the field and patrols pages their week), fits the screen without
 // sideways scrolling, shows the keyboard focus, and leaves a screenshot in
 // artifacts/screenshots/pages/. Sizes run side by side, each in its own
 // browser context. The public page is opened without signing in.
@@ -27,11 +27,12 @@ const PAGES = [
   { name: 'coverage', hash: '#/coverage', ready: '#coverage-verdict', map: true },
   { name: 'command', hash: '#/command', ready: '#case-board[data-loaded="true"]', map: true },
   { name: 'command-case', hash: '#/command/case/2026-000123', ready: '#case-drawer[data-number="2026-000123"]', map: true },
-  { name: 'field', hash: '#/field', ready: '#plan', issue: '13' },
+  { name: 'field', hash: '#/field', ready: '#field-grids li', map: true },
   { name: 'public', hash: '#/public', ready: '#public-list li', map: true },
   { name: 'public-grid', hash: '#/public/grid/33', ready: '#public-facts', map: true },
   { name: 'admin', hash: '#/admin', ready: '#plan', issue: '10/11' },
   { name: 'admin-users', hash: '#/admin/users', ready: '#plan', issue: '10/11' },
+  { name: 'patrols', hash: '#/patrols', ready: '#patrols-summary[data-week^="2"]', map: true },
   { name: 'audit', hash: '#/audit', ready: '#audit-status[data-status="done"]' },
   { name: 'signin', hash: '#/signin', ready: '#signin-form' },
   { name: 'notfound', hash: '#/no/such/page', ready: '#plan' },
