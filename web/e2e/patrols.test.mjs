@@ -209,6 +209,24 @@ describe('the patrols page', () => {
     await screenshot(page, 'patrols/02-playback-1280x720');
     assert.equal(Number(await page.locator('#patrols-clock').getAttribute('data-t')), paused, 'paused stays');
 
+    // Live: a fix the worker sends now shows as their position and one more fix at the end of the day's track.
+    await page.locator('#patrols-live[data-on="true"]').waitFor();
+    const [lon, lat] = offset(pA, 5);
+    const late = { worker: wa, time_ms: walk2[50].time_ms + 60_000, lon, lat, accuracy_m: 5 };
+    await page.locator('#patrols-slider').evaluate((s, v) => {
+      s.value = String(v);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    }, walk2[50].time_ms);
+    const sent = await request(srv.url, 'POST', '/api/v1/tracks/points', { fixes: [late] }, workers['w-pa'].headers);
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    await page.locator('#patrols-fixes', { hasText: '103 个定位点' }).waitFor();
+    const dots = await page.evaluate(async () => (await window.__gridd.map.getSource('patrol-live').getData()).features);
+    const mine = dots.find((f) => f.properties.worker === wa);
+    assert.ok(mine, `a live position of the worker: ${JSON.stringify(dots)}`);
+    assert.ok(Math.abs(mine.geometry.coordinates[0] - lon) < 1e-9 && Math.abs(mine.geometry.coordinates[1] - lat) < 1e-9);
+    assert.equal(await page.locator('#patrols-clock').innerText(), clock(late.time_ms), 'the playback at its end follows');
+    assert.match(await page.locator('#patrols-live').innerText(), /实时位置：今天 1 名网格员/);
+
     // A week without patrols: every grid short.
     await page.locator('#patrols-week-prev').click();
     await page.waitForFunction((w) => {

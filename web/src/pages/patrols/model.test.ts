@@ -162,3 +162,13 @@ describe('the tracks tiles', () => {
     );
   });
 });
+
+describe('a live position', () => {
+  test('as the feed sends it, or nothing', async () => {
+    const { parsePosition } = await import('./live');
+    const data = '{"n":17,"worker":7,"lon":24.95,"lat":60.17,"time_ms":1796605200000,"subdistrict_id":1,"grid_path":[3,5,12]}';
+    expect(parsePosition(data)).toMatchObject({ worker: 7, lon: 24.95, lat: 60.17, time_ms: 1796605200000, grid_path: [3, 5, 12] });
+    expect(parsePosition('{"worker":7,"lon":"x","lat":1,"time_ms":1}')).toBeNull();
+    expect(parsePosition('not json')).toBeNull();
+  });
+});

@@ -34,10 +34,12 @@ import {
   weekOf,
   trackTilesUrl,
 } from './model';
+import { watchPositions, type Position } from './live';
 import { pt, ptf } from './text';
 import './patrols.css';
 
 const SOURCE = { full: 'patrol-full', line: 'patrol-line', dot: 'patrol-dot', flagged: 'patrol-flagged' } as const;
+const LIVE_SOURCE = 'patrol-live';
 /** The server's `tracks` tiles (a line per stretch of a worker's day; read_patrols in the scope). */
 const TRACK_TILES = 'patrol-tracks';
 export const PATROL_LAYERS = {
@@ -48,6 +50,7 @@ export const PATROL_LAYERS = {
   flagged: 'patrol-flagged',
   dot: 'patrol-dot',
   tiles: 'patrol-tracks-line',
+  live: 'patrol-live',
 } as const;
 
 const SPEEDS = [60, 300, 1200] as const;
@@ -76,6 +79,9 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
   let lastFrame = 0;
   let drawnIds: number[] = [];
   let auditSeq = 0;
+  /** Each worker's newest position from the live feed. */
+  const live = new Map<number, Position>();
+  let liveOn = false;
   let fixSeq = 0;
 
   // ------------------------------------------------------------ layout
@@ -100,6 +106,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
   const clock = el('output', { id: 'patrols-clock', className: 'patrols-clock' });
   const fixInfo = el('p', { className: 'muted patrols-info', id: 'patrols-fixes' });
   const dayPatrols = el('ul', { className: 'patrols-list', id: 'patrols-day-list' });
+  const liveEl = el('p', { className: 'muted patrols-info', id: 'patrols-live' });
   const playback = el(
     'section',
     { className: 'patrols-section', id: 'patrols-playback' },
@@ -109,6 +116,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     el('div', { className: 'patrols-row' }, playBtn, clock, speedLabel, speedSel),
     slider,
     fixInfo,
+    liveEl,
     dayPatrols,
   );
   // The week
@@ -173,6 +181,10 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     fixInfo.textContent = info[fixesState];
     fixInfo.dataset.state = fixesState;
     fixInfo.classList.toggle('patrols-error', fixesState === 'forbidden' || fixesState === 'error');
+    const today = [...live.values()].filter((p) => dayOf(p.time_ms) === dayOf(Date.now()));
+    liveEl.textContent = liveOn ? ptf('patrols.live', { n: today.length }) : pt('patrols.live.off');
+    liveEl.dataset.n = String(today.length);
+    liveEl.dataset.on = String(liveOn);
     // The worker's patrols that day, from the week's audit.
     const range = dayRange(day);
     const mine = (audit?.patrols ?? []).filter((p) => p.worker === worker && range && p.start_ms >= range[0] && p.start_ms < range[1]);
@@ -298,7 +310,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     );
   };
 
-  const drawDay = () => {
+  const drawDay = (fit = true) => {
     showTiles();
     const all = trackAt(counted, Infinity);
     setSource(SOURCE.full, { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: all.lines }, properties: {} });
@@ -309,7 +321,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
         .map((f) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [f.lon, f.lat] }, properties: { flag: f.flag } })),
     });
     drawAt();
-    if (gm && fixes.length) {
+    if (gm && fit && fixes.length) {
       const xs = fixes.map((f) => f.lon);
       const ys = fixes.map((f) => f.lat);
       gm.fitBBox([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], { padding: 60, duration: 0, maxZoom: 17 });
@@ -347,6 +359,41 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     playing = true;
     lastFrame = performance.now();
     frame = requestAnimationFrame(step);
+    renderPlayback();
+  };
+
+  const drawLive = () => {
+    const today = dayOf(Date.now());
+    setSource(LIVE_SOURCE, {
+      type: 'FeatureCollection',
+      features: [...live.values()]
+        .filter((p) => dayOf(p.time_ms) === today)
+        .map((p) => ({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+          properties: { worker: p.worker, time_ms: p.time_ms, chosen: p.worker === worker },
+        })),
+    });
+  };
+
+  /** A position of the chosen worker on the day shown is one more fix: the playback follows it when at its end. */
+  const onPosition = (p: Position) => {
+    if (gone) return;
+    const before = live.get(p.worker);
+    if (before && before.time_ms >= p.time_ms) return;
+    live.set(p.worker, p);
+    drawLive();
+    const lastAt = counted[counted.length - 1]?.time_ms ?? -Infinity;
+    if (p.worker === worker && fixesState === 'ready' && dayOf(p.time_ms) === day && p.time_ms > lastAt) {
+      const following = !playing && (counted.length === 0 || at >= lastAt);
+      const fix: StoredFix = { worker: p.worker, time_ms: p.time_ms, lon: p.lon, lat: p.lat, flag: null };
+      fixes = [...fixes, fix];
+      counted = [...counted, fix];
+      slider.min = String(counted[0].time_ms);
+      slider.max = String(p.time_ms);
+      if (following) at = p.time_ms;
+      drawDay(false);
+    }
     renderPlayback();
   };
 
@@ -425,6 +472,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
   workerSel.addEventListener('change', () => {
     const v = Number(workerSel.value);
     worker = Number.isFinite(v) && v > 0 ? v : null;
+    drawLive();
     void loadFixes();
   });
   dayInput.addEventListener('change', () => {
@@ -523,6 +571,18 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
       source: SOURCE.flagged,
       paint: { 'circle-color': '#888888', 'circle-radius': 3, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
     });
+    map.addSource(LIVE_SOURCE, { type: 'geojson', data: EMPTY });
+    map.addLayer({
+      id: PATROL_LAYERS.live,
+      type: 'circle',
+      source: LIVE_SOURCE,
+      paint: {
+        'circle-color': ['case', ['boolean', ['get', 'chosen'], false], '#ff7f00', '#ffb366'] as ExpressionSpecification,
+        'circle-radius': 6,
+        'circle-stroke-color': '#5a2d00',
+        'circle-stroke-width': 1.5,
+      },
+    });
     map.addLayer({
       id: PATROL_LAYERS.dot,
       type: 'circle',
@@ -542,6 +602,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     });
     drawWeek();
     drawDay();
+    drawLive();
   })();
 
   void api
@@ -562,6 +623,10 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
 
   render();
   void loadAudit();
+  const stopLive = watchPositions(onPosition, () => {
+    liveOn = true;
+    renderPlayback();
+  });
   const stopLang = onLangChange(render);
 
   return {
@@ -571,6 +636,7 @@ export const patrolsPage: PageFactory = (root, route, router): Page => {
     unmount() {
       gone = true;
       stop();
+      stopLive();
       stopLang();
       gm?.remove();
       inspect.page = null;
