@@ -394,6 +394,38 @@ async fn a_walk_shows_in_the_tracks_tile_of_its_day_for_whom_it_may(b: Backend) 
         tracks(&c, &operator, t, &format!("&worker={w}")).await,
         (200, want)
     );
+    // Compressed when asked, as the other tiles; revalidated by its ETag.
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(format!(
+            "{}/api/v1/track-tiles/{}/{}/{}.mvt?day=2026-12-07",
+            c.s.url, t.z, t.x, t.y
+        ))
+        .bearer_auth(&c.s.admin_token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 200);
+    assert_eq!(raw.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        raw.headers()["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let etag = raw.headers()["etag"].to_str().unwrap().to_owned();
+    let again =
+        c.s.http
+            .get(format!(
+                "{}/api/v1/track-tiles/{}/{}/{}.mvt?day=2026-12-07",
+                c.s.url, t.z, t.x, t.y
+            ))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
     // Another day, another place: nothing.
     let r = c
         .worker
