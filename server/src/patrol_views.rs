@@ -34,6 +34,8 @@ pub const LAYER: &str = "tracks";
 pub const MAX_GAP_MS: Millis = 5 * 60_000;
 /// One day, ms.
 pub const DAY_MS: Millis = 86_400_000;
+/// The longest period a coverage reads: 93 days (a quarter).
+pub const MAX_PERIOD_MS: Millis = 93 * DAY_MS;
 
 /// A grid's coverage over a period.
 #[derive(Debug, Clone)]
@@ -71,6 +73,12 @@ pub async fn grid_coverage(
 ) -> Result<GridCoverage> {
     if to_ms <= from_ms {
         return Err(Error::invalid("to", "must be after `from`"));
+    }
+    if to_ms - from_ms > MAX_PERIOD_MS {
+        return Err(Error::invalid(
+            "to",
+            "a period of at most 93 days (a quarter); ask for several",
+        ));
     }
     let Some(g) = atlas.grid(grid) else {
         return Err(Error::NotFound(format!("grid {grid}")));

@@ -304,6 +304,9 @@ async fn coverage_of_a_grid_by_its_patrols_matches_the_hand_computed_case(b: Bac
     let (st, r) = coverage(&c, &c.worker, c.a, "&from=2026-12-08&to=2026-12-06").await;
     assert_eq!(st, 422);
     assert_eq!(r["errors"][0]["field"], "to", "{r}");
+    let (st, r) = coverage(&c, &c.worker, c.a, "&from=2026-01-01&to=2026-12-31").await;
+    assert_eq!(st, 422);
+    assert_eq!(r["errors"][0]["field"], "to", "{r}");
     let (st, _) = coverage(&c, &c.s.http, 999_999, day).await;
     assert_eq!(st, 404);
 }
