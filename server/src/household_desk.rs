@@ -543,7 +543,8 @@ impl HouseholdDesk {
         Ok(p)
     }
 
-    /// Imports households from CSV into subdistrict `sd`: all or nothing, every
+    /// Imports households from CSV (or the first sheet of an .xlsx file) into
+    /// subdistrict `sd`: all or nothing, every
     /// bad row named (`rows[12].id_number`), nothing stored when any is bad.
     pub async fn import(
         &self,
@@ -559,6 +560,14 @@ impl HouseholdDesk {
         }
         authorize(who, Action::ManageHouseholds, Resource::Subdistrict(sd))?;
         let _one = self.importing.lock().await;
+        let csv = if crate::households::xlsx::is_xlsx(&csv) {
+            let sheet = tokio::task::spawn_blocking(move || crate::households::xlsx::to_csv(&csv))
+                .await
+                .map_err(|e| Error::Internal(e.into()))?;
+            bytes::Bytes::from(sheet.map_err(|e| import_error(&e))?)
+        } else {
+            csv
+        };
         let places = self.places(atlas).await?;
         let keys = self.store.household_keys(sd).await?;
         let key = self.key.clone();

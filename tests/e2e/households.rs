@@ -15,6 +15,7 @@ both_backends!(
     a_realistic_import_names_every_planted_row_and_stores_nothing,
     a_clean_import_is_stored_and_read_back_only_in_scope_and_masked,
     visits_over_a_year_make_due_overdue_collection_and_accuracy,
+    an_excel_file_is_read_with_excels_row_numbers,
 );
 
 /// 2026-01-01 00:00 +08:00.
@@ -439,4 +440,56 @@ async fn visits_over_a_year_make_due_overdue_collection_and_accuracy(b: Backend)
         (st, e["errors"][0]["field"].as_str()),
         (422, Some("quarter"))
     );
+}
+
+async fn an_excel_file_is_read_with_excels_row_numbers(b: Backend) {
+    let s = Server::demo(b).await;
+    let sd = subdistrict(&s).await;
+    let building = buildings(&s).await[0].0.to_string();
+    let (one, two) = (synthetic::id_of(1), synthetic::id_of(2));
+    let sheet = |phone: &'static str| {
+        gridd::households::xlsx::minimal_xlsx(&[
+            Some(vec![
+                "楼栋号",
+                "单元",
+                "室",
+                "姓名",
+                "手机号",
+                "身份证号",
+                "特殊家庭",
+            ]),
+            Some(vec![
+                &building,
+                "1",
+                "#101",
+                "张三",
+                "#13800138000",
+                &one,
+                "低保",
+            ]),
+            None,
+            Some(vec![&building, "1", "#102", "李四", phone, &two, ""]),
+        ])
+    };
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let path = format!("/api/v1/households/import?subdistrict={sd}");
+    // A bad phone on Excel's row 4 (row 3 is empty): named, nothing stored.
+    let r = s.post_raw(&path, xlsx, sheet("1390013900")).await;
+    assert_eq!(r.status, 422, "{}", r.json);
+    assert_eq!(r.json["errors"][0]["field"], "rows[4].phone", "{}", r.json);
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 1);
+    let (_, c) = s.get("/api/v1/visits/compliance").await;
+    assert_eq!(c["total"]["tally"]["households"], 0);
+    // Mended: stored, the numbers typed as numbers read as their digits.
+    let r = s.post_raw(&path, xlsx, sheet("#13900139000")).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(
+        (r.json["households"].as_u64(), r.json["special"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let id = r.json["first_id"].as_i64().unwrap();
+    let (_, h) = s.get(&format!("/api/v1/households/{id}")).await;
+    assert_eq!(h["household"]["room"], "101", "{h}");
+    assert_eq!(h["household"]["people"][0]["phone"], "13800138000");
+    assert_eq!(h["household"]["special_zh"], json!(["低保户"]));
 }

@@ -18,6 +18,7 @@ pub mod import;
 pub mod phone;
 pub mod synthetic;
 pub mod visits;
+pub mod xlsx;
 
 pub use household::{Household, HouseholdDraft, Person, SpecialKind, SpecialKinds};
 pub use id_number::{IdHash, IdKey, IdNumber};
