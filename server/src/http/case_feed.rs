@@ -221,8 +221,14 @@ impl Feed {
                         broadcast::error::RecvError::Closed => TryRecvError::Closed,
                     })),
                     got = next_position(&mut self.positions) => {
-                        if let (Ok(x), Some(p)) = (got, self.positions.as_mut()) {
-                            p.backlog.push_back(x);
+                        match (got, self.positions.as_mut()) {
+                            (Ok(x), Some(p)) => p.backlog.push_back(x),
+                            // Too slow: the newest are kept.
+                            (Err(broadcast::error::RecvError::Lagged(_)), Some(p)) => {
+                                p.backlog.extend(p.hub.positions().after(p.last));
+                            }
+                            // No more positions (never while the desk lives).
+                            _ => self.positions = None,
                         }
                         None
                     }
