@@ -352,7 +352,7 @@ impl Rate {
 
 /// A scope's figures.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Figures {
+pub struct VisitFigures {
     /// Households by standing, the rules' required and done.
     #[schema(value_type = Object)]
     pub tally: Tally,
@@ -380,7 +380,7 @@ pub struct GridFigures {
     /// Its parent.
     pub parent_id: Option<GridId>,
     /// Its figures (every household at or below it).
-    pub figures: Figures,
+    pub figures: VisitFigures,
 }
 
 /// A worker's figures.
@@ -451,7 +451,7 @@ pub struct ComplianceAnswer {
     /// The grid the lists are of (`null`: the caller's whole scope).
     pub grid_id: Option<GridId>,
     /// The scope's figures.
-    pub total: Figures,
+    pub total: VisitFigures,
     /// Per grid, every level (L1, L2, L3 … each counting what lies below it).
     pub grids: Vec<GridFigures>,
     /// Per worker on a grid of the scope.
@@ -949,7 +949,7 @@ impl HouseholdDesk {
             }
         }
 
-        let figures = |t: &Tally, est: u64, conf: u64| Figures {
+        let figures = |t: &Tally, est: u64, conf: u64| VisitFigures {
             tally: *t,
             year_rate: t.year_rate(),
             quarter_rates: [1, 2, 3, 4].map(|k| t.quarter_rate(k)),
