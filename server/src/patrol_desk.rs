@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::accounts::Account;
-use crate::domain::access::{Action, Denied, Principal, Resource, authorize};
+use crate::domain::access::{Action, Denied, Principal, Resource, Role, authorize};
 use crate::domain::grid::GridId;
 use crate::error::{Error, FieldError, Result};
 use crate::index::Atlas;
@@ -225,6 +225,7 @@ impl PatrolDesk {
     /// everything, or the fixes lying in their scope's subdistricts).
     pub async fn fixes(
         &self,
+        atlas: &Atlas,
         who: &Principal,
         worker: AccountId,
         from_ms: Millis,
@@ -235,19 +236,35 @@ impl PatrolDesk {
             return Err(Error::invalid("to", "must be after `from`"));
         }
         let own = who.user_id == Some(worker) && who.may_somewhere(Action::RecordTrack);
-        if !own && !who.may_somewhere(Action::ManageTracks) {
+        // Other workers' fixes: where the caller manages tracks, or reads patrols by a
+        // role beyond grid worker (an operator's, an auditor's: the same fixes the
+        // tracks tiles and the live positions show them).
+        let others = who.without(Role::GridWorker);
+        let reads = others.may_somewhere(Action::ReadPatrols);
+        if !own && !who.may_somewhere(Action::ManageTracks) && !reads {
             return Err(Denied::Role(Action::ManageTracks).into());
         }
         let all = self.store.fixes(worker, from_ms, to_ms, limit).await?;
         if own || authorize(who, Action::ManageTracks, Resource::Everything).is_ok() {
             return Ok(all);
         }
+        let mut seen: HashMap<GridId, bool> = HashMap::new();
         Ok(all
             .into_iter()
             .filter(|f| {
-                f.subdistrict_id.is_some_and(|sd| {
+                let managed = f.subdistrict_id.is_some_and(|sd| {
                     authorize(who, Action::ManageTracks, Resource::Subdistrict(sd)).is_ok()
-                })
+                });
+                managed
+                    || (reads
+                        && f.grid_id.is_some_and(|g| {
+                            *seen.entry(g).or_insert_with(|| {
+                                matches!(
+                                    atlas.authorize_grid(&others, Action::ReadPatrols, g),
+                                    Some(Ok(()))
+                                )
+                            })
+                        }))
             })
             .collect())
     }

@@ -234,19 +234,6 @@ pub fn track_lines(
     out
 }
 
-/// The caller's grants without `grid_worker`: what shows other workers' tracks.
-fn beyond_own(who: &Principal) -> Principal {
-    Principal {
-        grants: who
-            .grants
-            .iter()
-            .copied()
-            .filter(|g| g.role != Role::GridWorker)
-            .collect(),
-        ..who.clone()
-    }
-}
-
 /// The `tracks` tile of day `[day_ms, day_ms + 24 h)` for `who`: MVT bytes, empty
 /// when no line falls in it. Lines are [`track_lines`] of counted fixes (gaps of
 /// more than 5 min split them), with `worker`, `start_ms`, `end_ms`; nothing else
@@ -260,7 +247,7 @@ pub async fn track_tile(
     day_ms: Millis,
     worker: Option<AccountId>,
 ) -> Result<Vec<u8>> {
-    let others = beyond_own(who);
+    let others = who.without(Role::GridWorker);
     let may_others = others.may_somewhere(Action::ReadPatrols);
     let me = who.user_id;
     if let Some(w) = worker

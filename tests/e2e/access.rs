@@ -361,7 +361,7 @@ const TABLE: &[Expect] = &[
         ok: 201,
         ..anywhere("POST", "/api/v1/tracks/points", TRACKERS)
     },
-    anywhere("GET", "/api/v1/tracks/points", TRACKERS),
+    anywhere("GET", "/api/v1/tracks/points", PATROL_READERS),
     Expect {
         ok: 201,
         ..anywhere("POST", "/api/v1/tracks/files", TRACKERS)

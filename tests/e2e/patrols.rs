@@ -245,7 +245,7 @@ async fn another_workers_fixes_need_the_right_to_manage_tracks(b: Backend) {
         .status()
         .as_u16();
     assert_eq!(st, 403);
-    // An operator neither records nor reads tracks.
+    // An operator does not record tracks (reading them: below).
     let op = c.s.client_for("op-patrol", &["operator@all"]).await;
     let (st, _) = post(&c.s, &op, &json!([fix(&c, other_id, 0, 0.0)])).await;
     assert_eq!(st, 403);
@@ -264,6 +264,26 @@ async fn another_workers_fixes_need_the_right_to_manage_tracks(b: Backend) {
             .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.json::<Vec<Value>>().await.unwrap().len(), 1);
+    // An operator reads patrols, so another worker's fixes where they lie in the
+    // operator's scope (the day's playback): all of them over everything, none for
+    // an operator of another subdistrict.
+    let read = |client: Client| {
+        let url = format!(
+            "{}/api/v1/tracks/points?worker={other_id}&from=0&to={}",
+            c.s.url,
+            T0 * 2
+        );
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<Vec<Value>>().await.unwrap().len()
+        }
+    };
+    assert_eq!(read(op.clone()).await, 1);
+    let elsewhere =
+        c.s.client_for("op-elsewhere", &["operator@subdistrict:999"])
+            .await;
+    assert_eq!(read(elsewhere).await, 0);
     // The worker reads their own (none yet) with no `worker` named.
     let r = other
         .get(format!(

@@ -236,7 +236,8 @@ describe('the patrols page', () => {
     assert.deepEqual(await featureState(page, ids.A), { p_class: 0, p_short: true, p_patrols: 0 });
     assert.deepEqual(errors, []);
 
-    // An operator reads patrols but not fixes: the week as above, the day's lines from the tracks tiles.
+    // An operator reads patrols, and so the fixes in their scope: the week as above, and the day played back
+    // point by point as for the admin.
     const op = await launch({ width: 1280, height: 720 });
     try {
       op.page.setDefaultTimeout(15_000);
@@ -247,18 +248,11 @@ describe('the patrols page', () => {
       await mapIdle(op.page);
       assert.equal((await featureState(op.page, ids.A)).p_class, 2);
       await op.page.locator('#patrols-worker').selectOption(String(wa));
-      await op.page.locator('#patrols-fixes[data-state="forbidden"]').waitFor();
-      assert.match(await op.page.locator('#patrols-fixes').innerText(), /不能逐点回放[\s\S]*当天的轨迹线/);
-      await op.page.waitForFunction(() => !!window.__gridd.map.getLayer('patrol-tracks-line'));
-      await fitTo(op.page, bboxOf([A.geometry]), 60, 17);
-      const lines = await op.page.evaluate(() =>
-        window.__gridd.map
-          .queryRenderedFeatures({ layers: ['patrol-tracks-line'] })
-          .map((f) => [f.properties.worker, f.properties.start_ms]),
-      );
-      const starts = new Set(lines.filter(([w]) => w === wa).map(([, s]) => s));
-      assert.deepEqual([...starts].sort(), [walk1[0].time_ms, walk2[0].time_ms], JSON.stringify(lines.slice(0, 4)));
-      await screenshot(op.page, 'patrols/03-operator-lines-1280x720');
+      await op.page.locator('#patrols-fixes[data-state="ready"]').waitFor();
+      // The day's 102 walked fixes and the one sent live while the admin watched.
+      assert.equal(await op.page.locator('#patrols-fixes').innerText(), '103 个定位点（0 个未计入）');
+      assert.equal(await op.page.locator('#patrols-clock').innerText(), '09:00:00');
+      await screenshot(op.page, 'patrols/03-operator-playback-1280x720');
       assert.deepEqual(op.errors, []);
     } finally {
       await op.close();

@@ -411,6 +411,21 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The same caller without the grants of `role`: e.g. what a grid worker who
+    /// is also an operator may see of *other* workers' tracks (their operator's
+    /// scope, not their own grids).
+    pub fn without(&self, role: Role) -> Self {
+        Self {
+            grants: self
+                .grants
+                .iter()
+                .copied()
+                .filter(|g| g.role != role)
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Somebody not signed in.
     pub fn anonymous() -> Self {
         Self {

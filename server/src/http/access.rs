@@ -132,9 +132,9 @@ pub const POLICY: &[(&str, &str, Rule)] = {
         ("GET", "/api/v1/events", Act(ReadCases, Somewhere)),
         ("GET", "/api/v1/case-tiles/{z}/{x}/{y}", Act(ReadCases, Somewhere)),
         ("PUT", "/api/v1/test-clock", Act(ManageCaseSetup, Everything)),
-        // Patrols: the desk checks whose fixes (own, or others' in a managed scope).
+        // Patrols: the desk checks whose fixes (own; others' where managed, or read by a role beyond grid worker).
         ("POST", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
-        ("GET", "/api/v1/tracks/points", Act(RecordTrack, Somewhere)),
+        ("GET", "/api/v1/tracks/points", Act(ReadPatrols, Somewhere)),
         ("POST", "/api/v1/tracks/files", Act(RecordTrack, Somewhere)),
         // The weekly patrol audit: the desk limits it to the grids in the scope.
         ("GET", "/api/v1/patrols/audit", Act(ReadPatrols, Somewhere)),

@@ -183,7 +183,8 @@ pub(super) struct ListParams {
 
 /// A worker's fixes over a time range, in device-time order, flagged ones
 /// included: the caller's own, or another worker's for a caller who may manage
-/// tracks (only the fixes in their scope).
+/// tracks or read patrols by a role beyond grid worker (an operator's, an
+/// auditor's): only the fixes in their scope.
 #[utoipa::path(get, operation_id = "track_points_list", path = "/tracks/points", tag = "patrols", params(ListParams),
     responses(
         (status = 200, description = "The fixes", body = Vec<StoredFix>),
@@ -202,9 +203,10 @@ async fn list(
     let Some(worker) = p.worker.or(who.principal.user_id) else {
         return Err(crate::error::Error::invalid("worker", "whose track: an account id").into());
     };
+    let atlas = s.atlas();
     let fixes = s
         .patrols
-        .fixes(&who.principal, worker, p.from, p.to, limit)
+        .fixes(&atlas, &who.principal, worker, p.from, p.to, limit)
         .await?;
     Ok(axum::Json(fixes))
 }
